@@ -1,0 +1,289 @@
+"""HTTP client for AEM: session, auth, CSRF, timeouts, retries and clear errors."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from . import __version__
+from .auth import auth_for
+from .errors import (
+    AemAuthError,
+    AemConnectionError,
+    AemError,
+    AemHttpError,
+    AemNotFoundError,
+    AemResponseError,
+)
+from .jcrpath import quote_path, validate_path
+from .settings import ConnectionSettings
+
+CSRF_PATH = "/libs/granite/csrf/token.json"
+RETRY_STATUSES = (429, 502, 503, 504)
+WORKFLOW_START_PATH = "/etc/workflow/instances"
+FormData = Iterable[tuple[str, str]] | Mapping[str, str]
+
+
+def _retry(total: int, backoff: float, statuses: tuple[int, ...], methods: frozenset[str]) -> Retry:
+    return Retry(
+        total=total,
+        connect=total,
+        read=total,
+        status=total,
+        backoff_factor=backoff,
+        status_forcelist=statuses,
+        allowed_methods=methods,
+        raise_on_status=False,
+        respect_retry_after_header=True,
+    )
+
+
+class AemClient:
+    """One authenticated ``requests.Session`` to one AEM author.
+
+    GETs and the idempotent Sling POSTs xmpaudit sends are retried with backoff on 429/502/503/504 and on
+    connection errors; starting a workflow is not idempotent and is retried on 429 only.
+    """
+
+    def __init__(self, settings: ConnectionSettings, *, session: requests.Session | None = None) -> None:
+        self.settings = settings
+        self.base_url = settings.url
+        self.session = session or requests.Session()
+        self.session.auth = auth_for(settings)
+        self.session.verify = settings.verify_tls
+        self.session.headers["User-Agent"] = f"xmpaudit/{__version__}"
+        idempotent = _retry(
+            settings.retries, settings.backoff, RETRY_STATUSES, frozenset({"GET", "HEAD", "POST"})
+        )
+        once = _retry(settings.retries, settings.backoff, (429,), frozenset({"GET", "HEAD", "POST"}))
+        self.session.mount("http://", HTTPAdapter(max_retries=idempotent, pool_maxsize=16))
+        self.session.mount("https://", HTTPAdapter(max_retries=idempotent, pool_maxsize=16))
+        self.session.mount(self.base_url + WORKFLOW_START_PATH, HTTPAdapter(max_retries=once))
+        self._csrf_token: str | None = None
+        self._lock = threading.Lock()
+        self.requests_sent: Counter[str] = Counter()
+
+    def __repr__(self) -> str:
+        return f"AemClient(url={self.base_url!r}, auth={self.settings.auth_kind!r})"
+
+    def __enter__(self) -> AemClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.session.close()
+
+    @property
+    def request_count(self) -> int:
+        """Requests sent so far (retries by urllib3 not counted)."""
+        return sum(self.requests_sent.values())
+
+    def url_for(self, path: str) -> str:
+        """Absolute URL for a repository path or endpoint path, percent-encoded."""
+        if not path.startswith("/"):
+            raise AemError(f"Expected an absolute path, got {path!r}")
+        return self.base_url + quote_path(path)
+
+    # -- low level ---------------------------------------------------------------------------------------
+
+    def request(
+        self,
+        method: str,
+        path_or_url: str,
+        *,
+        expected: Iterable[int] = (200,),
+        **kwargs: Any,
+    ) -> requests.Response:
+        """Send a request; raise a typed AemError naming the URL and status when it fails."""
+        url = path_or_url if "://" in path_or_url else self.url_for(path_or_url)
+        kwargs.setdefault("timeout", (self.settings.connect_timeout, self.settings.timeout))
+        with self._lock:
+            self.requests_sent[method] += 1
+        try:
+            response = self.session.request(method, url, **kwargs)
+        except requests.exceptions.RetryError as exc:
+            raise AemHttpError(f"{method} {url} kept failing after retries: {exc}", method=method, url=url) from None
+        except requests.exceptions.SSLError as exc:
+            raise AemConnectionError(f"TLS failed for {method} {url}: {exc}", method=method, url=url) from None
+        except requests.exceptions.Timeout:
+            raise AemConnectionError(
+                f"{method} {url} timed out after {self.settings.timeout:g}s", method=method, url=url
+            ) from None
+        except requests.exceptions.ConnectionError as exc:
+            host = urlsplit(url).netloc
+            raise AemConnectionError(
+                f"Cannot reach AEM at {host} ({method} {url}): {_root_cause(exc)}", method=method, url=url
+            ) from None
+        if response.status_code not in set(expected):
+            raise error_for_response(response)
+        return response
+
+    def get_json(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
+        """GET a JSON document; malformed JSON raises AemResponseError."""
+        response = self.request("GET", path, params=params, headers={"Accept": "application/json"})
+        return parse_json(response)
+
+    def csrf_token(self, refresh: bool = False) -> str:
+        """The Granite CSRF token (fetched once, refreshed on demand)."""
+        if self._csrf_token is None or refresh:
+            body = self.get_json(CSRF_PATH)
+            token = body.get("token") if isinstance(body, dict) else None
+            if not isinstance(token, str):
+                raise AemResponseError(
+                    f"{self.url_for(CSRF_PATH)} answered without a 'token'", url=self.url_for(CSRF_PATH)
+                )
+            self._csrf_token = token
+        return self._csrf_token
+
+    def post(
+        self, path: str, data: FormData, *, expected: Iterable[int] = (200, 201), json_response: bool = True
+    ) -> requests.Response:
+        """POST a form with the CSRF token; on a 403 the token is refreshed and the POST sent once more."""
+        form = list(data.items()) if isinstance(data, Mapping) else list(data)
+        headers = {"Accept": "application/json"} if json_response else {}
+        for attempt in (0, 1):
+            headers["CSRF-Token"] = self.csrf_token(refresh=attempt == 1)
+            try:
+                return self.request("POST", path, data=form, headers=headers, expected=expected)
+            except AemAuthError as exc:
+                if attempt == 1 or exc.status != 403:
+                    raise
+        raise AssertionError("unreachable")
+
+    def sling_post(self, path: str, data: FormData) -> dict[str, Any]:
+        """Sling POST servlet call; returns its JSON answer, raising when ``status.code`` is an error."""
+        response = self.post(path, data)
+        body = parse_json(response)
+        if not isinstance(body, dict):
+            raise AemResponseError(f"POST {response.url} answered {type(body).__name__}, not an object")
+        status = int(body.get("status.code", response.status_code))
+        if status >= 400:
+            message = (body.get("error") or {}).get("message") or body.get("status.message") or ""
+            raise AemHttpError(
+                f"Sling POST to {response.url} failed with {status}: {message}",
+                method="POST",
+                url=response.url,
+                status=status,
+            )
+        return body
+
+    # -- Sling GET ---------------------------------------------------------------------------------------
+
+    def read_tree(self, path: str, depth: int | str = "infinity") -> dict[str, Any]:
+        """Read a node as Sling JSON to ``depth``; when Sling answers 300 (too many nodes), read shallower
+        and fetch the cut-off subtrees separately, so the result is always complete to ``depth``."""
+        validate_path(path)
+        response = self.request("GET", f"{path}.{depth}.json", expected=(200, 300))
+        body = parse_json(response)
+        if response.status_code == 200:
+            if not isinstance(body, dict):
+                raise AemResponseError(f"{response.url} is not a JSON object", url=response.url, status=200)
+            return body
+        allowed = _deepest_suggestion(body, response.url)
+        node = self.get_json(f"{path}.{allowed}.json")
+        remaining = "infinity" if depth == "infinity" else int(depth) - allowed
+        if remaining == 0:
+            return node
+        for child_path, holder, name in _nodes_at_depth(node, path, allowed):
+            holder[name] = self.read_tree(child_path, remaining)
+        return node
+
+
+def _nodes_at_depth(node: dict[str, Any], path: str, depth: int) -> list[tuple[str, dict[str, Any], str]]:
+    """(path, parent dict, name) of every child node exactly ``depth`` levels below ``node``."""
+    found: list[tuple[str, dict[str, Any], str]] = []
+    level: list[tuple[str, dict[str, Any]]] = [(path, node)]
+    for current in range(1, depth + 1):
+        next_level = []
+        for parent_path, parent in level:
+            for name, value in parent.items():
+                if isinstance(value, dict):
+                    child_path = f"{parent_path.rstrip('/')}/{name}"
+                    if current == depth:
+                        found.append((child_path, parent, name))
+                    next_level.append((child_path, value))
+        level = next_level
+    return found
+
+
+def _deepest_suggestion(body: Any, url: str) -> int:
+    levels = []
+    if isinstance(body, list):
+        for suggestion in body:
+            try:
+                levels.append(int(str(suggestion).rsplit(".", 2)[-2]))
+            except (ValueError, IndexError):
+                continue
+    if not levels:
+        raise AemResponseError(f"{url} answered 300 without usable depth suggestions", url=url, status=300)
+    return max(levels)
+
+
+def _root_cause(exc: BaseException) -> str:
+    while exc.__cause__ is not None or exc.__context__ is not None:
+        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
+    text = str(exc)
+    return text.split("] ", 1)[-1] if "] " in text else text or type(exc).__name__
+
+
+def parse_json(response: requests.Response) -> Any:
+    """The response body as JSON, or AemResponseError quoting the start of what came instead."""
+    try:
+        return response.json()
+    except (ValueError, json.JSONDecodeError):
+        snippet = response.text[:200].replace("\n", " ")
+        raise AemResponseError(
+            f"{response.request.method} {response.url} answered HTTP {response.status_code} with a body that "
+            f"is not JSON: {snippet!r}",
+            method=response.request.method or "",
+            url=response.url,
+            status=response.status_code,
+        ) from None
+
+
+def error_for_response(response: requests.Response) -> AemError:
+    """The typed error for a failed response, naming method, URL, status and AEM's message."""
+    method = response.request.method or ""
+    url = response.url
+    status = response.status_code
+    detail = _error_detail(response)
+    text = f"{method} {url} failed: HTTP {status} {response.reason or ''}".rstrip()
+    if detail:
+        text += f" – {detail}"
+    kwargs = {"method": method, "url": url, "status": status}
+    if status in (401, 403):
+        hint = "check the credentials" if status == 401 else "check permissions or the CSRF token"
+        return AemAuthError(f"{text} ({hint})", **kwargs)  # type: ignore[arg-type]
+    if status == 404:
+        return AemNotFoundError(text, **kwargs)  # type: ignore[arg-type]
+    return AemHttpError(text, **kwargs)  # type: ignore[arg-type]
+
+
+def _error_detail(response: requests.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    if isinstance(body, dict):
+        error = body.get("error")
+        if isinstance(error, dict) and error.get("message"):
+            return str(error["message"])
+        return str(body.get("status.message") or body.get("message") or "")
+    return ""
+
+
+def absolute_location(client: AemClient, location: str) -> str:
+    """A Location header as a repository path (AEM may send it absolute or relative)."""
+    if "://" in location:
+        location = urlsplit(urljoin(client.base_url + "/", location)).path
+    return location

@@ -1,0 +1,232 @@
+"""An in-memory JCR-like content tree with typed properties, rendered and changed the way Sling does."""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+PROPERTY_TYPES = ("String", "Long", "Double", "Boolean", "Date", "Binary", "Name", "Path", "Decimal")
+
+
+class RepositoryError(Exception):
+    """A JCR-level failure; ``kind`` names the javax.jcr exception Sling would report."""
+
+    def __init__(self, message: str, kind: str = "javax.jcr.RepositoryException") -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+@dataclass
+class Property:
+    """A typed property; ``value`` is a list when ``multiple``."""
+
+    type: str
+    value: Any
+    multiple: bool = False
+
+    def __post_init__(self) -> None:
+        if self.type not in PROPERTY_TYPES:
+            raise RepositoryError(f"Unknown property type {self.type!r}", "javax.jcr.ValueFormatException")
+
+
+@dataclass
+class Node:
+    """A node with ordered properties and ordered children."""
+
+    name: str
+    primary_type: str = "nt:unstructured"
+    properties: dict[str, Property] = field(default_factory=dict)
+    children: dict[str, Node] = field(default_factory=dict)
+
+    def child(self, name: str) -> Node | None:
+        return self.children.get(name)
+
+    def add_child(self, name: str, primary_type: str | None = None) -> Node:
+        if name in self.children:
+            raise RepositoryError(f"Node {name!r} exists already", "javax.jcr.ItemExistsException")
+        if not name or any(c in name for c in "/[]|*") or name in (".", ".."):
+            raise RepositoryError(f"Invalid node name {name!r}", "javax.jcr.RepositoryException")
+        node = Node(name, primary_type or default_child_type(self.primary_type))
+        self.children[name] = node
+        return node
+
+    def set(self, name: str, value: Any, type_: str | None = None) -> None:
+        """Set a property, inferring the JCR type from the Python value when no type is given."""
+        if name == "jcr:primaryType":
+            self.primary_type = str(value)
+            return
+        if isinstance(value, list):
+            inferred = type_ or (infer_type(value[0]) if value else "String")
+            self.properties[name] = Property(inferred, list(value), multiple=True)
+        else:
+            self.properties[name] = Property(type_ or infer_type(value), value)
+
+    def get(self, name: str, default: Any = None) -> Any:
+        if name == "jcr:primaryType":
+            return self.primary_type
+        prop = self.properties.get(name)
+        return default if prop is None else prop.value
+
+
+def default_child_type(parent_type: str) -> str:
+    """The type JCR picks for a child added without one."""
+    return {"sling:Folder": "sling:Folder", "sling:OrderedFolder": "sling:Folder"}.get(parent_type, "nt:unstructured")
+
+
+def infer_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "Boolean"
+    if isinstance(value, int):
+        return "Long"
+    if isinstance(value, float):
+        return "Double"
+    if isinstance(value, bytes | bytearray):
+        return "Binary"
+    if isinstance(value, datetime):
+        return "Date"
+    return "String"
+
+
+def ecma_date(value: datetime) -> str:
+    """Sling's JSON rendering of a Date (ECMA-262 style)."""
+    value = value.astimezone(timezone.utc)
+    return value.strftime("%a %b %d %Y %H:%M:%S GMT+0000")
+
+
+def split_path(path: str) -> list[str]:
+    if not path.startswith("/"):
+        raise RepositoryError(f"Not an absolute path: {path!r}", "javax.jcr.PathNotFoundException")
+    return [segment for segment in path.split("/") if segment]
+
+
+class Repository:
+    """The content tree, guarded by one re-entrant lock (``with repo.lock:`` for multi-step changes)."""
+
+    def __init__(self) -> None:
+        self.root = Node("", "rep:root")
+        self.lock = threading.RLock()
+        self.generation = 0
+        self.query_cache: dict[object, object] = {}
+
+    def changed(self) -> None:
+        """Record that content changed (drops cached query results)."""
+        self.generation += 1
+        self.query_cache.clear()
+
+    # -- lookup ------------------------------------------------------------------------------------------
+
+    def node(self, path: str) -> Node | None:
+        node: Node | None = self.root
+        for name in split_path(path):
+            node = node.children.get(name) if node else None
+            if node is None:
+                return None
+        return node
+
+    def require(self, path: str) -> Node:
+        node = self.node(path)
+        if node is None:
+            raise RepositoryError(f"No node at {path}", "javax.jcr.PathNotFoundException")
+        return node
+
+    def exists(self, path: str) -> bool:
+        return self.item(path) is not None
+
+    def item(self, path: str) -> Node | Property | None:
+        """The node or property at ``path``."""
+        node = self.node(path)
+        if node is not None:
+            return node
+        parent_path, _, name = path.rpartition("/")
+        parent = self.node(parent_path or "/")
+        if parent is None:
+            return None
+        if name == "jcr:primaryType":
+            return Property("Name", parent.primary_type)
+        return parent.properties.get(name)
+
+    # -- change ------------------------------------------------------------------------------------------
+
+    def ensure_node(self, path: str, primary_type: str | None = None, types: dict[str, str] | None = None) -> Node:
+        """Get or create the node at ``path`` with intermediate nodes; ``types`` maps paths to node types."""
+        node = self.root
+        walked = ""
+        for name in split_path(path):
+            walked += "/" + name
+            child = node.children.get(name)
+            if child is None:
+                wanted = (types or {}).get(walked) or (primary_type if walked == path else None)
+                child = node.add_child(name, wanted)
+            node = child
+        return node
+
+    def remove(self, path: str) -> bool:
+        """Remove the node or property at ``path``; False when nothing is there."""
+        parent_path, _, name = path.rpartition("/")
+        parent = self.node(parent_path or "/")
+        if parent is None:
+            return False
+        if name in parent.children:
+            del parent.children[name]
+            return True
+        if name in parent.properties:
+            del parent.properties[name]
+            return True
+        return False
+
+    # -- Sling JSON --------------------------------------------------------------------------------------
+
+    def to_json(self, node: Node, depth: int | None) -> dict[str, Any]:
+        """Sling's JSON rendering: properties, then children down to ``depth`` levels (None = infinity)."""
+        out: dict[str, Any] = {"jcr:primaryType": node.primary_type}
+        for name, prop in node.properties.items():
+            if prop.type == "Binary":
+                out[":" + name] = [len(v) for v in prop.value] if prop.multiple else len(prop.value)
+            elif prop.type == "Date":
+                out[name] = [ecma_date(v) for v in prop.value] if prop.multiple else ecma_date(prop.value)
+            else:
+                out[name] = list(prop.value) if prop.multiple else prop.value
+        if depth is None or depth > 0:
+            for name, child in node.children.items():
+                out[name] = self.to_json(child, None if depth is None else depth - 1)
+        return out
+
+    def overflow_level(self, node: Node, depth: int | None, maximum: int) -> int:
+        """Sling's ResourceTraversor check: -1 when the dump fits, else the deepest level it may serve."""
+        if depth == 1:
+            return -1
+        count = 0
+        queue: deque[tuple[Node, int]] = deque([(node, 0)])
+        while queue:
+            current, level = queue.popleft()
+            if depth is not None and level >= depth:
+                continue
+            for child in current.children.values():
+                count += 1
+                if count > maximum:
+                    return level
+                queue.append((child, level + 1))
+        return -1
+
+    def import_json(self, parent: Node, name: str, content: dict[str, Any]) -> list[str]:
+        """Create ``name`` under ``parent`` from Sling import JSON; returns the created relative paths."""
+        created = [name]
+        node = parent.add_child(name, content.get("jcr:primaryType"))
+        for key, value in content.items():
+            if key == "jcr:primaryType":
+                continue
+            if isinstance(value, dict):
+                created += [f"{name}/{p}" for p in self.import_json(node, key, value)]
+            elif key == "jcr:mixinTypes":
+                node.set(key, value if isinstance(value, list) else [value], "Name")
+            else:
+                node.set(key, value)
+                created.append(f"{name}/{key}")
+        return created
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)

@@ -1,0 +1,422 @@
+"""The simulator's HTTP server: the AEM endpoints xmpaudit uses, over real HTTP on a loopback port."""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import json
+import secrets
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from .querybuilder import QueryError, run_query
+from .repository import Repository, utc_now
+from .sling import json_depth, resolve, sling_post
+from .xmp_embed import UnsupportedBinary, build_packet, embed_packet
+
+WRITEBACK_MODEL = "/var/workflow/models/dam-xmp-writeback"
+WORKFLOW_ROOT = "/var/workflow/instances/server0"
+
+
+@dataclass
+class Fault:
+    """An injected failure: answer ``status`` (or a malformed body) ``times`` times for matching requests."""
+
+    status: int = 503
+    times: int = 1
+    method: str | None = None
+    path_prefix: str = ""
+    malformed: bool = False
+    delay_s: float = 0.0
+
+    def matches(self, method: str, path: str) -> bool:
+        return self.times > 0 and (self.method in (None, method)) and path.startswith(self.path_prefix)
+
+
+@dataclass
+class Stats:
+    """Requests seen by the simulator, for tests and benchmarks."""
+
+    by_endpoint: Counter[str] = field(default_factory=Counter)
+    log: list[tuple[str, str]] = field(default_factory=list)
+    running_workflows: int = 0
+    max_running_workflows: int = 0
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_endpoint.values())
+
+    def reset(self) -> None:
+        self.by_endpoint.clear()
+        self.log.clear()
+        self.max_running_workflows = 0
+
+
+def endpoint_of(method: str, path: str) -> str:
+    """A coarse endpoint label for stats."""
+    if path.startswith("/bin/querybuilder"):
+        return f"{method} querybuilder"
+    if path.startswith("/libs/granite/csrf"):
+        return f"{method} csrf"
+    if path.startswith(("/etc/workflow", "/var/workflow")):
+        return f"{method} workflow"
+    return f"{method} sling"
+
+
+class Simulator:
+    """An AEM-compatible server around a Repository. Use as a context manager or call start()/stop().
+
+    Basic auth (``users``) and bearer tokens (``tokens``) are accepted; every POST needs a CSRF token.
+    """
+
+    def __init__(
+        self,
+        repo: Repository | None = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        users: dict[str, str] | None = None,
+        tokens: set[str] | None = None,
+        json_max_results: int = 1000,
+        workflow_seconds: float = 0.05,
+        latency_s: float = 0.0,
+    ) -> None:
+        if repo is None:
+            from .demo import build_demo_repository
+
+            repo = build_demo_repository()
+        self.repo = repo
+        self.host = host
+        self.port = port
+        self.users = {"admin": "admin"} if users is None else users
+        self.tokens = {"demo-token"} if tokens is None else tokens
+        self.json_max_results = json_max_results
+        self.workflow_seconds = workflow_seconds
+        self.latency_s = latency_s
+        self.faults: list[Fault] = []
+        self.stats = Stats()
+        self.csrf_tokens: set[str] = set()
+        self.models = {WRITEBACK_MODEL: "DAM MetaData Writeback"}
+        self._workflow_ids = itertools.count(1)
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self._timers: list[threading.Timer] = []
+        self._lock = threading.Lock()
+        self._ensure_workflow_root()
+
+    # -- lifecycle ---------------------------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self) -> Simulator:
+        handler = type("BoundHandler", (SimulatorHandler,), {"simulator": self})
+        self._server = ThreadingHTTPServer((self.host, self.port), handler)
+        self._server.daemon_threads = True
+        self.port = self._server.server_address[1]
+        self._thread = threading.Thread(target=self._server.serve_forever, name="xmpaudit-simulator", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        for timer in self._timers:
+            timer.cancel()
+        if self._server:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> Simulator:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def inject(self, **kwargs: Any) -> Fault:
+        """Add a Fault (see its fields) and return it."""
+        fault = Fault(**kwargs)
+        with self._lock:
+            self.faults.append(fault)
+        return fault
+
+    def take_fault(self, method: str, path: str) -> Fault | None:
+        with self._lock:
+            for fault in self.faults:
+                if fault.matches(method, path):
+                    fault.times -= 1
+                    return fault
+        return None
+
+    # -- auth --------------------------------------------------------------------------------------------
+
+    def authenticate(self, header: str | None) -> str | None:
+        """The user name for an Authorization header, or None."""
+        if not header:
+            return None
+        scheme, _, value = header.partition(" ")
+        if scheme.lower() == "basic":
+            try:
+                user, _, password = base64.b64decode(value).decode("utf-8").partition(":")
+            except (ValueError, UnicodeDecodeError):
+                return None
+            return user if self.users.get(user) == password else None
+        if scheme.lower() == "bearer" and value in self.tokens:
+            return "token-user"
+        return None
+
+    def new_csrf_token(self) -> str:
+        token = secrets.token_urlsafe(24)
+        with self._lock:
+            self.csrf_tokens.add(token)
+        return token
+
+    # -- workflows ---------------------------------------------------------------------------------------
+
+    def _ensure_workflow_root(self) -> None:
+        with self.repo.lock:
+            self.repo.ensure_node(WORKFLOW_ROOT, "sling:Folder")
+
+    def start_workflow(self, model: str, payload: str, user: str) -> str:
+        """Create a RUNNING instance node and finish it in the background; returns the instance path."""
+        if model not in self.models:
+            raise QueryError(f"Workflow model {model} not found")
+        with self.repo.lock:
+            if self.repo.node(payload) is None:
+                raise QueryError(f"Payload {payload} does not exist")
+            day = datetime.now(timezone.utc).strftime("%Y-%m-%d")
+            model_id = model.rsplit("/", 1)[-1]
+            path = f"{WORKFLOW_ROOT}/{day}/{model_id}_{next(self._workflow_ids)}"
+            node = self.repo.ensure_node(path, "cq:Workflow", types={f"{WORKFLOW_ROOT}/{day}": "sling:Folder"})
+            node.set("modelId", model)
+            node.set("payload", payload)
+            node.set("payloadType", "JCR_PATH")
+            node.set("initiator", user)
+            node.set("state", "RUNNING")
+            node.set("startTime", utc_now())
+            self.repo.changed()
+        with self._lock:
+            self.stats.running_workflows += 1
+            self.stats.max_running_workflows = max(self.stats.max_running_workflows, self.stats.running_workflows)
+        timer = threading.Timer(self.workflow_seconds, self._finish_workflow, args=(path, model, payload))
+        timer.daemon = True
+        self._timers.append(timer)
+        timer.start()
+        return path
+
+    def _finish_workflow(self, path: str, model: str, payload: str) -> None:
+        state, message = "COMPLETED", ""
+        try:
+            if model == WRITEBACK_MODEL:
+                self.write_back(payload)
+        except (UnsupportedBinary, KeyError, LookupError) as exc:
+            state, message = "ABORTED", f"XMP writeback failed for {payload}: {exc}"
+        with self.repo.lock:
+            node = self.repo.node(path)
+            if node is not None:
+                node.set("state", state)
+                node.set("endTime", utc_now())
+                if message:
+                    node.set("failureMessage", message)
+            self.repo.changed()
+        with self._lock:
+            self.stats.running_workflows -= 1
+
+    def write_back(self, asset_path: str) -> None:
+        """Embed the metadata node into the original rendition's XMP (createversion:true,rendition:original)."""
+        with self.repo.lock:
+            content = self.repo.node(f"{asset_path}/jcr:content")
+            if content is None or "metadata" not in content.children:
+                raise LookupError("asset has no metadata node")
+            resource = self.repo.node(f"{asset_path}/jcr:content/renditions/original/jcr:content")
+            if resource is None:
+                raise LookupError("asset has no original rendition")
+            data = resource.properties["jcr:data"].value
+            resource.set("jcr:data", embed_packet(data, build_packet(content.children["metadata"])), "Binary")
+            content.set("jcr:lastModified", utc_now())
+            versions = int(content.get("xmpaudit:versionCount", 0)) + 1
+            content.set("xmpaudit:versionCount", versions)
+
+
+class SimulatorHandler(BaseHTTPRequestHandler):
+    """Routes one request to the repository (the class attribute ``simulator`` is set per server)."""
+
+    simulator: Simulator
+    protocol_version = "HTTP/1.1"
+    server_version = "xmpaudit-simulator"
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet by default
+        return
+
+    # -- plumbing ----------------------------------------------------------------------------------------
+
+    def _send(self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _json(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
+        body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+        self._send(status, body, "application/json;charset=utf-8", headers)
+
+    def _text(self, status: int, text: str) -> None:
+        self._send(status, text.encode("utf-8"), "text/plain;charset=utf-8")
+
+    def _read_form(self) -> list[tuple[str, str]]:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length).decode("utf-8") if length else ""
+        return parse_qsl(raw, keep_blank_values=True)
+
+    def _route(self) -> None:
+        sim = self.simulator
+        split = urlsplit(self.path)
+        path = unquote(split.path)
+        query = parse_qsl(split.query, keep_blank_values=True)
+        with sim._lock:
+            sim.stats.by_endpoint[endpoint_of(self.command, path)] += 1
+            sim.stats.log.append((self.command, path))
+        if self.command == "POST":
+            form = self._read_form()
+        if sim.latency_s:
+            time.sleep(sim.latency_s)
+        fault = sim.take_fault(self.command, path)
+        if fault:
+            time.sleep(fault.delay_s)
+            if fault.malformed:
+                self._send(200, b'{"truncated": ', "application/json")
+            else:
+                self._send(fault.status, f"injected {fault.status}".encode(), "text/plain", {"Retry-After": "0"})
+            return
+        user = sim.authenticate(self.headers.get("Authorization"))
+        if user is None:
+            self._send(401, b"Unauthorized", "text/plain", {"WWW-Authenticate": 'Basic realm="Sling (Development)"'})
+            return
+        if self.command == "POST":
+            if self.headers.get("CSRF-Token") not in sim.csrf_tokens:
+                self._text(403, "Forbidden: missing or invalid CSRF-Token header")
+                return
+            self._post(path, form, user)
+        else:
+            self._get(path, dict(query))
+
+    def do_GET(self) -> None:
+        self._route()
+
+    def do_HEAD(self) -> None:
+        self._route()
+
+    def do_POST(self) -> None:
+        self._route()
+
+    # -- GET ---------------------------------------------------------------------------------------------
+
+    def _get(self, path: str, query: dict[str, str]) -> None:
+        sim = self.simulator
+        if path == "/libs/granite/csrf/token.json":
+            self._json(200, {"token": sim.new_csrf_token()})
+        elif path == "/bin/querybuilder.json":
+            try:
+                with sim.repo.lock:
+                    self._json(200, run_query(sim.repo, query))
+            except QueryError as exc:
+                self._json(400, {"success": False, "errorMessage": str(exc)})
+        elif path == "/etc/workflow/models.json":
+            self._json(200, [{"uri": uri, "title": title} for uri, title in sim.models.items()])
+        else:
+            self._sling_get(path)
+
+    def _sling_get(self, path: str) -> None:
+        sim = self.simulator
+        with sim.repo.lock:
+            node, resource_path, rest = resolve(sim.repo, path)
+            if node is None:
+                self._send(404, f"Resource at '{path}' not found".encode(), "text/html;charset=utf-8")
+                return
+            parts = rest.split(".")[1:] if rest else []
+            extension = parts[-1] if parts else ""
+            if extension == "json":
+                depth = json_depth(parts[:-1])
+                allowed = sim.repo.overflow_level(node, depth, sim.json_max_results)
+                if allowed != -1:
+                    self._json(300, [f"{resource_path}.{level}.json" for level in range(allowed, -1, -1)])
+                    return
+                self._json(200, sim.repo.to_json(node, depth))
+                return
+            if extension:
+                self._send(404, b"No renderer for this extension", "text/html")
+                return
+            binary = self._binary_of(resource_path)
+        if binary is None:
+            self._send(403, b"Directory listing is not supported", "text/html")
+            return
+        self._send_binary(binary)
+
+    def _binary_of(self, path: str) -> bytes | None:
+        repo = self.simulator.repo
+        node = repo.node(path)
+        if node is None:
+            return None
+        if node.primary_type == "dam:Asset":
+            path = f"{path}/jcr:content/renditions/original"
+            node = repo.node(path)
+        if node is not None and node.primary_type == "nt:file":
+            resource = repo.node(f"{path}/jcr:content")
+            if resource is not None and "jcr:data" in resource.properties:
+                return bytes(resource.properties["jcr:data"].value)
+        return None
+
+    def _send_binary(self, data: bytes) -> None:
+        header = self.headers.get("Range", "")
+        if header.startswith("bytes="):
+            start_text, _, end_text = header[6:].split(",")[0].partition("-")
+            try:
+                if start_text:
+                    start = int(start_text)
+                    end = min(int(end_text), len(data) - 1) if end_text else len(data) - 1
+                else:
+                    start, end = max(0, len(data) - int(end_text)), len(data) - 1
+            except ValueError:
+                start, end = 0, -1
+            if start >= len(data) or start > end:
+                self._send(416, b"", "application/octet-stream", {"Content-Range": f"bytes */{len(data)}"})
+                return
+            self._send(206, data[start : end + 1], "application/octet-stream",
+                       {"Content-Range": f"bytes {start}-{end}/{len(data)}", "Accept-Ranges": "bytes"})
+            return
+        self._send(200, data, "application/octet-stream", {"Accept-Ranges": "bytes"})
+
+    # -- POST --------------------------------------------------------------------------------------------
+
+    def _post(self, path: str, form: list[tuple[str, str]], user: str) -> None:
+        sim = self.simulator
+        if path == "/etc/workflow/instances":
+            values = dict(form)
+            if values.get("payloadType", "JCR_PATH") != "JCR_PATH":
+                self._text(400, "Only payloadType=JCR_PATH is supported")
+                return
+            try:
+                instance = sim.start_workflow(values.get("model", ""), values.get("payload", ""), user)
+            except QueryError as exc:
+                self._text(400, str(exc))
+                return
+            self._send(201, b"", "text/plain", {"Location": sim.url + instance})
+            return
+        result = sling_post(sim.repo, path, form)
+        if "json" in (self.headers.get("Accept") or ""):
+            self._json(result.status, result.to_json())
+        else:
+            html = f"<html><body><div id='Status'>{result.status}</div><div id='Message'>{result.message}</div>"
+            self._send(result.status, (html + "</body></html>").encode(), "text/html;charset=utf-8")
+
+

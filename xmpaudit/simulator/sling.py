@@ -1,0 +1,258 @@
+"""Sling GET rendering and Sling POST servlet operations (modify, import, delete) on a Repository."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from .repository import Node, Repository, RepositoryError
+
+TYPE_HINT_SUFFIX = "@TypeHint"
+DELETE_SUFFIX = "@Delete"
+UNSUPPORTED_SUFFIXES = ("@DefaultValue", "@UseDefaultWhenMissing", "@IgnoreBlanks", "@ValueFrom",
+                        "@MoveFrom", "@CopyFrom", "@Patch")
+ITEM_PREFIXES = ("./", "../", "/")
+
+
+@dataclass
+class PostResult:
+    """What the Sling POST servlet answers (rendered as its JSON response)."""
+
+    path: str
+    status: int = 200
+    message: str = "OK"
+    changes: list[dict[str, str]] = field(default_factory=list)
+    created: bool = False
+    error: tuple[str, str] | None = None
+
+    def change(self, kind: str, argument: str) -> None:
+        self.changes.append({"type": kind, "argument": argument})
+
+    def to_json(self) -> dict[str, Any]:
+        parent = self.path.rsplit("/", 1)[0] or "/"
+        body: dict[str, Any] = {
+            "changes": self.changes,
+            "path": self.path,
+            "location": self.path,
+            "parentLocation": parent,
+            "status.code": self.status,
+            "status.message": self.message,
+            "title": ("Content created " if self.created else "Content modified ") + self.path,
+            "referer": "",
+            "isCreate": self.created,
+        }
+        if self.error:
+            body["error"] = {"class": self.error[0], "message": self.error[1]}
+            body["title"] = f"Error while processing {self.path}"
+        return body
+
+
+def failed(path: str, status: int, kind: str, message: str) -> PostResult:
+    return PostResult(path, status=status, message=message, error=(kind, message))
+
+
+# -- GET ---------------------------------------------------------------------------------------------------
+
+
+def resolve(repo: Repository, path: str) -> tuple[Node | None, str, str]:
+    """Sling resource resolution: the longest existing node path, plus the rest (selectors + extension)."""
+    candidate = path
+    while True:
+        node = repo.node(candidate) if candidate else None
+        if node is not None:
+            return node, candidate, path[len(candidate) :]
+        slash = candidate.rfind("/")
+        dot = candidate.rfind(".")
+        if dot <= slash:
+            return None, path, ""
+        candidate = candidate[:dot]
+
+
+def json_depth(selectors: list[str]) -> int | None:
+    """Depth from GET selectors: ``infinity`` -> None, a number -> it, none -> 0."""
+    depth: int | None = 0
+    for selector in selectors:
+        if selector == "infinity":
+            depth = None
+        elif selector.isdigit():
+            depth = int(selector)
+    return depth
+
+
+# -- POST ------------------------------------------------------------------------------------------------
+
+
+def _absolute(base: str, name: str) -> str:
+    if name.startswith("/"):
+        return name
+    parts = [p for p in base.split("/") if p]
+    for segment in name.split("/"):
+        if segment in ("", "."):
+            continue
+        if segment == "..":
+            if parts:
+                parts.pop()
+        else:
+            parts.append(segment)
+    return "/" + "/".join(parts)
+
+
+def _convert(values: list[str], hint: str | None, existing_type: str | None) -> tuple[Any, str]:
+    type_name = (hint or existing_type or "String").removesuffix("[]")
+    multiple = bool(hint and hint.endswith("[]")) or len(values) > 1
+
+    def one(raw: str) -> Any:
+        if type_name == "Long":
+            return int(raw.strip())
+        if type_name in ("Double", "Decimal"):
+            return float(raw.strip())
+        if type_name == "Boolean":
+            return raw.strip().lower() == "true"
+        if type_name == "Date":
+            return datetime.fromisoformat(raw.strip().replace("Z", "+00:00"))
+        return raw
+
+    try:
+        converted = [one(v) for v in values]
+    except ValueError as exc:
+        raise RepositoryError(f"Cannot convert {values!r} to {type_name}: {exc}",
+                              "javax.jcr.ValueFormatException") from None
+    return (converted if multiple else converted[0]), type_name
+
+
+def _missing_nodes(repo: Repository, path: str) -> list[str]:
+    """The nodes on ``path`` (from the top) that do not exist yet."""
+    missing, walked = [], ""
+    for name in (p for p in path.split("/") if p):
+        walked += "/" + name
+        if missing or repo.node(walked) is None:
+            missing.append(walked)
+    return missing
+
+
+def _is_content(name: str, require_prefix: bool) -> bool:
+    if name.startswith(":"):
+        return False
+    return name.startswith(ITEM_PREFIXES) if require_prefix else True
+
+
+def modify(repo: Repository, path: str, form: list[tuple[str, str]]) -> PostResult:
+    """The default POST operation: create/modify/delete properties and nodes named by the form."""
+    if path.endswith("/") or path.endswith("*"):
+        return failed(path, 400, "java.lang.IllegalArgumentException",
+                      "Generated node names are not supported by the simulator")
+    require_prefix = any(name.startswith(ITEM_PREFIXES) for name, _ in form)
+    values: dict[str, list[str]] = {}
+    hints: dict[str, str] = {}
+    deletes: list[str] = []
+    for name, value in form:
+        if not _is_content(name, require_prefix):
+            continue
+        for suffix in UNSUPPORTED_SUFFIXES:
+            if name.endswith(suffix):
+                return failed(path, 400, "java.lang.UnsupportedOperationException",
+                              f"{suffix} is not supported by the simulator")
+        if name.endswith(TYPE_HINT_SUFFIX):
+            hints[_absolute(path, name.removesuffix(TYPE_HINT_SUFFIX))] = value
+        elif name.endswith(DELETE_SUFFIX):
+            deletes.append(_absolute(path, name.removesuffix(DELETE_SUFFIX)))
+        else:
+            values.setdefault(_absolute(path, name), []).append(value)
+
+    result = PostResult(path)
+    if repo.node(path) is None:
+        repo.ensure_node(path)
+        result.created, result.status, result.message = True, 201, "Created"
+        result.change("created", path)
+    for item_path in deletes:
+        if repo.remove(item_path):
+            result.change("deleted", item_path)
+    node_types = {p.rsplit("/", 1)[0]: v[0] for p, v in values.items() if p.endswith("/jcr:primaryType")}
+    for prop_path, raw_values in values.items():
+        parent_path, _, prop_name = prop_path.rpartition("/")
+        missing = _missing_nodes(repo, parent_path or "/")
+        parent = repo.ensure_node(parent_path or "/", types=node_types)
+        for created in missing:
+            result.change("created", created)
+        if prop_name == "jcr:primaryType":
+            if parent.primary_type != raw_values[0]:
+                parent.primary_type = raw_values[0]
+                result.change("modified", prop_path)
+            continue
+        hint = hints.get(prop_path)
+        if len(raw_values) == 1 and raw_values[0] == "" and not (hint and hint.endswith("[]")):
+            if parent.properties.pop(prop_name, None) is not None:
+                result.change("deleted", prop_path)
+            continue
+        existing = parent.properties.get(prop_name)
+        value, type_name = _convert(raw_values, hint, existing.type if existing else None)
+        parent.set(prop_name, value, type_name)
+        result.change("modified", prop_path)
+    return result
+
+
+def import_content(repo: Repository, path: str, form: dict[str, list[str]]) -> PostResult:
+    """``:operation=import`` of ``:contentType=json`` content as child ``:name`` of ``path``."""
+    name = (form.get(":name") or form.get(":nameHint") or [""])[0]
+    content_type = (form.get(":contentType") or [""])[0]
+    replace = (form.get(":replace") or ["false"])[0].lower() == "true"
+    target = f"{path.rstrip('/')}/{name}" if name else path
+    if content_type != "json":
+        return failed(target, 500, "javax.jcr.RepositoryException",
+                      f"Unsupported :contentType {content_type!r} (the simulator imports json)")
+    if not name:
+        return failed(path, 500, "javax.jcr.RepositoryException", "Import needs :name")
+    try:
+        content = json.loads((form.get(":content") or [""])[0])
+    except json.JSONDecodeError as exc:
+        return failed(target, 500, "javax.jcr.RepositoryException", f"Invalid JSON content: {exc}")
+    if not isinstance(content, dict):
+        return failed(target, 500, "javax.jcr.RepositoryException", "Import content must be a JSON object")
+    parent = repo.ensure_node(path)
+    result = PostResult(target, status=201, message="Created", created=True)
+    if name in parent.children:
+        if not replace:
+            return failed(target, 500, "javax.jcr.ItemExistsException", f"Node {target} already exists")
+        del parent.children[name]
+        result.change("deleted", target)
+    for created in repo.import_json(parent, name, content):
+        result.change("created", f"{path.rstrip('/')}/{created}")
+    return result
+
+
+def delete(repo: Repository, path: str, form: dict[str, list[str]]) -> PostResult:
+    """``:operation=delete`` of the request node, or of every ``:applyTo`` path (missing ones skipped)."""
+    targets = [_absolute(path, p) for p in form.get(":applyTo", [])]
+    result = PostResult(path)
+    if not targets:
+        if repo.node(path) is None:
+            return failed(path, 404, "org.apache.sling.api.resource.ResourceNotFoundException",
+                          f"Missing source {path} for delete")
+        targets = [path]
+    for target in targets:
+        if repo.remove(target):
+            result.change("deleted", target)
+    return result
+
+
+def sling_post(repo: Repository, path: str, form: list[tuple[str, str]]) -> PostResult:
+    """Dispatch a Sling POST by ``:operation``; repository errors become Sling's 500 answers."""
+    grouped: dict[str, list[str]] = {}
+    for name, value in form:
+        grouped.setdefault(name, []).append(value)
+    operation = (grouped.get(":operation") or ["modify"])[0] or "modify"
+    with repo.lock:
+        repo.changed()
+        try:
+            if operation == "modify":
+                return modify(repo, path, form)
+            if operation == "import":
+                return import_content(repo, path, grouped)
+            if operation == "delete":
+                return delete(repo, path, grouped)
+            return failed(path, 500, "org.apache.sling.servlets.post.PostOperation",
+                          f"Invalid operation specified for POST request: {operation}")
+        except RepositoryError as exc:
+            return failed(path, 500, exc.kind, str(exc))

@@ -1,0 +1,63 @@
+"""An inventory snapshot: the three frames plus where and when they were taken, saved as Parquet."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .acs import SyncArguments
+from .errors import ConfigError
+from .frames import ASSET_COLUMNS, SMART_TAG_COLUMNS, XMP_TAG_COLUMNS
+
+FRAME_FILES = {"assets": ASSET_COLUMNS, "smart_tags": SMART_TAG_COLUMNS, "xmp_tags": XMP_TAG_COLUMNS}
+META_FILE = "snapshot.json"
+
+
+@dataclass
+class Snapshot:
+    """Assets, smart tags and XMP tags of one inventory run."""
+
+    assets: pd.DataFrame
+    smart_tags: pd.DataFrame
+    xmp_tags: pd.DataFrame
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def arguments(self) -> SyncArguments:
+        """The ACS arguments the XMP frames were read with."""
+        return SyncArguments.from_process_args(self.meta.get("arguments"))
+
+    def save(self, folder: str | Path) -> Path:
+        """Write one Parquet file per frame and a JSON file of metadata into ``folder``."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in FRAME_FILES:
+            getattr(self, name).to_parquet(folder / f"{name}.parquet", index=False)
+        (folder / META_FILE).write_text(json.dumps(self.meta, indent=2), encoding="utf-8")
+        return folder
+
+    @classmethod
+    def load(cls, folder: str | Path) -> Snapshot:
+        """Read a snapshot written by ``save``, checking that every frame and column is there."""
+        folder = Path(folder)
+        if not (folder / META_FILE).exists():
+            raise ConfigError(f"{folder} is not a snapshot folder (no {META_FILE})")
+        frames = {}
+        for name, columns in FRAME_FILES.items():
+            frame = pd.read_parquet(folder / f"{name}.parquet")
+            missing = sorted(set(columns) - set(frame.columns))
+            if missing:
+                raise ConfigError(f"{folder / (name + '.parquet')} lacks columns {missing}")
+            frames[name] = frame[list(columns)].astype(columns)
+        meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
+        return cls(meta=meta, **frames)
+
+    def summary(self) -> str:
+        return (
+            f"{len(self.assets)} assets, {len(self.smart_tags)} smart tags, {len(self.xmp_tags)} XMP tags "
+            f"from {self.meta.get('source', '?')}{self.meta.get('root', '')} at {self.meta.get('taken_at', '?')}"
+        )

@@ -1,0 +1,393 @@
+"""Write the XMP array node exactly as the ACS process would: dry-run plan, batched apply, verify, undo.
+
+Every change is journaled (before/after) before it is sent; undo restores the journaled ``before``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+import pandas as pd
+
+from . import journal as events
+from .acs import SyncArguments, expected_xmp_node
+from .audit import audit, expected_tags
+from .client import AemClient
+from .errors import AemError, ConfigError
+from .frames import frames_from_hits
+from .inventory import fetch_assets
+from .jcrpath import common_ancestor, relative_to, validate_path
+from .journal import Journal, new_run_id
+from .progress import Progress, ProgressCallback
+from .snapshot import Snapshot
+
+MAX_PARAMS_PER_POST = 900
+MAX_BODY_BYTES = 150_000
+DEFAULT_BATCH_ASSETS = 50
+Node = dict[str, Any]
+
+
+def metadata_path(asset: str) -> str:
+    return f"{asset}/jcr:content/metadata"
+
+
+@dataclass(frozen=True)
+class PlannedChange:
+    """One asset's XMP array node: what is there now (None = absent) and what will be written (None = delete)."""
+
+    asset: str
+    node_path: str
+    status: str
+    before: Node | None
+    after: Node | None
+
+    def diff_text(self) -> str:
+        """A unified diff of the node before and after, as pretty JSON."""
+        def lines(node: Node | None) -> list[str]:
+            return [] if node is None else json.dumps(node, indent=2, ensure_ascii=False).splitlines()
+
+        return "\n".join(
+            difflib.unified_diff(lines(self.before), lines(self.after), f"{self.node_path} (now)",
+                                 f"{self.node_path} (after sync)", lineterm="")
+        )
+
+
+@dataclass
+class SyncPlan:
+    """The dry run: changes that would be written, and assets skipped with the reason."""
+
+    changes: list[PlannedChange]
+    skipped: pd.DataFrame
+    arguments: SyncArguments
+    kind: str = "sync"
+    undoes: str | None = None
+    created_at: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
+
+    def __len__(self) -> int:
+        return len(self.changes)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per change: asset, status, action, tags now and after."""
+        rows = [
+            {
+                "asset": c.asset,
+                "status": c.status,
+                "action": "delete" if c.after is None else ("create" if c.before is None else "replace"),
+                "tags_now": _item_count(c.before),
+                "tags_after": _item_count(c.after),
+            }
+            for c in self.changes
+        ]
+        return pd.DataFrame(rows, columns=["asset", "status", "action", "tags_now", "tags_after"])
+
+    def diff_text(self, limit: int | None = None) -> str:
+        """Unified diffs of the first ``limit`` changes."""
+        return "\n\n".join(c.diff_text() for c in self.changes[:limit])
+
+    def summary(self) -> str:
+        actions = self.to_frame()["action"].value_counts().to_dict()
+        parts = ", ".join(f"{n} {a}" for a, n in sorted(actions.items())) or "nothing to write"
+        return f"{self.kind} plan: {parts}; {len(self.skipped)} skipped"
+
+    def _repr_html_(self) -> str:
+        return f"<p><b>{self.summary()}</b></p>" + self.to_frame().to_html(max_rows=50, index=False)
+
+
+@dataclass
+class ApplyResult:
+    """What happened per asset: outcome (applied/skipped/failed), reason, verified, repaired."""
+
+    run: str
+    outcomes: pd.DataFrame
+    requests: int
+
+    def counts(self) -> dict[str, int]:
+        return {str(k): int(v) for k, v in self.outcomes["outcome"].value_counts().items()}
+
+    @property
+    def ok(self) -> bool:
+        applied = self.outcomes[self.outcomes["outcome"] == "applied"]
+        return not (self.outcomes["outcome"] == "failed").any() and bool(applied["verified"].all())
+
+    def summary(self) -> str:
+        counts = ", ".join(f"{n} {o}" for o, n in sorted(self.counts().items())) or "nothing"
+        return f"run {self.run}: {counts}; {self.requests} requests"
+
+
+def _item_count(node: Node | None) -> int:
+    return 0 if node is None else sum(isinstance(v, dict) for v in node.values())
+
+
+def _skipped_frame(rows: list[dict[str, str]]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["asset", "reason"]).astype("string")
+
+
+def _current_node(hit: dict[str, Any], args: SyncArguments) -> Node | None:
+    metadata = (hit.get("jcr:content") or {}).get("metadata")
+    node = metadata.get(args.sequence_name) if isinstance(metadata, dict) else None
+    return node if isinstance(node, dict) else None
+
+
+def _desired_nodes(hits: dict[str, dict[str, Any]], args: SyncArguments) -> tuple[dict[str, Node], pd.DataFrame]:
+    """What the process would write for each hit, and the audit of those hits."""
+    assets, smart_tags, xmp_tags = frames_from_hits(list(hits.values()), args)
+    snap = Snapshot(assets, smart_tags, xmp_tags, {"arguments": args.to_process_args()})
+    result = audit(snap, args)
+    expected = expected_tags(smart_tags, args.minimum_confidence)
+    grouped = {
+        asset: list(zip(group["name"].tolist(), group["confidence"].tolist(), strict=True))
+        for asset, group in expected.groupby("asset", sort=False)
+    }
+    nodes = {path: expected_xmp_node(grouped.get(path, []), args) for path in hits}
+    return nodes, result.assets
+
+
+def plan_sync(
+    client: AemClient,
+    assets: list[str] | pd.Series | pd.DataFrame,
+    args: SyncArguments | None = None,
+    *,
+    include_in_sync: bool = False,
+) -> SyncPlan:
+    """Dry run for the chosen assets: read their current state (a few batched queries), compute the node the
+    ACS process would write, and list what would change. Invalid, deleted and in-sync assets are skipped."""
+    args = args or SyncArguments()
+    if isinstance(assets, pd.DataFrame):
+        assets = assets["path"]
+    paths = list(dict.fromkeys(validate_path(str(p)) for p in assets))
+    hits = fetch_assets(client, paths)
+    desired, audited = _desired_nodes(hits, args) if hits else ({}, pd.DataFrame(columns=["path", "status"]))
+    status = dict(zip(audited["path"], audited["status"].astype(str), strict=True))
+    reasons = dict(zip(audited["path"], audited.get("reason", pd.Series(dtype="string")), strict=True))
+    changes, skipped = [], []
+    for path in paths:
+        if path not in hits:
+            skipped.append({"asset": path, "reason": "asset no longer exists (deleted or moved since inventory)"})
+        elif status[path] == "invalid":
+            skipped.append({"asset": path, "reason": str(reasons[path])})
+        elif status[path] in ("in_sync", "no_smart_tags") and not include_in_sync:
+            skipped.append({"asset": path, "reason": f"nothing to do ({status[path]})"})
+        else:
+            before = _current_node(hits[path], args)
+            changes.append(PlannedChange(path, f"{metadata_path(path)}/{args.sequence_name}", status[path],
+                                         before, desired[path]))
+    return SyncPlan(changes, _skipped_frame(skipped), args)
+
+
+# -- writing ---------------------------------------------------------------------------------------------
+
+
+def _value_params(name: str, value: Any) -> list[tuple[str, str]]:
+    if isinstance(value, bool):
+        return [(name, "true" if value else "false"), (f"{name}@TypeHint", "Boolean")]
+    if isinstance(value, int):
+        return [(name, str(value)), (f"{name}@TypeHint", "Long")]
+    if isinstance(value, float):
+        return [(name, repr(value)), (f"{name}@TypeHint", "Double")]
+    if isinstance(value, list):
+        kind = "Boolean" if value and isinstance(value[0], bool) else "Long" if value and isinstance(
+            value[0], int) else "Double" if value and isinstance(value[0], float) else "String"
+        return [(name, json.dumps(v) if kind == "Boolean" else str(v)) for v in value] + [
+            (f"{name}@TypeHint", f"{kind}[]")]
+    return [(name, str(value)), (f"{name}@TypeHint", "String")]
+
+
+def node_params(prefix: str, node: Node | None) -> list[tuple[str, str]]:
+    """Sling POST parameters that delete the node at ``prefix`` and rebuild it as ``node`` (typed)."""
+    params = [(f"{prefix}@Delete", "")]
+    if node is not None:
+        params += _build_params(prefix, node)
+    return params
+
+
+def _build_params(prefix: str, node: Node) -> list[tuple[str, str]]:
+    params = [(f"{prefix}/jcr:primaryType", str(node.get("jcr:primaryType", "nt:unstructured")))]
+    for key, value in node.items():
+        if key == "jcr:primaryType" or isinstance(value, dict):
+            continue
+        params += _value_params(f"{prefix}/{key}", value)
+    for key, value in node.items():
+        if isinstance(value, dict):
+            params += _build_params(f"{prefix}/{key}", value)
+    return params
+
+
+def _batches(changes: list[PlannedChange], batch_assets: int) -> list[list[PlannedChange]]:
+    """Groups of changes that fit one POST (assets, parameter count and body size capped)."""
+    batches: list[list[PlannedChange]] = []
+    current: list[PlannedChange] = []
+    params = size = 0
+    for change in sorted(changes, key=lambda c: c.asset):
+        cost = node_params(change.node_path, change.after)
+        cost_size = sum(len(k) + len(v) + 2 for k, v in cost)
+        if current and (len(current) >= batch_assets or params + len(cost) > MAX_PARAMS_PER_POST
+                        or size + cost_size > MAX_BODY_BYTES):
+            batches.append(current)
+            current, params, size = [], 0, 0
+        current.append(change)
+        params += len(cost)
+        size += cost_size
+    if current:
+        batches.append(current)
+    return batches
+
+
+def batch_post(client: AemClient, changes: list[PlannedChange]) -> dict[str, Any]:
+    """One Sling POST to the changes' common parent, with relative names for every asset."""
+    parent = common_ancestor(c.node_path for c in changes)
+    params: list[tuple[str, str]] = []
+    for change in changes:
+        params += node_params(relative_to(change.node_path, parent), change.after)
+    return client.sling_post(parent, params)
+
+
+def import_node(client: AemClient, change: PlannedChange) -> None:
+    """Write one node with ``:operation=import`` (used to repair what a batch did not write exactly)."""
+    parent, _, name = change.node_path.rpartition("/")
+    if change.after is None:
+        client.sling_post(parent, [(":operation", "delete"), (":applyTo", change.node_path)])
+        return
+    client.sling_post(parent, [
+        (":operation", "import"), (":contentType", "json"), (":name", name), (":replace", "true"),
+        (":replaceProperties", "true"), (":content", json.dumps(change.after, ensure_ascii=False)),
+    ])
+
+
+def _record(run: str, kind: str, event: str, change: PlannedChange, **extra: Any) -> dict[str, Any]:
+    record = {"run": run, "kind": kind, "event": event, "asset": change.asset, "node_path": change.node_path}
+    if event == events.INTENT:
+        record.update(before=change.before, after=change.after, status=change.status)
+    record.update(extra)
+    return record
+
+
+def apply_plan(
+    client: AemClient,
+    plan: SyncPlan,
+    journal: Journal,
+    *,
+    batch_assets: int = DEFAULT_BATCH_ASSETS,
+    verify: bool = True,
+    show_progress: bool = True,
+    on_progress: ProgressCallback | None = None,
+) -> ApplyResult:
+    """Apply a previewed plan in batched POSTs. Before each batch the assets are read again: an asset that
+    changed since the preview, or is gone, is skipped. Intent is journaled before sending; the result is
+    read back and anything not written exactly is rewritten once with an import."""
+    if not isinstance(plan, SyncPlan):
+        raise ConfigError("apply_plan needs the SyncPlan from plan_sync (preview first)")
+    if batch_assets < 1:
+        raise ConfigError("batch_assets must be >= 1")
+    run = new_run_id(plan.kind)
+    start_requests = client.request_count
+    outcomes: dict[str, dict[str, Any]] = {
+        row["asset"]: {"asset": row["asset"], "outcome": "skipped", "reason": row["reason"]}
+        for row in plan.skipped.to_dict("records")
+    }
+    extra = {"undoes": plan.undoes} if plan.undoes else {}
+    applied: list[PlannedChange] = []
+    with Progress(len(plan.changes), f"{plan.kind.title()} {len(plan.changes)} assets", show=show_progress,
+                  callback=on_progress) as progress:
+        for batch in _batches(plan.changes, batch_assets):
+            fresh = fetch_assets(client, [c.asset for c in batch])
+            ready = []
+            for change in batch:
+                reason = _stale_reason(change, fresh.get(change.asset), plan)
+                if reason:
+                    outcomes[change.asset] = {"asset": change.asset, "outcome": "skipped", "reason": reason}
+                else:
+                    ready.append(change)
+            if ready:
+                journal.append([_record(run, plan.kind, events.INTENT, c, **extra) for c in ready])
+                try:
+                    batch_post(client, ready)
+                except AemError as exc:
+                    journal.append([_record(run, plan.kind, events.FAILED, c, error=str(exc)) for c in ready])
+                    for c in ready:
+                        outcomes[c.asset] = {"asset": c.asset, "outcome": "failed", "reason": str(exc)}
+                else:
+                    journal.append([_record(run, plan.kind, events.APPLIED, c) for c in ready])
+                    for c in ready:
+                        outcomes[c.asset] = {"asset": c.asset, "outcome": "applied", "reason": ""}
+                    applied += ready
+            progress.advance(len(batch))
+    if verify and applied:
+        _verify(client, applied, journal, run, plan.kind, outcomes)
+    frame = pd.DataFrame(list(outcomes.values()))
+    for column, default in (("verified", pd.NA), ("repaired", False)):
+        if column not in frame:
+            frame[column] = default
+    frame = frame[["asset", "outcome", "reason", "verified", "repaired"]]
+    frame["verified"] = frame["verified"].astype("boolean")
+    frame["repaired"] = frame["repaired"].fillna(False).astype(bool)
+    return ApplyResult(run=run, outcomes=frame, requests=client.request_count - start_requests)
+
+
+def _stale_reason(change: PlannedChange, hit: dict[str, Any] | None, plan: SyncPlan) -> str:
+    if hit is None:
+        return "asset no longer exists (deleted or moved since the preview)"
+    if _current_node(hit, plan.arguments) != change.before:
+        return "XMP node changed since the preview; preview again"
+    if plan.kind == "sync":
+        desired, _ = _desired_nodes({change.asset: hit}, plan.arguments)
+        if desired[change.asset] != change.after:
+            return "smart tags changed since the preview; preview again"
+    return ""
+
+
+def _verify(client: AemClient, applied: list[PlannedChange], journal: Journal, run: str, kind: str,
+            outcomes: dict[str, dict[str, Any]]) -> None:
+    """Read back every applied node; rewrite mismatches once with an import and read again."""
+    def read_back(changes: list[PlannedChange]) -> list[PlannedChange]:
+        hits = fetch_assets(client, [c.asset for c in changes])
+        args = SyncArguments(sequence_name=changes[0].node_path.rsplit("/", 1)[-1])
+        return [c for c in changes if c.asset not in hits or _current_node(hits[c.asset], args) != c.after]
+
+    wrong = read_back(applied)
+    for change in wrong:
+        try:
+            import_node(client, change)
+        except AemError as exc:
+            outcomes[change.asset]["reason"] = f"repair failed: {exc}"
+    still_wrong = {c.asset for c in read_back(wrong)} if wrong else set()
+    repaired = {c.asset for c in wrong} - still_wrong
+    records = []
+    for change in applied:
+        ok = change.asset not in still_wrong
+        outcomes[change.asset]["verified"] = ok
+        outcomes[change.asset]["repaired"] = change.asset in repaired
+        event = events.REPAIRED if change.asset in repaired else events.VERIFIED if ok else events.MISMATCH
+        records.append(_record(run, kind, event, change))
+    journal.append(records)
+
+
+# -- undo ------------------------------------------------------------------------------------------------
+
+
+def plan_undo(client: AemClient, journal: Journal, run: str | None = None) -> SyncPlan:
+    """Dry run of undoing a journaled run (default: the latest sync run): each node goes back to its
+    journaled ``before``. Assets whose node changed since that run are skipped, as are ones never written."""
+    run = run or journal.last_run("sync")
+    if run is None:
+        raise ConfigError(f"Journal {journal.path} has no sync run to undo")
+    intents = journal.intents(run)
+    sequence_name = intents[0]["node_path"].rsplit("/", 1)[-1]
+    args = SyncArguments(sequence_name=sequence_name)
+    hits = fetch_assets(client, [r["asset"] for r in intents])
+    changes, skipped = [], []
+    for record in intents:
+        hit = hits.get(record["asset"])
+        current = _current_node(hit, args) if hit else None
+        if hit is None:
+            skipped.append({"asset": record["asset"], "reason": "asset no longer exists"})
+        elif current == record["before"]:
+            skipped.append({"asset": record["asset"], "reason": "already as before the run (not applied)"})
+        elif current != record["after"]:
+            skipped.append({"asset": record["asset"], "reason": "XMP node changed after the run; not undone"})
+        else:
+            changes.append(PlannedChange(record["asset"], record["node_path"], "undo", current, record["before"]))
+    return SyncPlan(changes, _skipped_frame(skipped), args, kind="undo", undoes=run)
