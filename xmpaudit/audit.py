@@ -69,6 +69,7 @@ def tag_diff(expected: pd.DataFrame, xmp_tags: pd.DataFrame) -> pd.DataFrame:
         ["added", "removed", "renamed", "confidence", "renumbered"],
         "same",
     )
+    merged["misnumbered"] = renumbered.astype(bool) & (merged["_merge"] == "both")
     merged["change"] = pd.Categorical(change, categories=["same", "added", "removed", "renamed", "confidence",
                                                          "renumbered"])
     return merged.drop(columns="_merge").sort_values(["asset", "index"]).reset_index(drop=True)
@@ -147,7 +148,7 @@ def audit(snapshot: Snapshot, args: SyncArguments | None = None) -> AuditResult:
     names_flag = _per_asset(multiset["_merge"] != "both", multiset["asset"], index)
     order_flag = _per_asset(positional["change"] == "renamed", positional["asset"], index) & ~names_flag
     confidence_flag = _per_asset(positional["change"] == "confidence", positional["asset"], index)
-    structure_flag = _per_asset(positional["change"] == "renumbered", positional["asset"], index) | (
+    structure_flag = _per_asset(diff["misnumbered"], diff["asset"], index) | (
         (assets["xmp_node_type"].fillna("") != "xmpArray") | (assets["xmp_array_type"].fillna("") != "rdf:Seq")
     )
     size_flag = (assets["xmp_array_size"] != expected_count).fillna(True).astype(bool) | (

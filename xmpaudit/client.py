@@ -32,7 +32,10 @@ WORKFLOW_START_PATH = "/etc/workflow/instances"
 FormData = Iterable[tuple[str, str]] | Mapping[str, str]
 
 
-def _retry(total: int, backoff: float, statuses: tuple[int, ...], methods: frozenset[str]) -> Retry:
+def _retry(
+    total: int, backoff: float, statuses: tuple[int, ...], methods: frozenset[str], *, retry_after: bool = True
+) -> Retry:
+    """urllib3 retries; with ``retry_after`` a 413/429/503 carrying Retry-After is retried too."""
     return Retry(
         total=total,
         connect=total,
@@ -42,7 +45,7 @@ def _retry(total: int, backoff: float, statuses: tuple[int, ...], methods: froze
         status_forcelist=statuses,
         allowed_methods=methods,
         raise_on_status=False,
-        respect_retry_after_header=True,
+        respect_retry_after_header=retry_after,
     )
 
 
@@ -63,7 +66,7 @@ class AemClient:
         idempotent = _retry(
             settings.retries, settings.backoff, RETRY_STATUSES, frozenset({"GET", "HEAD", "POST"})
         )
-        once = _retry(settings.retries, settings.backoff, (429,), frozenset({"GET", "HEAD", "POST"}))
+        once = _retry(settings.retries, settings.backoff, (429,), frozenset({"POST"}), retry_after=False)
         self.session.mount("http://", HTTPAdapter(max_retries=idempotent, pool_maxsize=16))
         self.session.mount("https://", HTTPAdapter(max_retries=idempotent, pool_maxsize=16))
         self.session.mount(self.base_url + WORKFLOW_START_PATH, HTTPAdapter(max_retries=once))

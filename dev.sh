@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# xmpaudit developer entry point.
+#   ./dev.sh run    open JupyterLab on the notebooks against the embedded demo DAM (or XMPAUDIT_URL if set)
+#   ./dev.sh test   install everything into .venv and run all tests (what CI runs)
+#   ./dev.sh lint   ruff
+set -euo pipefail
+cd "$(dirname "$0")"
+VENV=${XMPAUDIT_VENV:-.venv}
+PYTHON=${PYTHON:-python3}
+
+ensure_venv() {
+  if [ ! -x "$VENV/bin/python" ]; then
+    "$PYTHON" -m venv "$VENV"
+  fi
+  local stamp="$VENV/.xmpaudit-installed"
+  if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+    "$VENV/bin/python" -m pip install --quiet --upgrade pip
+    "$VENV/bin/python" -m pip install --quiet -e ".[dev]"
+    touch "$stamp"
+  fi
+}
+
+case "${1:-}" in
+  run)
+    shift
+    ensure_venv
+    exec "$VENV/bin/xmpaudit" lab "$@"
+    ;;
+  test)
+    shift
+    ensure_venv
+    export MPLBACKEND=Agg
+    "$VENV/bin/ruff" check xmpaudit tests benchmarks
+    exec "$VENV/bin/python" -m pytest "$@"
+    ;;
+  lint)
+    ensure_venv
+    exec "$VENV/bin/ruff" check xmpaudit tests benchmarks
+    ;;
+  *)
+    echo "usage: ./dev.sh run|test|lint" >&2
+    exit 2
+    ;;
+esac

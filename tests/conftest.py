@@ -1,0 +1,74 @@
+"""Shared fixtures: a fresh demo simulator per test and an authenticated client to it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from xmpaudit.client import AemClient
+from xmpaudit.settings import ConnectionSettings
+from xmpaudit.simulator import DemoSpec, Repository, Simulator, build_demo_repository
+
+DEMO_ROOT = "/content/dam/xmpaudit-demo"
+
+
+@pytest.fixture(scope="session")
+def demo_spec() -> DemoSpec:
+    return DemoSpec(assets=120)
+
+
+@pytest.fixture
+def simulator(demo_spec: DemoSpec) -> Iterator[Simulator]:
+    with Simulator(build_demo_repository(demo_spec), workflow_seconds=0.02) as sim:
+        yield sim
+
+
+def client_for(sim: Simulator, **overrides: Any) -> AemClient:
+    values = {"url": sim.url, "user": "admin", "password": "admin", "retries": 2, "backoff": 0.0, "timeout": 10.0}
+    values.update(overrides)
+    return AemClient(ConnectionSettings(**values))
+
+
+@pytest.fixture
+def client(simulator: Simulator) -> Iterator[AemClient]:
+    with client_for(simulator) as c:
+        yield c
+
+
+def asset_hit(path: str, tags: list[dict[str, Any]] | None = None, xmp: dict[str, Any] | None = None,
+              metadata: bool = True, tag_names: list[str] | None = None) -> dict[str, Any]:
+    """A full QueryBuilder hit for an asset with the given predictedTags children and XMP node."""
+    content: dict[str, Any] = {"jcr:primaryType": "dam:AssetContent"}
+    if metadata:
+        meta: dict[str, Any] = {"jcr:primaryType": "nt:unstructured"}
+        if tags is not None:
+            names = tag_names or [str(i) for i in range(len(tags))]
+            meta["predictedTags"] = {"jcr:primaryType": "nt:unstructured",
+                                     **{n: {"jcr:primaryType": "nt:unstructured", **t}
+                                        for n, t in zip(names, tags, strict=True)}}
+        if xmp is not None:
+            meta["dam:predictedTags"] = xmp
+        content["metadata"] = meta
+    return {"jcr:path": path, "jcr:primaryType": "dam:Asset", "jcr:content": content}
+
+
+def xmp_node(tags: list[tuple[str, float]], size: int | None = None) -> dict[str, Any]:
+    node: dict[str, Any] = {"jcr:primaryType": "nt:unstructured", "xmpNodeType": "xmpArray",
+                            "xmpArrayType": "rdf:Seq", "xmpArraySize": len(tags) if size is None else size}
+    for i, (name, conf) in enumerate(tags, start=1):
+        node[str(i)] = {"jcr:primaryType": "nt:unstructured", "xmpNodeType": "xmpStruct",
+                        "dam:predictedTagName": name, "dam:predictedTagConfidence": conf}
+    return node
+
+
+def small_repository(assets: dict[str, dict[str, Any]]) -> Repository:
+    """A repository with the given asset hits (as produced by asset_hit) imported under their paths."""
+    repo = Repository()
+    for path, hit in assets.items():
+        parent_path, _, name = path.rpartition("/")
+        parent = repo.ensure_node(parent_path, "sling:Folder")
+        content = {k: v for k, v in hit.items() if k != "jcr:path"}
+        repo.import_json(parent, name, content)
+    return repo

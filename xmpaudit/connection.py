@@ -1,0 +1,44 @@
+"""``connect()``: a client for the configured AEM, or for the embedded demo simulator when none is set."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from .client import AemClient
+from .settings import ConnectionSettings, resolve_settings
+
+log = logging.getLogger(__name__)
+DEMO_USER = ("admin", "admin")
+_demo_lock = threading.Lock()
+_demo: Any = None
+
+
+def demo_simulator() -> Any:
+    """The process-wide demo simulator, started on first use on a free loopback port."""
+    global _demo
+    with _demo_lock:
+        if _demo is None:
+            from .simulator import Simulator
+
+            _demo = Simulator().start()
+        return _demo
+
+
+def connect(url: str | None = None, *, profile: str | None = None, demo_if_unset: bool = True,
+            **overrides: Any) -> AemClient:
+    """Client for ``url`` / ``profile`` / ``XMPAUDIT_*`` settings; with none of those, the embedded demo DAM.
+
+    Credentials for a URL come from ``overrides`` (user, password, token, token_file, service_credentials_file).
+    """
+    settings = resolve_settings(url, profile=profile, **overrides)
+    if settings is None:
+        if not demo_if_unset:
+            from .errors import ConfigError
+
+            raise ConfigError("No AEM configured: set XMPAUDIT_URL (and credentials) or pass url=/profile=")
+        simulator = demo_simulator()
+        print(f"No AEM configured (XMPAUDIT_URL unset): using the embedded demo simulator at {simulator.url}")
+        settings = ConnectionSettings(url=simulator.url, user=DEMO_USER[0], password=DEMO_USER[1])
+    return AemClient(settings)
