@@ -3,6 +3,7 @@
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import ClassVar
 from urllib.parse import parse_qs
 
 import jwt
@@ -36,7 +37,7 @@ def test_dev_token_file(tmp_path, simulator):
 
 class FakeIms(BaseHTTPRequestHandler):
     public_key = None
-    calls: list = []
+    calls: ClassVar[list] = []
 
     def log_message(self, *args):
         pass
@@ -95,7 +96,7 @@ def test_service_credentials_exchange(tmp_path, ims, simulator):
 
 
 def test_service_credentials_refused_and_malformed(tmp_path, ims):
-    server, pem = ims
+    server, _ = ims
     other = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
     auth = ServiceCredentialsAuth(credentials(tmp_path, server.ims_host, other))

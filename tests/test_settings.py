@@ -38,7 +38,7 @@ def test_from_env():
     assert (settings.user, settings.password, settings.timeout, settings.retries) == ("admin", "pw", 12.5, 1)
     assert settings.auth_kind == "basic"
     assert settings_from_env({}) is None
-    with pytest.raises(ConfigError, match="TIMEOUT|timeout"):
+    with pytest.raises(ConfigError, match=r"TIMEOUT|timeout"):
         settings_from_env({"XMPAUDIT_URL": "http://x", "XMPAUDIT_TIMEOUT": "soon"})
 
 
@@ -58,7 +58,7 @@ def test_profiles(tmp_path: Path, monkeypatch):
     assert settings_from_profile("stage", profiles).password == "from-env"
     with pytest.raises(ConfigError, match="unknown keys: pasword"):
         settings_from_profile("typo", profiles)
-    with pytest.raises(ConfigError, match="No profile 'nope'.*prod, stage, typo"):
+    with pytest.raises(ConfigError, match=r"No profile 'nope'.*prod, stage, typo"):
         settings_from_profile("nope", profiles)
     with pytest.raises(ConfigError, match="does not exist"):
         settings_from_profile("prod", tmp_path / "missing.toml")

@@ -75,6 +75,22 @@ def tag_diff(expected: pd.DataFrame, xmp_tags: pd.DataFrame) -> pd.DataFrame:
     return merged.drop(columns="_merge").sort_values(["asset", "index"]).reset_index(drop=True)
 
 
+def invalid_reasons(assets: pd.DataFrame, expected: pd.DataFrame) -> pd.Series:
+    """Per asset (indexed like ``assets``, by path): why the ACS process would fail on it, NA where it would not.
+    It fails on an asset without a metadata node and on a kept tag that has no usable confidence."""
+    crashes = expected.loc[expected["crashes"], ["asset", "name", "confidence_problem"]].drop_duplicates("asset")
+    crash_reason = pd.Series(
+        ("smart tag '" + crashes["name"] + "' has no usable confidence (" + crashes["confidence_problem"]
+         + "): the ACS process would fail").to_numpy(),
+        index=crashes["asset"].to_numpy(),
+        dtype="string",
+    ).reindex(assets.index)
+    no_metadata = ~assets["has_metadata"].fillna(False).astype(bool)
+    reason = pd.Series(pd.NA, index=assets.index, dtype="string")
+    reason = reason.mask(no_metadata, "asset has no metadata node: the ACS process would fail")
+    return reason.mask(~no_metadata & crash_reason.notna(), crash_reason)
+
+
 def _per_asset(mask: pd.Series, assets: pd.Series, index: pd.Index) -> pd.Series:
     return mask.groupby(assets).any().reindex(index, fill_value=False).astype(bool)
 
@@ -124,18 +140,8 @@ def audit(snapshot: Snapshot, args: SyncArguments | None = None) -> AuditResult:
     expected = expected_tags(snapshot.smart_tags, args.minimum_confidence)
     diff = tag_diff(expected, snapshot.xmp_tags)
 
-    crash_names = expected.loc[expected["crashes"], ["asset", "name", "confidence_problem"]].drop_duplicates("asset")
-    crash_reason = pd.Series(
-        ("smart tag '" + crash_names["name"] + "' has no usable confidence (" + crash_names["confidence_problem"]
-         + "): the ACS process would fail").to_numpy(),
-        index=crash_names["asset"].to_numpy(),
-        dtype="string",
-    ).reindex(index)
-    no_metadata = ~assets["has_metadata"].fillna(False).astype(bool)
-    invalid = no_metadata | crash_reason.notna()
-    reason = pd.Series(pd.NA, index=index, dtype="string")
-    reason = reason.mask(no_metadata, "asset has no metadata node: the ACS process would fail")
-    reason = reason.mask(~no_metadata & crash_reason.notna(), crash_reason)
+    reason = invalid_reasons(assets, expected)
+    invalid = reason.notna()
 
     expected_count = expected.groupby("asset").size().reindex(index, fill_value=0)
     xmp_present = assets["xmp_present"].fillna(False).astype(bool)

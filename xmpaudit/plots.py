@@ -34,7 +34,7 @@ def status_by_folder(result: AuditResult, ax: Axes | None = None, root: str | No
     ax.set_xlabel("assets")
     ax.set_ylabel("")
     ax.set_title(f"XMP status by folder under {common or '/'}")
-    ax.legend(loc="lower right", fontsize="small", frameon=False)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.07), ncol=3, fontsize="small", frameon=False)
     return ax
 
 

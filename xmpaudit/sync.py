@@ -15,7 +15,7 @@ import pandas as pd
 
 from . import journal as events
 from .acs import SyncArguments, expected_xmp_node
-from .audit import audit, expected_tags
+from .audit import audit, expected_tags, invalid_reasons
 from .client import AemClient
 from .errors import AemError, ConfigError
 from .frames import frames_from_hits
@@ -132,18 +132,23 @@ def _current_node(hit: dict[str, Any], args: SyncArguments) -> Node | None:
     return node if isinstance(node, dict) else None
 
 
-def _desired_nodes(hits: dict[str, dict[str, Any]], args: SyncArguments) -> tuple[dict[str, Node], pd.DataFrame]:
-    """What the process would write for each hit, and the audit of those hits."""
+def _snapshot_of_hits(hits: dict[str, dict[str, Any]], args: SyncArguments) -> Snapshot:
     assets, smart_tags, xmp_tags = frames_from_hits(list(hits.values()), args)
-    snap = Snapshot(assets, smart_tags, xmp_tags, {"arguments": args.to_process_args()})
-    result = audit(snap, args)
-    expected = expected_tags(smart_tags, args.minimum_confidence)
+    return Snapshot(assets, smart_tags, xmp_tags, {"arguments": args.to_process_args()})
+
+
+def _desired_nodes(snapshot: Snapshot, args: SyncArguments) -> dict[str, Node | None]:
+    """The node the process would write for each asset of ``snapshot`` (None where it would fail)."""
+    expected = expected_tags(snapshot.smart_tags, args.minimum_confidence)
+    assets = snapshot.assets.set_index("path", drop=False)
+    invalid = set(assets.index[invalid_reasons(assets, expected).notna().to_numpy()])
     grouped = {
         asset: list(zip(group["name"].tolist(), group["confidence"].tolist(), strict=True))
         for asset, group in expected.groupby("asset", sort=False)
     }
-    nodes = {path: expected_xmp_node(grouped.get(path, []), args) for path in hits}
-    return nodes, result.assets
+    return {
+        path: None if path in invalid else expected_xmp_node(grouped.get(path, []), args) for path in assets.index
+    }
 
 
 def plan_sync(
@@ -160,9 +165,11 @@ def plan_sync(
         assets = assets["path"]
     paths = list(dict.fromkeys(validate_path(str(p)) for p in assets))
     hits = fetch_assets(client, paths)
-    desired, audited = _desired_nodes(hits, args) if hits else ({}, pd.DataFrame(columns=["path", "status"]))
+    snapshot = _snapshot_of_hits(hits, args)
+    audited = audit(snapshot, args).assets
+    desired = _desired_nodes(snapshot, args)
     status = dict(zip(audited["path"], audited["status"].astype(str), strict=True))
-    reasons = dict(zip(audited["path"], audited.get("reason", pd.Series(dtype="string")), strict=True))
+    reasons = dict(zip(audited["path"], audited["reason"], strict=True))
     changes, skipped = [], []
     for path in paths:
         if path not in hits:
@@ -193,7 +200,7 @@ def _value_params(name: str, value: Any) -> list[tuple[str, str]]:
             value[0], int) else "Double" if value and isinstance(value[0], float) else "String"
         return [(name, json.dumps(v) if kind == "Boolean" else str(v)) for v in value] + [
             (f"{name}@TypeHint", f"{kind}[]")]
-    return [(name, str(value)), (f"{name}@TypeHint", "String")]
+    return [(name, str(value))]  # String is Sling's default; the node was just deleted, so no old type applies
 
 
 def node_params(prefix: str, node: Node | None) -> list[tuple[str, str]]:
@@ -294,9 +301,12 @@ def apply_plan(
                   callback=on_progress) as progress:
         for batch in _batches(plan.changes, batch_assets):
             fresh = fetch_assets(client, [c.asset for c in batch])
+            desired = {}
+            if plan.kind == "sync":
+                desired = _desired_nodes(_snapshot_of_hits(fresh, plan.arguments), plan.arguments)
             ready = []
             for change in batch:
-                reason = _stale_reason(change, fresh.get(change.asset), plan)
+                reason = _stale_reason(change, fresh.get(change.asset), desired, plan)
                 if reason:
                     outcomes[change.asset] = {"asset": change.asset, "outcome": "skipped", "reason": reason}
                 else:
@@ -327,15 +337,16 @@ def apply_plan(
     return ApplyResult(run=run, outcomes=frame, requests=client.request_count - start_requests)
 
 
-def _stale_reason(change: PlannedChange, hit: dict[str, Any] | None, plan: SyncPlan) -> str:
+def _stale_reason(
+    change: PlannedChange, hit: dict[str, Any] | None, desired: dict[str, Node | None], plan: SyncPlan
+) -> str:
+    """Why a change can no longer be applied as previewed ('' when it can)."""
     if hit is None:
         return "asset no longer exists (deleted or moved since the preview)"
     if _current_node(hit, plan.arguments) != change.before:
         return "XMP node changed since the preview; preview again"
-    if plan.kind == "sync":
-        desired, _ = _desired_nodes({change.asset: hit}, plan.arguments)
-        if desired[change.asset] != change.after:
-            return "smart tags changed since the preview; preview again"
+    if plan.kind == "sync" and desired.get(change.asset) != change.after:
+        return "smart tags changed since the preview; preview again"
     return ""
 
 

@@ -57,6 +57,7 @@ class AuditPanel:
         self.pending: tuple[str, Any] | None = None
         self.synced: list[str] = []
         self.results: list[pd.DataFrame] = []
+        self.messages: list[str] = []
         self._build()
         self.refresh_table()
 
@@ -123,6 +124,8 @@ class AuditPanel:
             self._set_progress(None)
 
     def say(self, text: str) -> None:
+        """Show an HTML line in the result log (and keep it in ``messages``)."""
+        self.messages.append(text)
         with self.log:
             display(w.HTML(text))
 
@@ -218,8 +221,8 @@ class AuditPanel:
         self.plan = plan_sync(self.client, sorted(self.selected), self.args)
         self.plan_selection = frozenset(self.selected)
         self.sync_button.disabled = len(self.plan) == 0
+        self.say(f"<b>Preview:</b> {html.escape(self.plan.summary())}")
         with self.log:
-            display(w.HTML(f"<b>Preview:</b> {html.escape(self.plan.summary())}"))
             display(self.plan.to_frame())
             if len(self.plan.skipped):
                 display(self.plan.skipped)
@@ -261,8 +264,8 @@ class AuditPanel:
         """Dry run of undoing the latest sync run in the journal; Confirm applies it."""
         plan = plan_undo(self.client, self.journal)
         self._arm("undo", plan, f"Confirm undo ({len(plan)})")
+        self.say(f"<b>Undo preview of {html.escape(str(plan.undoes))}:</b> {html.escape(plan.summary())}")
         with self.log:
-            display(w.HTML(f"<b>Undo preview of {html.escape(str(plan.undoes))}:</b> {html.escape(plan.summary())}"))
             display(plan.to_frame())
             if len(plan.skipped):
                 display(plan.skipped)

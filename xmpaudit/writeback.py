@@ -12,13 +12,12 @@ from urllib.parse import unquote
 
 import pandas as pd
 
-from .client import AemClient, absolute_location
+from .client import WORKFLOW_START_PATH, AemClient, absolute_location
 from .errors import AemError, AemNotFoundError, ConfigError
 from .jcrpath import validate_path
 from .progress import Progress, ProgressCallback
 
 WRITEBACK_MODEL = "/var/workflow/models/dam-xmp-writeback"
-WORKFLOW_START_PATH = "/etc/workflow/instances"
 WORKFLOW_MODELS_PATH = "/etc/workflow/models.json"
 FINAL_STATES = frozenset({"COMPLETED", "ABORTED", "FAILED", "TERMINATED"})
 RESULT_COLUMNS = ["asset", "instance", "state", "started", "finished", "seconds", "error"]

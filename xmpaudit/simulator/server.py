@@ -121,7 +121,8 @@ class Simulator:
         self._server = ThreadingHTTPServer((self.host, self.port), handler)
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, name="xmpaudit-simulator", daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="xmpaudit-simulator",
+                                        daemon=True)
         self._thread.start()
         return self
 
@@ -250,6 +251,8 @@ class SimulatorHandler(BaseHTTPRequestHandler):
     simulator: Simulator
     protocol_version = "HTTP/1.1"
     server_version = "xmpaudit-simulator"
+    disable_nagle_algorithm = True  # no 40 ms delayed-ACK stalls on keep-alive connections
+    wbufsize = 1 << 16  # headers and body leave in one write; flushed after each request
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet by default
         return
