@@ -46,6 +46,8 @@ def cmd_lab(args: argparse.Namespace) -> int:
     command = [sys.executable, "-m", "jupyter", "lab", f"--notebook-dir={notebooks}", f"--port={args.lab_port}"]
     if args.no_browser:
         command.append("--no-browser")
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        command.append("--allow-root")  # containers and CI machines often run as root
     try:
         return subprocess.call(command, env=env)
     except KeyboardInterrupt:
