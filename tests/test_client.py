@@ -120,5 +120,5 @@ def test_read_tree_falls_back_when_sling_answers_300(simulator, client):
 
 
 def test_sling_error_status_raises(client):
-    with pytest.raises(AemHttpError, match=r"HTTP 500.*Cannot convert"):
+    with pytest.raises(AemHttpError, match=r"HTTP 500.*Invalid value abc for type Long"):
         client.sling_post(f"{DEMO_ROOT}/people", [("./x", "abc"), ("./x@TypeHint", "Long")])

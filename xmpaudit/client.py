@@ -136,10 +136,13 @@ class AemClient:
         response = self.request("GET", path, params=params, headers={"Accept": "application/json"})
         return parse_json(response)
 
-    def csrf_token(self, refresh: bool = False) -> str:
-        """The Granite CSRF token (fetched once, refreshed on demand)."""
+    def csrf_token(self, refresh: bool = False) -> str | None:
+        """The Granite CSRF token (fetched once, refreshed on demand); None on a plain Sling without one."""
         if self._csrf_token is None or refresh:
-            body = self.get_json(CSRF_PATH)
+            try:
+                body = self.get_json(CSRF_PATH)
+            except AemNotFoundError:
+                return None
             token = body.get("token") if isinstance(body, dict) else None
             if not isinstance(token, str):
                 raise AemResponseError(
@@ -151,11 +154,16 @@ class AemClient:
     def post(
         self, path: str, data: FormData, *, expected: Iterable[int] = (200, 201), json_response: bool = True
     ) -> requests.Response:
-        """POST a form with the CSRF token; on a 403 the token is refreshed and the POST sent once more."""
+        """POST a form (UTF-8, declared with ``_charset_``) with the CSRF token; on a 403 the token is refreshed
+        and the POST sent once more."""
         form = list(data.items()) if isinstance(data, Mapping) else list(data)
+        if not any(name == "_charset_" for name, _ in form):
+            form.append(("_charset_", "utf-8"))  # Sling decodes parameters as ISO-8859-1 without it
         headers = {"Accept": "application/json"} if json_response else {}
         for attempt in (0, 1):
-            headers["CSRF-Token"] = self.csrf_token(refresh=attempt == 1)
+            token = self.csrf_token(refresh=attempt == 1)
+            if token is not None:
+                headers["CSRF-Token"] = token
             try:
                 return self.request("POST", path, data=form, headers=headers, expected=expected)
             except AemAuthError as exc:

@@ -90,6 +90,20 @@ def infer_type(value: Any) -> str:
     return "String"
 
 
+def java_hash(text: str) -> int:
+    """Java's ``String.hashCode()`` (UTF-16 code units, signed 32-bit)."""
+    value = 0
+    data = text.encode("utf-16-be")
+    for i in range(0, len(data), 2):
+        value = (31 * value + int.from_bytes(data[i : i + 2], "big")) & 0xFFFFFFFF
+    return value - (1 << 32) if value >= 1 << 31 else value
+
+
+def oak_property_order(names: list[str]) -> list[str]:
+    """The order Oak (segment store) lists properties in: mixin types first, the rest by Java hash code."""
+    return sorted(names, key=lambda name: (name != "jcr:mixinTypes", java_hash(name)))
+
+
 def ecma_date(value: datetime) -> str:
     """Sling's JSON rendering of a Date (ECMA-262 style)."""
     value = value.astimezone(timezone.utc)
@@ -182,7 +196,8 @@ class Repository:
     def to_json(self, node: Node, depth: int | None) -> dict[str, Any]:
         """Sling's JSON rendering: properties, then children down to ``depth`` levels (None = infinity)."""
         out: dict[str, Any] = {"jcr:primaryType": node.primary_type}
-        for name, prop in node.properties.items():
+        for name in oak_property_order(list(node.properties)):
+            prop = node.properties[name]
             if prop.type == "Binary":
                 out[":" + name] = [len(v) for v in prop.value] if prop.multiple else len(prop.value)
             elif prop.type == "Date":

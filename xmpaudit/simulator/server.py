@@ -270,16 +270,22 @@ class SimulatorHandler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     def _json(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
-        body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")  # compact, as Sling
         self._send(status, body, "application/json;charset=utf-8", headers)
 
     def _text(self, status: int, text: str) -> None:
         self._send(status, text.encode("utf-8"), "text/plain;charset=utf-8")
 
     def _read_form(self) -> list[tuple[str, str]]:
+        """Form parameters decoded like Sling: ISO-8859-1 unless a ``_charset_`` parameter names the encoding."""
         length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length).decode("utf-8") if length else ""
-        return parse_qsl(raw, keep_blank_values=True)
+        raw = self.rfile.read(length).decode("ascii", errors="replace") if length else ""
+        charset = dict(parse_qsl(raw, keep_blank_values=True, encoding="latin-1")).get("_charset_", "ISO-8859-1")
+        try:
+            form = parse_qsl(raw, keep_blank_values=True, encoding=charset, errors="replace")
+        except LookupError:
+            form = parse_qsl(raw, keep_blank_values=True, encoding="latin-1")
+        return [(name, value) for name, value in form if name != "_charset_"]
 
     def _route(self) -> None:
         sim = self.simulator

@@ -14,6 +14,7 @@ DELETE_SUFFIX = "@Delete"
 UNSUPPORTED_SUFFIXES = ("@DefaultValue", "@UseDefaultWhenMissing", "@IgnoreBlanks", "@ValueFrom",
                         "@MoveFrom", "@CopyFrom", "@Patch")
 ITEM_PREFIXES = ("./", "../", "/")
+PERSISTENCE_EXCEPTION = "org.apache.sling.api.resource.PersistenceException"
 
 
 @dataclass
@@ -41,10 +42,12 @@ class PostResult:
             "status.message": self.message,
             "title": ("Content created " if self.created else "Content modified ") + self.path,
             "referer": "",
-            "isCreate": self.created,
         }
+        if self.created:
+            body["isCreate"] = True  # Sling leaves the key out otherwise
         if self.error:
             body["error"] = {"class": self.error[0], "message": self.error[1]}
+            body["status.message"] = f"{self.error[0]}: {self.error[1]}"
             body["title"] = f"Error while processing {self.path}"
         return body
 
@@ -116,9 +119,9 @@ def _convert(values: list[str], hint: str | None, existing_type: str | None) -> 
 
     try:
         converted = [one(v) for v in values]
-    except ValueError as exc:
-        raise RepositoryError(f"Cannot convert {values!r} to {type_name}: {exc}",
-                              "javax.jcr.ValueFormatException") from None
+    except ValueError:
+        bad = next(v for v in values if not _converts(one, v))
+        raise RepositoryError(f"Invalid value {bad} for type {type_name}", PERSISTENCE_EXCEPTION) from None
     return (converted if multiple else converted[0]), type_name
 
 
@@ -130,6 +133,14 @@ def _missing_nodes(repo: Repository, path: str) -> list[str]:
         if missing or repo.node(walked) is None:
             missing.append(walked)
     return missing
+
+
+def _converts(convert: Any, raw: str) -> bool:
+    try:
+        convert(raw)
+    except ValueError:
+        return False
+    return True
 
 
 def _is_content(name: str, require_prefix: bool) -> bool:
@@ -213,8 +224,8 @@ def import_content(repo: Repository, path: str, form: dict[str, list[str]]) -> P
     parent = repo.ensure_node(path)
     result = PostResult(target, status=201, message="Created", created=True)
     if name in parent.children:
-        if not replace:
-            return failed(target, 500, "javax.jcr.ItemExistsException", f"Node {target} already exists")
+        if not replace:  # Sling answers 412 with a message and no error object
+            return PostResult(path, status=412, message=f"Cannot import {target}: node exists", created=True)
         del parent.children[name]
         result.change("deleted", target)
     for created in repo.import_json(parent, name, content):
@@ -226,11 +237,10 @@ def delete(repo: Repository, path: str, form: dict[str, list[str]]) -> PostResul
     """``:operation=delete`` of the request node, or of every ``:applyTo`` path (missing ones skipped)."""
     targets = [_absolute(path, p) for p in form.get(":applyTo", [])]
     result = PostResult(path)
-    if not targets:
-        if repo.node(path) is None:
-            return failed(path, 404, "org.apache.sling.api.resource.ResourceNotFoundException",
-                          f"Missing source {path} for delete")
-        targets = [path]
+    if not targets:  # Sling (11) answers 200 and reports the request path deleted even when it did not exist
+        repo.remove(path)
+        result.change("deleted", path)
+        return result
     for target in targets:
         if repo.remove(target):
             result.change("deleted", target)
