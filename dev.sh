@@ -20,6 +20,20 @@ ensure_venv() {
   fi
 }
 
+ensure_system_tools() {
+  # Debian tools the tests use: exiftool (cross-checks the XMP reader), chromium (widgets in a real browser).
+  local missing=()
+  command -v exiftool >/dev/null || missing+=(libimage-exiftool-perl)
+  command -v chromium >/dev/null || missing+=(chromium)
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "Installing ${missing[*]} (Debian packages)…"
+    apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >/dev/null
+  else
+    echo "Note: ${missing[*]} not installed; the tests that need them are skipped." >&2
+  fi
+}
+
 case "${1:-}" in
   run)
     shift
@@ -29,6 +43,7 @@ case "${1:-}" in
   test)
     shift
     ensure_venv
+    ensure_system_tools
     export MPLBACKEND=Agg
     "$VENV/bin/ruff" check xmpaudit tests benchmarks
     exec "$VENV/bin/python" -m pytest "$@"

@@ -11,7 +11,10 @@ import pandas as pd
 from .acs import SyncArguments
 from .snapshot import Snapshot
 
-STATUSES = ("invalid", "no_smart_tags", "missing_xmp", "stale_xmp", "orphan_xmp", "in_sync")
+STATUSES = ("invalid", "no_smart_tags", "missing_xmp", "stale_xmp", "orphan_xmp", "in_sync", "not_written_back",
+            "written_back")
+# the JCR node is what the ACS process writes; the binary statuses refine in_sync once binaries are read
+NODE_IN_SYNC = ("in_sync", "not_written_back", "written_back")
 FIXABLE_STATUSES = ("missing_xmp", "stale_xmp", "orphan_xmp")
 CONFIDENCE_TOLERANCE = 1e-9
 STALE_REASONS = ("size", "names", "order", "confidences", "structure")
@@ -109,14 +112,14 @@ class AuditResult:
         return self.assets["status"].value_counts().reindex(list(STATUSES), fill_value=0)
 
     def coverage(self) -> pd.DataFrame:
-        """Per folder: assets per status, assets with smart tags and the share of those in sync."""
+        """Per folder: assets per status, assets with smart tags and the share of those whose node is in sync."""
         table = pd.crosstab(self.assets["folder"], self.assets["status"]).reindex(
             columns=list(STATUSES), fill_value=0
         )
         table["assets"] = table[list(STATUSES)].sum(axis=1)
         table["with_smart_tags"] = table["assets"] - table["no_smart_tags"] - table["invalid"]
         denominator = table["with_smart_tags"].where(table["with_smart_tags"] > 0)
-        table["coverage_pct"] = (100.0 * table["in_sync"] / denominator).round(1)
+        table["coverage_pct"] = (100.0 * table[list(NODE_IN_SYNC)].sum(axis=1) / denominator).round(1)
         return table.sort_index()
 
     def fixable(self) -> pd.DataFrame:
@@ -184,3 +187,36 @@ def audit(snapshot: Snapshot, args: SyncArguments | None = None) -> AuditResult:
     result.loc[result["status"] == "missing_xmp", "reason"] = "no XMP array node yet"
     result["reason"] = result["reason"].astype("string")
     return AuditResult(assets=result, tags=diff, expected=expected, arguments=args)
+
+
+def with_binary_status(result: AuditResult, binary: pd.DataFrame, binary_tags: pd.DataFrame) -> AuditResult:
+    """Refine ``in_sync`` with what the original binaries hold (see ``binxmp.audit_binaries``): ``written_back``
+    when the binary's smart tag array equals the node (names, order, confidences), else ``not_written_back``
+    with the reason. Assets whose binary was not read keep their status."""
+    assets = result.assets.set_index("path", drop=False)
+    checked = assets.index.intersection(pd.Index(binary["asset"])) if len(binary) else assets.index[:0]
+    candidates = checked[(assets.loc[checked, "status"] == "in_sync").to_numpy()]
+    expected = result.expected[result.expected["asset"].isin(candidates)]
+    found = binary_tags[binary_tags["asset"].isin(candidates)]
+    merged = expected[["asset", "index", "name", "confidence"]].merge(
+        found, on=["asset", "index"], how="outer", suffixes=("", "_binary"), indicator=True)
+    gap = (merged["confidence"] - merged["confidence_binary"]).abs()
+    differs = (merged["_merge"] != "both") | (merged["name"] != merged["name_binary"]).fillna(True) | (
+        (gap > 1e-6).fillna(True))
+    tags_differ = differs.groupby(merged["asset"]).any().reindex(candidates, fill_value=False).astype(bool)
+    info = binary.set_index("asset").reindex(candidates)
+    no_packet = ~info["packet_found"].fillna(False).astype(bool)
+    no_array = info["binary_tag_count"].isna() & ~no_packet
+    problem = info["problem"].fillna("").astype("string")
+    reason = pd.Series("", index=candidates, dtype="string")
+    reason = reason.mask(tags_differ, "binary XMP smart tags differ from the node")
+    reason = reason.mask(no_array, "binary XMP has no smart tag array")
+    reason = reason.mask(no_packet, problem.where(problem != "", "binary has no XMP packet"))
+    written = reason == ""
+    out = assets.copy()
+    status = out["status"].astype(str)
+    status.loc[candidates] = written.map({True: "written_back", False: "not_written_back"}).to_numpy()
+    out["status"] = pd.Categorical(status, categories=list(STATUSES))
+    out.loc[candidates[~written.to_numpy()], "reason"] = reason[~written].to_numpy()
+    return AuditResult(assets=out.reset_index(drop=True), tags=result.tags, expected=result.expected,
+                       arguments=result.arguments)

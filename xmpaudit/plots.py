@@ -15,6 +15,8 @@ STATUS_COLOURS = {
     "stale_xmp": "#ff7f0e",
     "orphan_xmp": "#9467bd",
     "in_sync": "#2ca02c",
+    "not_written_back": "#bcbd22",
+    "written_back": "#1a7a1a",
 }
 
 

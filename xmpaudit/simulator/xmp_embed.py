@@ -8,17 +8,9 @@ import zlib
 from typing import Any
 from xml.sax.saxutils import escape
 
+from ..binxmp import JPEG_XMP_HEADER, NAMESPACES, PNG_SIGNATURE, PNG_XMP_KEYWORD
 from .repository import Node
 
-NAMESPACES = {
-    "dam": "http://www.day.com/dam/1.0",
-    "dc": "http://purl.org/dc/elements/1.1/",
-    "xmp": "http://ns.adobe.com/xap/1.0/",
-    "photoshop": "http://ns.adobe.com/photoshop/1.0/",
-}
-JPEG_XMP_HEADER = b"http://ns.adobe.com/xap/1.0/\x00"
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-PNG_XMP_KEYWORD = b"XML:com.adobe.xmp"
 MAX_JPEG_SEGMENT = 65533
 
 
