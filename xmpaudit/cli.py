@@ -1,4 +1,5 @@
-"""Command line: ``xmpaudit simulator`` serves the demo DAM; ``xmpaudit lab`` opens the notebooks on it."""
+"""Command line: inventory, audit reports, sync, writeback, undo, scheduled notebook reports, the simulator
+and the notebooks. Every write is a dry run unless ``--apply`` is given."""
 
 from __future__ import annotations
 
@@ -8,11 +9,195 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 DEFAULT_NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+DEFAULT_JOURNAL = "journals/xmpaudit.jsonl"
+DEFAULT_ROOT = "/content/dam/xmpaudit-demo"
 
 
-def _start_simulator(args: argparse.Namespace):
+# -- connection and shared options ----------------------------------------------------------------------
+
+
+def _connection_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("AEM connection (default: XMPAUDIT_* variables, else the demo DAM)")
+    group.add_argument("--url", help="AEM author URL")
+    group.add_argument("--profile", help="profile name in ~/.config/xmpaudit/profiles.toml")
+    group.add_argument("--user", help="user for basic auth (password from $XMPAUDIT_PASSWORD)")
+    group.add_argument("--token-file", help="AEMaaCS local development token JSON")
+    group.add_argument("--service-credentials", help="AEMaaCS service credentials JSON")
+    group.add_argument("--process-args", default="",
+                       help="the ACS step's arguments: key=value lines, or a file holding them")
+
+
+def _client(args: argparse.Namespace) -> Any:
+    from .connection import connect
+
+    password = os.environ.get("XMPAUDIT_PASSWORD") if args.user else None
+    return connect(args.url, profile=args.profile, user=args.user, password=password, token_file=args.token_file,
+                   service_credentials_file=args.service_credentials)
+
+
+def _sync_arguments(args: argparse.Namespace) -> Any:
+    from .acs import SyncArguments
+
+    text = args.process_args
+    if text and Path(text).is_file():
+        text = Path(text).read_text(encoding="utf-8")
+    return SyncArguments.from_process_args(text)
+
+
+def _asset_paths(args: argparse.Namespace, client: Any, sync_args: Any) -> list[str]:
+    """Assets named by --assets-file, else the assets under --root with one of --status."""
+    if args.assets_file:
+        lines = Path(args.assets_file).read_text(encoding="utf-8").splitlines()
+        return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+    from .audit import audit
+    from .inventory import take_inventory
+
+    result = audit(take_inventory(client, args.root, sync_args, show_progress=not args.quiet), sync_args)
+    wanted = [s.strip() for s in args.status.split(",") if s.strip()]
+    return result.assets.loc[result.assets["status"].isin(wanted), "path"].tolist()
+
+
+def _print_frame(frame: Any, limit: int = 30) -> None:
+    import pandas as pd
+
+    with pd.option_context("display.width", 200, "display.max_colwidth", 90):
+        print(frame.head(limit).to_string(index=False))
+        if len(frame) > limit:
+            print(f"… {len(frame) - limit} more rows")
+
+
+# -- verbs ------------------------------------------------------------------------------------------------
+
+
+def cmd_inventory(args: argparse.Namespace) -> int:
+    from .inventory import take_inventory
+
+    client = _client(args)
+    snapshot = take_inventory(client, args.root, _sync_arguments(args), show_progress=not args.quiet)
+    snapshot.save(args.out)
+    print(f"{snapshot.summary()}\nSaved to {args.out} ({client.request_count} requests)")
+    return 0
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from .audit import audit, with_binary_status
+    from .inventory import take_inventory
+    from .report import write_report
+    from .snapshot import Snapshot
+
+    sync_args = _sync_arguments(args)
+    client = None
+    if args.snapshot:
+        snapshot = Snapshot.load(args.snapshot)
+        if not args.process_args:
+            sync_args = snapshot.arguments
+    else:
+        client = _client(args)
+        snapshot = take_inventory(client, args.root, sync_args, show_progress=not args.quiet)
+    result = audit(snapshot, sync_args)
+    if args.binaries:
+        from .binxmp import audit_binaries
+
+        client = client or _client(args)
+        node_in_sync = result.assets.loc[result.assets["status"] == "in_sync", "path"]
+        binary, tags = audit_binaries(client, node_in_sync, sync_args, show_progress=not args.quiet)
+        result = with_binary_status(result, binary, tags)
+    print(result.counts().to_string())
+    for report in args.report:
+        print(f"Report written to {write_report(result, snapshot, report)}")
+    return 0
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    from .journal import Journal
+    from .sync import apply_plan, plan_sync
+
+    client = _client(args)
+    sync_args = _sync_arguments(args)
+    plan = plan_sync(client, _asset_paths(args, client, sync_args), sync_args)
+    print(plan.summary())
+    _print_frame(plan.to_frame())
+    if args.show_diff:
+        print(plan.diff_text(limit=args.show_diff))
+    if len(plan.skipped):
+        _print_frame(plan.skipped)
+    if not args.apply:
+        print("Dry run: nothing was written. Add --apply to write exactly this plan.")
+        return 0
+    result = apply_plan(client, plan, Journal(args.journal), show_progress=not args.quiet)
+    print(result.summary())
+    failed = result.outcomes[result.outcomes["outcome"] == "failed"]
+    if len(failed):
+        _print_frame(failed)
+    return 0 if result.ok else 1
+
+
+def cmd_writeback(args: argparse.Namespace) -> int:
+    from .journal import Journal
+    from .writeback import run_writeback
+
+    client = _client(args)
+    if args.from_run:
+        records = Journal(args.journal).read()
+        assets = list(dict.fromkeys(r["asset"] for r in records
+                                    if r.get("run") == args.from_run and r.get("event") == "applied"))
+    else:
+        assets = _asset_paths(args, client, _sync_arguments(args))
+    print(f"Writeback workflow {args.model} for {len(assets)} assets, {args.max_concurrent} at a time")
+    if not args.apply:
+        _print_frame(__import__("pandas").DataFrame({"asset": assets}))
+        print("Dry run: no workflow was started. Add --apply to start them.")
+        return 0
+    report = run_writeback(client, assets, model=args.model, max_concurrent=args.max_concurrent,
+                           show_progress=not args.quiet)
+    print(report["state"].value_counts().to_string())
+    failed = report[report["state"] != "COMPLETED"]
+    if len(failed):
+        _print_frame(failed[["asset", "state", "error"]])
+    return 0 if failed.empty else 1
+
+
+def cmd_undo(args: argparse.Namespace) -> int:
+    from .journal import Journal
+    from .sync import apply_plan, plan_undo
+
+    client = _client(args)
+    journal = Journal(args.journal)
+    plan = plan_undo(client, journal, args.run)
+    print(f"Undo of {plan.undoes}: {plan.summary()}")
+    _print_frame(plan.to_frame())
+    if len(plan.skipped):
+        _print_frame(plan.skipped)
+    if not args.apply:
+        print("Dry run: nothing was written. Add --apply to undo exactly this.")
+        return 0
+    result = apply_plan(client, plan, journal, show_progress=not args.quiet)
+    print(result.summary())
+    return 0 if result.ok else 1
+
+
+def cmd_notebook_report(args: argparse.Namespace) -> int:
+    """Run the audit notebook with papermill (parameters injected) and save it, plus HTML, for schedules."""
+    import papermill
+
+    output = Path(args.output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    parameters = {"ROOT": args.root, "PROFILE": args.profile, "PROCESS_ARGS": _sync_arguments(args).to_process_args(),
+                  "SNAPSHOT_DIR": str(output.with_suffix("")) + "-snapshot", "REFRESH": True}
+    papermill.execute_notebook(str(Path(args.notebooks) / "02_coverage_audit.ipynb"), str(output),
+                               parameters=parameters, cwd=str(output.parent), progress_bar=not args.quiet,
+                               kernel_name="python3")
+    html_path = output.with_suffix(".html")
+    subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", "html", "--no-input", str(output),
+                    "--output", html_path.name], check=True, capture_output=True)
+    print(f"Executed notebook: {output}\nHTML report: {html_path}")
+    return 0
+
+
+def _start_simulator(args: argparse.Namespace) -> Any:
     from .simulator import DemoSpec, Simulator, build_demo_repository
 
     repo = build_demo_repository(DemoSpec(assets=args.assets, seed=args.seed))
@@ -57,8 +242,12 @@ def cmd_lab(args: argparse.Namespace) -> int:
             simulator.stop()
 
 
+# -- parser -----------------------------------------------------------------------------------------------
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="xmpaudit", description=__doc__)
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
     sub = parser.add_subparsers(dest="command", required=True)
 
     def simulator_options(p: argparse.ArgumentParser, port: int) -> None:
@@ -67,6 +256,59 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--assets", type=int, default=360, help="demo assets to generate (default 360)")
         p.add_argument("--seed", type=int, default=7, help="random seed of the demo DAM")
         p.add_argument("--workflow-seconds", type=float, default=0.5, help="how long a writeback workflow runs")
+
+    def selection(p: argparse.ArgumentParser, default_status: str) -> None:
+        p.add_argument("--root", default=DEFAULT_ROOT, help="DAM folder (default: the demo folder)")
+        p.add_argument("--assets-file", help="file with one asset path per line (instead of --root/--status)")
+        p.add_argument("--status", default=default_status, help=f"statuses to pick under --root ({default_status})")
+
+    inventory = sub.add_parser("inventory", help="list assets with smart tags and XMP into a snapshot folder")
+    _connection_options(inventory)
+    inventory.add_argument("--root", default=DEFAULT_ROOT, help="DAM folder")
+    inventory.add_argument("--out", default="snapshots/latest", help="snapshot folder")
+    inventory.set_defaults(func=cmd_inventory)
+
+    report = sub.add_parser("audit", help="audit a snapshot or a live DAM folder; write HTML/CSV/Excel reports")
+    _connection_options(report)
+    report.add_argument("--root", default=DEFAULT_ROOT, help="DAM folder (when no --snapshot)")
+    report.add_argument("--snapshot", help="audit this snapshot folder offline")
+    report.add_argument("--binaries", action="store_true", help="also read the binaries' XMP (written_back …)")
+    report.add_argument("--report", action="append", default=[], help="report file: .html, .csv or .xlsx (repeat)")
+    report.set_defaults(func=cmd_audit)
+
+    sync = sub.add_parser("sync", help="write the XMP node the ACS process would write (dry run unless --apply)")
+    _connection_options(sync)
+    selection(sync, "missing_xmp,stale_xmp,orphan_xmp")
+    mode = sync.add_mutually_exclusive_group()
+    mode.add_argument("--dry-run", action="store_true", help="only show the plan (the default)")
+    mode.add_argument("--apply", action="store_true", help="write exactly the plan shown")
+    sync.add_argument("--show-diff", type=int, default=0, metavar="N", help="print the diffs of N assets")
+    sync.add_argument("--journal", default=DEFAULT_JOURNAL, help=f"journal file ({DEFAULT_JOURNAL})")
+    sync.set_defaults(func=cmd_sync)
+
+    writeback = sub.add_parser("writeback", help="start the XMP writeback workflow (dry run unless --apply)")
+    _connection_options(writeback)
+    selection(writeback, "in_sync")
+    writeback.add_argument("--from-run", help="the assets a journaled sync run applied")
+    writeback.add_argument("--journal", default=DEFAULT_JOURNAL, help=f"journal file ({DEFAULT_JOURNAL})")
+    writeback.add_argument("--model", default="/var/workflow/models/dam-xmp-writeback", help="workflow model")
+    writeback.add_argument("--max-concurrent", type=int, default=4, help="workflows at a time (4)")
+    writeback.add_argument("--apply", action="store_true", help="start the workflows")
+    writeback.set_defaults(func=cmd_writeback)
+
+    undo = sub.add_parser("undo", help="restore the nodes a journaled run changed (dry run unless --apply)")
+    _connection_options(undo)
+    undo.add_argument("--run", help="run id (default: the latest sync run)")
+    undo.add_argument("--journal", default=DEFAULT_JOURNAL, help=f"journal file ({DEFAULT_JOURNAL})")
+    undo.add_argument("--apply", action="store_true", help="write exactly the undo shown")
+    undo.set_defaults(func=cmd_undo)
+
+    scheduled = sub.add_parser("notebook-report", help="run the audit notebook with papermill (scheduled reports)")
+    _connection_options(scheduled)
+    scheduled.add_argument("--root", default=DEFAULT_ROOT, help="DAM folder")
+    scheduled.add_argument("--output", default="reports/audit.ipynb", help="executed notebook (an .html beside it)")
+    scheduled.add_argument("--notebooks", default=str(DEFAULT_NOTEBOOKS), help="notebook folder")
+    scheduled.set_defaults(func=cmd_notebook_report)
 
     sim = sub.add_parser("simulator", help="serve the demo DAM over HTTP (AEM-compatible endpoints)")
     simulator_options(sim, 4502)
@@ -81,11 +323,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from .errors import XmpAuditError
+
     args = build_parser().parse_args(argv)
-    if getattr(args, "assets", 1) < 0:
+    if getattr(args, "assets", 0) < 0:
         print("--assets must be >= 0", file=sys.stderr)
         return 2
-    return int(args.func(args))
+    try:
+        return int(args.func(args))
+    except XmpAuditError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":
