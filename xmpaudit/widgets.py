@@ -6,6 +6,7 @@ Every write is two clicks: the first shows what would happen (the dry run), the 
 from __future__ import annotations
 
 import html
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -58,6 +59,7 @@ class AuditPanel:
         self.synced: list[str] = []
         self.results: list[pd.DataFrame] = []
         self.messages: list[str] = []
+        self.common_folder = os.path.commonpath(self.assets["folder"].tolist()) if len(self.assets) else ""
         self._build()
         self.refresh_table()
 
@@ -177,18 +179,24 @@ class AuditPanel:
         start = self.page * self.page_size
         shown = frame.iloc[start : start + self.page_size]
         header = w.HTML("<div style='display:flex;font-weight:bold'><span style='width:340px'>Asset</span>"
-                        "<span style='width:110px'>Status</span><span>Reason</span></div>")
+                        "<span style='width:130px'>Status</span><span style='width:220px'>Folder</span>"
+                        "<span>Reason</span></div>")
         rows = [header]
         for path, row in shown.iterrows():
             box = w.Checkbox(value=path in self.selected, description=str(row["name"]), indent=False,
-                             layout=w.Layout(width="340px"), tooltip=str(path))
+                             layout=w.Layout(width="340px", flex="none"), tooltip=str(path))
             box.observe(lambda change, p=path: self._on_check(p, change["new"]), names="value")
             reason = "" if pd.isna(row["reason"]) else str(row["reason"])
+            folder = str(row["folder"])[len(self.common_folder):].lstrip("/") or "/"
             cells = w.HTML(
-                f"<span style='display:inline-block;width:110px'>{html.escape(str(row['status']))}</span>"
-                f"<span style='{CELL_STYLE}' title='{html.escape(str(path))}'>{html.escape(reason)}</span>"
+                "<div style='display:flex;white-space:nowrap;line-height:28px'>"
+                f"<span style='width:130px;flex:none'>{html.escape(str(row['status']))}</span>"
+                f"<span style='width:220px;flex:none;{CELL_STYLE}'>{html.escape(folder)}</span>"
+                f"<span style='flex:1 1 auto;min-width:0;{CELL_STYLE}' title='{html.escape(str(path))}'>"
+                f"{html.escape(reason)}</span></div>",
+                layout=w.Layout(flex="1 1 auto", width="auto", min_width="0"),
             )
-            rows.append(w.HBox([box, cells]))
+            rows.append(w.HBox([box, cells], layout=w.Layout(width="100%")))
         self.rows.children = rows
         last = min(start + self.page_size, len(frame))
         self.page_label.value = f"rows {start + 1 if len(frame) else 0}–{last} of {len(frame)}"
