@@ -42,8 +42,11 @@ def test_notebooks_run_in_order_against_the_simulator(tmp_path, monkeypatch):
     for path in NOTEBOOKS:
         shutil.copy(path, tmp_path)
     for path in NOTEBOOKS:
-        notebook = execute(tmp_path / path.name, tmp_path)
+        parameters = "CHECK_BINARIES = True" if path.name.startswith("02") else ""
+        notebook = execute(tmp_path / path.name, tmp_path, parameters)
         assert not errors(notebook), f"{path.name}: {errors(notebook)}"
+        if parameters:
+            assert "written_back" in str(notebook.cells), "the binary check ran"
     assert (tmp_path / "snapshots" / "latest" / "assets.parquet").exists()
     outputs = str(nbformat.read(NOTEBOOKS[1], as_version=4))  # untouched
     assert "image/png" not in outputs

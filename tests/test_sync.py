@@ -191,3 +191,23 @@ def test_custom_arguments_write_custom_names(journal):
         node = client.read_tree(f"{path}/jcr:content/metadata/dam:smart")
         assert node["xmpArraySize"] == 1 and node["1"]["n"] == "dog" and node["1"]["c"] == 0.9
         assert audit(snapshot_of(client, [path], args), args).assets.loc[0, "status"] == "in_sync"
+
+
+def test_asset_deleted_between_write_and_verify_is_not_recreated(simulator, client, journal, monkeypatch):
+    import xmpaudit.sync as sync
+
+    plan = plan_sync(client, fixable(client)[:2])
+    victim = plan.changes[0].asset
+    real_batch_post = sync.batch_post
+
+    def post_then_delete(c, changes):
+        answer = real_batch_post(c, changes)
+        c.sling_post(victim, [(":operation", "delete")])  # someone deletes it right after our write
+        return answer
+
+    monkeypatch.setattr(sync, "batch_post", post_then_delete)
+    result = apply_plan(client, plan, journal, show_progress=False)
+    outcome = result.outcomes.set_index("asset")
+    assert not outcome.loc[victim, "verified"] and "disappeared" in outcome.loc[victim, "reason"]
+    assert simulator.repo.node(victim) is None
+    assert outcome.loc[plan.changes[1].asset, "verified"]

@@ -326,7 +326,7 @@ def apply_plan(
                     applied += ready
             progress.advance(len(batch))
     if verify and applied:
-        _verify(client, applied, journal, run, plan.kind, outcomes)
+        _verify(client, applied, journal, run, plan, outcomes)
     frame = pd.DataFrame(list(outcomes.values()))
     for column, default in (("verified", pd.NA), ("repaired", False)):
         if column not in frame:
@@ -350,13 +350,16 @@ def _stale_reason(
     return ""
 
 
-def _verify(client: AemClient, applied: list[PlannedChange], journal: Journal, run: str, kind: str,
+def _verify(client: AemClient, applied: list[PlannedChange], journal: Journal, run: str, plan: SyncPlan,
             outcomes: dict[str, dict[str, Any]]) -> None:
-    """Read back every applied node; rewrite mismatches once with an import and read again."""
+    """Read back every applied node; rewrite mismatches once with an import and read again. An asset that
+    vanished meanwhile is reported, never recreated."""
+    gone: set[str] = set()
+
     def read_back(changes: list[PlannedChange]) -> list[PlannedChange]:
         hits = fetch_assets(client, [c.asset for c in changes])
-        args = SyncArguments(sequence_name=changes[0].node_path.rsplit("/", 1)[-1])
-        return [c for c in changes if c.asset not in hits or _current_node(hits[c.asset], args) != c.after]
+        gone.update(c.asset for c in changes if c.asset not in hits)
+        return [c for c in changes if c.asset in hits and _current_node(hits[c.asset], plan.arguments) != c.after]
 
     wrong = read_back(applied)
     for change in wrong:
@@ -364,7 +367,9 @@ def _verify(client: AemClient, applied: list[PlannedChange], journal: Journal, r
             import_node(client, change)
         except AemError as exc:
             outcomes[change.asset]["reason"] = f"repair failed: {exc}"
-    still_wrong = {c.asset for c in read_back(wrong)} if wrong else set()
+    for asset in gone:
+        outcomes[asset]["reason"] = "asset disappeared after the write (deleted or moved meanwhile)"
+    still_wrong = ({c.asset for c in read_back(wrong)} if wrong else set()) | gone
     repaired = {c.asset for c in wrong} - still_wrong
     records = []
     for change in applied:
@@ -372,7 +377,7 @@ def _verify(client: AemClient, applied: list[PlannedChange], journal: Journal, r
         outcomes[change.asset]["verified"] = ok
         outcomes[change.asset]["repaired"] = change.asset in repaired
         event = events.REPAIRED if change.asset in repaired else events.VERIFIED if ok else events.MISMATCH
-        records.append(_record(run, kind, event, change))
+        records.append(_record(run, plan.kind, event, change))
     journal.append(records)
 
 
