@@ -8,7 +8,7 @@ import json
 import secrets
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -21,6 +21,7 @@ from .sling import json_depth, resolve, sling_post
 from .xmp_embed import UnsupportedBinary, build_packet, embed_packet
 
 WRITEBACK_MODEL = "/var/workflow/models/dam-xmp-writeback"
+LOG_REQUESTS = 10_000  # the most recent requests kept in Stats.log
 WORKFLOW_ROOT = "/var/workflow/instances/server0"
 
 
@@ -44,7 +45,7 @@ class Stats:
     """Requests seen by the simulator, for tests and benchmarks."""
 
     by_endpoint: Counter[str] = field(default_factory=Counter)
-    log: list[tuple[str, str]] = field(default_factory=list)
+    log: deque[tuple[str, str]] = field(default_factory=lambda: deque(maxlen=LOG_REQUESTS))
     running_workflows: int = 0
     max_running_workflows: int = 0
 
