@@ -138,12 +138,7 @@ def take_inventory(
 def snapshot_of(client: AemClient, paths: list[str], args: SyncArguments | None = None) -> Snapshot:
     """A snapshot of just these assets, read in a few batched queries (deleted ones are absent)."""
     args = args or SyncArguments()
-    builder = FrameBuilder(args)
-    builder.add_hits(list(fetch_assets(client, paths).values()))
-    assets, smart_tags, xmp_tags = builder.build()
-    meta = {"source": client.base_url, "root": "", "arguments": args.to_process_args(),
-            "taken_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
-    return Snapshot(assets=assets, smart_tags=smart_tags, xmp_tags=xmp_tags, meta=meta)
+    return Snapshot.from_hits(fetch_assets(client, paths).values(), args, source=client.base_url, root="")
 
 
 def load_or_take(

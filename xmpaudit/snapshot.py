@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +13,7 @@ import pandas as pd
 
 from .acs import SyncArguments
 from .errors import ConfigError
-from .frames import ASSET_COLUMNS, SMART_TAG_COLUMNS, XMP_TAG_COLUMNS
+from .frames import ASSET_COLUMNS, SMART_TAG_COLUMNS, XMP_TAG_COLUMNS, frames_from_hits
 
 FRAME_FILES = {"assets": ASSET_COLUMNS, "smart_tags": SMART_TAG_COLUMNS, "xmp_tags": XMP_TAG_COLUMNS}
 META_FILE = "snapshot.json"
@@ -25,6 +27,13 @@ class Snapshot:
     smart_tags: pd.DataFrame
     xmp_tags: pd.DataFrame
     meta: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_hits(cls, hits: Iterable[dict[str, Any]], args: SyncArguments, **meta: Any) -> Snapshot:
+        """A snapshot of full asset hits read with ``args`` (``meta``: source, root, … as wanted)."""
+        assets, smart_tags, xmp_tags = frames_from_hits(list(hits), args)
+        meta.setdefault("taken_at", datetime.now(timezone.utc).isoformat(timespec="seconds"))
+        return cls(assets, smart_tags, xmp_tags, {**meta, "arguments": args.to_process_args()})
 
     @property
     def arguments(self) -> SyncArguments:

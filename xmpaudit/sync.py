@@ -18,7 +18,6 @@ from .acs import SyncArguments, expected_xmp_node
 from .audit import audit, expected_tags, invalid_reasons
 from .client import AemClient
 from .errors import AemError, ConfigError
-from .frames import frames_from_hits
 from .inventory import fetch_assets
 from .jcrpath import common_ancestor, relative_to, validate_path
 from .journal import Journal, new_run_id
@@ -132,11 +131,6 @@ def _current_node(hit: dict[str, Any], args: SyncArguments) -> Node | None:
     return node if isinstance(node, dict) else None
 
 
-def _snapshot_of_hits(hits: dict[str, dict[str, Any]], args: SyncArguments) -> Snapshot:
-    assets, smart_tags, xmp_tags = frames_from_hits(list(hits.values()), args)
-    return Snapshot(assets, smart_tags, xmp_tags, {"arguments": args.to_process_args()})
-
-
 def _desired_nodes(snapshot: Snapshot, args: SyncArguments) -> dict[str, Node | None]:
     """The node the process would write for each asset of ``snapshot`` (None where it would fail)."""
     expected = expected_tags(snapshot.smart_tags, args.minimum_confidence)
@@ -165,7 +159,7 @@ def plan_sync(
         assets = assets["path"]
     paths = list(dict.fromkeys(validate_path(str(p)) for p in assets))
     hits = fetch_assets(client, paths)
-    snapshot = _snapshot_of_hits(hits, args)
+    snapshot = Snapshot.from_hits(hits.values(), args)
     audited = audit(snapshot, args).assets
     desired = _desired_nodes(snapshot, args)
     status = dict(zip(audited["path"], audited["status"].astype(str), strict=True))
@@ -303,7 +297,7 @@ def apply_plan(
             fresh = fetch_assets(client, [c.asset for c in batch])
             desired = {}
             if plan.kind == "sync":
-                desired = _desired_nodes(_snapshot_of_hits(fresh, plan.arguments), plan.arguments)
+                desired = _desired_nodes(Snapshot.from_hits(fresh.values(), plan.arguments), plan.arguments)
             ready = []
             for change in batch:
                 reason = _stale_reason(change, fresh.get(change.asset), desired, plan)
