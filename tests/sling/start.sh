@@ -26,10 +26,12 @@ fetch() {  # fetch GROUP:ARTIFACT:VERSION[:TYPE[:CLASSIFIER]] into $WORK/dl
     >>"$WORK/mvn.log" 2>&1
 }
 
-wait_ready() {  # wait until Sling answers JSON for /content (the repository is up), or the process dies
+wait_ready() {  # wait until Sling answers JSON for /content (the repository is up), or it dies or fails to start
   local deadline=$((SECONDS + READY_TIMEOUT))
   while [ $SECONDS -lt $deadline ]; do
     kill -0 "$(cat "$WORK/sling.pid")" 2>/dev/null || return 1
+    # Sling 11's first start can initialise the repository twice and give up on it: no use waiting then
+    grep -qs "OakConstraint0030" "$WORK/home/logs/error.log" && return 1
     [ "$(curl -s -o /dev/null -w '%{http_code}' -u admin:admin "$URL/content.json")" = 200 ] && return 0
     sleep 3
   done
@@ -80,6 +82,7 @@ start_standalone_11() {
     if wait_ready; then break; fi
     stop_sling
     [ "$attempt" = 2 ] && return 1
+    mv "$WORK/home/logs/error.log" "$WORK/home/logs/error-first-start.log" 2>/dev/null || true
   done
   # json.maximumresults through the web console's configuration manager
   curl -s -o /dev/null -u admin:admin -X POST "$URL/system/console/configMgr/org.apache.sling.servlets.get.DefaultGetServlet" \
