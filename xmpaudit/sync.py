@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import difflib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -131,18 +132,22 @@ def _current_node(hit: dict[str, Any], args: SyncArguments) -> Node | None:
     return node if isinstance(node, dict) else None
 
 
+def _nodes_for(expected: pd.DataFrame, paths: Iterable[str], invalid: set[str], args: SyncArguments
+               ) -> dict[str, Node | None]:
+    """The node the process would write per asset from its expected tags (None where it would fail)."""
+    grouped = {
+        asset: list(zip(group["name"].tolist(), group["confidence"].tolist(), strict=True))
+        for asset, group in expected.groupby("asset", sort=False)
+    }
+    return {path: None if path in invalid else expected_xmp_node(grouped.get(path, []), args) for path in paths}
+
+
 def _desired_nodes(snapshot: Snapshot, args: SyncArguments) -> dict[str, Node | None]:
     """The node the process would write for each asset of ``snapshot`` (None where it would fail)."""
     expected = expected_tags(snapshot.smart_tags, args.minimum_confidence)
     assets = snapshot.assets.set_index("path", drop=False)
     invalid = set(assets.index[invalid_reasons(assets, expected).notna().to_numpy()])
-    grouped = {
-        asset: list(zip(group["name"].tolist(), group["confidence"].tolist(), strict=True))
-        for asset, group in expected.groupby("asset", sort=False)
-    }
-    return {
-        path: None if path in invalid else expected_xmp_node(grouped.get(path, []), args) for path in assets.index
-    }
+    return _nodes_for(expected, assets.index, invalid, args)
 
 
 def plan_sync(
@@ -159,9 +164,10 @@ def plan_sync(
         assets = assets["path"]
     paths = list(dict.fromkeys(validate_path(str(p)) for p in assets))
     hits = fetch_assets(client, paths)
-    snapshot = Snapshot.from_hits(hits.values(), args)
-    audited = audit(snapshot, args).assets
-    desired = _desired_nodes(snapshot, args)
+    result = audit(Snapshot.from_hits(hits.values(), args), args)
+    audited = result.assets
+    invalid = set(audited.loc[audited["status"] == "invalid", "path"])
+    desired = _nodes_for(result.expected, hits, invalid, args)
     status = dict(zip(audited["path"], audited["status"].astype(str), strict=True))
     reasons = dict(zip(audited["path"], audited["reason"], strict=True))
     changes, skipped = [], []
