@@ -18,6 +18,7 @@ from defusedxml import ElementTree
 from defusedxml.common import DefusedXmlException
 
 from .acs import SyncArguments
+from .audit import AuditResult, with_binary_status
 from .client import AemClient
 from .errors import AemError, AemNotFoundError
 from .progress import Progress, ProgressCallback
@@ -287,3 +288,12 @@ def audit_binaries(
     tags_frame = pd.DataFrame(tag_rows, columns=["asset", "index", "name", "confidence"]).astype(
         {"asset": "string", "index": "Int64", "name": "string", "confidence": "Float64"})
     return frame, tags_frame
+
+
+def check_binaries(client: AemClient, result: AuditResult, args: SyncArguments | None = None, *,
+                   show_progress: bool = True) -> tuple[AuditResult, pd.DataFrame]:
+    """Read the binaries of the assets whose node is in sync and refine their status (written_back /
+    not_written_back). Returns the refined AuditResult and the per-binary frame."""
+    node_in_sync = result.assets.loc[result.assets["status"] == "in_sync", "path"]
+    binary, tags = audit_binaries(client, node_in_sync, args or result.arguments, show_progress=show_progress)
+    return with_binary_status(result, binary, tags), binary

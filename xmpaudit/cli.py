@@ -83,7 +83,7 @@ def cmd_inventory(args: argparse.Namespace) -> int:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    from .audit import audit, with_binary_status
+    from .audit import audit
     from .inventory import take_inventory
     from .report import write_report
     from .snapshot import Snapshot
@@ -99,12 +99,9 @@ def cmd_audit(args: argparse.Namespace) -> int:
         snapshot = take_inventory(client, args.root, sync_args, show_progress=not args.quiet)
     result = audit(snapshot, sync_args)
     if args.binaries:
-        from .binxmp import audit_binaries
+        from .binxmp import check_binaries
 
-        client = client or _client(args)
-        node_in_sync = result.assets.loc[result.assets["status"] == "in_sync", "path"]
-        binary, tags = audit_binaries(client, node_in_sync, sync_args, show_progress=not args.quiet)
-        result = with_binary_status(result, binary, tags)
+        result, _ = check_binaries(client or _client(args), result, sync_args, show_progress=not args.quiet)
     print(result.counts().to_string())
     for report in args.report:
         print(f"Report written to {write_report(result, snapshot, report)}")

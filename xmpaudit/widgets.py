@@ -15,7 +15,7 @@ import pandas as pd
 from IPython.display import display
 
 from .acs import SyncArguments
-from .audit import FIXABLE_STATUSES, STATUSES, AuditResult, audit
+from .audit import FIXABLE_STATUSES, NODE_IN_SYNC, STATUSES, AuditResult, audit
 from .client import AemClient
 from .errors import XmpAuditError
 from .inventory import snapshot_of
@@ -259,7 +259,7 @@ class AuditPanel:
         targets = sorted(self.selected) or list(dict.fromkeys(self.synced))
         if not targets:
             raise XmpAuditError("Select assets (or sync some) before a writeback")
-        not_in_sync = [p for p in targets if p in self.assets.index and self.assets.at[p, "status"] != "in_sync"]
+        not_in_sync = [p for p in targets if p in self.assets.index and self.assets.at[p, "status"] not in NODE_IN_SYNC]
         self._arm("writeback", targets, f"Confirm writeback ({len(targets)})")
         warning = (f" <b>{len(not_in_sync)}</b> of them are not in sync: their binaries would get the current"
                    " (unsynced) XMP." if not_in_sync else "")
