@@ -11,6 +11,7 @@ from functools import cache
 
 from ..acs import SyncArguments, expected_xmp_node
 from .repository import Node, Repository
+from .workflow_models import WorkflowSetup, install_workflows
 
 DEMO_ROOT = "/content/dam/xmpaudit-demo"
 FOLDERS = (
@@ -156,8 +157,10 @@ def _add_asset(repo: Repository, folder: Node, name: str, index: int, scenario: 
         _write_xmp(metadata, [], args)
 
 
-def build_demo_repository(spec: DemoSpec | None = None, repo: Repository | None = None) -> Repository:
-    """A repository holding ``spec.assets`` demo assets spread over the demo folders."""
+def build_demo_repository(spec: DemoSpec | None = None, repo: Repository | None = None,
+                          workflows: WorkflowSetup | None = None) -> Repository:
+    """A repository holding ``spec.assets`` demo assets spread over the demo folders, and the workflow models
+    and launchers of ``workflows`` (default: a correctly configured author; tests pass misconfigured ones)."""
     spec = spec or DemoSpec()
     repo = repo or Repository()
     rng = random.Random(spec.seed)
@@ -175,4 +178,5 @@ def build_demo_repository(spec: DemoSpec | None = None, repo: Repository | None 
             name = f"IMG_{index:05d}.{'png' if index % 5 == 0 else 'jpg'}"
         scenario = scenarios[index] if index < len(scenarios) else rng.choices(scenarios, weights)[0]
         _add_asset(repo, folder, name, index, scenario, rng, spec)
+    install_workflows(repo, workflows)
     return repo

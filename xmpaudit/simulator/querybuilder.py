@@ -50,8 +50,18 @@ def _matches(repo: Repository, params: dict[str, str]) -> list[tuple[str, Node]]
     return cached  # type: ignore[return-value]
 
 
+def _property_predicates(params: dict[str, str]) -> list[tuple[str, str]]:
+    """(relative property path, value) of ``property``/``N_property`` predicates (AND-ed, equality only)."""
+    found = []
+    for key, name in params.items():
+        if key == "property" or (key.endswith("_property") and key.split("_", 1)[0].isdigit()):
+            found.append((name, params.get(f"{key}.value", "")))
+    return found
+
+
 def _find(repo: Repository, params: dict[str, str]) -> list[tuple[str, Node]]:
     wanted_type = params.get("type")
+    properties = _property_predicates(params)
     found: dict[str, Node] = {}
     for scope, include_self in _path_scopes(params):
         base = repo.node(scope)
@@ -60,7 +70,8 @@ def _find(repo: Repository, params: dict[str, str]) -> list[tuple[str, Node]]:
         for path, node in _walk(base, scope):
             if path == scope and not include_self:
                 continue
-            if wanted_type is None or node.primary_type == wanted_type:
+            if (wanted_type is None or node.primary_type == wanted_type) and all(
+                    str(_relative(repo, path, node, name)) == value for name, value in properties):
                 found[path] = node
     results = list(found.items())
     order = params.get("orderby")

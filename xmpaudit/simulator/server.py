@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import io
 import itertools
 import json
 import secrets
@@ -18,6 +19,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from .querybuilder import QueryError, run_query
 from .repository import Repository, utc_now
 from .sling import json_depth, resolve, sling_post
+from .workflow_models import payload_node, process_steps, runtime_models, writes_original
 from .xmp_embed import UnsupportedBinary, build_packet, embed_packet
 
 WRITEBACK_MODEL = "/var/workflow/models/dam-xmp-writeback"
@@ -35,6 +37,8 @@ class Fault:
     path_prefix: str = ""
     malformed: bool = False
     delay_s: float = 0.0
+    drop_response: bool = False  # process the request, then close the connection without answering
+
 
     def matches(self, method: str, path: str) -> bool:
         return self.times > 0 and (self.method in (None, method)) and path.startswith(self.path_prefix)
@@ -103,7 +107,7 @@ class Simulator:
         self.faults: list[Fault] = []
         self.stats = Stats()
         self.csrf_tokens: set[str] = set()
-        self.models = {WRITEBACK_MODEL: "DAM MetaData Writeback"}
+        self.models = runtime_models(repo) or {WRITEBACK_MODEL: "DAM MetaData Writeback"}
         self._workflow_ids = itertools.count(1)
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -201,7 +205,9 @@ class Simulator:
             node.set("payloadType", "JCR_PATH")
             node.set("initiator", user)
             node.set("state", "RUNNING")
+            node.set("status", "RUNNING")
             node.set("startTime", utc_now())
+            payload_node(node, payload)
             self.repo.changed()
         with self._lock:
             self.stats.running_workflows += 1
@@ -215,7 +221,8 @@ class Simulator:
     def _finish_workflow(self, path: str, model: str, payload: str) -> None:
         state, message = "COMPLETED", ""
         try:
-            if model == WRITEBACK_MODEL:
+            steps = process_steps(self.repo, model)
+            if (model == WRITEBACK_MODEL) if steps is None else writes_original(steps):
                 self.write_back(payload)
         except (UnsupportedBinary, KeyError, LookupError) as exc:
             state, message = "ABORTED", f"XMP writeback failed for {payload}: {exc}"
@@ -223,6 +230,7 @@ class Simulator:
             node = self.repo.node(path)
             if node is not None:
                 node.set("state", state)
+                node.set("status", state)
                 node.set("endTime", utc_now())
                 if message:
                     node.set("failureMessage", message)
@@ -301,6 +309,9 @@ class SimulatorHandler(BaseHTTPRequestHandler):
         if sim.latency_s:
             time.sleep(sim.latency_s)
         fault = sim.take_fault(self.command, path)
+        if fault and fault.drop_response:
+            self._answer_into_void(path, query, form if self.command == "POST" else [])
+            return
         if fault:
             time.sleep(fault.delay_s)
             if fault.malformed:
@@ -319,6 +330,19 @@ class SimulatorHandler(BaseHTTPRequestHandler):
             self._post(path, form, user)
         else:
             self._get(path, dict(query))
+
+    def _answer_into_void(self, path: str, query: list[tuple[str, str]], form: list[tuple[str, str]]) -> None:
+        """Handle the request fully, then drop the answer and the connection (the client cannot know)."""
+        real, self.wfile = self.wfile, io.BytesIO()
+        try:
+            user = self.simulator.authenticate(self.headers.get("Authorization")) or "anonymous"
+            if self.command == "POST":
+                self._post(path, form, user)
+            else:
+                self._get(path, dict(query))
+        finally:
+            self.wfile = real
+            self.close_connection = True
 
     def do_GET(self) -> None:
         self._route()
