@@ -1,17 +1,21 @@
-"""Writeback workflows against the simulator: concurrency limit, polling, XMP embedded, failures reported."""
+"""Writeback workflows against the simulator: pre-flight findings, concurrency limit, polling, at-most-once starts,
+the binary proof, sync + writeback as one run, and the CLI's refusals."""
 
 import io
 
 import pytest
 from PIL import Image
 
-from tests.conftest import DEMO_ROOT
+from tests.conftest import DEMO_ROOT, client_for
 from xmpaudit.audit import audit
+from xmpaudit.cli import main
 from xmpaudit.errors import ConfigError
 from xmpaudit.inventory import take_inventory
 from xmpaudit.journal import Journal
+from xmpaudit.simulator import DemoSpec, Simulator, build_demo_repository
+from xmpaudit.simulator.workflow_models import WorkflowSetup, writeback_steps
 from xmpaudit.sync import apply_plan, plan_sync
-from xmpaudit.writeback import list_models, run_writeback
+from xmpaudit.writeback import list_models, run_writeback, sync_and_writeback, writeback_preflight
 
 pytestmark = pytest.mark.e2e
 
@@ -62,10 +66,185 @@ def test_failures_are_rows_not_exceptions(simulator, client):
 
 
 def test_unknown_model_and_timeout(simulator, client):
-    assert list_models(client) == ["/var/workflow/models/dam-xmp-writeback"]
+    assert "/var/workflow/models/dam-xmp-writeback" in list_models(client)
     with pytest.raises(ConfigError, match=r"does not exist.*dam-xmp-writeback"):
         run_writeback(client, [f"{DEMO_ROOT}/people/what?.jpg"], model="/var/workflow/models/nope")
     simulator.workflow_seconds = 5
     report = run_writeback(client, [f"{DEMO_ROOT}/people/what?.jpg"], poll_interval=0.05, timeout_s=0.2,
                            show_progress=False)
     assert report.loc[0, "state"] == "TIMEOUT" and "still RUNNING" in report.loc[0, "error"]
+
+
+# -- pre-flight, proof, at-most-once, sync + writeback -------------------------------------------------------
+
+
+def served(setup):
+    return Simulator(build_demo_repository(DemoSpec(assets=40), workflows=setup), workflow_seconds=0.02)
+
+
+def node_in_sync_jpgs(client, count=4):
+    result = audit(take_inventory(client, DEMO_ROOT, show_progress=False))
+    assets = result.assets
+    paths = assets.loc[(assets["status"] == "in_sync") & assets["name"].str.endswith(".jpg"), "path"]
+    return [p for p in paths if original_bytes(client, p) != b"not an image"][:count]
+
+
+def instances_for(sim, asset):
+    root = sim.repo.node("/var/workflow/instances")
+    found, stack = [], [root]
+    while stack:
+        node = stack.pop()
+        payload = node.children.get("data", None)
+        if node.primary_type == "cq:Workflow" and payload and payload.children["payload"].get("path") == asset:
+            found.append(node)
+        stack.extend(node.children.values())
+    return found
+
+
+def test_preflight_of_a_good_setup_is_ready_with_the_cloud_service_notes(client):
+    preflight = writeback_preflight(client, node_in_sync_jpgs(client))
+    assert preflight.ok and preflight.errors == [] and preflight.warnings == []
+    assert preflight.steps[0].process == "com.day.cq.dam.core.process.XMPWritebackProcess"
+    assert {"cloud_service", "createversion_user", "launcher_disabled"} <= preflight.codes
+    text = preflight.summary()
+    assert text.startswith("Writeback pre-flight for 4 assets with /var/workflow/models/dam-xmp-writeback: ready")
+    assert "switched off" in text and "MSM inheritance" in text and "user id" in text
+    assert "<li" in preflight._repr_html_()
+
+
+@pytest.mark.parametrize(("setup", "level", "code", "words"), [
+    (WorkflowSetup(writeback=None), "error", "model_missing", "does not exist"),
+    (WorkflowSetup(writeback=writeback_steps()[1:]), "error", "step_missing", "no XMP Writeback process step"),
+    (WorkflowSetup(writeback=writeback_steps("createversion:true")), "warning", "no_rendition_original",
+     "will not reach the original binary"),
+    (WorkflowSetup(writeback=writeback_steps("rendition:original")), "warning", "no_createversion",
+     "without saving a version"),
+    (WorkflowSetup(conf_launcher_enabled=True), "warning", "launcher_enabled", "writes each binary twice"),
+])
+def test_each_preflight_finding(setup, level, code, words):
+    with served(setup) as sim, client_for(sim) as client:
+        preflight = writeback_preflight(client, [f"{DEMO_ROOT}/people/what?.jpg"])
+    found = [f for f in preflight.findings if f.code == code]
+    assert len(found) == 1 and found[0].level == level and words in found[0].message
+    assert preflight.ok == (level != "error")
+    if code == "launcher_enabled":
+        assert found[0].message.startswith("Launcher /conf/global/settings/workflow/launcher/config/dam_xmp_writeback")
+
+
+def test_live_copies_are_found_with_batched_reads():
+    with served(WorkflowSetup()) as probe, client_for(probe) as client:
+        assets = [p for p in audit(take_inventory(client, DEMO_ROOT, show_progress=False)).assets["path"]][:12]
+    live = (assets[2], assets[7])
+    with served(WorkflowSetup(live_copies=live)) as sim, client_for(sim) as client:
+        sim.stats.reset()
+        preflight = writeback_preflight(client, [*assets, f"{DEMO_ROOT}/gone.jpg"])
+        assert preflight.live_copies == list(live)
+        warning = next(f for f in preflight.findings if f.code == "live_copies")
+        assert warning.level == "warning" and "2 of the chosen assets are MSM live copies" in warning.message
+        assert "gone.jpg" in next(f.message for f in preflight.findings if f.code == "missing_assets")
+        # one query for all 13 assets; the Sling GETs are the model and the two launcher folders, not per asset
+        assert sim.stats.by_endpoint["GET querybuilder"] == 1 and sim.stats.by_endpoint["GET sling"] <= 2
+        assert sim.stats.by_endpoint["GET workflow"] <= 1
+
+
+def test_binary_proof_after_writeback(client):
+    assets = node_in_sync_jpgs(client, 3)
+    report = run_writeback(client, [*assets, f"{DEMO_ROOT}/gone.jpg"], poll_interval=0.02, show_progress=False)
+    report = report.set_index("asset")
+    assert (report.loc[assets, "binary_status"] == "written_back").all()
+    assert (report.loc[assets, "binary_reason"] == "").all()
+    assert report.loc[f"{DEMO_ROOT}/gone.jpg", "binary_status"] == "not_written_back"
+    assert "NOT_STARTED" in report.loc[f"{DEMO_ROOT}/gone.jpg", "binary_reason"]
+
+
+def test_without_rendition_original_the_proof_says_not_written_back():
+    with served(WorkflowSetup(writeback=writeback_steps("createversion:true"))) as sim, client_for(sim) as client:
+        assets = node_in_sync_jpgs(client, 2)
+        report = run_writeback(client, assets, poll_interval=0.02, show_progress=False)
+    assert report["state"].tolist() == ["COMPLETED"] * 2
+    assert report["binary_status"].tolist() == ["not_written_back"] * 2
+    assert report["binary_reason"].str.contains("no XMP packet|no smart tag array").all()
+
+
+def test_a_start_whose_answer_is_lost_is_not_sent_again_and_its_instance_is_adopted(simulator):
+    asset = f"{DEMO_ROOT}/people/what?.jpg"
+    simulator.inject(method="POST", path_prefix="/etc/workflow/instances", drop_response=True)
+    with client_for(simulator, retries=0) as client:  # the client re-sends nothing itself (see the report)
+        report = run_writeback(client, [asset], poll_interval=0.02, show_progress=False)
+    assert report.loc[0, "state"] == "COMPLETED"
+    assert simulator.stats.by_endpoint["POST workflow"] == 1
+    instances = instances_for(simulator, asset)
+    assert len(instances) == 1 and report.loc[0, "instance"].endswith("/" + instances[0].name)
+
+
+def test_an_uncertain_start_without_an_instance_is_not_retried(simulator):
+    asset = f"{DEMO_ROOT}/people/what?.jpg"
+    simulator.inject(status=502, method="POST", path_prefix="/etc/workflow/instances")  # proxy: never reached AEM
+    with client_for(simulator, retries=0) as client:
+        report = run_writeback(client, [asset], poll_interval=0.02, show_progress=False)
+    assert report.loc[0, "state"] == "NOT_STARTED" and "not started again" in report.loc[0, "error"]
+    assert simulator.stats.by_endpoint["POST workflow"] == 1 and instances_for(simulator, asset) == []
+
+
+def test_sync_and_writeback_is_one_journaled_run(simulator, client, tmp_path):
+    result = audit(take_inventory(client, DEMO_ROOT, show_progress=False))
+    missing = result.assets[(result.assets["status"] == "missing_xmp") & result.assets["name"].str.endswith(".jpg")]
+    plan = plan_sync(client, missing["path"].tolist()[:4])
+    journal = Journal(tmp_path / "j.jsonl")
+    combined = sync_and_writeback(client, plan, journal, poll_interval=0.02, show_progress=False)
+    assert combined.ok and len(combined.writeback) == 4
+    assert (combined.writeback["binary_status"] == "written_back").all()
+    records = journal.read()
+    assert {r["run"] for r in records} == {combined.run}
+    started = [r for r in records if r["event"] == "writeback_started"]
+    assert sorted(r["asset"] for r in started) == sorted(c.asset for c in plan.changes)
+    assert "writeback: 4 written_back" in combined.summary()
+
+
+def test_sync_and_writeback_stops_before_writing_on_preflight_findings(tmp_path):
+    with served(WorkflowSetup(conf_launcher_enabled=True)) as sim, client_for(sim) as client:
+        result = audit(take_inventory(client, DEMO_ROOT, show_progress=False))
+        plan = plan_sync(client, result.assets.loc[result.assets["status"] == "missing_xmp", "path"].tolist()[:2])
+        with pytest.raises(ConfigError, match=r"1 warnings.*--force"):
+            sync_and_writeback(client, plan, Journal(tmp_path / "j.jsonl"), show_progress=False)
+        assert sim.stats.by_endpoint["POST sling"] == 0 and not (tmp_path / "j.jsonl").exists()
+
+
+def test_cli_refuses_on_errors_needs_force_for_warnings_and_exits_on_the_proof(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+
+    def cli(sim, *argv):
+        for key, value in {"XMPAUDIT_URL": sim.url, "XMPAUDIT_USER": "admin", "XMPAUDIT_PASSWORD": "admin"}.items():
+            monkeypatch.setenv(key, value)
+        return main(["-q", "writeback", "--root", DEMO_ROOT, "--status", "in_sync", *argv])
+
+    with served(WorkflowSetup(writeback=writeback_steps()[1:])) as sim:
+        assert cli(sim, "--apply", "--force") == 2
+        assert "no XMP Writeback process step" in capsys.readouterr().err
+        assert sim.stats.by_endpoint["POST workflow"] == 0
+    with served(WorkflowSetup(writeback=writeback_steps("createversion:true"))) as sim:
+        assert cli(sim) == 0 and "warning: Step 'XMP Writeback' has no rendition:original" in capsys.readouterr().out
+        assert cli(sim, "--apply") == 2 and "--force" in capsys.readouterr().err
+        assert sim.stats.by_endpoint["POST workflow"] == 0
+        assert cli(sim, "--apply", "--force") == 1
+        assert "NOT written back" in capsys.readouterr().out
+    with served(WorkflowSetup()) as sim, client_for(sim) as client:
+        assert cli(sim, "--apply") == 1  # the demo's broken binaries cannot be written
+        assert "format not supported" in capsys.readouterr().out
+        (tmp_path / "good.txt").write_text("\n".join(node_in_sync_jpgs(client, 3)))
+        assert cli(sim, "--apply", "--assets-file", "good.txt") == 0
+        assert "All 3 binaries now carry the smart tags (written_back)" in capsys.readouterr().out
+
+
+def test_cli_sync_with_writeback(simulator, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    for key, value in {"XMPAUDIT_URL": simulator.url, "XMPAUDIT_USER": "admin", "XMPAUDIT_PASSWORD": "admin"}.items():
+        monkeypatch.setenv(key, value)
+    assert main(["-q", "sync", "--status", "missing_xmp", "--writeback"]) == 0
+    out = capsys.readouterr().out
+    assert "Writeback pre-flight" in out and "and start the writeback" in out
+    assert simulator.stats.by_endpoint["POST workflow"] == 0
+    assert main(["-q", "sync", "--status", "missing_xmp", "--writeback", "--apply"]) == 0
+    records = Journal(tmp_path / "journals" / "xmpaudit.jsonl").read()
+    runs = {r["run"] for r in records}
+    assert len(runs) == 1 and any(r["event"] == "writeback_proof" for r in records)

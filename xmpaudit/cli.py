@@ -38,13 +38,21 @@ def _client(args: argparse.Namespace) -> Any:
                    service_credentials_file=args.service_credentials)
 
 
-def _sync_arguments(args: argparse.Namespace) -> Any:
+def _sync_arguments(args: argparse.Namespace, client: Any = None) -> Any:
+    """--process-args (text or a file) when given; else, with a client, the arguments of the workflow model
+    that runs the ACS step (printing where they came from); else the process defaults."""
     from .acs import SyncArguments
 
     text = args.process_args
     if text and Path(text).is_file():
         text = Path(text).read_text(encoding="utf-8")
-    return SyncArguments.from_process_args(text)
+    if text or client is None:
+        return SyncArguments.from_process_args(text)
+    from .workflow_models import resolve_process_args
+
+    sync_args, source = resolve_process_args(client, None)
+    print(source)
+    return sync_args
 
 
 def _asset_paths(args: argparse.Namespace, client: Any, sync_args: Any) -> list[str]:
@@ -76,7 +84,7 @@ def cmd_inventory(args: argparse.Namespace) -> int:
     from .inventory import take_inventory
 
     client = _client(args)
-    snapshot = take_inventory(client, args.root, _sync_arguments(args), show_progress=not args.quiet)
+    snapshot = take_inventory(client, args.root, _sync_arguments(args, client), show_progress=not args.quiet)
     snapshot.save(args.out)
     print(f"{snapshot.summary()}\nSaved to {args.out} ({client.request_count} requests)")
     return 0
@@ -88,14 +96,13 @@ def cmd_audit(args: argparse.Namespace) -> int:
     from .report import write_report
     from .snapshot import Snapshot
 
-    sync_args = _sync_arguments(args)
     client = None
     if args.snapshot:
         snapshot = Snapshot.load(args.snapshot)
-        if not args.process_args:
-            sync_args = snapshot.arguments
+        sync_args = _sync_arguments(args) if args.process_args else snapshot.arguments
     else:
         client = _client(args)
+        sync_args = _sync_arguments(args, client)
         snapshot = take_inventory(client, args.root, sync_args, show_progress=not args.quiet)
     result = audit(snapshot, sync_args)
     if args.binaries:
@@ -113,7 +120,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
     from .sync import apply_plan, plan_sync
 
     client = _client(args)
-    sync_args = _sync_arguments(args)
+    sync_args = _sync_arguments(args, client)
     plan = plan_sync(client, _asset_paths(args, client, sync_args), sync_args)
     print(plan.summary())
     _print_frame(plan.to_frame())
@@ -121,9 +128,16 @@ def cmd_sync(args: argparse.Namespace) -> int:
         print(plan.diff_text(limit=args.show_diff))
     if len(plan.skipped):
         _print_frame(plan.skipped)
+    if args.writeback:
+        from .writeback import writeback_preflight
+
+        print(writeback_preflight(client, [c.asset for c in plan.changes], args.model).summary())
     if not args.apply:
-        print("Dry run: nothing was written. Add --apply to write exactly this plan.")
+        then = " and start the writeback" if args.writeback else ""
+        print(f"Dry run: nothing was written. Add --apply to write exactly this plan{then}.")
         return 0
+    if args.writeback:
+        return _sync_and_writeback(args, client, plan)
     result = apply_plan(client, plan, Journal(args.journal), show_progress=not args.quiet)
     print(result.summary())
     failed = result.outcomes[result.outcomes["outcome"] == "failed"]
@@ -132,29 +146,54 @@ def cmd_sync(args: argparse.Namespace) -> int:
     return 0 if result.ok else 1
 
 
-def cmd_writeback(args: argparse.Namespace) -> int:
+def _sync_and_writeback(args: argparse.Namespace, client: Any, plan: Any) -> int:
     from .journal import Journal
-    from .writeback import run_writeback
+    from .writeback import sync_and_writeback
+
+    combined = sync_and_writeback(client, plan, Journal(args.journal), model=args.model, force=args.force,
+                                  max_concurrent=args.max_concurrent, show_progress=not args.quiet)
+    print(combined.summary())
+    _print_writeback_report(combined.writeback)
+    return 0 if combined.ok else 1
+
+
+def _print_writeback_report(report: Any) -> None:
+    print(report["state"].value_counts().to_string())
+    missed = report[report["binary_status"] != "written_back"]
+    if len(missed):
+        print(f"{len(missed)} assets NOT written back:")
+        _print_frame(missed[["asset", "state", "binary_status", "binary_reason"]])
+    else:
+        print(f"All {len(report)} binaries now carry the smart tags (written_back).")
+
+
+def cmd_writeback(args: argparse.Namespace) -> int:
+    from .journal import Journal, new_run_id
+    from .writeback import check_preflight, run_writeback, writeback_preflight
 
     client = _client(args)
+    journal = Journal(args.journal)
+    sync_args = _sync_arguments(args, client)
     if args.from_run:
-        records = Journal(args.journal).read()
+        records = journal.read()
         assets = list(dict.fromkeys(r["asset"] for r in records
                                     if r.get("run") == args.from_run and r.get("event") == "applied"))
     else:
-        assets = _asset_paths(args, client, _sync_arguments(args))
+        assets = _asset_paths(args, client, sync_args)
     print(f"Writeback workflow {args.model} for {len(assets)} assets, {args.max_concurrent} at a time")
+    preflight = writeback_preflight(client, assets, args.model)
+    print(preflight.summary())
     if not args.apply:
         _print_frame(__import__("pandas").DataFrame({"asset": assets}))
         print("Dry run: no workflow was started. Add --apply to start them.")
         return 0
-    report = run_writeback(client, assets, model=args.model, max_concurrent=args.max_concurrent,
-                           show_progress=not args.quiet)
-    print(report["state"].value_counts().to_string())
-    failed = report[report["state"] != "COMPLETED"]
-    if len(failed):
-        _print_frame(failed[["asset", "state", "error"]])
-    return 0 if failed.empty else 1
+    check_preflight(preflight, force=args.force)
+    run = args.from_run or new_run_id("writeback")
+    report = run_writeback(client, assets, model=args.model, max_concurrent=args.max_concurrent, args=sync_args,
+                           journal=journal, run=run, show_progress=not args.quiet)
+    print(f"Journaled as run {run}")
+    _print_writeback_report(report)
+    return 0 if (report["binary_status"] == "written_back").all() else 1
 
 
 def cmd_undo(args: argparse.Namespace) -> int:
@@ -259,6 +298,11 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--assets-file", help="file with one asset path per line (instead of --root/--status)")
         p.add_argument("--status", default=default_status, help=f"statuses to pick under --root ({default_status})")
 
+    def writeback_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--model", default="/var/workflow/models/dam-xmp-writeback", help="writeback workflow model")
+        p.add_argument("--max-concurrent", type=int, default=4, help="workflows at a time (4)")
+        p.add_argument("--force", action="store_true", help="start the writeback despite pre-flight warnings")
+
     inventory = sub.add_parser("inventory", help="list assets with smart tags and XMP into a snapshot folder")
     _connection_options(inventory)
     inventory.add_argument("--root", default=DEFAULT_ROOT, help="DAM folder")
@@ -281,6 +325,9 @@ def build_parser() -> argparse.ArgumentParser:
     mode.add_argument("--apply", action="store_true", help="write exactly the plan shown")
     sync.add_argument("--show-diff", type=int, default=0, metavar="N", help="print the diffs of N assets")
     sync.add_argument("--journal", default=DEFAULT_JOURNAL, help=f"journal file ({DEFAULT_JOURNAL})")
+    sync.add_argument("--writeback", action="store_true",
+                      help="then start the XMP writeback for the assets written (one run, one journal run id)")
+    writeback_options(sync)
     sync.set_defaults(func=cmd_sync)
 
     writeback = sub.add_parser("writeback", help="start the XMP writeback workflow (dry run unless --apply)")
@@ -288,8 +335,7 @@ def build_parser() -> argparse.ArgumentParser:
     selection(writeback, "in_sync")
     writeback.add_argument("--from-run", help="the assets a journaled sync run applied")
     writeback.add_argument("--journal", default=DEFAULT_JOURNAL, help=f"journal file ({DEFAULT_JOURNAL})")
-    writeback.add_argument("--model", default="/var/workflow/models/dam-xmp-writeback", help="workflow model")
-    writeback.add_argument("--max-concurrent", type=int, default=4, help="workflows at a time (4)")
+    writeback_options(writeback)
     writeback.add_argument("--apply", action="store_true", help="start the workflows")
     writeback.set_defaults(func=cmd_writeback)
 

@@ -450,3 +450,62 @@ def _row(asset: str, instance: str, state: str, started: str, elapsed: float | N
         "seconds": None if elapsed is None else round(elapsed, 2),
         "error": error,
     }
+
+
+# -- sync + writeback as one run --------------------------------------------------------------------------
+
+
+@dataclass
+class SyncWritebackResult:
+    """A sync run and the writeback of the assets it wrote, journaled under one run id."""
+
+    sync: Any  # sync.ApplyResult
+    writeback: pd.DataFrame
+
+    @property
+    def run(self) -> str:
+        return str(self.sync.run)
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.sync.ok) and bool((self.writeback["binary_status"] == "written_back").all())
+
+    def summary(self) -> str:
+        counts = self.writeback["binary_status"].value_counts().to_dict() if len(self.writeback) else {}
+        proof = ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "no writeback"
+        return f"{self.sync.summary()}\nwriteback: {proof}"
+
+
+def check_preflight(preflight: WritebackPreflight, *, force: bool) -> None:
+    """Raise ConfigError on errors, and on warnings unless ``force``."""
+    if not preflight.ok:
+        raise ConfigError("Writeback pre-flight failed: " + " | ".join(preflight.errors))
+    if preflight.warnings and not force:
+        raise ConfigError(f"Writeback pre-flight has {len(preflight.warnings)} warnings (shown above); "
+                          "confirm with --force (force=True) to start anyway")
+
+
+def sync_and_writeback(
+    client: AemClient,
+    plan: Any,
+    journal: Journal,
+    *,
+    model: str = WRITEBACK_MODEL,
+    force: bool = False,
+    max_concurrent: int = 4,
+    poll_interval: float = 1.0,
+    show_progress: bool = True,
+) -> SyncWritebackResult:
+    """Apply a previewed sync plan, then start writeback for exactly the assets it wrote and verified, as the
+    ACS docs' example model does (sync step, then writeback step). Pre-flight runs first: errors stop before
+    anything is written, warnings need ``force``. Every event goes into ``journal`` under the sync's run id."""
+    from .sync import apply_plan
+
+    check_preflight(writeback_preflight(client, [c.asset for c in plan.changes], model), force=force)
+    result = apply_plan(client, plan, journal, show_progress=show_progress)
+    outcomes = result.outcomes
+    written = outcomes.loc[(outcomes["outcome"] == "applied") & outcomes["verified"].fillna(False), "asset"]
+    report = run_writeback(client, written.tolist(), model=model, max_concurrent=max_concurrent,
+                           poll_interval=poll_interval, args=plan.arguments, journal=journal, run=result.run,
+                           show_progress=show_progress)
+    return SyncWritebackResult(result, report)

@@ -1,0 +1,77 @@
+"""Process arguments read from the workflow models the simulator serves like AEM (runtime and design models)."""
+
+import pytest
+
+from tests.conftest import DEMO_ROOT, client_for
+from xmpaudit.cli import main
+from xmpaudit.simulator import DemoSpec, Simulator, build_demo_repository
+from xmpaudit.simulator.workflow_models import ACS_SYNC_PROCESS, WorkflowSetup
+from xmpaudit.workflow_models import ACS_SYNC_LABEL, discover_process_args, read_launchers, resolve_process_args
+
+pytestmark = pytest.mark.e2e
+
+
+def served(setup: WorkflowSetup) -> Simulator:
+    return Simulator(build_demo_repository(DemoSpec(assets=30), workflows=setup), workflow_seconds=0.02)
+
+
+def test_demo_models_are_discovered_runtime_first(client):
+    steps = discover_process_args(client)
+    assert [(s.kind, s.model) for s in steps] == [
+        ("runtime", "/var/workflow/models/smart-tags-to-xmp"),
+        ("design", "/conf/global/settings/workflow/models/smart-tags-to-xmp")]
+    assert all(s.process == ACS_SYNC_PROCESS and "minimumConfidence=0.0" in s.args for s in steps)
+    assert steps[0].step == "/var/workflow/models/smart-tags-to-xmp/nodes/node1"
+    args, source = resolve_process_args(client, None)
+    assert args.minimum_confidence == 0.0 and "\n" not in source
+    assert source == ("Process arguments: from runtime model 'Synchronize Smart Tags to XMP Metadata' "
+                      "(/var/workflow/models/smart-tags-to-xmp) step 'Synchronize Smart Tags to XMP'")
+    launchers = read_launchers(client)
+    assert [(x.name, x.enabled, x.event_type) for x in launchers] == [("dam_xmp_writeback", False, 16)]
+
+
+def test_given_arguments_win_and_none_found_means_defaults():
+    with served(WorkflowSetup(sync_models={})) as sim, client_for(sim) as client:
+        assert discover_process_args(client) == []
+        args, source = resolve_process_args(client, None)
+        assert args.minimum_confidence == 0.0
+        assert source == f"Process arguments: the process defaults (no workflow model uses {ACS_SYNC_LABEL!r})"
+        args, source = resolve_process_args(client, "minimumConfidence=0.3")
+        assert args.minimum_confidence == 0.3 and source == "Process arguments: as given"
+
+
+def test_models_that_disagree_give_a_warning_line():
+    setup = WorkflowSetup(sync_models={"a-sync": "minimumConfidence=0.5", "b-sync": "minimumConfidence=0.7"},
+                          sync_design_args={"a-sync": "minimumConfidence=0.9"})
+    with served(setup) as sim, client_for(sim) as client:
+        args, source = resolve_process_args(client, None)
+    first, warning = source.splitlines()
+    assert args.minimum_confidence == 0.5 and "/var/workflow/models/a-sync" in first
+    assert warning.startswith("warning: workflow models disagree")
+    assert "/var/workflow/models/b-sync" in warning and "'minimumConfidence=0.7'" in warning
+    assert "design model" in warning and "'minimumConfidence=0.9'" in warning  # edited but not synced
+
+
+def test_a_step_stored_with_the_process_label_is_found():
+    with served(WorkflowSetup(sync_models={"by-label": "minimumConfidence=0.25"})) as sim:
+        with sim.repo.lock:
+            sim.repo.require("/var/workflow/models/by-label/nodes/node1/metaData").set("PROCESS", ACS_SYNC_LABEL)
+            sim.repo.changed()
+        with client_for(sim) as client:
+            steps = discover_process_args(client)
+            assert steps[0].process == ACS_SYNC_LABEL and steps[0].kind == "runtime"
+            assert resolve_process_args(client, "")[0].minimum_confidence == 0.25
+
+
+def test_cli_uses_the_discovered_arguments_and_prints_their_source(tmp_path, monkeypatch, capsys):
+    with served(WorkflowSetup(sync_models={"strict": "minimumConfidence=0.95"})) as sim:
+        monkeypatch.chdir(tmp_path)
+        for key, value in {"XMPAUDIT_URL": sim.url, "XMPAUDIT_USER": "admin", "XMPAUDIT_PASSWORD": "admin"}.items():
+            monkeypatch.setenv(key, value)
+        assert main(["-q", "inventory", "--root", DEMO_ROOT, "--out", "snap"]) == 0
+        out = capsys.readouterr().out
+        assert "Process arguments: from runtime model" in out and "/var/workflow/models/strict" in out
+        assert "minimumConfidence=0.95" in (tmp_path / "snap" / "snapshot.json").read_text()
+        assert main(["-q", "inventory", "--root", DEMO_ROOT, "--out", "snap2", "--process-args",
+                     "minimumConfidence=0.1"]) == 0
+        assert "Process arguments" not in capsys.readouterr().out
