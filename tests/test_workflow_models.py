@@ -75,3 +75,11 @@ def test_cli_uses_the_discovered_arguments_and_prints_their_source(tmp_path, mon
         assert main(["-q", "inventory", "--root", DEMO_ROOT, "--out", "snap2", "--process-args",
                      "minimumConfidence=0.1"]) == 0
         assert "Process arguments" not in capsys.readouterr().out
+
+
+def test_a_model_step_with_unusable_arguments_is_reported_not_fatal():
+    setup = WorkflowSetup(sync_models={"a-good": "minimumConfidence=0.4", "b-bad": "sequenceName=a/b"})
+    with served(setup) as sim, client_for(sim) as client:
+        args, source = resolve_process_args(client, None)
+    assert args.minimum_confidence == 0.4
+    assert "b-bad" in source.splitlines()[1] and "not a valid JCR name" in source

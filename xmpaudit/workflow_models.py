@@ -8,7 +8,7 @@ from typing import Any
 
 from .acs import SyncArguments
 from .client import AemClient
-from .errors import AemAuthError, AemError, AemNotFoundError
+from .errors import AemAuthError, AemError, AemNotFoundError, ConfigError
 
 RUNTIME_MODELS = "/var/workflow/models"
 DESIGN_MODEL_ROOTS = ("/conf/global/settings/workflow/models", "/libs/settings/workflow/models")
@@ -159,13 +159,22 @@ def resolve_process_args(client: AemClient, given: str | None) -> tuple[SyncArgu
     if not steps:
         return SyncArguments(), ("Process arguments: the process defaults (no workflow model uses "
                                  f"{ACS_SYNC_LABEL!r})")
-    parsed = [(step, SyncArguments.from_process_args(step.args)) for step in steps]
+    parsed: list[tuple[ProcessStep, SyncArguments]] = []
+    unusable: list[str] = []
+    for step in steps:
+        try:
+            parsed.append((step, SyncArguments.from_process_args(step.args)))
+        except ConfigError as exc:
+            unusable.append(f"{step.describe()}: {exc}")
+    if not parsed:
+        return SyncArguments(), ("Process arguments: the process defaults (no usable model step)\nwarning: "
+                                 + "; ".join(unusable))
     chosen, arguments = parsed[0]
     source = f"Process arguments: from {chosen.describe()}"
-    others = [step for step, args in parsed[1:] if args != arguments]
+    others = [f"{s.describe()}: {s.args.strip()!r}" for s, args in parsed[1:] if args != arguments] + unusable
     if others:
         source += ("\nwarning: workflow models disagree on the process arguments; using the first. Differing: "
-                   + "; ".join(f"{s.describe()}: {s.args.strip()!r}" for s in others))
+                   + "; ".join(others))
     return arguments, source
 
 

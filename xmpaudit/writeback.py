@@ -38,7 +38,7 @@ RESULT_COLUMNS = ["asset", "instance", "state", "started", "finished", "seconds"
 PROOF_COLUMNS = ["binary_status", "binary_reason"]
 INSTANCES_ROOT = "/var/workflow/instances"
 QUERYBUILDER_PATH = "/bin/querybuilder.json"
-ADOPT_WINDOW = timedelta(minutes=10)  # a finished instance started this recently counts as ours
+ADOPT_WINDOW = timedelta(minutes=2)  # clock-skew allowance: a finished instance started since (POST - this) is ours
 CLOUD_NOTES = (
     "AEM as a Cloud Service ships XMP writeback switched off (its launcher is disabled): binaries change only "
     "when a writeback is started, as here.",
