@@ -38,14 +38,20 @@ def _client(args: argparse.Namespace) -> Any:
                    service_credentials_file=args.service_credentials)
 
 
+def _process_args_text(args: argparse.Namespace) -> str:
+    """--process-args as text (read from the file it names, if it names one); "" when not given."""
+    text = args.process_args
+    if text and Path(text).is_file():
+        text = Path(text).read_text(encoding="utf-8")
+    return text or ""
+
+
 def _sync_arguments(args: argparse.Namespace, client: Any = None) -> Any:
     """--process-args (text or a file) when given; else, with a client, the arguments of the workflow model
     that runs the ACS step (printing where they came from); else the process defaults."""
     from .acs import SyncArguments
 
-    text = args.process_args
-    if text and Path(text).is_file():
-        text = Path(text).read_text(encoding="utf-8")
+    text = _process_args_text(args)
     if text or client is None:
         return SyncArguments.from_process_args(text)
     from .workflow_models import resolve_process_args
@@ -221,7 +227,7 @@ def cmd_notebook_report(args: argparse.Namespace) -> int:
 
     output = Path(args.output)
     output.parent.mkdir(parents=True, exist_ok=True)
-    parameters = {"ROOT": args.root, "PROFILE": args.profile, "PROCESS_ARGS": _sync_arguments(args).to_process_args(),
+    parameters = {"ROOT": args.root, "PROFILE": args.profile, "PROCESS_ARGS": _process_args_text(args),
                   "SNAPSHOT_DIR": str(output.with_suffix("")) + "-snapshot", "REFRESH": True}
     papermill.execute_notebook(str(Path(args.notebooks) / "02_coverage_audit.ipynb"), str(output),
                                parameters=parameters, cwd=str(output.parent), progress_bar=not args.quiet,
