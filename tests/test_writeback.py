@@ -224,7 +224,8 @@ def test_cli_refuses_on_errors_needs_force_for_warnings_and_exits_on_the_proof(t
         assert "no XMP Writeback process step" in capsys.readouterr().err
         assert sim.stats.by_endpoint["POST workflow"] == 0
     with served(WorkflowSetup(writeback=writeback_steps("createversion:true"))) as sim:
-        assert cli(sim) == 0 and "warning: Step 'XMP Writeback' has no rendition:original" in capsys.readouterr().out
+        assert cli(sim) == 0
+        assert "warning: Step 'XMP Writeback Process' has no rendition:original" in capsys.readouterr().out
         assert cli(sim, "--apply") == 2 and "--force" in capsys.readouterr().err
         assert sim.stats.by_endpoint["POST workflow"] == 0
         assert cli(sim, "--apply", "--force") == 1

@@ -16,7 +16,7 @@ LAUNCHER_ROOTS = ("/conf/global/settings/workflow/launcher/config", "/libs/setti
 ACS_SYNC_PROCESS = "com.adobe.acs.commons.workflow.process.impl.SyncSmartTagsToXmpMetadataNodeProcess"
 ACS_SYNC_LABEL = "Synchronize Smart Tags to XMP Metadata Node"  # the process.label the step dialog lists
 XMP_WRITEBACK_PROCESS = "com.day.cq.dam.core.process.XMPWritebackProcess"
-XMP_WRITEBACK_LABEL = "XMP Writeback"
+XMP_WRITEBACK_LABELS = ("XMP Writeback Process", "XMP Writeback")  # the step's title in AEM's docs and UI
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ class ProcessStep:
 
     @property
     def is_xmp_writeback(self) -> bool:
-        return self.process.strip() in (XMP_WRITEBACK_PROCESS, XMP_WRITEBACK_LABEL)
+        return self.process.strip() in (XMP_WRITEBACK_PROCESS, *XMP_WRITEBACK_LABELS)
 
     def describe(self) -> str:
         return f"{self.kind} model {self.model_title!r} ({self.model}) step {self.step_title!r}"

@@ -107,7 +107,7 @@ class Simulator:
         self.faults: list[Fault] = []
         self.stats = Stats()
         self.csrf_tokens: set[str] = set()
-        self.models = runtime_models(repo) or {WRITEBACK_MODEL: "DAM MetaData Writeback"}
+        self.models = runtime_models(repo) or {WRITEBACK_MODEL: "DAM Metadata WriteBack"}
         self._workflow_ids = itertools.count(1)
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None

@@ -37,7 +37,7 @@ class Step:
 
 def writeback_steps(args: str | None = "createversion:true,rendition:original") -> list[Step]:
     """The steps of AEM's ``dam-xmp-writeback`` model."""
-    return [Step("XMP Writeback", XMP_WRITEBACK_PROCESS, args),
+    return [Step("XMP Writeback Process", XMP_WRITEBACK_PROCESS, args),
             Step("DAM Metadata Writeback Workflow Completed", WRITEBACK_COMPLETED_PROCESS)]
 
 
@@ -121,8 +121,8 @@ def install_workflows(repo: Repository, setup: WorkflowSetup | None = None) -> N
     setup = setup or WorkflowSetup()
     writeback_model = f"{RUNTIME_MODELS}/{WRITEBACK_ID}"
     if setup.writeback is not None:
-        _runtime(repo, writeback_model, "DAM MetaData Writeback", setup.writeback)
-        _page(repo, f"{LIBS_MODELS}/{WRITEBACK_ID}", "DAM MetaData Writeback", setup.writeback)
+        _runtime(repo, writeback_model, "DAM Metadata WriteBack", setup.writeback)
+        _page(repo, f"{LIBS_MODELS}/{WRITEBACK_ID}", "DAM Metadata WriteBack", setup.writeback)
     for model_id, args in setup.sync_models.items():
         steps = [Step("Synchronize Smart Tags to XMP", ACS_SYNC_PROCESS, args), *writeback_steps()[:1]]
         _runtime(repo, f"{RUNTIME_MODELS}/{model_id}", "Synchronize Smart Tags to XMP Metadata", steps)
