@@ -8,6 +8,7 @@ with defusedxml.
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -118,6 +119,8 @@ def read_binary_xmp(client: AemClient, asset: str, *, head_bytes: int = HEAD_BYT
         packet, extended = _packets(kind, source)
     except BinaryProblem as exc:
         return BinaryXmp(asset, kind, None, source.bytes_read, source.requests, str(exc))
+    except (ValueError, IndexError, KeyError, TypeError, struct.error, RecursionError) as exc:
+        return BinaryXmp(asset, kind, None, source.bytes_read, source.requests, f"unreadable {kind} file: {exc}")
     problem = "" if kind != "unsupported" else "format cannot carry embedded XMP (no sidecar is read)"
     return BinaryXmp(asset, kind, packet, source.bytes_read, source.requests, problem, extended)
 

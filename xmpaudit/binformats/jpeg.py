@@ -5,6 +5,9 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass, field
 
+from defusedxml import ElementTree
+from defusedxml.common import DefusedXmlException
+
 from .packet import extended_guid, parse_packet
 from .source import ByteSource, Unreadable, check_packet_size
 
@@ -73,6 +76,9 @@ def jpeg_packets(source: ByteSource) -> tuple[bytes | None, bytes | None]:
         pos = body_start + body_length
     if main is None or not extended:
         return main, None
-    guid = extended_guid(parse_packet(main))
+    try:
+        guid = extended_guid(parse_packet(main))
+    except (ElementTree.ParseError, DefusedXmlException):
+        return main, None  # the packet's own parse error is reported when its tags are read
     parts = extended.get(guid or "")
     return main, parts.assemble() if parts is not None else None
