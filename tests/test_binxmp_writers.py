@@ -96,6 +96,8 @@ CORPUS: dict[str, Callable[[Path, Path], bytes]] = {
     "simulator.jpg": lambda t, c: w.simulator_embed("JPEG", TAGS),
     "simulator.png": lambda t, c: w.simulator_embed("PNG", TAGS),
     "simulator-empty.png": lambda t, c: w.simulator_embed("PNG", []),
+    "simulator-extended.jpg": lambda t, c: w.simulator_embed("JPEG", MANY),
+    "simulator-rewritten.jpg": lambda t, c: w.embed_packet(w.simulator_embed("JPEG", MANY), w.simulator_packet(TAGS)),
     "forms.jpg": lambda t, c: w.embed_packet(w.image("JPEG"), _forms_packet()),
     "extended-by-hand.jpg": lambda t, c: w.jpeg_with_extended([], MANY, w.image("JPEG")),
     "incremental-older-first.pdf": lambda t, c: w.pdf_incremental(OLD, TAGS),
@@ -111,7 +113,8 @@ CORPUS: dict[str, Callable[[Path, Path], bytes]] = {
 }
 EXPECTED = {"exiftool-no-array.jpg": None, "simulator-empty.png": None,
             "forms.jpg": [("one", 0.1), ("two", 0.2), ("three", 0.3)],
-            "toolkit-extended.jpg": MANY, "toolkit-large.png": MANY, "extended-by-hand.jpg": MANY}
+            "toolkit-extended.jpg": MANY, "simulator-extended.jpg": MANY, "toolkit-large.png": MANY,
+            "extended-by-hand.jpg": MANY}
 
 
 @pytest.fixture(scope="module")
