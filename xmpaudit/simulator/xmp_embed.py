@@ -1,8 +1,10 @@
 """What AEM's XMP writeback does to the original binary: serialise the metadata node to an XMP packet and
-embed it (JPEG APP1 segment, PNG iTXt chunk), replacing any packet already there."""
+embed it (JPEG APP1 segment, as Extended XMP when it passes 64 KB; PNG iTXt chunk), replacing any packet there."""
 
 from __future__ import annotations
 
+import hashlib
+import re
 import struct
 import zlib
 from typing import Any
@@ -12,6 +14,9 @@ from ..binxmp import JPEG_XMP_HEADER, NAMESPACES, PNG_SIGNATURE, PNG_XMP_KEYWORD
 from .repository import Node
 
 MAX_JPEG_SEGMENT = 65533
+EXTENDED_HEADER = b"http://ns.adobe.com/xmp/extension/\x00"
+EXTENDED_CHUNK = 65000
+XPACKET_INSTRUCTION = re.compile(rb"<\?xpacket[^>]*\?>")
 
 
 class UnsupportedBinary(Exception):
@@ -64,24 +69,47 @@ def build_packet(metadata: Node) -> bytes:
     return xml.encode("utf-8")
 
 
+def _app1(body: bytes) -> bytes:
+    return b"\xff\xe1" + struct.pack(">H", len(body) + 2) + body
+
+
+def _xmp_segments(packet: bytes) -> list[bytes]:
+    """APP1 segments for ``packet``: one standard segment, or (past 64 KB) a standard packet naming an Extended
+    XMP by its GUID (MD5) and the extended packet split into segments carrying total length and offset."""
+    if len(JPEG_XMP_HEADER) + len(packet) + 2 <= MAX_JPEG_SEGMENT:
+        return [_app1(JPEG_XMP_HEADER + packet)]
+    extended = XPACKET_INSTRUCTION.sub(b"", packet).strip()
+    guid = hashlib.md5(extended).hexdigest().upper()
+    standard = (
+        '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmeta xmlns:x="adobe:ns:meta/">'
+        '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description rdf:about="" '
+        f'xmlns:xmpNote="http://ns.adobe.com/xmp/note/" xmpNote:HasExtendedXMP="{guid}"/></rdf:RDF></x:xmpmeta>'
+        '<?xpacket end="w"?>').encode()
+    segments = [_app1(JPEG_XMP_HEADER + standard)]
+    for offset in range(0, len(extended), EXTENDED_CHUNK):
+        segments.append(_app1(EXTENDED_HEADER + guid.encode("ascii") + struct.pack(">II", len(extended), offset)
+                              + extended[offset : offset + EXTENDED_CHUNK]))
+    return segments
+
+
+def _is_xmp_segment(segment: bytes) -> bool:
+    return segment[1] == 0xE1 and (segment[4:].startswith(JPEG_XMP_HEADER) or segment[4:].startswith(EXTENDED_HEADER))
+
+
 def embed_jpeg(data: bytes, packet: bytes) -> bytes:
     if not data.startswith(b"\xff\xd8"):
         raise UnsupportedBinary("not a JPEG file")
-    segment_body = JPEG_XMP_HEADER + packet
-    if len(segment_body) + 2 > MAX_JPEG_SEGMENT:
-        raise UnsupportedBinary("XMP packet too large for one JPEG APP1 segment")
     kept: list[bytes] = []
     pos = 2
     while pos + 4 <= len(data) and data[pos] == 0xFF and data[pos + 1] not in (0xDA, 0xD9):
         length = struct.unpack(">H", data[pos + 2 : pos + 4])[0]
         segment = data[pos : pos + 2 + length]
-        if not (data[pos + 1] == 0xE1 and segment[4:].startswith(JPEG_XMP_HEADER)):
+        if not _is_xmp_segment(segment):
             kept.append(segment)
         pos += 2 + length
     app0 = [s for s in kept if s[1] == 0xE0]
     others = [s for s in kept if s[1] != 0xE0]
-    app1 = b"\xff\xe1" + struct.pack(">H", len(segment_body) + 2) + segment_body
-    return b"\xff\xd8" + b"".join(app0) + app1 + b"".join(others) + data[pos:]
+    return b"\xff\xd8" + b"".join(app0) + b"".join(_xmp_segments(packet)) + b"".join(others) + data[pos:]
 
 
 def _png_chunks(data: bytes) -> list[tuple[bytes, bytes]]:
