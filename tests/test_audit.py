@@ -2,7 +2,7 @@ import pandas as pd
 import pytest
 
 from tests.conftest import asset_hit, xmp_node
-from xmpaudit.acs import SyncArguments
+from xmpaudit.acs import SyncArguments, expected_xmp_node
 from xmpaudit.audit import STATUSES, audit, expected_tags
 from xmpaudit.frames import ASSET_COLUMNS, SMART_TAG_COLUMNS, frames_from_hits
 from xmpaudit.snapshot import Snapshot
@@ -120,8 +120,6 @@ def test_coverage_and_other_arguments():
 def test_custom_sequence_and_property_names():
     args = SyncArguments(sequence_name="dam:smart", name_property="n", confidence_property="c")
     hit = asset_hit("/d/a.jpg", [DOG])
-    hit["jcr:content"]["metadata"]["dam:smart"] = {"xmpNodeType": "xmpArray", "xmpArrayType": "rdf:Seq",
-                                                   "xmpArraySize": 1, "1": {"xmpNodeType": "xmpStruct", "n": "dog",
-                                                                            "c": 0.9}}
+    hit["jcr:content"]["metadata"]["dam:smart"] = expected_xmp_node([("dog", 0.9)], args)
     status, _ = status_of([hit], args)
     assert status["a.jpg"] == "in_sync"
