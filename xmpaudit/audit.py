@@ -11,12 +11,16 @@ items is ``orphan_xmp``; a child-less node of another shape (size, rdf:Bag, extr
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from .acs import SyncArguments
+from .errors import ConfigError
 from .frames import (
     ITEM_MISNUMBERED,
     SHAPE_EXTRA_PROPERTIES,
@@ -155,17 +159,19 @@ class _Diff:
 
 def _groups(rows: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:
     """Per asset: number of tag rows and the first one (rows must be sorted by asset)."""
-    sizes = np.bincount(rows[rows >= 0], minlength=count) if len(rows) else np.zeros(count, dtype=np.int64)
-    return sizes, np.cumsum(sizes) - sizes
+    sizes = np.bincount(rows[rows >= 0], minlength=count).astype(np.int32) if len(rows) else \
+        np.zeros(count, dtype=np.int32)
+    return sizes, (np.cumsum(sizes, dtype=np.int64) - sizes).astype(np.int32)
 
 
 def _unified_codes(left: pd.Categorical, right: pd.Categorical) -> tuple[np.ndarray, np.ndarray, int]:
     """Codes of two categoricals over one set of categories (-1 stays missing), and how many categories."""
-    mapping = left.categories.get_indexer(right.categories)
+    if left.categories is right.categories or left.categories.equals(right.categories):
+        return left.codes.astype(np.int32), right.codes.astype(np.int32), len(left.categories)
+    mapping = left.categories.get_indexer(right.categories).astype(np.int32)
     new = mapping < 0
-    mapping[new] = len(left.categories) + np.arange(int(new.sum()))
-    right_codes = right.codes.astype(np.int64)
-    return (left.codes.astype(np.int64), np.where(right_codes >= 0, np.append(mapping, -1)[right_codes], -1),
+    mapping[new] = len(left.categories) + np.arange(int(new.sum()), dtype=np.int32)
+    return (left.codes.astype(np.int32), np.append(mapping, np.int32(-1))[right.codes],
             len(left.categories) + int(new.sum()))
 
 
@@ -177,16 +183,20 @@ def _diff(keys: _Keys, expected: pd.DataFrame, xmp_tags: pd.DataFrame) -> tuple[
     if (x_asset < 0).any():
         xmp = xmp[x_asset >= 0]
         x_asset = x_asset[x_asset >= 0]
+    if len(expected) + len(xmp) >= 2**31:
+        raise ValueError("more than 2**31 tag rows in one audit: audit the snapshot in partitions (audit_partitions)")
     e_asset = keys.rows(expected["asset_id"].to_numpy())
     e_count, e_start = _groups(e_asset, keys.count)
     x_count, x_start = _groups(x_asset, keys.count)
-    if len(xmp) and not (xmp["index"].to_numpy() == np.arange(len(xmp)) - np.repeat(x_start, x_count) + 1).all():
+    if len(xmp) and not (xmp["index"].to_numpy() == np.arange(1, len(xmp) + 1, dtype=np.int32)
+                         - np.repeat(x_start, x_count)).all():
         raise ValueError("xmp_tags 'index' must number each asset's items 1..N in child order")
     width = np.maximum(e_count, x_count)
     asset_row = np.repeat(np.arange(keys.count, dtype=np.int32), width)
-    within = np.arange(len(asset_row), dtype=np.int64) - np.repeat(np.cumsum(width) - width, width)
-    expected_row = np.where(within < e_count[asset_row], e_start[asset_row] + within, -1)
-    xmp_row = np.where(within < x_count[asset_row], x_start[asset_row] + within, -1)
+    within = np.arange(len(asset_row), dtype=np.int32)
+    within -= np.repeat((np.cumsum(width, dtype=np.int64) - width).astype(np.int32), width)
+    expected_row = np.where(within < e_count[asset_row], e_start[asset_row] + within, np.int32(-1))
+    xmp_row = np.where(within < x_count[asset_row], x_start[asset_row] + within, np.int32(-1))
     both = (expected_row >= 0) & (xmp_row >= 0)
     e_at, x_at = np.maximum(expected_row, 0), np.maximum(xmp_row, 0)
 
@@ -198,18 +208,20 @@ def _diff(keys: _Keys, expected: pd.DataFrame, xmp_tags: pd.DataFrame) -> tuple[
         left, right = e_conf[e_at], x_conf[x_at]
         # exact: bit for bit (so 0.0 and -0.0 differ, as they do in the node); NaN (no usable number) differs
         confidence_differs = both & (np.isnan(left) | np.isnan(right) | (left.view(np.int64) != right.view(np.int64)))
+        del left, right
     else:
         confidence_differs = both
     shape = xmp["item_shape"].to_numpy(dtype=np.uint8)
-    item_shape = np.where(both, shape[x_at] if len(shape) else 0, 0)
+    item_shape = np.where(both, shape[x_at], np.uint8(0)) if len(shape) else np.zeros(len(both), dtype=np.uint8)
     renumbered = (item_shape & (ITEM_MISNUMBERED | SHAPE_STRUCTURE)) > 0
-    properties = (item_shape & (SHAPE_TYPES | SHAPE_EXTRA_PROPERTIES)) > 0
-    change = np.select(
-        [xmp_row < 0, expected_row < 0, name_differs, confidence_differs, renumbered, properties],
-        [CHANGES.index(c) for c in CHANGES[1:]],
-        0,
-    ).astype(np.int8)
-    diff = _Diff(asset_row, (within + 1).astype(np.int32), expected_row, xmp_row, name_differs, confidence_differs,
+    change = np.zeros(len(both), dtype=np.int8)  # codes into CHANGES, assigned from the weakest to the strongest
+    change[(item_shape & (SHAPE_TYPES | SHAPE_EXTRA_PROPERTIES)) > 0] = CHANGES.index("properties")
+    change[renumbered] = CHANGES.index("renumbered")
+    change[confidence_differs] = CHANGES.index("confidence")
+    change[name_differs] = CHANGES.index("renamed")
+    change[expected_row < 0] = CHANGES.index("removed")
+    change[xmp_row < 0] = CHANGES.index("added")
+    diff = _Diff(asset_row, within + 1, expected_row, xmp_row, name_differs, confidence_differs,
                  change, renumbered & both, e_count, x_count, e_names, x_names, name_codes)
     return diff, xmp
 
@@ -234,31 +246,42 @@ def _names_differ(diff: _Diff, count: int) -> np.ndarray:
     return flag
 
 
-def _reason_words(bits: np.ndarray) -> np.ndarray:
-    """'differs in: …' for every combination of the STALE_REASONS bits."""
-    words = np.empty(1 << len(STALE_REASONS), dtype=object)
-    for code in range(len(words)):
-        words[code] = "differs in: " + ",".join(r for i, r in enumerate(STALE_REASONS) if code >> i & 1)
-    return words[bits]
+def _reason_words() -> list[str]:
+    """'differs in: …' for every combination of the STALE_REASONS bits, indexed by the bits."""
+    return ["differs in: " + ",".join(r for i, r in enumerate(STALE_REASONS) if code >> i & 1)
+            for code in range(1 << len(STALE_REASONS))]
+
+
+def _strings(texts: list[str], codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """A pandas "string" array of ``texts[code]`` per row (NA where code is -1), built without Python objects."""
+    missing = codes < 0
+    taken = pa.array(texts, type=pa.string()).take(pa.array(np.where(missing, 0, codes), mask=missing))
+    return pd.array(taken, dtype="string")
+
+
+def _invalid(keys: _Keys, assets: pd.DataFrame, expected: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
+    """Per asset: a code into the returned reason texts (-1 where the process would not fail)."""
+    codes = np.full(keys.count, -1, dtype=np.int32)
+    texts = [NO_METADATA_REASON]
+    crash_rows = np.flatnonzero(expected["crashes"].to_numpy(dtype=bool))
+    if len(crash_rows):
+        at = keys.rows(expected["asset_id"].to_numpy()[crash_rows])
+        asset_rows, first = np.unique(at[at >= 0], return_index=True)
+        rows = crash_rows[at >= 0][first]
+        names = np.asarray(expected["name"].array.take(rows), dtype=object)
+        problems = np.asarray(expected["confidence_problem"].array.take(rows), dtype=object)
+        texts += [f"smart tag '{n}' has no usable confidence ({p}): the ACS process would fail"
+                  for n, p in zip(names, problems, strict=True)]
+        codes[asset_rows] = np.arange(1, len(rows) + 1)
+    codes[~assets["has_metadata"].to_numpy(dtype=bool, na_value=False)] = 0
+    return codes, texts
 
 
 def invalid_reasons(assets: pd.DataFrame, expected: pd.DataFrame) -> pd.Series:
     """Per asset (indexed like ``assets``): why the ACS process would fail on it, NA where it would not.
     It fails on an asset without a metadata node and on a kept tag that has no usable confidence."""
-    keys = _Keys(assets)
-    crash_rows = np.flatnonzero(expected["crashes"].to_numpy(dtype=bool))
-    reason = np.full(keys.count, None, dtype=object)
-    if len(crash_rows):
-        at = keys.rows(expected["asset_id"].to_numpy()[crash_rows])
-        first = np.unique(at[at >= 0], return_index=True)
-        rows = crash_rows[at >= 0][first[1]]
-        names = expected["name"].array.take(rows).astype(object)
-        problems = expected["confidence_problem"].array.take(rows).astype(object)
-        reason[first[0]] = [f"smart tag '{n}' has no usable confidence ({p}): the ACS process would fail"
-                            for n, p in zip(names, problems, strict=True)]
-    no_metadata = ~assets["has_metadata"].to_numpy(dtype=bool, na_value=False)
-    reason[no_metadata] = NO_METADATA_REASON
-    return pd.Series(pd.array(reason, dtype="string"), index=assets.index)
+    codes, texts = _invalid(_Keys(assets), assets, expected)
+    return pd.Series(_strings(texts, codes), index=assets.index)
 
 
 @dataclass
@@ -364,8 +387,8 @@ def audit(snapshot: Snapshot, args: SyncArguments | None = None) -> AuditResult:
     expected["asset"] = asset_column(keys.rows(expected["asset_id"].to_numpy()), paths)
     diff, xmp = _diff(keys, expected, snapshot.xmp_tags)
 
-    reason = invalid_reasons(assets, expected).to_numpy(dtype=object, na_value=None)
-    invalid = pd.notna(reason)
+    reason, texts = _invalid(keys, assets, expected)
+    invalid = reason >= 0
     expected_count = diff.expected_count
     xmp_present = assets["xmp_present"].to_numpy(dtype=bool, na_value=False)
     has_tags = assets["smart_tag_count"].to_numpy(dtype=np.int64, na_value=0) > 0
@@ -394,14 +417,16 @@ def audit(snapshot: Snapshot, args: SyncArguments | None = None) -> AuditResult:
         5,
     ).astype(np.int8)
     stale_rows = status == STATUSES.index("stale_xmp")
-    reason[stale_rows] = _reason_words(bits[stale_rows])
-    reason[status == STATUSES.index("orphan_xmp")] = ORPHAN_REASON
-    reason[status == STATUSES.index("missing_xmp")] = MISSING_REASON
+    reason[stale_rows] = len(texts) + bits[stale_rows]
+    texts += _reason_words()
+    reason[status == STATUSES.index("orphan_xmp")] = len(texts)
+    reason[status == STATUSES.index("missing_xmp")] = len(texts) + 1
+    texts += [ORPHAN_REASON, MISSING_REASON]
 
-    result = assets.copy()
+    result = assets.copy(deep=False)
     result["status"] = pd.Categorical.from_codes(status, categories=list(STATUSES))
     result["expected_count"] = expected_count
-    result["reason"] = pd.array(reason, dtype="string")
+    result["reason"] = _strings(texts, reason)
     tags = _tag_frame(diff, expected, xmp, paths, assets["asset_id"].to_numpy())
     return AuditResult(assets=result, tags=tags, expected=expected, arguments=args)
 
@@ -449,3 +474,74 @@ def with_binary_status(result: AuditResult, binary: pd.DataFrame, binary_tags: p
     out.loc[candidates[~written.to_numpy()], "reason"] = reason[~written].to_numpy()
     return AuditResult(assets=out.reset_index(drop=True), tags=result.tags, expected=result.expected,
                        arguments=result.arguments)
+
+
+# -- audits larger than memory ---------------------------------------------------------------------------
+
+FIXABLE_COLUMNS = ["path", "folder", "status", "reason", "smart_tag_count", "expected_count", "xmp_item_count"]
+
+
+@dataclass
+class PartitionedAudit:
+    """The combined outcome of ``audit_partitions``: per-status counts, per-folder coverage and the fixable
+    assets of every partition (the per-tag diff is not kept: audit one partition for it)."""
+
+    by_folder: pd.DataFrame
+    fixable_assets: pd.DataFrame
+    arguments: SyncArguments
+    partitions: list[Path]
+
+    def counts(self) -> pd.Series:
+        """Number of assets per status (every status listed)."""
+        return pd.Series(self.by_folder[list(STATUSES)].sum(axis=0).to_numpy(dtype=np.int64),
+                         index=pd.Index(list(STATUSES), name="status"), name="count")
+
+    def coverage(self) -> pd.DataFrame:
+        """Per folder: as ``AuditResult.coverage``."""
+        return coverage_table(self.by_folder)
+
+    def fixable(self) -> pd.DataFrame:
+        """Assets the sync can fix, with ``FIXABLE_COLUMNS``."""
+        return self.fixable_assets
+
+
+def partition_folders(source: str | Path | Iterable[str | Path]) -> list[Path]:
+    """Snapshot folders to audit: ``source`` itself when it is one, else every folder below it holding a
+    ``snapshot.json`` (sorted), or the given list of folders."""
+    if isinstance(source, str | Path):
+        root = Path(source)
+        if (root / "snapshot.json").exists():
+            return [root]
+        found = sorted(p.parent for p in root.rglob("snapshot.json"))
+        if not found:
+            raise ConfigError(f"{root} holds no snapshot (no snapshot.json in it or below it)")
+        return found
+    return [Path(p) for p in source]
+
+
+def audit_partitions(source: str | Path | Iterable[str | Path], args: SyncArguments | None = None, *,
+                     keep_fixable: bool = True) -> PartitionedAudit:
+    """Audit Parquet snapshot partitions one at a time and combine counts, coverage and fixable assets.
+    Assets are independent (each asset lives in exactly one partition), so the combination equals the audit of
+    all partitions at once while memory holds one partition (plus the fixable rows unless ``keep_fixable`` is
+    False). ``args`` defaults to each partition's own arguments."""
+    folders = partition_folders(source)
+    by_folder = pd.DataFrame(columns=pd.Index(list(STATUSES), name="status"), dtype=np.int64)
+    fixable: list[pd.DataFrame] = []
+    used: SyncArguments | None = args
+    for folder in folders:
+        result = audit(Snapshot.load(folder), args)
+        if used is not None and result.arguments != used:
+            raise ValueError(f"{folder} was taken with other arguments than the partitions before it")
+        used = result.arguments
+        by_folder = by_folder.add(status_by_folder(result.assets), fill_value=0)
+        if keep_fixable:
+            rows = result.fixable()[FIXABLE_COLUMNS]
+            fixable.append(rows.assign(folder=rows["folder"].astype(object), status=rows["status"].astype(object)))
+        del result
+    by_folder = by_folder.fillna(0).astype(np.int64)
+    by_folder.index.name = "folder"
+    fixable_assets = pd.concat(fixable, ignore_index=True) if fixable else pd.DataFrame(columns=FIXABLE_COLUMNS)
+    fixable_assets["status"] = pd.Categorical(fixable_assets["status"], categories=list(STATUSES))
+    fixable_assets["folder"] = fixable_assets["folder"].astype("category")
+    return PartitionedAudit(by_folder, fixable_assets, used or SyncArguments(), folders)
