@@ -118,6 +118,17 @@ def _is_long(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def _size_value(value: Any) -> int | None:
+    """xmpArraySize as a number (a wrongly typed "2" or 2.0 still counts as 2; the type is a shape problem)."""
+    if _is_long(value):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit() and value.strip().isascii():
+        return int(value)
+    return None
+
+
 def _array_shape(node: dict[str, Any]) -> int:
     """Shape bits of the array node's own properties."""
     bits = 0
@@ -229,7 +240,7 @@ class FrameBuilder:
         a["xmp_present"].append(True)
         a["xmp_node_type"].append(_string_or_none(xmp.get("xmpNodeType")))
         a["xmp_array_type"].append(_string_or_none(xmp.get("xmpArrayType")))
-        a["xmp_array_size"].append(size if _is_long(size) else None)
+        a["xmp_array_size"].append(_size_value(size))
         a["xmp_item_count"].append(len(items))
         a["xmp_shape"].append(shape)
 
