@@ -175,14 +175,20 @@ def _unified_codes(left: pd.Categorical, right: pd.Categorical) -> tuple[np.ndar
             len(left.categories) + int(new.sum()))
 
 
+def _in_asset_order(keys: _Keys, frame: pd.DataFrame, position: str) -> tuple[pd.DataFrame, np.ndarray]:
+    """``frame`` without rows of unknown assets, sorted by (row of the asset in ``assets``, ``position``);
+    and those asset rows."""
+    rows = keys.rows(frame["asset_id"].to_numpy())
+    if (rows < 0).any():
+        frame, rows = frame[rows >= 0], rows[rows >= 0]
+    perm = _sorted_rows(rows, frame[position].to_numpy())
+    return (frame, rows) if perm is None else (frame.take(perm), rows[perm])
+
+
 def _diff(keys: _Keys, expected: pd.DataFrame, xmp_tags: pd.DataFrame) -> tuple[_Diff, pd.DataFrame]:
-    """Position-by-position comparison; also returns ``xmp_tags`` sorted by (asset, index)."""
-    perm = _sorted_rows(xmp_tags["asset_id"].to_numpy(dtype=np.int64), xmp_tags["index"].to_numpy())
-    xmp = xmp_tags if perm is None else xmp_tags.take(perm)
-    x_asset = keys.rows(xmp["asset_id"].to_numpy())
-    if (x_asset < 0).any():
-        xmp = xmp[x_asset >= 0]
-        x_asset = x_asset[x_asset >= 0]
+    """Position-by-position comparison; also returns ``xmp_tags`` in the order of assets rows, then index.
+    ``expected`` must be in that order already (see ``_in_asset_order``)."""
+    xmp, x_asset = _in_asset_order(keys, xmp_tags, "index")
     if len(expected) + len(xmp) >= 2**31:
         raise ValueError("more than 2**31 tag rows in one audit: audit the snapshot in partitions (audit_partitions)")
     e_asset = keys.rows(expected["asset_id"].to_numpy())
@@ -380,11 +386,9 @@ def audit(snapshot: Snapshot, args: SyncArguments | None = None) -> AuditResult:
     keys = _Keys(assets)
     count = keys.count
     paths = _paths(assets, snapshot.smart_tags, snapshot.xmp_tags)
-    expected = expected_tags(snapshot.smart_tags, args.minimum_confidence)
-    e_asset = keys.rows(expected["asset_id"].to_numpy())
-    if (e_asset < 0).any():
-        expected = expected[e_asset >= 0].reset_index(drop=True)
-    expected["asset"] = asset_column(keys.rows(expected["asset_id"].to_numpy()), paths)
+    expected, e_asset = _in_asset_order(keys, expected_tags(snapshot.smart_tags, args.minimum_confidence), "index")
+    expected = expected.reset_index(drop=True)
+    expected["asset"] = asset_column(e_asset, paths)
     diff, xmp = _diff(keys, expected, snapshot.xmp_tags)
 
     reason, texts = _invalid(keys, assets, expected)
@@ -435,6 +439,7 @@ def tag_diff(expected: pd.DataFrame, xmp_tags: pd.DataFrame, assets: pd.DataFram
     """Per position: what the process would write next to what the XMP node holds, with a ``change``:
     same, added, removed, renamed, confidence, renumbered or properties (item types / extra properties)."""
     keys = _Keys(assets)
+    expected, _ = _in_asset_order(keys, expected, "index")
     diff, xmp = _diff(keys, expected, xmp_tags)
     return _tag_frame(diff, expected, xmp, _paths(assets, expected, xmp_tags), assets["asset_id"].to_numpy())
 
