@@ -104,7 +104,7 @@ def _paths(assets: pd.DataFrame, *frames: pd.DataFrame) -> pd.CategoricalDtype:
         if isinstance(dtype, pd.CategoricalDtype) and len(dtype.categories) == len(paths) and \
                 dtype.categories.equals(paths):
             return dtype
-    return path_dtype(assets["path"].to_numpy(dtype=object))
+    return path_dtype(assets["path"])
 
 
 def expected_tags(smart_tags: pd.DataFrame, minimum_confidence: float) -> pd.DataFrame:

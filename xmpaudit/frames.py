@@ -79,8 +79,21 @@ def empty_frame(columns: dict[str, str]) -> pd.DataFrame:
 
 
 def path_dtype(paths: pd.Series | np.ndarray | list[str]) -> pd.CategoricalDtype:
-    """The categorical dtype of ``asset`` columns: categories are the assets' paths in row order."""
-    return pd.CategoricalDtype(pd.Index(np.asarray(paths, dtype=object), dtype="string"))
+    """The categorical dtype of ``asset`` columns: categories are the assets' paths in row order
+    (ValueError when a path repeats)."""
+    values = paths.array if isinstance(paths, pd.Series) else paths
+    if not (isinstance(values, pd.api.extensions.ExtensionArray) and str(values.dtype) == "string"):
+        values = pd.array(np.asarray(values, dtype=object), dtype="string")
+    return pd.CategoricalDtype(pd.Index(values))
+
+
+def unique_paths(paths: pd.api.extensions.ExtensionArray, keep: str) -> tuple[pd.CategoricalDtype, np.ndarray | None]:
+    """The ``asset`` dtype for ``paths`` and, when some repeat, which rows to keep ("first" or "last" copy)."""
+    try:
+        return path_dtype(paths), None
+    except ValueError:
+        kept = ~pd.Series(paths).duplicated(keep=keep).to_numpy()
+        return path_dtype(paths[kept]), kept
 
 
 def asset_column(asset_ids: np.ndarray, dtype: pd.CategoricalDtype) -> pd.Categorical:
@@ -103,6 +116,8 @@ def as_category(values: Any) -> pd.Categorical:
 def union_category(parts: list[Any]) -> pd.Categorical:
     """One categorical from several (categories united, codes re-mapped; no string comparisons per row)."""
     cats = [as_category(p) for p in parts]
+    if cats and all(c.categories.equals(cats[0].categories) for c in cats[1:]):
+        return pd.Categorical.from_codes(np.concatenate([c.codes for c in cats]), dtype=cats[0].dtype)
     union = pd.Index(pd.concat([pd.Series(c.categories, dtype="string") for c in cats], ignore_index=True)).unique()
     union = pd.Index(union.dropna(), dtype="string")
     codes = [np.where(c.codes >= 0, np.append(union.get_indexer(c.categories), -1)[c.codes], -1) for c in cats]
@@ -247,19 +262,20 @@ class FrameBuilder:
     def build(self) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
         """``(assets, smart_tags, xmp_tags)``; duplicate paths keep their first hit."""
         paths = pd.array(self._assets["path"], dtype="string")
-        keep = ~pd.Series(paths).duplicated().to_numpy()
-        new_id = np.cumsum(keep, dtype=np.int64) - 1
+        dtype, keep = unique_paths(paths, "first")
         assets = pd.DataFrame({c: self._assets[c] for c in self._assets})
         assets["path"] = paths
-        assets = assets[keep].reset_index(drop=True)
+        if keep is not None:
+            assets = assets[keep].reset_index(drop=True)
         assets.insert(0, "asset_id", np.arange(len(assets), dtype=np.int32))
-        assets.insert(2, "folder", [parent_of(p) for p in assets["path"]])
+        assets.insert(2, "folder", [parent_of(p) for p in self._assets["path"]] if keep is None else
+                      [parent_of(p) for p in assets["path"]])
         assets.insert(3, "name", [name_of(p) for p in assets["path"]])
-        dtype = path_dtype(assets["path"])
         frames = []
         for columns, spec in ((self._smart, SMART_TAG_COLUMNS), (self._xmp, XMP_TAG_COLUMNS)):
             frame = pd.DataFrame(columns)
-            if len(frame):
+            if len(frame) and keep is not None:
+                new_id = np.cumsum(keep, dtype=np.int64) - 1
                 ids = frame["asset_id"].to_numpy(dtype=np.int64)
                 frame = frame[keep[ids]]
                 frame["asset_id"] = new_id[frame["asset_id"].to_numpy(dtype=np.int64)]

@@ -22,6 +22,7 @@ from .frames import (
     path_dtype,
     typed,
     union_category,
+    unique_paths,
 )
 
 FRAME_FILES = {"assets": ASSET_COLUMNS, "smart_tags": SMART_TAG_COLUMNS, "xmp_tags": XMP_TAG_COLUMNS}
@@ -94,7 +95,7 @@ class Snapshot:
         assets = typed(frames.pop("assets"), ASSET_COLUMNS)
         if not (assets["asset_id"].to_numpy() == np.arange(len(assets))).all():
             raise ConfigError(f"{folder / 'assets.parquet'} has asset ids that are not its row numbers")
-        paths = path_dtype(assets["path"].to_numpy(dtype=object))
+        paths = path_dtype(assets["path"])
         tags = {name: typed(frames[name], FRAME_FILES[name], paths) for name in TAG_FRAMES}
         meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
         return cls(assets=assets, meta=meta, **tags)
@@ -112,19 +113,20 @@ class Snapshot:
         sizes = np.array([len(p.assets) for p in parts], dtype=np.int64)
         offsets = np.cumsum(sizes) - sizes
         assets = _concat_frames([p.assets for p in parts], ASSET_COLUMNS)
-        keep = ~pd.Series(assets["path"]).duplicated(keep="last").to_numpy()
-        new_id = np.cumsum(keep) - 1
-        assets = assets[keep].reset_index(drop=True)
+        paths, keep = unique_paths(assets["path"].array, "last")
+        if keep is not None:
+            assets = assets[keep].reset_index(drop=True)
         assets["asset_id"] = np.arange(len(assets), dtype=np.int32)
-        paths = path_dtype(assets["path"].to_numpy(dtype=object))
         tags = {}
         for name in TAG_FRAMES:
             frames = [getattr(p, name) for p in parts]
             frame = _concat_frames(frames, FRAME_FILES[name])
-            old = np.concatenate([f["asset_id"].to_numpy(dtype=np.int64) + o for f, o in zip(frames, offsets,
+            ids = np.concatenate([f["asset_id"].to_numpy(dtype=np.int64) + o for f, o in zip(frames, offsets,
                                                                                                strict=True)])
-            frame = frame[keep[old]].reset_index(drop=True)
-            frame["asset_id"] = new_id[old[keep[old]]]
+            if keep is not None:
+                frame = frame[keep[ids]].reset_index(drop=True)
+                ids = (np.cumsum(keep) - 1)[ids[keep[ids]]]
+            frame["asset_id"] = ids
             tags[name] = typed(frame, FRAME_FILES[name], paths)
         meta = dict(parts[0].meta)
         taken = [str(p.meta["taken_at"]) for p in parts if p.meta.get("taken_at")]
