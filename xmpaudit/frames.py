@@ -13,6 +13,8 @@ audit compares values only, vectorised.
 
 from __future__ import annotations
 
+import math
+from array import array
 from typing import Any
 
 import numpy as np
@@ -194,15 +196,65 @@ def item_shape_to_asset(bits: int) -> int:
         SHAPE_STRUCTURE if bits & ITEM_MISNUMBERED else 0)
 
 
+class _Codes:
+    """A categorical column being built: one int32 code per row, each distinct string kept once."""
+
+    def __init__(self) -> None:
+        self.codes = array("i")
+        self.index: dict[str, int] = {}
+
+    def append(self, value: str | None) -> None:
+        if value is None:
+            self.codes.append(-1)
+            return
+        code = self.index.get(value)
+        if code is None:
+            code = self.index[value] = len(self.index)
+        self.codes.append(code)
+
+    def values(self) -> pd.Categorical:
+        categories = pd.Index(pd.array(list(self.index), dtype="string"))
+        return pd.Categorical.from_codes(np.frombuffer(self.codes, dtype=np.int32) if self.codes else
+                                         np.array([], dtype=np.int32), dtype=pd.CategoricalDtype(categories))
+
+
+class _Numbers:
+    """A numeric column being built in a typed array (float: None becomes NaN)."""
+
+    def __init__(self, dtype: str) -> None:
+        self.dtype = np.dtype(dtype)
+        self.array = array({"int32": "i", "uint8": "B", "bool": "b", "float64": "d"}[dtype])
+        self.float = dtype == "float64"
+
+    def append(self, value: Any) -> None:
+        self.array.append(math.nan if self.float and value is None else value)
+
+    def values(self) -> np.ndarray:
+        return np.frombuffer(self.array, dtype=np.int8 if self.dtype == bool else self.dtype).astype(self.dtype)
+
+
+class _Objects(list):
+    """A column of strings or nullable numbers being built (a plain list)."""
+
+    def values(self) -> list[Any]:
+        return self
+
+
+def _store(dtype: str) -> _Codes | _Numbers | _Objects:
+    if dtype == "category":
+        return _Codes()
+    return _Numbers(dtype) if dtype in ("int32", "uint8", "bool", "float64") else _Objects()
+
+
 class FrameBuilder:
     """Collects hits page by page into per-column lists; ``build()`` returns the three typed frames.
     A path seen again (paging drift) keeps its first hit."""
 
     def __init__(self, args: SyncArguments | None = None) -> None:
         self.args = args or SyncArguments()
-        self._assets: dict[str, list[Any]] = {c: [] for c in ASSET_COLUMNS if c not in ("asset_id", "folder", "name")}
-        self._smart: dict[str, list[Any]] = {c: [] for c in SMART_TAG_COLUMNS if c != "asset"}
-        self._xmp: dict[str, list[Any]] = {c: [] for c in XMP_TAG_COLUMNS if c != "asset"}
+        self._assets = {c: _store(t) for c, t in ASSET_COLUMNS.items() if c not in ("asset_id", "name")}
+        self._smart = {c: _store(t) for c, t in SMART_TAG_COLUMNS.items() if c != "asset"}
+        self._xmp = {c: _store(t) for c, t in XMP_TAG_COLUMNS.items() if c != "asset"}
 
     def __len__(self) -> int:
         return len(self._assets["path"])
@@ -219,7 +271,9 @@ class FrameBuilder:
         smart = metadata.get(SMART_TAGS_NODE) if metadata else None
         xmp = metadata.get(self.args.sequence_name) if metadata else None
         smart_children = child_nodes(smart) if isinstance(smart, dict) else []
-        a["path"].append(hit["jcr:path"])
+        path = hit["jcr:path"]
+        a["path"].append(path)
+        a["folder"].append(parent_of(path))
         a["has_metadata"].append(metadata is not None)
         a["smart_tag_count"].append(len(smart_children))
         a["last_modified"].append(_string_or_none(content.get("jcr:lastModified")))
@@ -261,19 +315,17 @@ class FrameBuilder:
 
     def build(self) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
         """``(assets, smart_tags, xmp_tags)``; duplicate paths keep their first hit."""
-        paths = pd.array(self._assets["path"], dtype="string")
+        paths = pd.array(self._assets["path"].values(), dtype="string")
         dtype, keep = unique_paths(paths, "first")
-        assets = pd.DataFrame({c: self._assets[c] for c in self._assets})
+        assets = pd.DataFrame({c: store.values() for c, store in self._assets.items()})
         assets["path"] = paths
         if keep is not None:
             assets = assets[keep].reset_index(drop=True)
         assets.insert(0, "asset_id", np.arange(len(assets), dtype=np.int32))
-        assets.insert(2, "folder", [parent_of(p) for p in self._assets["path"]] if keep is None else
-                      [parent_of(p) for p in assets["path"]])
         assets.insert(3, "name", [name_of(p) for p in assets["path"]])
         frames = []
         for columns, spec in ((self._smart, SMART_TAG_COLUMNS), (self._xmp, XMP_TAG_COLUMNS)):
-            frame = pd.DataFrame(columns)
+            frame = pd.DataFrame({c: store.values() for c, store in columns.items()})
             if len(frame) and keep is not None:
                 new_id = np.cumsum(keep, dtype=np.int64) - 1
                 ids = frame["asset_id"].to_numpy(dtype=np.int64)
