@@ -335,20 +335,24 @@ class FrameBuilder:
         return typed(assets, ASSET_COLUMNS), frames[0], frames[1]
 
 
+def typed_column(values: pd.Series, dtype: str) -> Any:
+    """One column in its declared dtype (no copy when it has it already)."""
+    if dtype == "category":
+        return as_category(values)
+    if dtype in ("string", "Int64", "Int32"):
+        return pd.array(values, dtype=dtype)
+    return values.to_numpy(dtype=dtype)
+
+
 def typed(frame: pd.DataFrame, columns: dict[str, str], paths: pd.CategoricalDtype | None = None) -> pd.DataFrame:
     """``frame`` with exactly ``columns`` in their dtypes; ``asset`` is rebuilt from ``asset_id`` over ``paths``."""
     if not len(frame) and paths is None:
         return empty_frame(columns)
-    out = {}
-    for column, dtype in columns.items():
-        if column == "asset" and paths is not None:
-            out[column] = asset_column(frame["asset_id"].to_numpy(), paths)
-        elif dtype == "category":
-            out[column] = as_category(frame[column])
-        else:
-            out[column] = pd.array(frame[column], dtype=dtype) if dtype in ("string", "Int64", "Int32") \
-                else frame[column].to_numpy(dtype=dtype)
-    return pd.DataFrame(out)
+    return pd.DataFrame({
+        column: asset_column(frame["asset_id"].to_numpy(), paths) if column == "asset" and paths is not None
+        else typed_column(frame[column], dtype)
+        for column, dtype in columns.items()
+    })
 
 
 def frames_from_hits(

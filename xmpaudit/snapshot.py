@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 
 from .acs import SyncArguments
 from .errors import ConfigError
@@ -18,9 +19,11 @@ from .frames import (
     ASSET_COLUMNS,
     SMART_TAG_COLUMNS,
     XMP_TAG_COLUMNS,
+    asset_column,
     frames_from_hits,
     path_dtype,
     typed,
+    typed_column,
     union_category,
     unique_paths,
 )
@@ -84,19 +87,25 @@ class Snapshot:
         folder = Path(folder)
         if not (folder / META_FILE).exists():
             raise ConfigError(f"{folder} is not a snapshot folder (no {META_FILE})")
-        frames = {}
+        columns = {}
         for name in FRAME_FILES:
-            frame = pd.read_parquet(folder / f"{name}.parquet")
-            missing = sorted(set(_stored_columns(name)) - set(frame.columns))
+            file = folder / f"{name}.parquet"
+            stored = _stored_columns(name)
+            missing = sorted(set(stored) - set(pq.read_schema(file).names))
             if missing:
-                raise ConfigError(f"{folder / (name + '.parquet')} lacks columns {missing} "
+                raise ConfigError(f"{file} lacks columns {missing} "
                                   "(a damaged snapshot, or one from an older xmpaudit: take a new inventory)")
-            frames[name] = frame
-        assets = typed(frames.pop("assets"), ASSET_COLUMNS)
+            # column by column, each converted at once: memory holds the frames plus one column in transit
+            columns[name] = {c: typed_column(pd.read_parquet(file, columns=[c])[c], t) for c, t in stored.items()}
+        assets = pd.DataFrame(columns.pop("assets"))
         if not (assets["asset_id"].to_numpy() == np.arange(len(assets))).all():
             raise ConfigError(f"{folder / 'assets.parquet'} has asset ids that are not its row numbers")
         paths = path_dtype(assets["path"])
-        tags = {name: typed(frames[name], FRAME_FILES[name], paths) for name in TAG_FRAMES}
+        tags = {}
+        for name in TAG_FRAMES:
+            stored = columns.pop(name)
+            stored["asset"] = asset_column(stored["asset_id"], paths)
+            tags[name] = pd.DataFrame({c: stored[c] for c in FRAME_FILES[name]})
         meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
         return cls(assets=assets, meta=meta, **tags)
 
