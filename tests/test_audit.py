@@ -1,8 +1,10 @@
+import json
+
 import pandas as pd
 import pytest
 
 from tests.conftest import asset_hit, xmp_node
-from xmpaudit.acs import SyncArguments
+from xmpaudit.acs import SyncArguments, expected_xmp_node
 from xmpaudit.audit import STATUSES, audit, expected_tags
 from xmpaudit.frames import ASSET_COLUMNS, SMART_TAG_COLUMNS, frames_from_hits
 from xmpaudit.snapshot import Snapshot
@@ -120,8 +122,137 @@ def test_coverage_and_other_arguments():
 def test_custom_sequence_and_property_names():
     args = SyncArguments(sequence_name="dam:smart", name_property="n", confidence_property="c")
     hit = asset_hit("/d/a.jpg", [DOG])
-    hit["jcr:content"]["metadata"]["dam:smart"] = {"xmpNodeType": "xmpArray", "xmpArrayType": "rdf:Seq",
-                                                   "xmpArraySize": 1, "1": {"xmpNodeType": "xmpStruct", "n": "dog",
-                                                                            "c": 0.9}}
+    hit["jcr:content"]["metadata"]["dam:smart"] = expected_xmp_node([("dog", 0.9)], args)
     status, _ = status_of([hit], args)
     assert status["a.jpg"] == "in_sync"
+
+
+# -- exact comparison with the node the ACS process writes ----------------------------------------------
+
+def exact(tags=(("dog", 0.9), ("cat", 0.4))):
+    return expected_xmp_node(list(tags), SyncArguments())
+
+
+def changed(node, *path_and_value):
+    """A copy of ``node`` with ``node[k1][k2]… = value`` (value None deletes)."""
+    node = json.loads(json.dumps(node))
+    *keys, last, value = path_and_value
+    target = node
+    for key in keys:
+        target = target[key]
+    if value is None:
+        target.pop(last)
+    else:
+        target[last] = value
+    return node
+
+
+def test_the_process_output_is_in_sync_and_sling_json_keeps_long_and_double_apart():
+    status, result = status_of([asset_hit("/d/a.jpg", [DOG, CAT], exact())])
+    assert status["a.jpg"] == "in_sync" and pd.isna(result.assets.loc[0, "reason"])
+    # real Sling 11 renders a Double 1.0 as 1.0 and a Long as 1; Python's json keeps float and int apart
+    rendered = json.loads('{"xmpArraySize":1,"1":{"dam:predictedTagName":"dog","dam:predictedTagConfidence":1.0}}')
+    assert isinstance(rendered["xmpArraySize"], int) and isinstance(rendered["1"]["dam:predictedTagConfidence"], float)
+    one = [{"name": "dog", "confidence": 1.0}]
+    status, _ = status_of([asset_hit("/d/double.jpg", one, exact([("dog", 1.0)])),
+                           asset_hit("/d/long.jpg", one, changed(exact([("dog", 1.0)]), "1",
+                                                                 "dam:predictedTagConfidence", 1))])
+    assert status == {"double.jpg": "in_sync", "long.jpg": "stale_xmp"}
+
+
+@pytest.mark.parametrize(
+    ("node", "reason"),
+    [
+        (changed(exact(), "1", "dam:predictedTagConfidence", "0.9"), "types"),  # String
+        (changed(exact(), "2", "dam:predictedTagConfidence", True), "confidences,types"),  # Boolean, not 0.4
+        (changed(exact(), "1", "dam:predictedTagName", ["dog"]), "types"),  # multi-valued String
+        (changed(exact(), "xmpArraySize", 2.0), "types"),  # Double size
+        (changed(exact(), "xmpArraySize", "2"), "types"),  # String size
+        (changed(exact(), "xmpArraySize", 3), "size"),
+        (changed(exact(), "xmpArraySize", None), "size"),
+        (changed(exact(), "xmpArrayType", "rdf:Bag"), "structure"),
+        (changed(exact(), "xmpNodeType", None), "structure"),
+        (changed(exact(), "jcr:primaryType", "sling:Folder"), "structure"),
+        (changed(exact(), "2", "jcr:primaryType", "nt:folder"), "structure"),
+        (changed(exact(), "2", "xmpNodeType", "xmpArray"), "structure"),
+        (changed(exact(), "1", "child", {"jcr:primaryType": "nt:unstructured"}), "structure"),  # grandchild
+        (changed(exact(), "jcr:mixinTypes", ["mix:versionable"]), "extra properties"),
+        (changed(exact(), "note", "hand edited"), "extra properties"),
+        (changed(exact(), "2", "isCustom", False), "extra properties"),
+        (changed(exact(), "1", "dam:predictedTagConfidence", 0.9000000000000001), "confidences"),  # no tolerance
+        (changed(exact(), "1", "dam:predictedTagConfidence", None), "confidences"),
+        (changed(exact(), "1", "dam:predictedTagName", "Dog"), "names"),
+        (changed(exact(), "1", "dam:predictedTagName", None), "names"),
+    ],
+)
+def test_every_difference_from_the_process_node_is_stale_with_its_reason(node, reason):
+    status, result = status_of([asset_hit("/d/a.jpg", [DOG, CAT], node)])
+    assert status["a.jpg"] == "stale_xmp"
+    assert result.assets.loc[0, "reason"] == f"differs in: {reason}"
+
+
+def test_a_multi_valued_confidence_is_stale_whatever_its_first_value():
+    status, result = status_of([asset_hit("/d/a.jpg", [DOG, CAT],
+                                          changed(exact(), "1", "dam:predictedTagConfidence", [0.9]))])
+    assert status["a.jpg"] == "stale_xmp" and "types" in result.assets.loc[0, "reason"]
+
+
+def test_children_not_named_1_to_n_are_stale():
+    node = exact()
+    node = {**{k: v for k, v in node.items() if not isinstance(v, dict)}, "01": node["1"], "2": node["2"]}
+    _, result = status_of([asset_hit("/d/a.jpg", [DOG, CAT], node)])
+    assert result.assets.loc[0, "reason"] == "differs in: structure"
+    assert result.tags["change"].astype(str).tolist() == ["renumbered", "same"]
+
+
+def test_negative_zero_is_not_zero():
+    tags = [{"name": "dog", "confidence": -0.0}]
+    status, _ = status_of([asset_hit("/d/same.jpg", tags, exact([("dog", -0.0)])),
+                           asset_hit("/d/zero.jpg", tags, exact([("dog", 0.0)]))])
+    assert status == {"same.jpg": "in_sync", "zero.jpg": "stale_xmp"}
+
+
+def test_untagged_assets():
+    empty = exact([])
+    hits = [
+        asset_hit("/d/no-node.jpg", None),
+        asset_hit("/d/empty.jpg", None, empty),  # what the process writes for no tags
+        asset_hit("/d/items.jpg", None, exact([("old", 0.3)])),
+        asset_hit("/d/size.jpg", None, changed(empty, "xmpArraySize", 2)),
+        asset_hit("/d/bag.jpg", None, changed(empty, "xmpArrayType", "rdf:Bag")),
+        asset_hit("/d/extra.jpg", None, changed(empty, "note", "x")),
+        asset_hit("/d/long-typed.jpg", None, changed(empty, "xmpArraySize", "0")),
+        asset_hit("/d/filtered.jpg", [{"name": "dog", "confidence": 0.1}], empty),
+    ]
+    status, result = status_of(hits, SyncArguments(minimum_confidence=0.5))
+    assert status == {"no-node.jpg": "no_smart_tags", "empty.jpg": "no_smart_tags", "items.jpg": "orphan_xmp",
+                      "size.jpg": "stale_xmp", "bag.jpg": "stale_xmp", "extra.jpg": "stale_xmp",
+                      "long-typed.jpg": "stale_xmp", "filtered.jpg": "in_sync"}
+    reasons = dict(zip(result.assets["name"], result.assets["reason"], strict=True))
+    assert (reasons["size.jpg"], reasons["bag.jpg"], reasons["extra.jpg"], reasons["long-typed.jpg"]) == (
+        "differs in: size", "differs in: structure", "differs in: extra properties", "differs in: types")
+
+
+def test_item_property_problems_show_in_the_tag_diff():
+    node = changed(changed(exact(), "2", "isCustom", False), "1", "dam:predictedTagConfidence", "0.9")
+    _, result = status_of([asset_hit("/d/a.jpg", [DOG, CAT], node)])
+    assert result.tags["change"].astype(str).tolist() == ["properties", "properties"]
+    assert result.assets.loc[0, "reason"] == "differs in: types,extra properties"
+
+
+def test_names_are_blank_by_java_rules():
+    tags = [{"name": "\u00a0", "confidence": 0.5}, {"name": " \t\u2003", "confidence": 0.5},
+            {"name": "\u0085", "confidence": 0.5}]
+    expected = expected_tags(snapshot([asset_hit("/d/a.jpg", tags)]).smart_tags, 0.0)
+    assert expected["name"].tolist() == ["\u00a0", "\u0085"]
+
+
+def test_asset_ids_key_every_frame_and_duplicates_keep_the_first_hit():
+    hits = [asset_hit("/d/a.jpg", [DOG], exact([("dog", 0.9)])), asset_hit("/d/b.jpg", [CAT, DOG]),
+            asset_hit("/d/a.jpg", [CAT])]
+    assets, tags, xmp = frames_from_hits(hits)
+    assert assets["asset_id"].tolist() == [0, 1] and assets["path"].tolist() == ["/d/a.jpg", "/d/b.jpg"]
+    assert tags["asset_id"].tolist() == [0, 1, 1] and tags["asset"].astype(str).tolist() == ["/d/a.jpg", "/d/b.jpg",
+                                                                                            "/d/b.jpg"]
+    assert xmp["asset_id"].tolist() == [0] and tags["name"].tolist() == ["dog", "cat", "dog"]
+    assert str(assets["folder"].dtype) == "category" and str(tags["confidence"].dtype) == "float64"

@@ -17,8 +17,9 @@ from .snapshot import Snapshot
 
 QUERYBUILDER_PATH = "/bin/querybuilder.json"
 MAX_PAGE_SIZE = 1000
-# asset(0) / jcr:content(1) / metadata(2) / predictedTags, dam:predictedTags(3) / tag items(4)
-ASSET_NODE_DEPTH = 4
+# asset(0) / jcr:content(1) / metadata(2) / predictedTags, dam:predictedTags(3) / tag items(4) / grandchildren(5):
+# the audit must see children of XMP items (the process never writes any, so a node with them is stale)
+ASSET_NODE_DEPTH = 5
 
 
 def asset_query(root: str, *, limit: int, offset: int, extra: dict[str, str] | None = None) -> dict[str, str]:

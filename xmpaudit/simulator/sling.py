@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import decimal
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -102,6 +103,17 @@ def _absolute(base: str, name: str) -> str:
     return "/" + "/".join(parts)
 
 
+def _decimal_text(raw: str) -> str:
+    """Java's BigDecimal(raw).toString() for the plain and exponent forms (ValueError when not a number)."""
+    try:
+        number = decimal.Decimal(raw.strip())
+    except decimal.InvalidOperation:
+        raise ValueError(raw) from None
+    if not number.is_finite():
+        raise ValueError(raw)
+    return str(number)
+
+
 def _convert(values: list[str], hint: str | None, existing_type: str | None) -> tuple[Any, str]:
     type_name = (hint or existing_type or "String").removesuffix("[]")
     multiple = bool(hint and hint.endswith("[]")) or len(values) > 1
@@ -109,8 +121,10 @@ def _convert(values: list[str], hint: str | None, existing_type: str | None) -> 
     def one(raw: str) -> Any:
         if type_name == "Long":
             return int(raw.strip())
-        if type_name in ("Double", "Decimal"):
+        if type_name == "Double":
             return float(raw.strip())
+        if type_name == "Decimal":  # Sling's JSON renders a Decimal as its BigDecimal string, like a String
+            return _decimal_text(raw)
         if type_name == "Boolean":
             return raw.strip().lower() == "true"
         if type_name == "Date":
