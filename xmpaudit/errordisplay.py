@@ -8,8 +8,9 @@ from .errors import XmpAuditError
 
 
 def _one_line(shell: Any, etype: type, value: BaseException, tb: Any, tb_offset: Any = None) -> list[str]:
-    message = f"\x1b[31mxmpaudit: {value}\x1b[0m"
-    return [message]
+    lines = [f"\x1b[31m{type(value).__name__}: {value}\x1b[0m"]
+    shell._showtraceback(etype, value, lines)  # an error output of one line; the cell still counts as failed
+    return lines
 
 
 def install_error_display() -> bool:

@@ -158,3 +158,12 @@ def export(result: AuditResult, smart_tags: pd.DataFrame, path: str | Path, *, c
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("".join(f"{safe_cell(p)}\n" for p in fixes["path"]), encoding="utf-8")
     return path
+
+
+def export_all(result: AuditResult, smart_tags: pd.DataFrame, folder: str | Path, *,
+               client_base_url: str | None = None, previous: dict[str, Any] | None = None,
+               meta: dict[str, Any] | None = None) -> list[Path]:
+    """All three exports into ``folder``: ``fix-list-aem-import.csv``, ``fix-list-paths.txt``, ``audit.xlsx``."""
+    folder = Path(folder)
+    return [export(result, smart_tags, folder / name, client_base_url=client_base_url, previous=previous, meta=meta)
+            for name in ("fix-list-aem-import.csv", "fix-list-paths.txt", "audit.xlsx")]

@@ -106,6 +106,8 @@ class Headline:
     def __str__(self) -> str:
         return self.to_markdown()
 
+    __repr__ = __str__
+
 
 def worst_folders(result: AuditResult) -> pd.DataFrame:
     """Folders by coverage (as in the headline), lowest first (ties: most assets to fix first); folders

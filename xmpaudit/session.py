@@ -176,7 +176,8 @@ def open_session(
     """Connect, check the login, and give a snapshot that is fresh or visibly not: a saved snapshot is used only
     when it is of this AEM, folder and XMP names and no sync or undo was journaled under the folder since it was
     taken; otherwise (or with ``refresh``) a new inventory is taken and saved. Errors show as one line."""
-    install_error_display()
+    if install_error_display():
+        pd.set_option("display.max_colwidth", None)  # full file names and reasons in notebook tables
     demo = False
     if client is None:
         client = connect(profile=profile)
