@@ -8,6 +8,7 @@ most valuable for search), then more tags first, then by path."""
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -167,3 +168,33 @@ def export_all(result: AuditResult, smart_tags: pd.DataFrame, folder: str | Path
     folder = Path(folder)
     return [export(result, smart_tags, folder / name, client_base_url=client_base_url, previous=previous, meta=meta)
             for name in ("fix-list-aem-import.csv", "fix-list-paths.txt", "audit.xlsx")]
+
+
+def _escaped(value: Any) -> str:
+    return "" if value is None or bool(pd.isna(value)) else html.escape(str(value))
+
+
+class FixListTable:
+    """The fix list as an HTML table for notebooks and reports: every cell escaped, the file name a link to
+    the asset in AEM."""
+
+    HIDDEN = ("link", "status", "zero_confidence_tags", "custom_tags")
+
+    def __init__(self, fixes: pd.DataFrame, limit: int | None = 25) -> None:
+        self.fixes = fixes
+        self.limit = limit
+
+    def to_html(self) -> str:
+        shown = self.fixes if self.limit is None else self.fixes.head(self.limit)
+        table = shown.drop(columns=[c for c in self.HIDDEN if c in shown.columns]).copy()
+        for column in table.columns:
+            if column != "priority":
+                table[column] = table[column].astype(object).map(_escaped)
+        table["name"] = [f'<a href="{html.escape(link)}" target="_blank">{html.escape(str(name))}</a>' if link else
+                         html.escape(str(name)) for name, link in zip(shown["name"], shown["link"], strict=True)]
+        more = len(self.fixes) - len(shown)
+        tail = f"<p>… and {more} more (export them all with EXPORT_DIR or <code>--export</code>)</p>" if more else ""
+        return table.to_html(index=False, escape=False) + tail
+
+    def _repr_html_(self) -> str:
+        return self.to_html()

@@ -15,7 +15,7 @@ import matplotlib.pyplot as plt
 from . import plots
 from .audit import AuditResult
 from .errors import ConfigError
-from .fixlist import export_views, fix_list, write_csv, write_excel
+from .fixlist import FixListTable, export_views, fix_list, write_csv, write_excel
 from .headline import headline
 from .snapshot import Snapshot
 
@@ -85,11 +85,6 @@ def _html(result: AuditResult, snapshot: Snapshot, previous: dict[str, Any] | No
     head = headline(result, previous, snapshot.meta)
     base = snapshot.meta.get("source") or None
     fixes = fix_list(result, snapshot.smart_tags, base)
-    shown = fixes.drop(columns=["link", "status", "zero_confidence_tags", "custom_tags"])
-    for column in ("folder", "problem", "reason", "tags", "tag_flags", "path"):  # escaped here: the table is not
-        shown[column] = shown[column].fillna("").astype(str).map(html.escape)
-    shown["name"] = [f'<a href="{html.escape(link)}">{html.escape(name)}</a>' if link else html.escape(name)
-                     for name, link in zip(fixes["name"], fixes["link"], strict=True)]
     invalid = result.assets.loc[result.assets["status"] == "invalid", ["path", "reason"]]
     when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     return f"""<!doctype html><html><head><meta charset="utf-8"><title>xmpaudit report</title>
@@ -102,6 +97,6 @@ td,th{{border:1px solid #ccc;padding:3px 6px}} th{{background:#eee}} img{{max-wi
 <h2>Assets by status</h2>{head.by_status.drop(columns="status").to_html(index=False, na_rep="")}
 <h2>Coverage per folder, worst first</h2>{head.worst_folders.to_html(index=False, na_rep="")}
 <h2>Plots</h2><img alt="audit plots" src="data:image/png;base64,{image}">
-<h2>What to fix first ({len(fixes)})</h2>{shown.to_html(index=False, na_rep="", escape=False)}
+<h2>What to fix first ({len(fixes)})</h2>{FixListTable(fixes, limit=None).to_html()}
 <h2>Invalid assets ({len(invalid)})</h2>{invalid.to_html(index=False, na_rep="")}
 </body></html>"""
