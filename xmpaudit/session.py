@@ -191,7 +191,8 @@ def open_session(
         saved = Snapshot.load(folder)
         unusable = _same_source(saved.meta, client, root, args)
         written = last_write_under(journal, root)
-        taken = _when(saved.meta.get("taken_at"))
+        # reads began at inventory_started (ms, set below); older snapshots only have taken_at (s, at the end)
+        taken = _when(saved.meta.get("inventory_started") or saved.meta.get("taken_at"))
         if unusable:
             notes.append(f"The saved snapshot in {folder} was not used: {unusable}. A new inventory was taken.")
         elif written and (taken is None or (_when(written["time"]) or taken) >= taken):
@@ -201,7 +202,9 @@ def open_session(
             snapshot = saved
     origin = "saved snapshot" if snapshot is not None else "new inventory"
     if snapshot is None:
+        started = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
         snapshot = take_inventory(client, root, args, show_progress=show_progress)
+        snapshot.meta["inventory_started"] = started
         if folder is not None:
             snapshot.save(folder)
     log.info("session %s: %s, %d requests so far", root, origin, client.request_count)
