@@ -88,6 +88,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
     from .headline import summary
     from .inventory import take_inventory
     from .report import write_report
+    from .session import previous_counts_in
     from .snapshot import Snapshot
 
     sync_args = _sync_arguments(args)
@@ -104,13 +105,14 @@ def cmd_audit(args: argparse.Namespace) -> int:
         from .binxmp import check_binaries
 
         result, _ = check_binaries(client or _client(args), result, sync_args, show_progress=not args.quiet)
-    print(summary(result, meta=snapshot.meta))
+    previous = previous_counts_in(args.snapshot, snapshot.meta) if args.snapshot else None
+    print(summary(result, previous, snapshot.meta))
     for report in args.report:
-        print(f"Report written to {write_report(result, snapshot, report)}")
+        print(f"Report written to {write_report(result, snapshot, report, previous=previous)}")
     base_url = client.base_url if client is not None else snapshot.meta.get("source")
     for target in args.export:
-        written = export(result, snapshot.smart_tags, target, client_base_url=base_url, meta=snapshot.meta,
-                         tag_property=args.tag_property)
+        written = export(result, snapshot.smart_tags, target, client_base_url=base_url, previous=previous,
+                         meta=snapshot.meta, tag_property=args.tag_property)
         print(f"Fix list exported to {written}")
     return 0
 

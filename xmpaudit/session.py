@@ -76,6 +76,16 @@ def _read_history(folder: Path) -> list[dict[str, Any]]:
     return history if isinstance(history, list) else []
 
 
+def previous_counts_in(folder: str | Path, meta: dict[str, Any]) -> dict[str, Any] | None:
+    """From a snapshot folder's history: the counts of the last snapshot taken before the one ``meta``
+    describes, of the same AEM and folder; None if there is none."""
+    taken = str(meta.get("taken_at"))
+    earlier = [h for h in _read_history(Path(folder))
+               if h.get("source") == meta.get("source") and h.get("root") == meta.get("root")
+               and str(h.get("taken_at")) < taken]
+    return earlier[-1] if earlier else None
+
+
 @dataclass
 class NotebookSession:
     """What a notebook works on: the client, the arguments, the snapshot and where it came from."""
@@ -127,13 +137,7 @@ class NotebookSession:
 
     def previous_counts(self) -> dict[str, Any] | None:
         """Counts of the snapshot before this one (same AEM and folder), or None."""
-        if self.snapshot_dir is None:
-            return None
-        taken = self.snapshot.meta.get("taken_at")
-        earlier = [h for h in _read_history(self.snapshot_dir)
-                   if h.get("taken_at") != taken and h.get("source") == self.client.base_url
-                   and h.get("root") == self.root and str(h.get("taken_at")) < str(taken)]
-        return earlier[-1] if earlier else None
+        return None if self.snapshot_dir is None else previous_counts_in(self.snapshot_dir, self.snapshot.meta)
 
     def headline(self, result: AuditResult) -> Headline:
         """The headline of ``result`` with the change since the previous snapshot."""
