@@ -130,7 +130,8 @@ def top_tags(smart_tags: pd.DataFrame, n: int = 20, ax: Axes | None = None) -> A
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 0.3 * max(len(counts), 1) + 1.2), layout="constrained")
     ax.barh(range(len(counts)), counts.to_numpy(), color=TAG_COLOUR)
-    ax.set_yticks(range(len(counts)), [str(name) for name in counts.index], fontsize="small")
+    labels = [" ".join(str(name).split()) for name in counts.index]  # tabs/line breaks in a name: one line
+    ax.set_yticks(range(len(counts)), labels, fontsize="small")
     ax.invert_yaxis()
     for y, value in enumerate(counts.to_numpy()):
         ax.annotate(f"{value} ({100 * value / tagged:.0f}%)", (value, y), xytext=(3, 0), textcoords="offset points",
