@@ -67,3 +67,11 @@ def test_a_journaled_sync_under_the_folder_makes_the_snapshot_stale(simulator, t
     head = second.headline(result)
     assert head.by_status.set_index("status").loc["missing_xmp", "change"] == -3
     assert session(simulator, tmp_path).origin == "saved snapshot"  # newer than the sync now
+
+
+def test_refresh_keeps_the_replaced_snapshots_counts_even_if_never_audited(simulator, tmp_path):
+    first = session(simulator, tmp_path)  # not audited
+    second = session(simulator, tmp_path, refresh=True)
+    assert second.origin == "new inventory" and not second.notes
+    history = json.loads((tmp_path / "snap" / "history.json").read_text())
+    assert [h["taken_at"] for h in history] == [first.snapshot.meta["taken_at"]]

@@ -76,6 +76,22 @@ def _read_history(folder: Path) -> list[dict[str, Any]]:
     return history if isinstance(history, list) else []
 
 
+def record_counts(folder: str | Path, meta: dict[str, Any], result: AuditResult) -> None:
+    """Remember the audit counts of the snapshot ``meta`` describes in the folder's history (once per snapshot),
+    so a later snapshot can report the change."""
+    folder = Path(folder)
+    if not folder.exists():
+        return
+    history = _read_history(folder)
+    key = (meta.get("taken_at"), meta.get("source"), meta.get("root"))
+    if any((h.get("taken_at"), h.get("source"), h.get("root")) == key for h in history):
+        return
+    counts = {str(k): int(v) for k, v in result.counts().items()}
+    history.append({"taken_at": key[0], "source": key[1], "root": key[2], "counts": counts})
+    history.sort(key=lambda h: str(h.get("taken_at")))
+    (folder / HISTORY_FILE).write_text(json.dumps(history[-50:], indent=1), encoding="utf-8")
+
+
 def previous_counts_in(folder: str | Path, meta: dict[str, Any]) -> dict[str, Any] | None:
     """From a snapshot folder's history: the counts of the last snapshot taken before the one ``meta``
     describes, of the same AEM and folder; None if there is none."""
@@ -144,15 +160,8 @@ class NotebookSession:
         return headline(result, self.previous_counts(), self.snapshot.meta)
 
     def _record_counts(self, result: AuditResult) -> None:
-        if self.snapshot_dir is None or not self.snapshot_dir.exists():
-            return
-        history = _read_history(self.snapshot_dir)
-        taken = self.snapshot.meta.get("taken_at")
-        if any(h.get("taken_at") == taken and h.get("root") == self.root for h in history):
-            return
-        counts = {str(k): int(v) for k, v in result.counts().items()}
-        history.append({"taken_at": taken, "source": self.client.base_url, "root": self.root, "counts": counts})
-        (self.snapshot_dir / HISTORY_FILE).write_text(json.dumps(history[-50:], indent=1), encoding="utf-8")
+        if self.snapshot_dir is not None:
+            record_counts(self.snapshot_dir, self.snapshot.meta, result)
 
 
 def _age_words(age: pd.Timedelta) -> str:
@@ -190,14 +199,17 @@ def open_session(
     args = resolve_sync_arguments(client, process_args)
     folder = None if snapshot_dir is None else Path(snapshot_dir)
     notes: list[str] = []
-    snapshot = None
-    if folder is not None and (folder / "snapshot.json").exists() and not refresh:
+    snapshot = saved = None
+    unusable: str | None = None
+    if folder is not None and (folder / "snapshot.json").exists():
         saved = Snapshot.load(folder)
         unusable = _same_source(saved.meta, client, root, args)
         written = last_write_under(journal, root)
         # reads began at inventory_started (ms, set below); older snapshots only have taken_at (s, at the end)
         taken = _when(saved.meta.get("inventory_started") or saved.meta.get("taken_at"))
-        if unusable:
+        if refresh:
+            pass  # asked for: the banner says "new inventory"
+        elif unusable:
             notes.append(f"The saved snapshot in {folder} was not used: {unusable}. A new inventory was taken.")
         elif written and (taken is None or (_when(written["time"]) or taken) >= taken):
             notes.append(f"The saved snapshot ({saved.meta.get('taken_at')}) is older than {written['kind']} run "
@@ -205,6 +217,8 @@ def open_session(
         else:
             snapshot = saved
     origin = "saved snapshot" if snapshot is not None else "new inventory"
+    if snapshot is None and saved is not None and folder is not None and not unusable:
+        record_counts(folder, saved.meta, audit(saved, args))  # keep its counts for "change since"
     if snapshot is None:
         started = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
         snapshot = take_inventory(client, root, args, show_progress=show_progress)
