@@ -76,6 +76,12 @@ def _read_history(folder: Path) -> list[dict[str, Any]]:
     return history if isinstance(history, list) else []
 
 
+def _stamp(meta: dict[str, Any]) -> str:
+    """When a snapshot's reads began (ms, from sessions) or, for others, when it was taken (s): its order key."""
+    moment = _when(meta.get("inventory_started") or meta.get("taken_at"))
+    return "" if moment is None else moment.isoformat(timespec="milliseconds")
+
+
 def record_counts(folder: str | Path, meta: dict[str, Any], result: AuditResult) -> None:
     """Remember the audit counts of the snapshot ``meta`` describes in the folder's history (once per snapshot),
     so a later snapshot can report the change."""
@@ -83,22 +89,23 @@ def record_counts(folder: str | Path, meta: dict[str, Any], result: AuditResult)
     if not folder.exists():
         return
     history = _read_history(folder)
-    key = (meta.get("taken_at"), meta.get("source"), meta.get("root"))
-    if any((h.get("taken_at"), h.get("source"), h.get("root")) == key for h in history):
+    key = (_stamp(meta), meta.get("source"), meta.get("root"))
+    if any((h.get("stamp"), h.get("source"), h.get("root")) == key for h in history):
         return
     counts = {str(k): int(v) for k, v in result.counts().items()}
-    history.append({"taken_at": key[0], "source": key[1], "root": key[2], "counts": counts})
-    history.sort(key=lambda h: str(h.get("taken_at")))
+    history.append({"stamp": key[0], "taken_at": meta.get("taken_at"), "source": key[1], "root": key[2],
+                    "counts": counts})
+    history.sort(key=lambda h: str(h.get("stamp")))
     (folder / HISTORY_FILE).write_text(json.dumps(history[-50:], indent=1), encoding="utf-8")
 
 
 def previous_counts_in(folder: str | Path, meta: dict[str, Any]) -> dict[str, Any] | None:
     """From a snapshot folder's history: the counts of the last snapshot taken before the one ``meta``
     describes, of the same AEM and folder; None if there is none."""
-    taken = str(meta.get("taken_at"))
+    stamp = _stamp(meta)
     earlier = [h for h in _read_history(Path(folder))
                if h.get("source") == meta.get("source") and h.get("root") == meta.get("root")
-               and str(h.get("taken_at")) < taken]
+               and str(h.get("stamp")) < stamp]
     return earlier[-1] if earlier else None
 
 
