@@ -9,6 +9,7 @@ matplotlib.use("Agg")
 from xmpaudit import plots  # noqa: E402
 from xmpaudit.audit import audit  # noqa: E402
 from xmpaudit.connection import connect  # noqa: E402
+from xmpaudit.headline import headline  # noqa: E402
 from xmpaudit.inventory import take_inventory  # noqa: E402
 
 HERE = Path(__file__).parent
@@ -19,4 +20,4 @@ if __name__ == "__main__":
     result = audit(snapshot)
     figure = plots.audit_dashboard(result, snapshot.smart_tags)
     figure.savefig(HERE / "audit-dashboard.png", dpi=80)
-    print(result.counts().to_string())
+    print(headline(result, meta=snapshot.meta).to_markdown())

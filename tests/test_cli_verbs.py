@@ -27,13 +27,19 @@ def run(*argv):
 def test_inventory_and_reports(workdir, capsys):
     assert run("inventory", "--root", DEMO_ROOT, "--out", "snap") == 0
     assert "120 assets" in capsys.readouterr().out
-    assert run("audit", "--snapshot", "snap", "--report", "r.html", "--report", "r.csv", "--report", "r.xlsx") == 0
+    capsys.readouterr()
+    assert run("audit", "--snapshot", "snap", "--report", "r.html", "--report", "r.csv", "--report", "r.xlsx",
+               "--export", "fix.csv", "--export", "fix.txt") == 0
+    out = capsys.readouterr().out
+    assert "assets with smart tags have their tags in XMP" in out and "- XMP missing: " in out
+    assert (workdir / "fix.csv").read_text().startswith("assetPath\n")
     html = (workdir / "r.html").read_text()
     assert "<img alt=\"audit plots\" src=\"data:image/png;base64," in html and "Coverage per folder" in html
     csv = (workdir / "r.csv").read_text().splitlines()
     assert csv[0] == "path,folder,status,reason,smart_tag_count,expected_count,xmp_item_count" and len(csv) == 121
     book = load_workbook(workdir / "r.xlsx")
-    assert book.sheetnames == ["Summary", "Coverage", "Assets", "Tag differences", "Plots"]
+    assert book.sheetnames == ["Summary", "Worst folders", "Fix list", "Invalid", "Tag differences", "Assets",
+                               "Plots"]
     assert len(book["Plots"]._images) == 1
     assert run("audit", "--snapshot", "snap", "--report", "r.pdf") == 2
     assert "must end in .html, .csv or .xlsx" in capsys.readouterr().err
@@ -53,7 +59,7 @@ def test_sync_dry_run_apply_writeback_undo(workdir, simulator, capsys):
     assert simulator.stats.by_endpoint["POST workflow"] == len(applied)
     capsys.readouterr()
     assert run("audit", "--binaries") == 0
-    assert re.search(rf"^written_back\s+{len(applied)}$", capsys.readouterr().out, re.MULTILINE)
+    assert re.search(rf"^- In sync and in the file: {len(applied)} \(", capsys.readouterr().out, re.MULTILINE)
     assert run("undo") == 0 and "Dry run" in capsys.readouterr().out
     assert run("undo", "--apply") == 0
     assert "applied" in capsys.readouterr().out

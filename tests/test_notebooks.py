@@ -1,13 +1,21 @@
-"""Every notebook executes against the simulator (nbclient) without errors; git copies carry no outputs."""
+"""Every notebook executes against the simulator (nbclient) without errors; git copies carry no outputs; the
+audit notebook's numbers are fresh or visibly not, and a user error shows as one line with no old numbers."""
 
+import re
 import shutil
 from pathlib import Path
 
 import nbformat
 import pytest
 from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+from tests.conftest import DEMO_ROOT, client_for
+from xmpaudit.journal import Journal
+from xmpaudit.sync import apply_plan, plan_sync
 
 NOTEBOOKS = sorted((Path(__file__).parent.parent / "notebooks").glob("*.ipynb"))
+AUDIT_NOTEBOOK = NOTEBOOKS[1]
 pytestmark = pytest.mark.notebooks
 
 
@@ -21,9 +29,35 @@ def execute(path: Path, workdir: Path, parameters: str = "") -> nbformat.Noteboo
     return notebook
 
 
+def execute_failing(path: Path, workdir: Path) -> nbformat.NotebookNode:
+    """Run until the first failing cell (as Run All does) and return the notebook with its outputs."""
+    notebook = nbformat.read(path, as_version=4)
+    resources = {"metadata": {"path": str(workdir)}}
+    client = NotebookClient(notebook, timeout=300, kernel_name="python3", resources=resources)
+    with pytest.raises(CellExecutionError):
+        client.execute()
+    return notebook
+
+
 def errors(notebook):
     outputs = [o for c in notebook.cells if c.cell_type == "code" for o in c.get("outputs", [])]
     return [o for o in outputs if o.output_type == "error"]
+
+
+def output_text(notebook) -> str:
+    parts = []
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            parts.append(output.get("text", ""))
+            for value in output.get("data", {}).values():
+                parts.append(value if isinstance(value, str) else "")
+    return "\n".join(parts)
+
+
+def status_counts(notebook) -> dict[str, int]:
+    """The headline's counts per status, read from the notebook's markdown output."""
+    text = output_text(notebook)
+    return {label: int(n) for label, n in re.findall(r"^- ([^:\n]+): (\d+) \(", text, re.MULTILINE)}
 
 
 def test_three_notebooks_exist_thin_and_clean():
@@ -42,12 +76,20 @@ def test_notebooks_run_in_order_against_the_simulator(tmp_path, monkeypatch):
     for path in NOTEBOOKS:
         shutil.copy(path, tmp_path)
     for path in NOTEBOOKS:
-        parameters = "CHECK_BINARIES = True" if path.name.startswith("02") else ""
+        parameters = "CHECK_BINARIES = True\nEXPORT_DIR = 'exports'" if path.name.startswith("02") else ""
         notebook = execute(tmp_path / path.name, tmp_path, parameters)
         assert not errors(notebook), f"{path.name}: {errors(notebook)}"
+        text = output_text(notebook)
+        if not path.name.startswith("03"):  # notebook 03 belongs to the panel
+            assert "demo DAM" in text and "login OK" in text, f"{path.name} shows where its numbers come from"
+            assert "per asset" not in text, "no developer metrics in user output"
         if parameters:
             assert "written_back" in str(notebook.cells), "the binary check ran"
+            assert "of the" in text and "assets with smart tags have their tags in XMP" in text
+            assert "assetdetails.html" in text, "the fix list links into AEM"
     assert (tmp_path / "snapshots" / "latest" / "assets.parquet").exists()
+    assert {p.name for p in (tmp_path / "exports").iterdir()} == {
+        "fix-list-aem-import.csv", "fix-list-paths.txt", "audit.xlsx"}
     outputs = str(nbformat.read(NOTEBOOKS[1], as_version=4))  # untouched
     assert "image/png" not in outputs
 
@@ -60,3 +102,50 @@ def test_scheduled_fix_run_applies_and_journals(tmp_path, monkeypatch):
     assert '"event": "applied"' in journal and '"event": "verified"' in journal
     text = str(notebook.cells[-1].outputs)
     assert "sync-" in text
+
+
+@pytest.fixture
+def aem_env(simulator, monkeypatch):
+    """The notebooks' kernels talk to this test's simulator through XMPAUDIT_* variables."""
+    for key, value in {"XMPAUDIT_URL": simulator.url, "XMPAUDIT_USER": "admin", "XMPAUDIT_PASSWORD": "admin"}.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("XMPAUDIT_PROFILE", raising=False)
+    return simulator
+
+
+def test_audit_notebook_rerun_after_a_sync_shows_new_counts(aem_env, tmp_path):
+    before = status_counts(execute(AUDIT_NOTEBOOK, tmp_path))
+    assert before["XMP missing"] > 0
+    client = client_for(aem_env)
+    from xmpaudit.audit import audit
+    from xmpaudit.inventory import take_inventory
+
+    result = audit(take_inventory(client, DEMO_ROOT, show_progress=False))
+    missing = result.assets.loc[result.assets["status"] == "missing_xmp", "path"].tolist()[:5]
+    plan = plan_sync(client, missing)
+    assert apply_plan(client, plan, Journal(tmp_path / "journals" / "xmpaudit.jsonl"), show_progress=False).ok
+    notebook = execute(AUDIT_NOTEBOOK, tmp_path)  # REFRESH = False: the saved snapshot is older than the sync
+    after = status_counts(notebook)
+    assert after["XMP missing"] == before["XMP missing"] - 5
+    assert after["In sync"] == before["In sync"] + 5
+    text = output_text(notebook)
+    assert "is older than sync run" in text and "a new inventory was taken" in text
+    assert "(-5)" in text and "(+5)" in text, "the change since the previous snapshot is shown"
+
+
+@pytest.mark.parametrize("setting, message", [
+    ({"XMPAUDIT_PASSWORD": "wrong"}, "refused (HTTP 401): check the user and password"),
+    ({"XMPAUDIT_URL": "http://127.0.0.1:9"}, "Cannot reach AEM at 127.0.0.1:9"),
+])
+def test_audit_notebook_user_error_is_one_line_and_shows_no_old_numbers(aem_env, tmp_path, monkeypatch, setting,
+                                                                        message):
+    execute(AUDIT_NOTEBOOK, tmp_path)  # leaves a good snapshot behind
+    assert (tmp_path / "snapshots" / "latest" / "snapshot.json").exists()
+    for key, value in setting.items():
+        monkeypatch.setenv(key, value)
+    notebook = execute_failing(AUDIT_NOTEBOOK, tmp_path)
+    [error] = errors(notebook)
+    assert len(error["traceback"]) == 1 and message in error["traceback"][0]
+    assert "Traceback" not in error["traceback"][0]
+    text = output_text(notebook)
+    assert "XMP missing" not in text and "In sync" not in text and "saved snapshot" not in text

@@ -26,16 +26,29 @@ def snap():
 def test_plots_show_the_data(snap):
     result = audit(snap)
     ax = plots.status_by_folder(result)
-    assert [t.get_text() for t in ax.get_yticklabels()] == ["f1", "f2"]
-    bars = sorted((round(p.get_y(), 2), p.get_width()) for p in ax.patches if p.get_width() > 0)
-    assert [w for _, w in bars] == [1, 1, 1] and len({y for y, _ in bars}) == 2  # f1: in_sync + missing; f2: orphan
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["f1", "f2"]  # worst first; f2 has no tags: last
+    bars = [(round(p.get_y(), 2), round(p.get_width(), 1), p.get_facecolor()) for p in ax.patches if p.get_width()]
+    assert sorted(w for _, w, _ in bars) == [50.0, 50.0, 100.0]  # shares: f1 half missing, half in sync
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == ["XMP missing", "XMP left without smart tags", "In sync"]  # words, only statuses present
+    assert [t.get_text() for t in ax.texts] == ["50% covered\n1 to fix of 2", "no tags\n1 to fix of 1"]
+    ax = plots.status_shares(result)
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["XMP missing", "XMP left without smart tags", "In sync"]
+    assert [t.get_text() for t in ax.texts] == ["1 (33.3%)", "1 (33.3%)", "1 (33.3%)"]
     ax = plots.confidence_histogram(snap.smart_tags, 0.5)
-    assert sum(p.get_height() for p in ax.patches) == 3
-    assert "minimumConfidence = 0.5" in ax.get_legend().get_texts()[0].get_text()
+    assert round(sum(p.get_height() for p in ax.patches)) == 100  # shares
+    assert "minimumConfidence = 0.5, 67% of tags kept" in ax.get_title(loc="left")
     ax = plots.top_tags(snap.smart_tags)
-    assert [t.get_text() for t in ax.get_yticklabels()] == ["cat", "dog"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["dog", "cat"]
+    assert [t.get_text() for t in ax.texts] == ["2 (100%)", "1 (50%)"]
     fig = plots.audit_dashboard(result, snap.smart_tags)
-    assert len(fig.axes) == 3
+    assert len(fig.axes) == 4
+
+
+def test_palette_is_okabe_ito_and_distinct():
+    okabe_ito = {"#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7", "#000000", "#BBBBBB"}
+    assert set(plots.STATUS_COLOURS.values()) <= okabe_ito
+    assert len(set(plots.STATUS_COLOURS.values())) == len(plots.STATUS_COLOURS)
 
 
 def test_snapshot_round_trip(snap, tmp_path):

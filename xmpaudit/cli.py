@@ -92,14 +92,17 @@ def cmd_inventory(args: argparse.Namespace) -> int:
     client = _client(args)
     snapshot = take_inventory(client, args.root, _sync_arguments(args, client), show_progress=not args.quiet)
     snapshot.save(args.out)
-    print(f"{snapshot.summary()}\nSaved to {args.out} ({client.request_count} requests)")
+    print(f"{snapshot.summary()}\nSaved to {args.out}")
     return 0
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
     from .audit import audit
+    from .fixlist import export
+    from .headline import summary
     from .inventory import take_inventory
     from .report import write_report
+    from .session import previous_counts_in
     from .snapshot import Snapshot
 
     client = None
@@ -115,9 +118,15 @@ def cmd_audit(args: argparse.Namespace) -> int:
         from .binxmp import check_binaries
 
         result, _ = check_binaries(client or _client(args), result, sync_args, show_progress=not args.quiet)
-    print(result.counts().to_string())
+    previous = previous_counts_in(args.snapshot, snapshot.meta) if args.snapshot else None
+    print(summary(result, previous, snapshot.meta))
     for report in args.report:
-        print(f"Report written to {write_report(result, snapshot, report)}")
+        print(f"Report written to {write_report(result, snapshot, report, previous=previous)}")
+    base_url = client.base_url if client is not None else snapshot.meta.get("source")
+    for target in args.export:
+        written = export(result, snapshot.smart_tags, target, client_base_url=base_url, previous=previous,
+                         meta=snapshot.meta, tag_property=args.tag_property)
+        print(f"Fix list exported to {written}")
     return 0
 
 
@@ -321,6 +330,11 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--snapshot", help="audit this snapshot folder offline")
     report.add_argument("--binaries", action="store_true", help="also read the binaries' XMP (written_back …)")
     report.add_argument("--report", action="append", default=[], help="report file: .html, .csv or .xlsx (repeat)")
+    report.add_argument("--export", action="append", default=[],
+                        help="fix list export: .csv (AEM metadata import), .txt (path list), .xlsx (one sheet per "
+                             "view); repeat")
+    report.add_argument("--tag-property", help="in the .csv export, also write the tag names into this "
+                                               "multi-value String property (e.g. a custom keywords field)")
     report.set_defaults(func=cmd_audit)
 
     sync = sub.add_parser("sync", help="write the XMP node the ACS process would write (dry run unless --apply)")

@@ -7,6 +7,8 @@ import threading
 from typing import Any
 
 from .client import AemClient
+from .errors import AemAuthError, AemNotFoundError
+from .jcrpath import validate_path
 from .settings import ConnectionSettings, resolve_settings
 
 log = logging.getLogger(__name__)
@@ -42,3 +44,22 @@ def connect(url: str | None = None, *, profile: str | None = None, demo_if_unset
         print(f"No AEM configured (XMPAUDIT_URL unset): using the embedded demo simulator at {simulator.url}")
         settings = ConnectionSettings(url=simulator.url, user=DEMO_USER[0], password=DEMO_USER[1])
     return AemClient(settings)
+
+
+def is_demo(client: AemClient) -> bool:
+    """True when ``client`` talks to the embedded demo simulator."""
+    return _demo is not None and client.base_url == _demo.url
+
+
+def check_login(client: AemClient, root: str = "/content/dam") -> None:
+    """One cheap authenticated GET (the folder's own node): raises one clear error when AEM is unreachable,
+    the login is refused or the folder does not exist (or is not readable for this user)."""
+    validate_path(root)
+    try:
+        client.get_json(f"{root}.json")
+    except AemAuthError as exc:
+        raise AemAuthError(f"Login to {client.base_url} refused (HTTP {exc.status}): check the user and password "
+                           "or token", method="GET", url=exc.url, status=exc.status) from None
+    except AemNotFoundError as exc:
+        raise AemNotFoundError(f"{root} does not exist on {client.base_url} or this user cannot read it",
+                               method="GET", url=exc.url, status=exc.status) from None
