@@ -145,3 +145,9 @@ def test_html_report_starts_with_the_summary_and_escapes_tag_names(snap, tmp_pat
     assert body.index("Smart tags → XMP coverage") < body.index("Coverage per folder")
     assert "<script>x</script>" not in page and "&lt;script&gt;x&lt;/script&gt;" in page
     assert 'href="http://aem/assetdetails.html/c/d/a.jpg"' in page
+
+
+def test_audit_result_summary_is_the_headline_markdown(snap):
+    result = audit(snap)
+    assert result.summary() == summary(result)
+    assert "%" in result.summary()

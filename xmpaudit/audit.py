@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -310,6 +311,13 @@ class AuditResult:
     def fixable(self) -> pd.DataFrame:
         """Assets the sync can fix (missing, stale or orphan XMP)."""
         return self.assets[self.assets["status"].isin(FIXABLE_STATUSES)]
+
+    def summary(self, previous: dict[str, Any] | None = None, meta: dict[str, Any] | None = None) -> str:
+        """A short markdown summary (coverage, counts by status, worst folders) for an email or a ticket;
+        ``previous``: the counts of an earlier snapshot, for the change since."""
+        from .headline import summary  # the headline sits above the audit
+
+        return summary(self, previous, meta)
 
 
 def status_counts(assets: pd.DataFrame) -> pd.Series:

@@ -22,15 +22,17 @@ from .headline import Headline, headline
 from .inventory import take_inventory
 from .journal import APPLIED, REPAIRED, VERIFIED, Journal
 from .snapshot import Snapshot
+from .workflow_models import resolve_process_args
 
 log = logging.getLogger(__name__)
 HISTORY_FILE = "history.json"
 WRITE_EVENTS = (APPLIED, VERIFIED, REPAIRED)
 
 
-def resolve_sync_arguments(client: AemClient, process_args: str) -> SyncArguments:
-    """THE place where the ACS step's arguments are decided (the lead wires discovery from AEM in here)."""
-    return SyncArguments.from_process_args(process_args)
+def resolve_sync_arguments(client: AemClient, process_args: str) -> tuple[SyncArguments, str]:
+    """The ACS step's arguments and where they came from: the given text, else the workflow models in AEM
+    whose steps use the process (a warning line when they disagree), else the process defaults."""
+    return resolve_process_args(client, process_args)
 
 
 def _when(text: Any) -> datetime | None:
@@ -121,6 +123,7 @@ class NotebookSession:
     notes: list[str] = field(default_factory=list)
     demo: bool = False
     snapshot_dir: Path | None = None
+    args_source: str = "Process arguments: as given"
 
     @property
     def age(self) -> pd.Timedelta | None:
@@ -134,6 +137,7 @@ class NotebookSession:
         age_text = "age unknown" if age is None else _age_words(age)
         lines = [f"AEM: {where} — login OK",
                  f"Folder: {self.root}",
+                 self.args_source,
                  f"Snapshot: {self.origin}, taken {self.snapshot.meta.get('taken_at', '?')} ({age_text}), "
                  f"{len(self.snapshot.assets)} assets"]
         return "\n".join(lines + self.notes)
@@ -203,9 +207,9 @@ def open_session(
         client = connect(profile=profile)
         demo = is_demo(client)
     check_login(client, root)
-    args = resolve_sync_arguments(client, process_args)
+    args, args_source = resolve_sync_arguments(client, process_args)
     folder = None if snapshot_dir is None else Path(snapshot_dir)
-    notes: list[str] = []
+    notes: list[str] = [line for line in args_source.splitlines() if line.startswith("warning")]
     snapshot = saved = None
     unusable: str | None = None
     if folder is not None and (folder / "snapshot.json").exists():
@@ -234,5 +238,5 @@ def open_session(
             snapshot.save(folder)
     log.info("session %s: %s, %d requests so far", root, origin, client.request_count)
     return NotebookSession(client=client, root=root, args=args, snapshot=snapshot, origin=origin, notes=notes,
-                           demo=demo, snapshot_dir=folder)
+                           demo=demo, snapshot_dir=folder, args_source=args_source.splitlines()[0])
 
