@@ -21,10 +21,13 @@ ensure_venv() {
 }
 
 ensure_system_tools() {
-  # Debian tools the tests use: exiftool (cross-checks the XMP reader), chromium (widgets in a real browser).
+  # Debian tools the tests use: exiftool (cross-checks the XMP reader), chromium (widgets in a real browser),
+  # java + maven (tests/acs runs the released ACS process on Oak).
   local missing=()
   command -v exiftool >/dev/null || missing+=(libimage-exiftool-perl)
   command -v chromium >/dev/null || missing+=(chromium)
+  command -v java >/dev/null || missing+=(default-jdk-headless)
+  command -v mvn >/dev/null || missing+=(maven)
   [ ${#missing[@]} -eq 0 ] && return 0
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "Installing ${missing[*]} (Debian packages)…"

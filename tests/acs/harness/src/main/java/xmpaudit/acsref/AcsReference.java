@@ -15,6 +15,7 @@ import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
 import io.wcm.testing.mock.aem.junit5.AemContext;
+import org.apache.jackrabbit.commons.JcrUtils;
 import org.apache.jackrabbit.commons.cnd.CndImporter;
 import org.apache.sling.api.resource.ResourceResolver;
 import org.apache.sling.testing.mock.sling.ResourceResolverType;
@@ -47,7 +48,7 @@ import java.util.List;
  * Runs the released ACS AEM Commons process "Synchronize Smart Tags to XMP Metadata Node" on real Oak
  * (AEM Mocks, JCR_OAK) for every case of a JSON file and writes the resulting typed nodes as JSON.
  *
- * <p>Usage: {@code AcsReference cases.json results.json}. Input: {@code {"cases": [{"id", "processArgs",
+ * <p>Usage: {@code AcsReference cases.json results.json}. Input: {@code {"cases": [{"id", "path", "processArgs",
  * "metadata": node|null}]}} where a node is {@code {"properties": [{"name", "type", "multiple", "values"}],
  * "children": [{"name", ...node}]}}. Output: {@code {"results": [{"id", "args", "error", "metadata"}]}}.
  */
@@ -111,7 +112,9 @@ public final class AcsReference {
             int index = 0;
             for (JsonElement element : input.getAsJsonArray("cases")) {
                 JsonObject spec = element.getAsJsonObject();
-                String assetPath = "/content/dam/acsref/case" + (index++) + ".jpg";
+                String assetPath = spec.has("path") ? spec.get("path").getAsString()
+                        : "/content/dam/acsref/case" + index + ".jpg";
+                index++;
                 results.add(runCase(spec, assetPath, process, argsConstructor, resolver, session));
             }
         } finally {
@@ -245,7 +248,8 @@ public final class AcsReference {
     }
 
     private static Node buildAsset(Session session, String assetPath, JsonElement metadata) throws Exception {
-        Node parent = session.getNode(assetPath.substring(0, assetPath.lastIndexOf('/')));
+        Node parent = JcrUtils.getOrCreateByPath(assetPath.substring(0, assetPath.lastIndexOf('/')),
+                "nt:unstructured", session);
         Node asset = parent.addNode(assetPath.substring(assetPath.lastIndexOf('/') + 1), "dam:Asset");
         Node content = asset.addNode("jcr:content", "dam:AssetContent");
         if (metadata != null && !metadata.isJsonNull()) {
