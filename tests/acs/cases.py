@@ -162,7 +162,7 @@ def existing_shapes() -> list[tuple[str, Spec]]:
         ("extra-array-prop", xmp_array(right, array_extra=[prop("foo", "String", "bar")])),
         ("extra-item-prop", xmp_array(right, item_extra=[prop("isCustom", "Boolean", False)])),
         ("extra-child", xmp_array(right, extra_children=[node("notes", [prop("x", "String", "y")])])),
-        ("extra-grandchild", xmp_array(right[:1]) | {"children": [
+        ("extra-grandchild", xmp_array(right) | {"children": [
             node("1", [prop("xmpNodeType", "String", "xmpStruct"), prop(NAME, "String", "cat"),
                        prop(CONF, "Double", 0.9)], [node("deep")]),
             *xmp_array(right)["children"][1:]]}),

@@ -4,6 +4,8 @@ expects, the node plan_sync + apply_plan write, the status before the sync, and 
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from cases import all_cases
 from conftest import CaseOutcome, Reference, child_of, typed_from_json, typed_from_spec
@@ -16,7 +18,75 @@ CASES = all_cases()
 
 @pytest.fixture
 def outcome(acs_reference: Reference, request: pytest.FixtureRequest) -> CaseOutcome:
-    return acs_reference.outcomes[request.param]
+    found = acs_reference.outcomes[request.param]
+    gap = known_audit_gap(found)
+    if gap:  # strict: the day the audit is fixed this fails as XPASS and the entry must go
+        request.node.add_marker(pytest.mark.xfail(strict=True, reason=f"known audit gap (not acs.py): {gap}"))
+    return found
+
+
+# Where xmpaudit's audit/frames (not acs.py) still disagree with the jar. Each predicate looks only at the case
+# and what the process did, never at xmpaudit's answer; the markers are strict, so a fix shows up as XPASS.
+GAP_BLANK = "audit.expected_tags drops names by Python str.strip(); the process keeps U+00A0/U+2007/U+202F/U+0085"
+GAP_NAN = "frames turns a NaN confidence into NA, so the audit keeps the tag (the process drops it) and sync fails"
+GAP_INFINITY = "audit.tag_diff's tolerance arithmetic (inf - inf = NaN) calls an Infinity confidence stale"
+GAP_CLASH = "audit does not mark argument clashes invalid (SyncArguments.item_property_clash with kept tags)"
+GAP_LENIENT = "audit compares nodes leniently (extra properties, types, Double tolerance, grandchildren)"
+GAP_UNTAGGED = "audit calls an untagged asset with a differing child-less node no_smart_tags (issue 7: stale_xmp)"
+
+
+def known_audit_gap(outcome: CaseOutcome) -> str | None:
+    java = outcome.java
+    if java["error"] and "Multiple entries with same key" in java["error"]:
+        return GAP_CLASH
+    if java["error"]:
+        return None
+    written = child_of(typed_from_spec(java["metadata"]), outcome.args.sequence_name)
+    items = [item for _, item in written[1]] if written else []
+    names = [item[0].get(outcome.args.name_property, ("", False, [""]))[2][0] for item in items]
+    confidences = [item[0].get(outcome.args.confidence_property, ("", False, ["0"]))[2][0] for item in items]
+    if any(isinstance(name, str) and not name.strip() for name in names):
+        return GAP_BLANK
+    if any(c in ("inf", "-inf") for c in confidences):
+        return GAP_INFINITY
+    if outcome.args.minimum_confidence <= 0 and _has_nan_confidence(outcome):
+        return GAP_NAN
+    existing = _existing_sequence_node(outcome)
+    if existing is None or typed_from_spec(existing) == written:
+        return None
+    if _smart_tag_count(outcome) == 0 and not existing["children"]:
+        return GAP_UNTAGGED
+    if _lenient(typed_from_spec(existing), outcome) == _lenient(written, outcome):
+        return GAP_LENIENT
+    return None
+
+
+def _has_nan_confidence(outcome: CaseOutcome) -> bool:
+    metadata = outcome.case["metadata"] or {"children": []}
+    tags = next((c for c in metadata["children"] if c["name"] == "predictedTags"), {"children": []})
+    for tag in tags["children"]:
+        for prop in tag["properties"]:
+            if (prop["name"] == "confidence" and prop["values"] and prop["type"] in ("String", "Double")
+                    and str(prop["values"][0]).strip() in ("NaN", "+NaN", "-NaN")):
+                return True
+    return False
+
+
+def _lenient(tree: Any, outcome: CaseOutcome) -> Any:
+    """A node as the current audit sees it: only the properties it reads, values loosely typed, no grandchildren."""
+    def loose(props: dict, keys: tuple[str, ...]) -> dict:
+        out = {}
+        for key in keys:
+            if key in props:
+                value = props[key][2][0] if props[key][2] else None
+                try:
+                    out[key] = round(float(value), 6) if key != outcome.args.name_property else str(value)
+                except (TypeError, ValueError):
+                    out[key] = str(value)
+        return out
+    array_keys = ("xmpNodeType", "xmpArrayType", "xmpArraySize")
+    item_keys = ("xmpNodeType", outcome.args.name_property, outcome.args.confidence_property)
+    return loose(tree[0], array_keys), [(name, loose(item[0], item_keys)) for name, item in tree[1]]
 
 
 def _existing_sequence_node(outcome: CaseOutcome) -> dict | None:
