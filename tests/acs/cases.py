@@ -7,7 +7,12 @@ Double values travel as Java-parsable strings, Long values as decimal strings.
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+import tempfile
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from hypothesis import HealthCheck, Phase, given, settings
@@ -300,9 +305,23 @@ def generated(count: int) -> list[Spec]:
     return [case("generated", str(i), text, meta) for i, (text, meta) in enumerate(drawn)]
 
 
-@cache
-def all_cases(generated_count: int = 400) -> list[Spec]:
+def _build(generated_count: int) -> list[Spec]:
     cases = hand_picked() + generated(generated_count)
     ids = [c["id"] for c in cases]
     assert len(ids) == len(set(ids)), "duplicate case ids"
     return cases
+
+
+@cache
+def all_cases(generated_count: int = 400) -> list[Spec]:
+    """All cases, generated in a fresh interpreter outside the repository: Hypothesis also draws literals from
+    the local modules it finds loaded, so generating in-process would change the cases whenever other project
+    code (or the set of imported test modules) changes."""
+    with tempfile.TemporaryDirectory(prefix="acsref-cases-") as cwd:
+        done = subprocess.run([sys.executable, str(Path(__file__).resolve()), str(generated_count)], cwd=cwd,
+                              capture_output=True, text=True, timeout=300, check=True)
+    return json.loads(done.stdout)
+
+
+if __name__ == "__main__":
+    json.dump(_build(int(sys.argv[1])), sys.stdout)
