@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from cases import all_cases
-from conftest import CaseOutcome, Reference, child_of, typed_from_json, typed_from_spec
+from reference import CaseOutcome, Reference, child_of, typed_from_json, typed_from_spec
 
 from xmpaudit.acs import java_double_to_string
 
@@ -65,10 +65,12 @@ def _has_nan_confidence(outcome: CaseOutcome) -> bool:
     metadata = outcome.case["metadata"] or {"children": []}
     tags = next((c for c in metadata["children"] if c["name"] == "predictedTags"), {"children": []})
     for tag in tags["children"]:
-        for prop in tag["properties"]:
-            if (prop["name"] == "confidence" and prop["values"] and prop["type"] in ("String", "Double")
-                    and str(prop["values"][0]).strip() in ("NaN", "+NaN", "-NaN")):
-                return True
+        props = {prop["name"]: prop for prop in tag["properties"]}
+        confidence, name = props.get("confidence"), props.get("name")
+        named = name is not None and bool(name["values"]) and bool(str(name["values"][0]).strip())
+        if (named and confidence and confidence["values"] and confidence["type"] in ("String", "Double")
+                and str(confidence["values"][0]).strip() in ("NaN", "+NaN", "-NaN")):
+            return True  # a NaN confidence on a tag the current audit keeps
     return False
 
 
