@@ -76,6 +76,7 @@ def test_java_double_grammar(raw, expected):
     assert parse_java_double(raw) == expected
 
 
+@pytest.mark.filterwarnings("ignore:The ACS process ignores")  # "minimumConfidence=" is such a line
 @pytest.mark.parametrize("raw", ["", "abc", "0.0_5", "1_0", "\u0660.\u0665", "inf", "nan", "infinity", "0x1",
                                  "0x1p", "1e", "0.5ff", "0.5 f", "\u00a00.5", "NaNf"])
 def test_not_java_doubles(raw):
@@ -90,6 +91,7 @@ def test_minimum_confidence_nan_keeps_no_tag():
     assert process_smart_tags([("cat", 1.0)], args).tags == []
 
 
+@pytest.mark.filterwarnings("ignore:The ACS process ignores")
 @pytest.mark.parametrize(("raw", "minimum"), [("abc", 0.0), ("1.5", 0.0), ("-0.1", 0.0), ("", 0.0), ("1", 1.0)])
 def test_minimum_confidence_out_of_range_or_unparseable_is_zero(raw, minimum):
     assert SyncArguments.from_process_args(f"minimumConfidence={raw}").minimum_confidence == minimum

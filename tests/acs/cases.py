@@ -130,7 +130,7 @@ BLANK_NAME_CHARS = [
 NAME_VALUES: list[tuple[str, Any]] = [
     ("double-1e20", 1e20), ("double-1e-5", 1e-5), ("double-0.001", 0.001), ("double-1e7", 1e7),
     ("double-9999999", 9999999.0), ("double-123", 123.0), ("double-neg-zero", -0.0), ("double-0.1", 0.1),
-    ("double-1-3", 1 / 3), ("double-min", 5e-324), ("double-max", 1.7976931348623157e308),
+    ("double-1-3", 1 / 3), ("double-2e23", 2e23), ("double-min", 5e-324), ("double-max", 1.7976931348623157e308),
     ("double-nan", ("Double", "NaN")), ("double-inf", ("Double", "Infinity")), ("long", 42), ("long-neg", -7),
     ("long-max", 9223372036854775807), ("bool-true", True), ("bool-false", False),
     ("multi-string", ("String", ["first", "second"])), ("multi-empty", ("String", [])),
