@@ -49,7 +49,17 @@ GAP_UNTAGGED = ("[audit/frames, not acs.py] "
 JAVA_17_DIGITS = "[acs.py] Java <= 18 Double.toString digits for a Double name >= 1e16 (acs.py follows Java 19+)"
 
 
+# The gaps still open. After merging helper auditcore's exact comparison, GAP_BLANK, GAP_INFINITY, GAP_LENIENT and
+# GAP_UNTAGGED pass (XPASS strict) and must be removed here; GAP_NAN and GAP_CLASH need audit/frames changes.
+OPEN_GAPS = {GAP_BLANK, GAP_NAN, GAP_INFINITY, GAP_CLASH, GAP_LENIENT, GAP_UNTAGGED, JAVA_17_DIGITS}
+
+
 def known_audit_gap(outcome: CaseOutcome) -> str | None:
+    gap = _gap_of(outcome)
+    return gap if gap in OPEN_GAPS else None
+
+
+def _gap_of(outcome: CaseOutcome) -> str | None:
     java = outcome.java
     if outcome.case["id"] == "name:double-2e23" and _java_feature_version() < 19:
         return JAVA_17_DIGITS
