@@ -22,12 +22,15 @@ ensure_venv() {
 
 ensure_system_tools() {
   # Debian tools the tests use: exiftool (cross-checks the XMP reader), exempi (Adobe XMP Toolkit) and imagemagick
-  # (independent XMP writers for the reader's test corpus), chromium (widgets in a real browser).
+  # (independent XMP writers for the reader's test corpus), chromium (widgets in a real browser),
+  # java + maven (tests/acs runs the released ACS process on Oak).
   local missing=()
   command -v exiftool >/dev/null || missing+=(libimage-exiftool-perl)
   command -v exempi >/dev/null || missing+=(exempi)
   command -v convert-im6.q16 >/dev/null || command -v magick >/dev/null || missing+=(imagemagick)
   command -v chromium >/dev/null || missing+=(chromium)
+  command -v java >/dev/null || missing+=(default-jdk-headless)
+  command -v mvn >/dev/null || missing+=(maven)
   [ ${#missing[@]} -eq 0 ] && return 0
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "Installing ${missing[*]} (Debian packages)…"
