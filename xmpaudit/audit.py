@@ -121,7 +121,9 @@ def expected_tags(smart_tags: pd.DataFrame, minimum_confidence: float) -> pd.Dat
     codes = names.codes
     named = (codes >= 0) & ~np.append(blank, True)[codes]
     confidence = tags["confidence"].to_numpy(dtype=np.float64, na_value=np.nan)
-    kept = np.flatnonzero(named & (np.nan_to_num(confidence, nan=0.0) >= minimum_confidence))
+    # missing or unparseable counts as 0.0 (and fails the process when kept); a real NaN never passes the filter
+    unusable = np.isnan(confidence) & tags["confidence_problem"].notna().to_numpy(dtype=bool)
+    kept = np.flatnonzero(named & np.where(unusable, minimum_confidence <= 0.0, confidence >= minimum_confidence))
     kept_ids = ids[kept]
     starts = np.flatnonzero(np.r_[True, kept_ids[1:] != kept_ids[:-1]]) if len(kept) else kept
     index = np.arange(len(kept)) - np.repeat(starts, np.diff(np.r_[starts, len(kept)])) + 1
@@ -133,7 +135,7 @@ def expected_tags(smart_tags: pd.DataFrame, minimum_confidence: float) -> pd.Dat
             "index": index.astype(np.int32),
             "name": names.take(kept),
             "confidence": kept_confidence,
-            "crashes": np.isnan(kept_confidence),
+            "crashes": unusable[kept],
             "confidence_problem": tags["confidence_problem"].array.take(kept),
         }
     )
@@ -266,7 +268,8 @@ def _strings(texts: list[str], codes: np.ndarray) -> pd.api.extensions.Extension
     return pd.array(taken, dtype="string")
 
 
-def _invalid(keys: _Keys, assets: pd.DataFrame, expected: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
+def _invalid(keys: _Keys, assets: pd.DataFrame, expected: pd.DataFrame, args: SyncArguments | None = None
+             ) -> tuple[np.ndarray, list[str]]:
     """Per asset: a code into the returned reason texts (-1 where the process would not fail)."""
     codes = np.full(keys.count, -1, dtype=np.int32)
     texts = [NO_METADATA_REASON]
@@ -280,14 +283,22 @@ def _invalid(keys: _Keys, assets: pd.DataFrame, expected: pd.DataFrame) -> tuple
         texts += [f"smart tag '{n}' has no usable confidence ({p}): the ACS process would fail"
                   for n, p in zip(names, problems, strict=True)]
         codes[asset_rows] = np.arange(1, len(rows) + 1)
+    clash = args.item_property_clash() if args is not None else None
+    if clash and len(expected):
+        at = keys.rows(expected["asset_id"].to_numpy())
+        with_kept_tags = np.unique(at[at >= 0])
+        texts.append(f"{clash}: the ACS process would fail on every asset with a tag to write")
+        codes[with_kept_tags[codes[with_kept_tags] < 0]] = len(texts) - 1
     codes[~assets["has_metadata"].to_numpy(dtype=bool, na_value=False)] = 0
     return codes, texts
 
 
-def invalid_reasons(assets: pd.DataFrame, expected: pd.DataFrame) -> pd.Series:
+def invalid_reasons(assets: pd.DataFrame, expected: pd.DataFrame, args: SyncArguments | None = None
+                    ) -> pd.Series:
     """Per asset (indexed like ``assets``): why the ACS process would fail on it, NA where it would not.
-    It fails on an asset without a metadata node and on a kept tag that has no usable confidence."""
-    codes, texts = _invalid(_Keys(assets), assets, expected)
+    It fails on an asset without a metadata node, on a kept tag that has no usable confidence, and (with
+    ``args`` whose item properties clash) on every asset with a kept tag."""
+    codes, texts = _invalid(_Keys(assets), assets, expected, args)
     return pd.Series(_strings(texts, codes), index=assets.index)
 
 
@@ -399,7 +410,7 @@ def audit(snapshot: Snapshot, args: SyncArguments | None = None) -> AuditResult:
     expected["asset"] = asset_column(e_asset, paths)
     diff, xmp = _diff(keys, expected, snapshot.xmp_tags)
 
-    reason, texts = _invalid(keys, assets, expected)
+    reason, texts = _invalid(keys, assets, expected, args)
     invalid = reason >= 0
     expected_count = diff.expected_count
     xmp_present = assets["xmp_present"].to_numpy(dtype=bool, na_value=False)

@@ -146,7 +146,7 @@ def _desired_nodes(snapshot: Snapshot, args: SyncArguments) -> dict[str, Node | 
     """The node the process would write for each asset of ``snapshot`` (None where it would fail)."""
     expected = expected_tags(snapshot.smart_tags, args.minimum_confidence)
     assets = snapshot.assets.set_index("path", drop=False)
-    invalid = set(assets.index[invalid_reasons(assets, expected).notna().to_numpy()])
+    invalid = set(assets.index[invalid_reasons(assets, expected, args).notna().to_numpy()])
     return _nodes_for(expected, assets.index, invalid, args)
 
 

@@ -197,6 +197,8 @@ def _audit_plan_apply(by_path: dict[str, CaseOutcome], client: Any, repo: Reposi
     for path, outcome in by_path.items():
         outcome.status = str(assets.loc[path, "status"])
         outcome.reason = str(assets.loc[path, "reason"])
+        if outcome.status == "invalid":
+            continue  # the process fails here: there is no node to expect
         rows = expected[expected["asset"] == path].sort_values("index")
         outcome.audit_expected_node = expected_xmp_node(
             list(zip(rows["name"].tolist(), rows["confidence"].astype(float).tolist(), strict=True)), args)
