@@ -99,7 +99,7 @@ def test_preview_in_words_sync_updates_rows_writeback_undo(panel, simulator):
     panel.select(chosen)
     panel.preview_button.click()
     panel.wait()
-    assert "what the sync does" in panel.details.value
+    assert "What the sync does" in panel.details.value
     assert any(word in panel.details.value for word in ("creates the XMP array", "adds", "removes", "reorders",
                                                         "confidence of"))
     panel.raw_toggle.value = True  # the raw node on demand
@@ -109,7 +109,7 @@ def test_preview_in_words_sync_updates_rows_writeback_undo(panel, simulator):
     assert set(panel.table.loc[chosen, "status"]) == {"in_sync"}  # re-read and updated in place
     assert panel.selected == set()  # fixed rows leave the selection
     assert panel.messages[-1].startswith("Sync done:") and "all verified" in panel.messages[-1]
-    assert "xmpaudit-status" in panel.widget.children[0]._dom_classes  # results at the top
+    assert "xmpaudit-result" in panel.widget.children[0]._dom_classes  # results at the top
     panel.writeback_button.click()
     panel.wait()
     assert panel.confirm_button.description == "Confirm writeback (4)"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -261,6 +262,10 @@ def cmd_app(args: argparse.Namespace) -> int:
     settings = AppSettings(root=args.root, process_args=_sync_arguments(args).to_process_args(),
                            snapshot_dir=str(Path(args.snapshot_dir).resolve()) if args.snapshot_dir else "",
                            journal=str(Path(args.journal).resolve()), writeback_model=args.model)
+    def stop(_signum: int, _frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)  # a terminated app stops its Voilà server and demo DAM too
     with tempfile.TemporaryDirectory(prefix="xmpaudit-app-") as folder:
         try:
             process, url = start_app(Path(folder), settings, env, args.app_port, Path(folder) / "voila.log")

@@ -82,9 +82,9 @@ def local_fix_frame(result: AuditResult, smart_tags: pd.DataFrame | None, base_u
 class PagedGrid:
     """A paged, sortable table with a checkbox per row. ``show(frame)`` re-fills the same row widgets."""
 
-    COLUMNS = (("name", "File name", "230px"), ("folder", "Folder", "170px"), ("status", "Status", "150px"),
-               ("reason", "Reason", "250px"), ("tags", "Tags", "210px"), ("top_confidence", "Top conf.", "80px"),
-               ("link", "AEM", "50px"))
+    COLUMNS = (("name", "File name", "190px"), ("folder", "Folder", "140px"), ("status", "Status", "140px"),
+               ("reason", "Reason", "220px"), ("tags", "Tags", "190px"), ("top_confidence", "Top conf.", "75px"),
+               ("link", "AEM", "45px"))
     SORTABLE = ("name", "folder", "status", "reason", "top_confidence")
 
     def __init__(self, page_size: int, is_selected: Callable[[str], bool],
@@ -122,13 +122,14 @@ class PagedGrid:
             box.add_class("xmpaudit-row-check")
         for row in self.rows:
             row.add_class("xmpaudit-row")
-        self.first = w.Button(description="⏮", layout=w.Layout(width="40px"), tooltip="first page")
+        self.first = w.Button(description="|◀", layout=w.Layout(width="40px"), tooltip="first page")
         self.prev = w.Button(description="◀", layout=w.Layout(width="40px"), tooltip="previous page")
         self.next = w.Button(description="▶", layout=w.Layout(width="40px"), tooltip="next page")
-        self.last = w.Button(description="⏭", layout=w.Layout(width="40px"), tooltip="last page")
+        self.last = w.Button(description="▶|", layout=w.Layout(width="40px"), tooltip="last page")
         for button, step in ((self.first, -10**12), (self.prev, -1), (self.next, 1), (self.last, 10**12)):
             button.on_click(lambda _b, s=step: self.turn(s))
         self.page_label = w.Label()
+        self.page_label.add_class("xmpaudit-page")
         self.widget = w.VBox([w.HBox(header_cells), *self.rows,
                               w.HBox([self.first, self.prev, self.page_label, self.next, self.last])])
         self.widget.add_class("xmpaudit-grid")
@@ -199,7 +200,7 @@ class PagedGrid:
             "top_confidence": confidence,
             "link": f"<a href='{html.escape(str(row['link']))}' target='_blank' rel='noopener'>open</a>",
         }
-        spans = "".join(f"<span class='xmpaudit-{key}' style='width:{widths[key]};flex:none;padding-right:6px;"
+        spans = "".join(f"<span class='xmpaudit-col-{key}' style='width:{widths[key]};flex:none;padding-right:6px;"
                         f"overflow-wrap:anywhere;white-space:normal'>{cells[key]}</span>" for key in cells)
         return f"<div style='display:flex;line-height:20px;padding:4px 0;border-bottom:1px solid #eee'>{spans}</div>"
 

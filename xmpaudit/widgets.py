@@ -24,7 +24,7 @@ from .diffwords import describe_change
 from .errors import XmpAuditError
 from .inventory import snapshot_of, take_inventory
 from .journal import Journal
-from .paneltable import TOP_CONFIDENCE_HELP, PagedGrid, local_fix_frame, status_words
+from .paneltable import TOP_CONFIDENCE_HELP, PagedGrid, local_fix_frame, status_badge, status_words
 from .progress import ProgressCallback
 from .sync import SyncPlan, apply_plan, plan_sync, plan_undo
 from .writeback import WRITEBACK_MODEL, run_writeback
@@ -103,7 +103,7 @@ class AuditPanel:
 
     def _build(self) -> None:
         self.status_line = w.HTML(layout=w.Layout(width="100%"))
-        self.status_line.add_class("xmpaudit-status")
+        self.status_line.add_class("xmpaudit-result")
         self.progress = w.IntProgress(value=0, min=0, max=1, description="Idle", layout=w.Layout(width="420px"))
         self.preview_button = w.Button(description="Preview", button_style="info", icon="eye",
                                        tooltip="dry run: what a sync of the selection would write")
@@ -341,10 +341,13 @@ class AuditPanel:
         self.worker.run("Preview", job, then)
 
     def _plan_html(self, plan: SyncPlan) -> str:
-        rows = [{"file": c.asset.rsplit("/", 1)[-1], "status": status_words(c.status),
-                 "what the sync does": describe_change(c.before, c.after, self.args)}
-                for c in plan.changes[:PREVIEW_ROWS]]
-        parts = [pd.DataFrame(rows).to_html(index=False, escape=True) if rows else ""]
+        cell = "style='text-align:left;padding:2px 8px;vertical-align:top'"
+        rows = "".join(f"<tr><td {cell}>{html.escape(c.asset.rsplit('/', 1)[-1])}</td>"
+                       f"<td {cell}>{status_badge(c.status)}</td>"
+                       f"<td {cell}>{html.escape(describe_change(c.before, c.after, self.args))}</td></tr>"
+                       for c in plan.changes[:PREVIEW_ROWS])
+        head = "".join(f"<th {cell}>{title}</th>" for title in ("File name", "Status", "What the sync does"))
+        parts = [f"<table style='border-collapse:collapse'><tr>{head}</tr>{rows}</table>" if rows else ""]
         if len(plan.changes) > PREVIEW_ROWS:
             parts.append(f"<p>… and {len(plan.changes) - PREVIEW_ROWS:,} more changes</p>")
         if len(plan.skipped):
