@@ -44,7 +44,8 @@ def test_xmpaudit_app_serves_the_dashboard_on_loopback(tmp_path):
             lines.append(process.stdout.readline())
         url = next(line for line in lines if "xmpaudit app: " in line).split(": ", 1)[1].strip()
         assert url.startswith("http://127.0.0.1:") and "?token=" in url
-        assert requests.get(url.split("?")[0], timeout=30).status_code == 403  # the token is required
+        anonymous = requests.get(url.split("?")[0], timeout=30)
+        assert "coverage" not in anonymous.text and "/login" in anonymous.url  # the token is required
         page = requests.get(url, timeout=120).text
         assert "coverage" in page and "application/vnd.jupyter.widget-view+json" in page
         assert "dashboard()" not in page  # no code shown

@@ -83,8 +83,8 @@ class PagedGrid:
     """A paged, sortable table with a checkbox per row. ``show(frame)`` re-fills the same row widgets."""
 
     COLUMNS = (("name", "File name", "190px"), ("folder", "Folder", "140px"), ("status", "Status", "140px"),
-               ("reason", "Reason", "220px"), ("tags", "Tags", "190px"), ("top_confidence", "Top conf.", "75px"),
-               ("link", "AEM", "45px"))
+               ("reason", "Reason", "210px"), ("tags", "Tags", "180px"), ("top_confidence", "Top conf.", "90px"),
+               ("link", "AEM", "60px"))
     SORTABLE = ("name", "folder", "status", "reason", "top_confidence")
 
     def __init__(self, page_size: int, is_selected: Callable[[str], bool],
@@ -143,9 +143,13 @@ class PagedGrid:
         if self.sort_by is not None:
             frame = frame.sort_values(self.sort_by, ascending=self.ascending, kind="stable", na_position="last")
         self.frame = frame
-        self.common_folder = os.path.commonpath(frame["folder"].unique().tolist()) if len(frame) else ""
         self.page = min(self.page, self.pages - 1) if keep_page else 0
         self.fill()
+
+    def set_root(self, folders: pd.Series) -> None:
+        """Folders are shown relative to the common ancestor of all audited folders."""
+        unique = folders.dropna().unique().tolist()
+        self.common_folder = os.path.commonpath(unique) if unique else ""
 
     def sort(self, column: str) -> None:
         self.ascending = not self.ascending if self.sort_by == column else column != "top_confidence"

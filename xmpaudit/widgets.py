@@ -90,6 +90,7 @@ class AuditPanel:
         self.worker = BackgroundWorker(on_start=self._on_start, on_progress=self._on_progress,
                                        on_finish=self._on_finish, on_error=self._on_error, background=background)
         self.grid = PagedGrid(page_size, lambda p: p in self.selected, self._on_toggle)
+        self.grid.set_root(self.table["folder"])
         self._build()
         self.refresh_table()
         self.say("info", f"{len(self.table):,} assets audited. Choose assets by rule or tick rows, then Preview.")
