@@ -34,9 +34,10 @@ def test_select_and_fix_10k_assets_through_the_panel(tmp_path):
         panel.wait()
         assert panel.messages[-1].startswith("Sync done:") and "all verified" in panel.messages[-1]
         assert panel.selected == set()
-        assert set(panel.table.loc[sorted(chosen), "status"]) == {"in_sync"}
+        fixed = {"in_sync", "no_smart_tags"}  # an orphan XMP array is removed: nothing left to write
+        assert set(panel.table.loc[sorted(chosen), "status"]) <= fixed
 
         after = audit(take_inventory(client, DEMO_ROOT, show_progress=False)).assets.set_index("path")
         changed = set(after.index[(after["status"] != before["status"].reindex(after.index)).to_numpy()])
-        assert changed == chosen and set(after.loc[sorted(chosen), "status"]) == {"in_sync"}
+        assert changed == chosen and set(after.loc[sorted(chosen), "status"]) <= fixed
         assert set(before.loc[sorted(chosen), "status"]) <= set(FIXABLE_STATUSES)

@@ -218,3 +218,21 @@ def test_background_progress_moves(panel):
     panel.wait()
     time.sleep(0.05)
     assert seen and max(seen) == 30
+
+
+def test_writeback_preview_shows_the_preflight(panel, monkeypatch):
+    import xmpaudit.writeback as writeback
+
+    class Preflight:
+        def _repr_html_(self):
+            return "<p>preflight: model found, 2 assets writable</p>"
+
+    calls = []
+    monkeypatch.setattr(writeback, "writeback_preflight",
+                        lambda client, assets, model: calls.append((list(assets), model)) or Preflight(),
+                        raising=False)
+    panel.select(panel.filtered().index[:2])
+    panel.writeback_button.click()
+    panel.wait()
+    assert "preflight: model found" in panel.details.value and len(calls[0][0]) == 2
+    assert panel.confirm_button.description == "Confirm writeback (2)"

@@ -382,7 +382,7 @@ class AuditPanel:
             fixed = self._update_rows(fresh)
             verified = "all verified" if result.ok else "NOT all verified: see the table below"
             self.say("ok" if result.ok else "error",
-                     f"Sync done: {result.summary()}; {verified}; {fixed:,} rows now in sync and unselected. "
+                     f"Sync done: {result.summary()}; {verified}; {fixed:,} rows fixed and unselected. "
                      f"Journal: {self.journal.path}",
                      self._outcomes_html(result.outcomes))
 
@@ -480,7 +480,7 @@ class AuditPanel:
         def then(fresh: tuple[AuditResult, pd.DataFrame]) -> None:
             with self._lock:
                 self._load(*fresh)
-                self.selected &= set(self.table.index[~self.table["status"].isin(NODE_IN_SYNC)])
+                self.selected &= set(self.table.index)  # assets gone from AEM leave the selection
                 self.plan = None
             self.refresh_table(keep_page=True)
             self.say("ok", f"Refreshed: {len(self.table):,} assets read again from {self.client.base_url}.")
@@ -506,7 +506,7 @@ class AuditPanel:
         return merged, pd.concat(tags, ignore_index=True)
 
     def _update_rows(self, fresh: tuple[AuditResult, pd.DataFrame]) -> int:
-        """Put re-read rows into the table in place; drop deleted ones; unselect rows now in sync."""
+        """Put re-read rows into the table in place; unselect rows no longer in need of a fix."""
         result, smart_tags = fresh
         rows = local_fix_frame(result, smart_tags, self.client.base_url)
         with self._lock:
@@ -516,7 +516,7 @@ class AuditPanel:
                                         smart_tags.loc[smart_tags["name"].notna(), ["asset", "name", "confidence"]]],
                                        ignore_index=True)
             self.table = table
-            fixed = set(rows.index[rows["status"].isin(NODE_IN_SYNC)])
+            fixed = set(rows.index[~rows["status"].isin(FIXABLE_STATUSES)])  # in sync, or no XMP left to remove
             self.selected -= fixed
         self.refresh_table(keep_page=True)
         return len(fixed)
