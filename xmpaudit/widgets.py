@@ -278,10 +278,11 @@ class AuditPanel:
 
     def refresh_table(self, *, keep_page: bool = False) -> None:
         """Re-filter and show the grid (the same row widgets, re-filled)."""
-        frame = self.filtered()
-        self.grid.show(frame, keep_page=keep_page)
-        self.select_matching_button.description = f"Select all {len(frame):,} matching"
-        self._selection_label()
+        with self._lock:  # the worker thread refreshes after a sync while the user may change a rule
+            frame = self.filtered()
+            self.grid.show(frame, keep_page=keep_page)
+            self.select_matching_button.description = f"Select all {len(frame):,} matching"
+            self._selection_label()
 
     def _selection_label(self) -> None:
         self.selection_label.value = f"&nbsp;<b>{len(self.selected):,}</b> selected"
