@@ -1,79 +1,238 @@
-"""The JupyterLab panel driven like a user would: filter, select, Preview, Sync, Writeback, Undo."""
+"""The JupyterLab panel driven like a user would: rules, clicks, sorting, Preview, Sync, Writeback, Undo, Refresh."""
 
+import time
+from urllib.parse import quote
+
+import ipywidgets as w
+import nbformat
 import pytest
 
 from tests.conftest import DEMO_ROOT
 from xmpaudit.audit import audit
+from xmpaudit.diffwords import describe_change
 from xmpaudit.inventory import take_inventory
 from xmpaudit.journal import Journal
-from xmpaudit.widgets import ALL_FOLDERS, AuditPanel
+from xmpaudit.paneltable import STATUS_STYLE, reason_in_words
+from xmpaudit.widgets import ALL_FOLDERS, AuditPanel, one_line
 
 pytestmark = pytest.mark.e2e
+FIXABLE = {"missing_xmp", "stale_xmp", "orphan_xmp"}
+
+
+def live_widgets() -> int:
+    return len(w.widgets.widget._instances)
 
 
 @pytest.fixture
 def panel(client, tmp_path):
     snap = take_inventory(client, DEMO_ROOT, show_progress=False)
-    return AuditPanel(client, audit(snap), Journal(tmp_path / "j.jsonl"), snap.smart_tags, page_size=10)
+    return AuditPanel(client, audit(snap), Journal(tmp_path / "j.jsonl"), snap.smart_tags, root=DEMO_ROOT,
+                      page_size=10)
 
 
-def test_filters_and_paging(panel):
+def shown_paths(panel):
+    return panel.grid.page_paths()
+
+
+def test_rules_search_sort_and_paging(panel):
     fixable = len(panel.filtered())
-    assert set(panel.filtered()["status"].astype(str)) <= {"missing_xmp", "stale_xmp", "orphan_xmp"}
-    assert panel.page_label.value == f"rows 1–10 of {fixable}" and len(panel.rows.children) == 11
-    panel.next_page.click()
-    assert panel.page_label.value.startswith("rows 11–")
-    panel.folder.value = f"{DEMO_ROOT}/people"
-    assert set(panel.filtered()["folder"]) == {f"{DEMO_ROOT}/people"} and panel.page == 0
+    assert set(panel.filtered()["status"]) <= FIXABLE
+    assert panel.grid.page_label.value.startswith(f"rows 1–10 of {fixable}")
+    panel.grid.next.click()
+    assert panel.grid.page_label.value.startswith("rows 11–")
+    panel.folder.value = f"{DEMO_ROOT}/products"  # a folder rule includes subfolders
+    assert set(panel.filtered()["folder"]) == {f"{DEMO_ROOT}/products/shoes", f"{DEMO_ROOT}/products/bags"}
+    assert panel.grid.page == 0
     panel.folder.value = ALL_FOLDERS
-    panel.status.value = ("in_sync",)
-    panel.confidence.value = 0.95
-    shown = panel.filtered()
-    assert (panel.max_confidence.reindex(shown.index) >= 0.95).all() and len(shown) < len(panel.assets)
+    panel.status_boxes["in_sync"].value = True
+    panel.tag.value = "sneaker"
+    panel.confidence.value = (0.8, 1.0)
+    chosen = panel.filtered()
+    tags = panel.tag_table
+    expected = set(tags.loc[(tags["name"] == "sneaker") & (tags["confidence"] >= 0.8), "asset"])
+    assert set(chosen.index) == expected & set(panel.table.index[panel.table["status"].isin(FIXABLE | {"in_sync"})])
+    panel.select_matching_button.click()
+    assert panel.selected == set(chosen.index) and len(chosen) > 0
+    assert panel.select_matching_button.description == f"Select all {len(chosen)} matching"
+    panel.tag.value = ""
+    panel.confidence.value = (0.0, 1.0)
+    panel.search.value = "café"
+    assert list(panel.filtered()["name"]) == ["café ñandú.png"] or panel.filtered().empty
+    panel.search.value = ""
+    panel.grid.headers["top_confidence"].click()  # highest first
+    shown = panel.grid.frame["top_confidence"].dropna()
+    assert shown.is_monotonic_decreasing and panel.grid.headers["top_confidence"].description.endswith("▼")
+    panel.grid.headers["name"].click()
+    assert list(panel.grid.frame["name"]) == sorted(panel.grid.frame["name"])
+
+
+def test_columns_show_full_names_reason_in_words_tags_and_link(panel):
+    cells = " ".join(c.value for c in panel.grid.cells)
+    row = panel.table.loc[shown_paths(panel)[0]]
+    assert row["name"] in cells and row["link"].endswith(quote(row["path"]))
+    assert "/assetdetails.html/content/dam/" in row["link"]
+    assert "differs in: " not in cells or "the XMP differs in" in cells
+    stale = panel.table[panel.table["status"] == "stale_xmp"]
+    assert stale["reason"].str.startswith("the XMP differs in: ").all()
+    assert "confidences" in " ".join(stale["reason"]) or "tag order" in " ".join(stale["reason"])
+    assert panel.table["tags"].str.len().gt(0).any() and panel.table["top_confidence"].between(0, 1).any()
 
 
 def test_nothing_is_written_without_preview(panel, simulator):
-    rows = panel.rows.children[1:4]
-    for row in rows:
-        row.children[0].value = True  # tick the checkboxes
+    for box in panel.grid.checkboxes[:3]:
+        box.value = True  # tick rows
     assert len(panel.selected) == 3 and panel.sync_button.disabled
     panel.sync_button.click()  # disabled in the browser; the handler refuses too
     assert "Preview the current selection" in panel.messages[-1]
     assert simulator.stats.by_endpoint["POST sling"] == 0
     panel.preview_button.click()
+    panel.wait()
     assert not panel.sync_button.disabled and len(panel.plan) == 3
     assert simulator.stats.by_endpoint["POST sling"] == 0
-    panel.rows.children[5].children[0].value = True  # selection changed after preview
+    assert "Nothing was written" in panel.messages[-1]
+    panel.grid.checkboxes[5].value = True  # selection changed after preview
     assert panel.sync_button.disabled
 
 
-def test_preview_sync_writeback_undo(panel, simulator):
+def test_preview_in_words_sync_updates_rows_writeback_undo(panel, simulator):
     chosen = panel.filtered().index[:4].tolist()
     panel.select(chosen)
     panel.preview_button.click()
+    panel.wait()
+    assert "What the sync does" in panel.details.value
+    assert any(word in panel.details.value for word in ("creates the XMP array", "adds", "removes", "reorders",
+                                                        "confidence of"))
+    panel.raw_toggle.value = True  # the raw node on demand
+    assert "after sync" in panel.raw.value
     panel.sync_button.click()
-    assert set(panel.assets.loc[chosen, "status"]) == {"in_sync"}
-    assert panel.synced == sorted(chosen)
-    assert simulator.stats.by_endpoint["POST workflow"] == 0
+    panel.wait()
+    assert set(panel.table.loc[chosen, "status"]) == {"in_sync"}  # re-read and updated in place
+    assert panel.selected == set()  # fixed rows leave the selection
+    assert panel.messages[-1].startswith("Sync done:") and "all verified" in panel.messages[-1]
+    assert "xmpaudit-result" in panel.widget.children[0]._dom_classes  # results at the top
     panel.writeback_button.click()
+    panel.wait()
     assert panel.confirm_button.description == "Confirm writeback (4)"
+    assert "not in sync" not in panel.messages[-1]  # no false warning after a verified sync
     assert simulator.stats.by_endpoint["POST workflow"] == 0
     panel.confirm_button.click()
+    panel.wait()
     assert simulator.stats.by_endpoint["POST workflow"] == 4
-    assert (panel.results[-1]["state"] == "COMPLETED").all()
+    assert panel.messages[-1] == "Writeback done: 4 completed, 0 failed"
     panel.undo_button.click()
+    panel.wait()
     assert panel.confirm_button.description == "Confirm undo (4)"
+    assert "4 of these assets were already written back" in panel.messages[-1]
     panel.confirm_button.click()
-    statuses = set(panel.assets.loc[chosen, "status"].astype(str))
-    assert statuses <= {"missing_xmp", "stale_xmp", "orphan_xmp"} and "in_sync" not in statuses
-    assert panel.progress.description == "Idle"
+    panel.wait()
+    statuses = set(panel.table.loc[chosen, "status"])
+    assert statuses <= FIXABLE and panel.progress.description == "Idle"
 
 
-def test_errors_go_to_the_log(panel):
+def test_refresh_rereads_changes_made_elsewhere(panel, simulator):
+    path = panel.filtered().index[0]
+    with simulator.repo.lock:
+        assert simulator.repo.remove(path)  # deleted in AEM meanwhile
+        simulator.repo.changed()
+    panel.refresh_button.click()
+    panel.wait()
+    assert panel.messages[-1].startswith("Refreshed:"), panel.messages[-1]
+    assert path not in panel.table.index
+
+
+def test_panel_stays_usable_while_a_preview_runs(panel, simulator):
+    simulator.latency_s = 0.3
+    panel.select(panel.filtered().index[:5])
+    panel.preview_button.click()
+    assert panel.worker.busy and panel.preview_button.disabled
+    panel.grid.next.click()  # the grid still answers
+    panel.undo_button.click()  # another action is refused with one line
+    assert panel.messages[-1].startswith("Error: Busy: Preview is still running")
+    simulator.latency_s = 0.0
+    panel.wait()
+    assert panel.plan is not None and not panel.worker.busy
+
+
+def test_errors_are_one_line(panel, simulator):
     panel.preview_button.click()  # nothing selected
     panel.confirm_button.click()  # nothing pending
     panel.undo_button.click()  # no sync run yet
+    panel.wait()
     text = " ".join(panel.messages)
     assert "Select assets first" in text and "Nothing previewed" in text and "no sync run to undo" in text
+    assert all("\n" not in m and "Traceback" not in m for m in panel.messages)
+    assert one_line(ValueError("bad\nsecond line")) == "ValueError: bad"
     with pytest.raises(KeyError):
         panel.select(["/content/dam/not-audited.jpg"])
+
+
+def test_refreshing_the_table_creates_no_widgets(panel):
+    panel.select(panel.filtered().index[:3])
+    panel.preview_button.click()
+    panel.wait()
+    before = live_widgets()
+    for round_ in range(30):
+        panel.status_boxes["in_sync"].value = round_ % 2 == 0
+        panel.grid.next.click()
+        panel.grid.headers["folder"].click()
+        panel.search.value = "IMG" if round_ % 3 else ""
+        panel.grid.page_box.value = not panel.grid.page_box.value
+        panel.say("info", f"round {round_}", "<p>details</p>")
+    assert live_widgets() == before
+
+
+def test_diff_in_words():
+    def node(*tags):
+        return {"xmpArraySize": len(tags), **{str(i): {"dam:predictedTagName": n, "dam:predictedTagConfidence": c}
+                                              for i, (n, c) in enumerate(tags, 1)}}
+    before = node(("x", 0.81), ("old-tag", 0.5), ("a", 0.7), ("b", 0.6))
+    after = node(("dog", 0.9), ("x", 0.9), ("leather", 0.4), ("b", 0.6), ("a", 0.7))
+    assert describe_change(before, after) == "adds dog, leather; removes old-tag; reorders 2; confidence of x 0.81→0.9"
+    assert describe_change(None, node(("dog", 0.9))) == "creates the XMP array with 1 tags: dog"
+    assert describe_change(before, None) == "deletes the XMP array (4 tags)"
+    assert describe_change(node(("a", 1.0)), node(("a", 1.0))).startswith("fixes the node's structure")
+
+
+def test_status_colours_are_colour_blind_safe_and_labelled():
+    okabe_ito = {"#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000", "#BBBBBB"}
+    assert {colour for colour, *_ in STATUS_STYLE.values()} <= okabe_ito
+    assert len({words for *_, words in STATUS_STYLE.values()}) == len(STATUS_STYLE)
+    import pandas as pd
+    words = reason_in_words(pd.Series(["stale_xmp"]), pd.Series(["differs in: order,confidences"]))
+    assert words[0] == "the XMP differs in: tag order, confidences"
+
+
+def test_saved_notebooks_hold_no_widget_state():
+    from pathlib import Path
+    for path in sorted((Path(__file__).parent.parent / "notebooks").glob("*.ipynb")):
+        notebook = nbformat.read(path, as_version=4)
+        assert "widgets" not in notebook.metadata, f"{path.name} keeps widget state (model not found on reopen)"
+        assert "application/vnd.jupyter.widget-view+json" not in path.read_text()
+
+
+def test_background_progress_moves(panel):
+    seen = []
+    panel.progress.observe(lambda c: seen.append(c["new"]), names="value")
+    panel.select(panel.filtered().index[:30])
+    panel.preview_button.click()
+    panel.wait()
+    time.sleep(0.05)
+    assert seen and max(seen) == 30
+
+
+def test_writeback_preview_shows_the_preflight(panel, monkeypatch):
+    import xmpaudit.writeback as writeback
+
+    class Preflight:
+        def _repr_html_(self):
+            return "<p>preflight: model found, 2 assets writable</p>"
+
+    calls = []
+    monkeypatch.setattr(writeback, "writeback_preflight",
+                        lambda client, assets, model: calls.append((list(assets), model)) or Preflight(),
+                        raising=False)
+    panel.select(panel.filtered().index[:2])
+    panel.writeback_button.click()
+    panel.wait()
+    assert "preflight: model found" in panel.details.value and len(calls[0][0]) == 2
+    assert panel.confirm_button.description == "Confirm writeback (2)"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -293,6 +294,50 @@ def cmd_lab(args: argparse.Namespace) -> int:
             simulator.stop()
 
 
+def cmd_app(args: argparse.Namespace) -> int:
+    """Serve the headline and the fix panel as a dashboard without code (Voilà) on a loopback port."""
+    import tempfile
+
+    from .app import AppSettings, start_app
+
+    env = dict(os.environ)
+    if args.url:
+        env["XMPAUDIT_URL"] = args.url
+        env.pop("XMPAUDIT_PROFILE", None)
+    if args.profile:
+        env["XMPAUDIT_PROFILE"] = args.profile
+    if args.user:
+        env["XMPAUDIT_USER"] = args.user
+    simulator = None
+    if not env.get("XMPAUDIT_URL") and not env.get("XMPAUDIT_PROFILE"):
+        simulator = _start_simulator(args)
+        env.update(XMPAUDIT_URL=simulator.url, XMPAUDIT_USER="admin", XMPAUDIT_PASSWORD="admin")
+        print(f"Demo DAM simulator with {args.assets} assets at {simulator.url}", flush=True)
+    settings = AppSettings(root=args.root, process_args=_sync_arguments(args).to_process_args(),
+                           snapshot_dir=str(Path(args.snapshot_dir).resolve()) if args.snapshot_dir else "",
+                           journal=str(Path(args.journal).resolve()), writeback_model=args.model)
+    def stop(_signum: int, _frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)  # a terminated app stops its Voilà server and demo DAM too
+    with tempfile.TemporaryDirectory(prefix="xmpaudit-app-") as folder:
+        try:
+            process, url = start_app(Path(folder), settings, env, args.app_port, Path(folder) / "voila.log")
+        except RuntimeError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        print(f"xmpaudit app: {url}\nOpen it in a browser; press Ctrl+C to stop.", flush=True)
+        try:
+            return process.wait()
+        except KeyboardInterrupt:
+            return 0
+        finally:
+            process.terminate()
+            process.wait(30)
+            if simulator is not None:
+                simulator.stop()
+
+
 # -- parser -----------------------------------------------------------------------------------------------
 
 
@@ -382,6 +427,16 @@ def build_parser() -> argparse.ArgumentParser:
     lab.add_argument("--lab-port", type=int, default=8888, help="JupyterLab port")
     lab.add_argument("--no-browser", action="store_true", help="do not open a browser")
     lab.set_defaults(func=cmd_lab)
+
+    app = sub.add_parser("app", help="serve the headline and the fix panel as a dashboard (Voilà), no code shown")
+    _connection_options(app)
+    simulator_options(app, 0)
+    app.add_argument("--root", default=DEFAULT_ROOT, help="DAM folder")
+    app.add_argument("--app-port", type=int, default=0, help="dashboard port on 127.0.0.1 (default: any free)")
+    app.add_argument("--snapshot-dir", default="", help="reuse the snapshot there when it is of this AEM and root")
+    app.add_argument("--journal", default=DEFAULT_JOURNAL, help=f"journal file ({DEFAULT_JOURNAL})")
+    app.add_argument("--model", default="/var/workflow/models/dam-xmp-writeback", help="writeback workflow model")
+    app.set_defaults(func=cmd_app)
     return parser
 
 
