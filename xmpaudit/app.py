@@ -47,14 +47,14 @@ class AppSettings:
 
 
 def headline_html(result: AuditResult, source: str) -> str:
-    """Coverage of tagged assets and the count (with share) per status. LEAD: switch to the librarian's
-    headline (``result.summary()``) at merge."""
+    """Coverage of tagged assets (as the notebooks' headline computes it) and the count (with share) per status."""
+    from .headline import coverage_of
     from .paneltable import status_badge
 
     counts = result.counts()
-    tagged = int(counts.drop(["no_smart_tags", "invalid"]).sum())
+    coverage_pct, tagged = coverage_of(counts)
+    coverage = coverage_pct or 0.0
     in_sync = int(counts[list(NODE_IN_SYNC)].sum())
-    coverage = 100.0 * in_sync / tagged if tagged else 0.0
     total = int(counts.sum())
     rows = "".join(f"<tr><td>{status_badge(str(s))}</td><td style='text-align:right'>{n:,}</td>"
                    f"<td style='text-align:right'>{100.0 * n / total if total else 0:.1f}%</td></tr>"
@@ -70,26 +70,23 @@ def dashboard() -> None:
     import ipywidgets as w
     from IPython.display import display
 
-    from .acs import SyncArguments
-    from .audit import audit
-    from .connection import connect
     from .errors import XmpAuditError
-    from .inventory import load_or_take
     from .journal import Journal
+    from .session import open_session
     from .widgets import AuditPanel, one_line
 
     settings = AppSettings.from_env()
     try:
-        client = connect()
-        args = SyncArguments.from_process_args(settings.process_args)
-        snapshot = load_or_take(client, settings.root, args, settings.snapshot_dir or None, show_progress=False)
-        result = audit(snapshot, args)
-        panel = AuditPanel(client, result, Journal(settings.journal), snapshot.smart_tags, root=settings.root,
-                           page_size=settings.page_size, writeback_model=settings.writeback_model)
+        session = open_session(None, settings.root, settings.process_args, settings.snapshot_dir or None,
+                               journal=settings.journal, show_progress=False)
+        result = session.audit()
+        panel = AuditPanel(session.client, result, Journal(settings.journal), session.snapshot.smart_tags,
+                           root=settings.root, page_size=settings.page_size, writeback_model=settings.writeback_model)
     except XmpAuditError as exc:
         display(w.HTML(f"<p style='color:#D55E00'><b>✖ {html.escape(one_line(exc))}</b></p>"))
         return
-    display(w.VBox([w.HTML(headline_html(result, client.base_url)), panel.widget]))
+    display(w.VBox([w.HTML(session._repr_html_()), w.HTML(headline_html(result, session.client.base_url)),
+                    panel.widget]))
 
 
 def dashboard_notebook() -> nbformat.NotebookNode:

@@ -21,7 +21,7 @@ STATUS_WORDS = {
     "written_back": "In sync and in the file",
 }
 STALE_WORDS = {"size": "number of tags", "names": "tag names", "order": "tag order",
-               "confidences": "confidences", "structure": "node structure"}
+               "confidences": "confidences", "types": "property types", "structure": "node structure"}
 
 
 def status_words(status: str) -> str:

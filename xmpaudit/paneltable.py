@@ -12,6 +12,7 @@ import ipywidgets as w
 import pandas as pd
 
 from .audit import AuditResult
+from .headline import STALE_WORDS
 
 # Okabe-Ito colours (safe for the common colour-vision deficiencies), each with a symbol and words, so colour is
 # never the only cue.
@@ -25,8 +26,6 @@ STATUS_STYLE = {
     "not_written_back": ("#56B4E9", "black", "✔", "in sync, binary not written back"),
     "written_back": ("#0072B2", "white", "✔", "in sync and written back"),
 }
-STALE_WORDS = {"size": "number of tags", "names": "tag names", "order": "tag order", "confidences": "confidences",
-               "structure": "node structure (numbering or types)"}
 TOP_CONFIDENCE_HELP = ("<b>Top confidence</b>: the highest confidence AEM's smart tagging gave any of the asset's "
                        "tags (0–1). Low values mean the tags are guesses; with a tag chosen, the range applies to that "
                        "tag's confidence instead.")
@@ -60,7 +59,8 @@ def asset_link(base_url: str, path: str) -> str:
     return f"{base_url.rstrip('/')}/assetdetails.html{quote(path)}"
 
 
-# LEAD: local stand-in for librarian's ``fixlist.fix_list(result, smart_tags, client_base_url)``; switch at merge.
+# The panel lists every audited asset (in-sync ones too, so a librarian sees what is fine); ``fixlist.fix_list``
+# is the prioritised subset of fixable assets for reports and exports.
 def local_fix_frame(result: AuditResult, smart_tags: pd.DataFrame | None, base_url: str) -> pd.DataFrame:
     """One row per audited asset, indexed by path: full name, folder, status, reason in words, tags (highest
     confidence first), top confidence and a link to AEM."""

@@ -27,7 +27,7 @@ from .journal import Journal
 from .paneltable import TOP_CONFIDENCE_HELP, PagedGrid, local_fix_frame, status_badge, status_words
 from .progress import ProgressCallback
 from .sync import SyncPlan, apply_plan, plan_sync, plan_undo
-from .writeback import WRITEBACK_MODEL, run_writeback
+from .writeback import WRITEBACK_MODEL, run_writeback, writeback_preflight
 
 ALL_FOLDERS = "(all folders)"
 CHUNK = 1000  # assets per dry-run / re-read step (progress moves per chunk)
@@ -36,12 +36,7 @@ RAW_DIFFS = 3
 
 
 def writeback_preflight_html(client: AemClient, assets: list[str], model: str) -> str:
-    """The writeback preflight (``writeback.writeback_preflight``) as HTML; empty where it does not exist yet.
-    LEAD: the ImportError fallback goes at merge."""
-    try:
-        from .writeback import writeback_preflight  # type: ignore[attr-defined]
-    except ImportError:
-        return ""
+    """The writeback pre-flight (model, step arguments, launchers, live copies) as HTML."""
     return writeback_preflight(client, assets, model=model)._repr_html_()
 
 
