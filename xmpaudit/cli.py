@@ -124,9 +124,12 @@ def cmd_sync(args: argparse.Namespace) -> int:
     if not args.apply:
         print("Dry run: nothing was written. Add --apply to write exactly this plan.")
         return 0
+    if not plan.changes:
+        print("Nothing to write: every selected asset is already in sync or skipped.")
+        return 0
     result = apply_plan(client, plan, Journal(args.journal), show_progress=not args.quiet)
     print(result.summary())
-    failed = result.outcomes[result.outcomes["outcome"] == "failed"]
+    failed = result.outcomes[result.outcomes["outcome"].isin(["failed", "conflict", "uncertain"])]
     if len(failed):
         _print_frame(failed)
     return 0 if result.ok else 1

@@ -350,7 +350,7 @@ def _frame(outcomes: dict[str, dict[str, Any]]) -> pd.DataFrame:
     frame = pd.DataFrame(list(outcomes.values()), columns=["asset", "outcome", "reason", "verified", "repaired"])
     frame["reason"] = frame["reason"].fillna("").astype(str)
     frame["verified"] = frame["verified"].astype("boolean")
-    frame["repaired"] = frame["repaired"].fillna(False).astype(bool)
+    frame["repaired"] = frame["repaired"].astype("boolean").fillna(False).astype(bool)
     return frame
 
 

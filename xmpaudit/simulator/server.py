@@ -15,6 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from .faults import Fault
 from .querybuilder import QueryError, run_query
 from .repository import Repository, utc_now
 from .sling import json_depth, resolve, sling_post
@@ -23,21 +24,6 @@ from .xmp_embed import UnsupportedBinary, build_packet, embed_packet
 WRITEBACK_MODEL = "/var/workflow/models/dam-xmp-writeback"
 LOG_REQUESTS = 10_000  # the most recent requests kept in Stats.log
 WORKFLOW_ROOT = "/var/workflow/instances/server0"
-
-
-@dataclass
-class Fault:
-    """An injected failure: answer ``status`` (or a malformed body) ``times`` times for matching requests."""
-
-    status: int = 503
-    times: int = 1
-    method: str | None = None
-    path_prefix: str = ""
-    malformed: bool = False
-    delay_s: float = 0.0
-
-    def matches(self, method: str, path: str) -> bool:
-        return self.times > 0 and (self.method in (None, method)) and path.startswith(self.path_prefix)
 
 
 @dataclass
@@ -260,7 +246,12 @@ class SimulatorHandler(BaseHTTPRequestHandler):
 
     # -- plumbing ----------------------------------------------------------------------------------------
 
+    pending_fault: Fault | None = None  # a fault that fails the answer after the request was processed
+
     def _send(self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None) -> None:
+        fault, self.pending_fault = self.pending_fault, None
+        if fault is not None and fault.after_processing(self, status, body, content_type, headers):
+            return
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
@@ -302,12 +293,12 @@ class SimulatorHandler(BaseHTTPRequestHandler):
             time.sleep(sim.latency_s)
         fault = sim.take_fault(self.command, path)
         if fault:
-            time.sleep(fault.delay_s)
-            if fault.malformed:
-                self._send(200, b'{"truncated": ', "application/json")
-            else:
-                self._send(fault.status, f"injected {fault.status}".encode(), "text/plain", {"Retry-After": "0"})
-            return
+            if fault.before:
+                fault.before()
+            if fault.answers_instead:
+                fault.answer(self)
+                return
+            self.pending_fault = fault
         user = sim.authenticate(self.headers.get("Authorization"))
         if user is None:
             self._send(401, b"Unauthorized", "text/plain", {"WWW-Authenticate": 'Basic realm="Sling (Development)"'})
