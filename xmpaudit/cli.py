@@ -30,6 +30,15 @@ def _connection_options(parser: argparse.ArgumentParser) -> None:
                        help="the ACS step's arguments: key=value lines, or a file holding them")
 
 
+MAX_PROCESS_ARGS_CHARS = 10_000
+
+
+def require_root(client: Any, root: str) -> None:
+    from .client import require_root as check
+
+    check(client, root)
+
+
 def _client(args: argparse.Namespace) -> Any:
     from .connection import connect
 
@@ -40,10 +49,16 @@ def _client(args: argparse.Namespace) -> Any:
 
 def _sync_arguments(args: argparse.Namespace) -> Any:
     from .acs import SyncArguments
+    from .errors import ConfigError
 
     text = args.process_args
-    if text and Path(text).is_file():
-        text = Path(text).read_text(encoding="utf-8")
+    if len(text) > MAX_PROCESS_ARGS_CHARS:
+        raise ConfigError(f"--process-args is {len(text)} characters long (at most {MAX_PROCESS_ARGS_CHARS})")
+    try:
+        if text and Path(text).is_file():
+            text = Path(text).read_text(encoding="utf-8")
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"--process-args file cannot be read: {exc}") from None
     return SyncArguments.from_process_args(text)
 
 
@@ -55,6 +70,7 @@ def _asset_paths(args: argparse.Namespace, client: Any, sync_args: Any) -> list[
     from .audit import audit
     from .inventory import take_inventory
 
+    require_root(client, args.root)
     result = audit(take_inventory(client, args.root, sync_args, show_progress=not args.quiet), sync_args)
     wanted = [s.strip() for s in args.status.split(",") if s.strip()]
     return result.assets.loc[result.assets["status"].isin(wanted), "path"].tolist()
@@ -76,6 +92,7 @@ def cmd_inventory(args: argparse.Namespace) -> int:
     from .inventory import take_inventory
 
     client = _client(args)
+    require_root(client, args.root)
     snapshot = take_inventory(client, args.root, _sync_arguments(args), show_progress=not args.quiet)
     snapshot.save(args.out)
     print(f"{snapshot.summary()}\nSaved to {args.out} ({client.request_count} requests)")
@@ -96,6 +113,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
             sync_args = snapshot.arguments
     else:
         client = _client(args)
+        require_root(client, args.root)
         snapshot = take_inventory(client, args.root, sync_args, show_progress=not args.quiet)
     result = audit(snapshot, sync_args)
     if args.binaries:

@@ -363,6 +363,17 @@ def _error_detail(response: requests.Response) -> str:
     return ""
 
 
+def require_root(client: AemClient, root: str) -> str:
+    """``root`` if a node exists there; a clear AemNotFoundError (not "0 assets") when it does not."""
+    validate_path(root)
+    try:
+        client.request("GET", f"{root}.json")
+    except AemNotFoundError:
+        raise AemNotFoundError(f"Root {root} does not exist on {client.base_url} (check the path)",
+                               method="GET", url=client.url_for(root), status=404) from None
+    return root
+
+
 def absolute_location(client: AemClient, location: str) -> str:
     """A Location header as a repository path (AEM may send it absolute or relative)."""
     if "://" in location:
