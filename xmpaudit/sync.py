@@ -236,8 +236,8 @@ def _batches(changes: list[PlannedChange], batch_assets: int) -> list[list[Plann
     current: list[PlannedChange] = []
     params = size = 0
     for change in sorted(changes, key=lambda c: c.asset):
-        cost = node_params(change.node_path, change.after)
-        cost_size = sum(len(k) + len(v) + 2 for k, v in cost)
+        cost = node_params(change.node_path, change.after)  # the @Delete stands in for the guard's @MoveFrom
+        cost_size = sum(len(k) + len(v) + 2 for k, v in cost) + len(change.node_path) + len(BACKUP_PREFIX) + 8
         if current and (len(current) >= batch_assets or params + len(cost) > MAX_PARAMS_PER_POST
                         or size + cost_size > MAX_BODY_BYTES):
             batches.append(current)
