@@ -131,7 +131,7 @@ def test_verification_repairs_with_import(simulator, client, journal, monkeypatc
 
     real_post = sync.guarded_post
 
-    def lossy_post(c, changes, run):  # a server that drops the last tag of every node
+    def lossy_post(c, changes, run, **kw):  # a server that drops the last tag of every node
         broken = []
         for ch in changes:
             after = dict(ch.after)
@@ -139,7 +139,7 @@ def test_verification_repairs_with_import(simulator, client, journal, monkeypatc
             if last:
                 after.pop(last)
             broken.append(PlannedChange(ch.asset, ch.node_path, ch.status, ch.before, after))
-        return real_post(c, broken, run)
+        return real_post(c, broken, run, **kw)
 
     monkeypatch.setattr(sync, "guarded_post", lossy_post)
     result = apply_plan(client, plan, journal, show_progress=False)
@@ -200,8 +200,8 @@ def test_asset_deleted_between_write_and_verify_is_not_recreated(simulator, clie
     victim = plan.changes[0].asset
     real_post = sync.guarded_post
 
-    def post_then_delete(c, changes, run):
-        answer = real_post(c, changes, run)
+    def post_then_delete(c, changes, run, **kw):
+        answer = real_post(c, changes, run, **kw)
         c.sling_post(victim, [(":operation", "delete")])  # someone deletes it right after our write
         return answer
 

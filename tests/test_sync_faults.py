@@ -145,7 +145,7 @@ def test_torn_post_answer_is_uncertain_and_settled(simulator, client, journal):
 def test_403_on_a_write_stops_the_run(simulator, client, journal):
     plan = plan_sync(client, fixable(client))
     simulator.inject(status=403, times=2, method="POST", path_prefix=DEMO_ROOT)  # the CSRF refresh retry too
-    result = apply_plan(client, plan, journal, batch_assets=10, show_progress=False)
+    result = apply_plan(client, plan, journal, batch_assets=10, max_parallel=1, show_progress=False)
     counts = result.counts()
     assert counts == {"failed": 10, "skipped": len(plan) - 10}
     skipped = result.outcomes[result.outcomes["outcome"] == "skipped"]
@@ -186,3 +186,15 @@ def test_login_page_and_hangs_are_typed_errors(simulator):
         with pytest.raises(AemUncertainOutcomeError, match="not re-sent"):
             c.sling_post(f"{DEMO_ROOT}/x", [("a", "b")])
 
+
+
+def test_parallel_multipart_batches_write_the_same_as_sequential_urlencoded(simulator, client, journal):
+    targets = fixable(client)
+    plan = plan_sync(client, targets)
+    simulator.stats.reset()
+    parallel = apply_plan(client, plan, journal, batch_assets=7, max_parallel=4, show_progress=False)
+    assert parallel.ok and set(parallel.outcomes["outcome"]) == {"applied"}
+    assert all(client.read_tree(c.node_path) == c.after for c in plan.changes if c.after is not None)
+    undo = plan_undo(client, journal)
+    assert apply_plan(client, undo, journal, multipart=False, max_parallel=1, show_progress=False).ok
+    assert all(simulator.repo.node(c.node_path) is None for c in plan.changes if c.before is None)

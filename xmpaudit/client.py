@@ -176,10 +176,12 @@ class AemClient:
         return self._csrf_token
 
     def post(
-        self, path: str, data: FormData, *, expected: Iterable[int] = (200, 201), json_response: bool = True
+        self, path: str, data: FormData, *, expected: Iterable[int] = (200, 201), json_response: bool = True,
+        multipart: bool = False,
     ) -> requests.Response:
         """POST a form (UTF-8, declared with ``_charset_``) with the CSRF token; on a 403 the token is refreshed
-        and the POST sent once more."""
+        and the POST sent once more. ``multipart`` sends multipart/form-data (parsed by Sling itself, so the
+        servlet container's form-key and form-size limits do not apply)."""
         form = list(data.items()) if isinstance(data, Mapping) else list(data)
         if not any(name == "_charset_" for name, _ in form):
             form.append(("_charset_", "utf-8"))  # Sling decodes parameters as ISO-8859-1 without it
@@ -189,15 +191,18 @@ class AemClient:
             if token is not None:
                 headers["CSRF-Token"] = token
             try:
+                if multipart:
+                    fields = [(name, (None, value.encode("utf-8"))) for name, value in form]
+                    return self.request("POST", path, files=fields, headers=headers, expected=expected)
                 return self.request("POST", path, data=form, headers=headers, expected=expected)
             except AemAuthError as exc:
                 if attempt == 1 or exc.status != 403:
                     raise
         raise AssertionError("unreachable")
 
-    def sling_post(self, path: str, data: FormData) -> dict[str, Any]:
+    def sling_post(self, path: str, data: FormData, *, multipart: bool = False) -> dict[str, Any]:
         """Sling POST servlet call; returns its JSON answer, raising when ``status.code`` is an error."""
-        response = self.post(path, data)
+        response = self.post(path, data, multipart=multipart)
         body = parse_json(response)
         if not isinstance(body, dict):
             raise AemResponseError(f"POST {response.url} answered {type(body).__name__}, not an object")

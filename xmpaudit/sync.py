@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import difflib
 import json
+import threading
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -25,9 +27,14 @@ from .journal import Journal, new_run_id
 from .progress import Progress, ProgressCallback
 from .snapshot import Snapshot
 
-MAX_PARAMS_PER_POST = 900
-MAX_BODY_BYTES = 150_000
-DEFAULT_BATCH_ASSETS = 50
+MAX_PARAMS_PER_POST = 900  # x-www-form-urlencoded: below Jetty's default 1000 form keys
+MAX_BODY_BYTES = 150_000  # x-www-form-urlencoded: below Jetty's default 200,000-byte form size
+# multipart/form-data is parsed by Sling itself: no container form limits, but past 10,000 parameters Sling drops
+# the rest silently (tests/contract/test_form_limits_contract.py); stay at half of that.
+MAX_PARAMS_PER_POST_MULTIPART = 5_000
+MAX_BODY_BYTES_MULTIPART = 1_000_000
+DEFAULT_BATCH_ASSETS = 200
+DEFAULT_PARALLEL_BATCHES = 4
 BACKUP_PREFIX = "xmpaudit-backup-"
 Node = dict[str, Any]
 
@@ -230,16 +237,19 @@ def _build_params(prefix: str, node: Node) -> list[tuple[str, str]]:
     return params
 
 
-def _batches(changes: list[PlannedChange], batch_assets: int) -> list[list[PlannedChange]]:
-    """Groups of changes that fit one POST (assets, parameter count and body size capped)."""
+def _batches(changes: list[PlannedChange], batch_assets: int, *, multipart: bool = False
+             ) -> list[list[PlannedChange]]:
+    """Groups of changes that fit one POST (assets, parameter count and body size capped for the encoding)."""
+    max_params = MAX_PARAMS_PER_POST_MULTIPART if multipart else MAX_PARAMS_PER_POST
+    max_bytes = MAX_BODY_BYTES_MULTIPART if multipart else MAX_BODY_BYTES
     batches: list[list[PlannedChange]] = []
     current: list[PlannedChange] = []
     params = size = 0
     for change in sorted(changes, key=lambda c: c.asset):
         cost = node_params(change.node_path, change.after)  # the @Delete stands in for the guard's @MoveFrom
         cost_size = sum(len(k) + len(v) + 2 for k, v in cost) + len(change.node_path) + len(BACKUP_PREFIX) + 8
-        if current and (len(current) >= batch_assets or params + len(cost) > MAX_PARAMS_PER_POST
-                        or size + cost_size > MAX_BODY_BYTES):
+        if current and (len(current) >= batch_assets or params + len(cost) > max_params
+                        or size + cost_size > max_bytes):
             batches.append(current)
             current, params, size = [], 0, 0
         current.append(change)
@@ -283,13 +293,14 @@ class GuardedWrite:
     moved: set[str]  # node paths that existed at POST time and were moved to their backup
 
 
-def guarded_post(client: AemClient, changes: list[PlannedChange], run: str) -> GuardedWrite:
+def guarded_post(client: AemClient, changes: list[PlannedChange], run: str, *, multipart: bool = False
+                 ) -> GuardedWrite:
     """One Sling POST to the assets' common parent writing every change guarded (see ``guarded_params``)."""
     parent = common_ancestor(c.asset for c in changes)
     params: list[tuple[str, str]] = []
     for change in changes:
         params += guarded_params(parent, change, backup_path(change, run))
-    body = client.sling_post(parent, params)
+    body = client.sling_post(parent, params, multipart=multipart)
     created, moved = set(), set()
     for item in body.get("changes") or []:
         if not isinstance(item, dict):
@@ -363,19 +374,24 @@ def apply_plan(
     verify: bool = True,
     show_progress: bool = True,
     on_progress: ProgressCallback | None = None,
+    multipart: bool = True,
+    max_parallel: int = DEFAULT_PARALLEL_BATCHES,
 ) -> ApplyResult:
-    """Apply a previewed plan in guarded, batched POSTs.
+    """Apply a previewed plan in guarded, batched POSTs (``max_parallel`` batches in flight).
 
     Before each batch the assets are read again: an asset that changed since the preview, or is gone, is
     skipped. Intent is journaled before sending (a journal failure stops the run). Each POST moves the node
     it replaces aside in the same save; afterwards the moved-aside node is compared with what the preview read:
     a difference (another writer in between) is reported as ``conflict`` and their node is put back. A node
     the POST created for an asset deleted meanwhile is deleted again (``conflict``). Written nodes are read
-    back; anything not written exactly is rewritten once with an import. A 401/403 on a write stops the run."""
+    back; anything not written exactly is rewritten once with an import. A 401/403 on a write stops the run.
+    ``multipart`` sends multipart/form-data POSTs (larger batches: no servlet-container form limits)."""
     if not isinstance(plan, SyncPlan):
         raise ConfigError("apply_plan needs the SyncPlan from plan_sync (preview first)")
     if batch_assets < 1:
         raise ConfigError("batch_assets must be >= 1")
+    if not 1 <= max_parallel <= 16:
+        raise ConfigError("max_parallel must be from 1 to 16")
     run = new_run_id(plan.kind)
     start_requests = client.request_count
     outcomes: dict[str, dict[str, Any]] = {
@@ -385,39 +401,56 @@ def apply_plan(
     extra = {"undoes": plan.undoes} if plan.undoes else {}
     written: list[PlannedChange] = []
     uncertain: list[PlannedChange] = []
-    stopped = ""
+    state = {"stopped": ""}
+    lock = threading.Lock()
+
+    def write_batch(batch: list[PlannedChange]) -> None:
+        if state["stopped"]:
+            for change in batch:
+                outcomes[change.asset] = {"asset": change.asset, "outcome": "skipped", "reason": state["stopped"]}
+            return
+        ready = _still_as_previewed(client, batch, plan, outcomes)
+        if not ready:
+            return
+        journal.append([_record(run, plan.kind, events.INTENT, c, **extra) for c in ready])
+        try:
+            done = guarded_post(client, ready, run, multipart=multipart)
+        except AemUncertainOutcomeError as exc:
+            journal.append([_record(run, plan.kind, events.UNCERTAIN, c, error=str(exc)) for c in ready])
+            for c in ready:
+                outcomes[c.asset] = {"asset": c.asset, "outcome": "uncertain", "reason": str(exc)}
+            with lock:
+                uncertain.extend(ready)
+        except AemError as exc:
+            journal.append([_record(run, plan.kind, events.FAILED, c, error=str(exc)) for c in ready])
+            for c in ready:
+                outcomes[c.asset] = {"asset": c.asset, "outcome": "failed", "reason": str(exc)}
+            if isinstance(exc, AemAuthError):
+                state["stopped"] = f"not attempted: the run stopped after a write was refused ({exc})"
+        else:
+            clean = [c for c in ready if c.asset not in done.ghosts]
+            journal.append([_record(run, plan.kind, events.APPLIED, c) for c in clean])
+            for c in clean:
+                outcomes[c.asset] = {"asset": c.asset, "outcome": "applied", "reason": ""}
+            with lock:
+                written.extend(clean)
+            _remove_ghosts(client, [c for c in ready if c.asset in done.ghosts], done, journal, run, plan, outcomes)
+
+    batches = _batches(plan.changes, batch_assets, multipart=multipart)
     with Progress(len(plan.changes), f"{plan.kind.title()} {len(plan.changes)} assets", show=show_progress,
                   callback=on_progress) as progress:
-        for batch in _batches(plan.changes, batch_assets):
-            if stopped:
-                for change in batch:
-                    outcomes[change.asset] = {"asset": change.asset, "outcome": "skipped", "reason": stopped}
-                continue
-            ready = _still_as_previewed(client, batch, plan, outcomes)
-            if ready:
-                journal.append([_record(run, plan.kind, events.INTENT, c, **extra) for c in ready])
-                try:
-                    done = guarded_post(client, ready, run)
-                except AemUncertainOutcomeError as exc:
-                    journal.append([_record(run, plan.kind, events.UNCERTAIN, c, error=str(exc)) for c in ready])
-                    for c in ready:
-                        outcomes[c.asset] = {"asset": c.asset, "outcome": "uncertain", "reason": str(exc)}
-                    uncertain += ready
-                except AemError as exc:
-                    journal.append([_record(run, plan.kind, events.FAILED, c, error=str(exc)) for c in ready])
-                    for c in ready:
-                        outcomes[c.asset] = {"asset": c.asset, "outcome": "failed", "reason": str(exc)}
-                    if isinstance(exc, AemAuthError):
-                        stopped = f"not attempted: the run stopped after a write was refused ({exc})"
-                else:
-                    clean = [c for c in ready if c.asset not in done.ghosts]
-                    journal.append([_record(run, plan.kind, events.APPLIED, c) for c in clean])
-                    for c in clean:
-                        outcomes[c.asset] = {"asset": c.asset, "outcome": "applied", "reason": ""}
-                    written += clean
-                    _remove_ghosts(client, [c for c in ready if c.asset in done.ghosts], done, journal, run,
-                                   plan, outcomes)
-            progress.advance(len(batch))
+        if max_parallel == 1 or len(batches) < 2:
+            for batch in batches:
+                write_batch(batch)
+                progress.advance(len(batch))
+        else:
+            with ThreadPoolExecutor(max_parallel, thread_name_prefix="xmpaudit-sync") as pool:
+                futures = {pool.submit(write_batch, batch): len(batch) for batch in batches}
+                for future in as_completed(futures):
+                    future.result()  # a JournalError (or a bug) stops here, after the batches in flight
+                    progress.advance(futures[future])
+    written.sort(key=lambda c: c.asset)
+    uncertain.sort(key=lambda c: c.asset)
     if written or uncertain:
         _settle(client, written, uncertain, journal, run, plan, outcomes, verify=verify)
     return ApplyResult(run=run, outcomes=_frame(outcomes), requests=client.request_count - start_requests)

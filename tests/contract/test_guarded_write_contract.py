@@ -74,9 +74,9 @@ def _run_with_race(monkeypatch, client, root, backend, tmp_path, race):
     assert len(plan) == 3
     real_post = sync.guarded_post
 
-    def racing_post(c, batch, run):
+    def racing_post(c, batch, run, **kw):
         race(batch)
-        return real_post(c, batch, run)
+        return real_post(c, batch, run, **kw)
 
     monkeypatch.setattr(sync, "guarded_post", racing_post)
     journal = Journal(tmp_path / "journal.jsonl")

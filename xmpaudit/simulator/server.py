@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from .faults import Fault
+from .multipart import is_multipart, parse_multipart
 from .querybuilder import QueryError, run_query
 from .repository import Repository, utc_now
 from .sling import json_depth, resolve, sling_post
@@ -271,6 +272,9 @@ class SimulatorHandler(BaseHTTPRequestHandler):
     def _read_form(self) -> list[tuple[str, str]]:
         """Form parameters decoded like Sling: ISO-8859-1 unless a ``_charset_`` parameter names the encoding."""
         length = int(self.headers.get("Content-Length") or 0)
+        if is_multipart(self.headers.get("Content-Type")):
+            body = self.rfile.read(length) if length else b""
+            return [pair for pair in parse_multipart(self.headers["Content-Type"], body) if pair[0] != "_charset_"]
         raw = self.rfile.read(length).decode("ascii", errors="replace") if length else ""
         charset = dict(parse_qsl(raw, keep_blank_values=True, encoding="latin-1")).get("_charset_", "ISO-8859-1")
         try:
