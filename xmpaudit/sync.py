@@ -581,12 +581,14 @@ def _put_back(client: AemClient, change: PlannedChange, theirs: Node | None, bac
     return {"reason": f"{prefix}; their version was put back (preview again)"}
 
 
-def _remove_backups(client: AemClient, backups: list[str], chunk: int = 200) -> None:
-    """Delete checked backups (a failure leaves them in place: they only hold what the journal holds too)."""
+def _remove_backups(client: AemClient, backups: list[str], chunk: int = MAX_PARAMS_PER_POST_MULTIPART - 10) -> None:
+    """Delete checked backups, thousands per multipart POST (a failure leaves them in place: they only hold what
+    the journal holds too)."""
     for start in range(0, len(backups), chunk):
         group = backups[start : start + chunk]
         try:
-            client.sling_post(common_ancestor(group), [(":operation", "delete")] + [(":applyTo", p) for p in group])
+            client.sling_post(common_ancestor(group), [(":operation", "delete")] + [(":applyTo", p) for p in group],
+                              multipart=True)
         except AemError:
             continue
 

@@ -34,3 +34,12 @@ def test_parameters_past_ten_thousand_are_dropped_silently(client, root):
     tree = client.read_tree(root)
     written = sum(len(node) - 1 for key, node in tree.items() if isinstance(node, dict))
     assert written < 10_050  # ... but not everything was written
+
+
+def test_thousands_of_apply_to_paths_in_one_multipart_delete(client, root):
+    form = [(f"./n{i // 100}/c{i}/x", "1") for i in range(3000)]
+    client.sling_post(root, form, multipart=True)
+    targets = [f"{root}/n{i // 100}/c{i}" for i in range(3000)] + [f"{root}/missing"]
+    body = client.sling_post(root, [(":operation", "delete")] + [(":applyTo", t) for t in targets], multipart=True)
+    assert len([c for c in body["changes"] if c["type"] == "deleted"]) == 3000
+    assert all(len(node) == 1 for node in client.read_tree(root).values() if isinstance(node, dict))
