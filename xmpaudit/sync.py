@@ -533,6 +533,7 @@ def _settle(client: AemClient, written: list[PlannedChange], uncertain: list[Pla
     checked: list[PlannedChange] = []
     backups: list[str] = []
     records = []
+    maybe_written = {c.asset for c in uncertain}
     for change in everything:
         hit = hits.get(change.asset)
         if hit is None:
@@ -543,7 +544,7 @@ def _settle(client: AemClient, written: list[PlannedChange], uncertain: list[Pla
         backup = backup_path(change, run)
         theirs = _metadata_child(hit, backup.rsplit("/", 1)[-1])
         current = _current_node(hit, plan.arguments)
-        if change in uncertain:
+        if change.asset in maybe_written:
             if theirs is None and current == change.before and current != change.after:
                 outcomes[change.asset].update(outcome="failed", verified=False,
                                               reason=f"{outcomes[change.asset]['reason']} (read back: not applied)")
@@ -603,6 +604,7 @@ def _verify(client: AemClient, applied: list[PlannedChange], hits: dict[str, dic
             import_node(client, change)
         except AemError as exc:
             outcomes[change.asset]["reason"] = f"repair failed: {exc}"
+    rewritten = {c.asset for c in wrong}
     still_wrong: set[str] = set()
     unknown = ""
     if wrong:
@@ -615,7 +617,7 @@ def _verify(client: AemClient, applied: list[PlannedChange], hits: dict[str, dic
                            if c.asset not in again or _current_node(again[c.asset], plan.arguments) != c.after}
     records = []
     for change in applied:
-        repaired_now = any(c is change for c in wrong)
+        repaired_now = change.asset in rewritten
         if unknown and repaired_now:
             outcomes[change.asset].update(verified=pd.NA, reason=unknown)
             continue
