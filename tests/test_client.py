@@ -122,3 +122,74 @@ def test_read_tree_falls_back_when_sling_answers_300(simulator, client):
 def test_sling_error_status_raises(client):
     with pytest.raises(AemHttpError, match=r"HTTP 500.*Invalid value abc for type Long"):
         client.sling_post(f"{DEMO_ROOT}/people", [("./x", "abc"), ("./x@TypeHint", "Long")])
+
+
+def test_torn_bodies_are_typed_errors(simulator, client):
+    from xmpaudit.errors import AemUncertainOutcomeError
+
+    simulator.inject(kind="torn", times=1, method="GET", path_prefix="/bin/querybuilder")
+    body = client.get_json("/bin/querybuilder.json", {"path": DEMO_ROOT, "type": "dam:Asset", "p.limit": "1"})
+    assert body["success"] is True  # a GET is simply read again
+    simulator.inject(kind="torn", times=10, method="GET", path_prefix="/bin/querybuilder")
+    with pytest.raises(AemResponseError, match="cut off"):
+        client.get_json("/bin/querybuilder.json")
+    simulator.inject(kind="torn_after", method="POST", path_prefix=f"{DEMO_ROOT}/people")
+    with pytest.raises(AemUncertainOutcomeError, match=r"cut off.*not re-sent"):
+        client.sling_post(f"{DEMO_ROOT}/people", {"./torn": "1"})
+    assert simulator.repo.node(f"{DEMO_ROOT}/people").get("torn") == "1"  # it was applied, once
+
+
+@pytest.mark.parametrize("kind", ["reset_before", "reset_after"])
+def test_post_that_may_have_arrived_is_never_resent(simulator, client, kind):
+    from xmpaudit.errors import AemUncertainOutcomeError
+
+    client.csrf_token()
+    simulator.stats.reset()
+    simulator.inject(kind=kind, method="POST", path_prefix="/etc/workflow/instances")
+    with pytest.raises(AemUncertainOutcomeError, match="not re-sent"):
+        client.post("/etc/workflow/instances", {"model": "/var/workflow/models/dam-xmp-writeback",
+                                                "payload": DEMO_ROOT}, expected=(201,))
+    assert simulator.stats.by_endpoint["POST workflow"] == 1
+    simulator.inject(status=502, method="POST", path_prefix=f"{DEMO_ROOT}/people")
+    with pytest.raises(AemUncertainOutcomeError, match="502"):
+        client.sling_post(f"{DEMO_ROOT}/people", {"./x": "1"})
+    assert simulator.stats.by_endpoint["POST sling"] == 1
+
+
+def test_unreachable_post_is_a_connection_error_not_uncertain(simulator):
+    with client_for(simulator, url=f"http://127.0.0.1:{free_port()}", retries=0) as c:
+        c._csrf_token = "t"
+        with pytest.raises(AemConnectionError, match="Cannot reach"):
+            c.sling_post("/content/x", {"a": "b"})
+
+
+def test_password_in_url_is_never_shown_or_stored(simulator, capsys, tmp_path):
+    from xmpaudit.client import AemClient, require_root
+    from xmpaudit.inventory import take_inventory
+    from xmpaudit.settings import ConnectionSettings
+
+    host = simulator.url.split("://", 1)[1]
+    with AemClient(ConnectionSettings(url=f"http://admin:admin@{host}", retries=0)) as c:
+        snapshot = take_inventory(c, f"{DEMO_ROOT}/people", show_progress=False)
+        assert snapshot.meta["source"] == simulator.url
+        with pytest.raises(AemNotFoundError) as missing:
+            require_root(c, f"{DEMO_ROOT}/no such folder")
+        texts = [repr(c), repr(c.settings), str(missing.value), missing.value.url, str(snapshot.meta)]
+    assert "does not exist" in str(missing.value)
+    dead = f"http://someone:hunter2@127.0.0.1:{free_port()}"
+    with AemClient(ConnectionSettings(url=dead, retries=0)) as c:
+        with pytest.raises(AemConnectionError) as unreachable:
+            c.get_json("/x.json")
+        texts += [str(unreachable.value), unreachable.value.url, repr(c)]
+    assert not any("admin@" in t or "hunter2" in t for t in texts)
+
+
+def test_cli_root_that_does_not_exist_is_exit_2(simulator, monkeypatch, capsys):
+    from xmpaudit.cli import main
+
+    for key, value in {"XMPAUDIT_URL": simulator.url.replace("://", "://admin:admin@"),
+                       "XMPAUDIT_USER": "", "XMPAUDIT_PASSWORD": ""}.items():
+        monkeypatch.setenv(key, value)
+    assert main(["-q", "inventory", "--root", f"{DEMO_ROOT}/typo"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: Root /content/dam/xmpaudit-demo/typo does not exist") and "admin@" not in err

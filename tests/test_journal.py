@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 
 from xmpaudit.errors import ConfigError
@@ -28,3 +30,77 @@ def test_corrupt_middle_line_raises(tmp_path):
     path.write_text('{"run": "a", "event": "intent"}\nnot json\n{"run": "a", "event": "applied"}\n')
     with pytest.raises(ConfigError, match="line 2"):
         Journal(path).read()
+
+
+def test_torn_tail_is_cut_before_appending_and_kept_aside(tmp_path):
+    journal = Journal(tmp_path / "j.jsonl")
+    journal.append([{"run": "sync-1", "kind": "sync", "event": "intent", "asset": "/a"}])
+    with open(journal.path, "a", encoding="utf-8") as handle:
+        handle.write('{"run": "sync-2", "ev')  # crash while writing
+    journal.append([{"run": "sync-3", "kind": "sync", "event": "intent", "asset": "/b"}])
+    assert [r["run"] for r in journal.read()] == ["sync-1", "sync-3"]
+    assert journal.path.read_text().count("\n") == 2
+    assert (tmp_path / "j.jsonl.torn").read_text() == '{"run": "sync-2", "ev\n'
+
+
+def test_every_record_is_one_line_whatever_the_text(tmp_path):
+    journal = Journal(tmp_path / "j.jsonl")
+    awkward = "line\nbreak \u2028 \u2029 \x85 \r ü 😀"
+    journal.append([{"run": "r", "kind": "sync", "event": "intent", "asset": "/a", "after": {"name": awkward}}])
+    journal.append([{"run": "r", "kind": "sync", "event": "applied", "asset": "/a"}])
+    assert len(journal.path.read_bytes().split(b"\n")) == 3 and journal.path.read_bytes().isascii()
+    assert journal.read()[0]["after"]["name"] == awkward and len(journal.read()) == 2
+
+
+def test_unwritable_journal_is_a_journal_error(tmp_path):
+    from xmpaudit.errors import JournalError
+
+    (tmp_path / "dir").mkdir()
+    with pytest.raises(JournalError, match="Cannot write journal"):
+        Journal(tmp_path / "dir").append([{"run": "r"}])
+
+
+KILLED_WRITER = r"""
+import os, sys, time
+import xmpaudit.journal as journal_module
+real_write = os.write
+def half_then_hang(fd, data):
+    written = real_write(fd, bytes(data[: len(data) // 2]))
+    print("torn", flush=True)
+    time.sleep(60)
+    return written
+journal_module.os.write = half_then_hang
+journal_module.Journal(sys.argv[1]).append(
+    [{"run": "sync-killed", "kind": "sync", "event": "intent", "asset": "/x", "before": None, "after": {"a": 1}}])
+"""
+
+
+def test_process_killed_mid_write_then_sync_and_undo_work(tmp_path, simulator, client):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from tests.conftest import DEMO_ROOT
+    from xmpaudit.audit import audit
+    from xmpaudit.inventory import take_inventory
+    from xmpaudit.sync import apply_plan, plan_sync, plan_undo
+
+    path = tmp_path / "journal.jsonl"
+    journal = Journal(path)
+    targets = audit(take_inventory(client, DEMO_ROOT, show_progress=False)).fixable()
+    assert apply_plan(client, plan_sync(client, targets[:3]), journal, show_progress=False).ok
+    writer = subprocess.Popen([sys.executable, "-c", KILLED_WRITER, str(path)], stdout=subprocess.PIPE, text=True,
+                              env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)})
+    try:
+        assert writer.stdout.readline().strip() == "torn"
+    finally:
+        writer.send_signal(signal.SIGKILL)
+        writer.wait(timeout=30)
+    assert not path.read_bytes().endswith(b"\n")  # really torn
+    result = apply_plan(client, plan_sync(client, targets[3:6]), journal, show_progress=False)
+    assert result.ok
+    undo = plan_undo(client, journal)
+    assert undo.undoes == result.run and len(undo) == 3
+    assert apply_plan(client, undo, journal, show_progress=False).ok
+    assert "sync-killed" not in set(journal.runs()["run"])

@@ -66,3 +66,70 @@ def test_profiles(tmp_path: Path, monkeypatch):
     monkeypatch.delenv("XMPAUDIT_URL", raising=False)
     assert resolve_settings(profile="prod", timeout="5").timeout == 5.0
     assert resolve_settings("http://explicit:1", user="u", password="p").user == "u"
+
+
+def test_credentials_in_the_url_move_into_auth_and_are_never_shown():
+    settings = ConnectionSettings(url="https://librarian:s3cr%40t@author.example.com:8443/")
+    assert settings.url == "https://author.example.com:8443"
+    assert (settings.user, settings.password, settings.auth_kind) == ("librarian", "s3cr@t", "basic")
+    assert "s3cr" not in repr(settings) + str(settings)
+    explicit = ConnectionSettings(url="https://a:b@x.example.com", user="other", password="pw")
+    assert (explicit.user, explicit.password, explicit.url) == ("other", "pw", "https://x.example.com")
+    with pytest.raises(ConfigError) as bad:
+        ConnectionSettings(url="ftp://user:hunter2@x")
+    assert "hunter2" not in str(bad.value)
+    with pytest.raises(ConfigError) as bad_port:
+        ConnectionSettings(url="https://user:hunter2@x:99999999")
+    assert "hunter2" not in str(bad_port.value)
+
+
+@pytest.mark.parametrize("timeout", ["nan", "inf", "-1", "0", "-inf"])
+def test_timeouts_must_be_finite_and_positive(timeout):
+    with pytest.raises(ConfigError, match="timeout must be a positive, finite number"):
+        settings_from_env({"XMPAUDIT_URL": "http://x", "XMPAUDIT_TIMEOUT": timeout})
+    with pytest.raises(ConfigError, match="timeout"):
+        ConnectionSettings(url="http://x", timeout=float(timeout))
+
+
+@pytest.mark.parametrize("content", [
+    'profiles = "prod"\n',
+    'profiles = [1, 2]\n',
+    '[profiles]\nprod = "https://x"\n',
+    '[profiles.prod]\nurl = ["https://x"]\n',
+    '[profiles.prod]\nurl = "https://x"\ntimeout = [1]\n',
+    '[profiles.prod]\nurl = "https://x"\nretries = -3\n',
+    '[profiles.prod]\nurl = "https://x"\nuser = "u"\npassword_env = 5\n',
+    '[profiles.prod]\nurl = "https://x"\nbackoff = nan\n',
+])
+def test_bad_profile_shapes_are_one_config_error(tmp_path, content):
+    path = tmp_path / "profiles.toml"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(ConfigError):
+        settings_from_profile("prod", path)
+
+
+def test_non_utf8_profile_file(tmp_path):
+    path = tmp_path / "profiles.toml"
+    path.write_bytes(b'[profiles.prod]\nurl = "https://x"\nuser = "M\xfcller"\n')
+    with pytest.raises(ConfigError, match="not UTF-8"):
+        settings_from_profile("prod", path)
+    with pytest.raises(ConfigError, match="cannot be read"):
+        settings_from_profile("prod", tmp_path)
+
+
+def test_cli_config_errors_are_one_line_exit_2(tmp_path, monkeypatch, capsys):
+    from xmpaudit.cli import main
+
+    path = tmp_path / "profiles.toml"
+    path.write_bytes(b'[profiles.prod]\nurl = "https://x"\nuser = "M\xfcller"\n')
+    monkeypatch.setenv("XMPAUDIT_PROFILES_FILE", str(path))
+    assert main(["-q", "inventory", "--root", "/content/dam", "--profile", "prod"]) == 2
+    monkeypatch.delenv("XMPAUDIT_PROFILES_FILE")
+    monkeypatch.setenv("XMPAUDIT_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("XMPAUDIT_TIMEOUT", "nan")
+    assert main(["-q", "inventory", "--root", "/content/dam"]) == 2
+    monkeypatch.setenv("XMPAUDIT_TIMEOUT", "5")
+    assert main(["-q", "sync", "--root", "/content/dam", "--process-args", "x" * 100_000]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 3 and all(line.startswith("error: ") for line in err)
+    assert "not UTF-8" in err[0] and "timeout" in err[1] and "--process-args" in err[2]

@@ -129,9 +129,9 @@ def test_verification_repairs_with_import(simulator, client, journal, monkeypatc
     plan = plan_sync(client, fixable(client)[:3])
     import xmpaudit.sync as sync
 
-    real_batch_post = sync.batch_post
+    real_post = sync.guarded_post
 
-    def lossy_post(c, changes):  # a server that drops the last tag of every node
+    def lossy_post(c, changes, run, **kw):  # a server that drops the last tag of every node
         broken = []
         for ch in changes:
             after = dict(ch.after)
@@ -139,9 +139,9 @@ def test_verification_repairs_with_import(simulator, client, journal, monkeypatc
             if last:
                 after.pop(last)
             broken.append(PlannedChange(ch.asset, ch.node_path, ch.status, ch.before, after))
-        return real_batch_post(c, broken)
+        return real_post(c, broken, run, **kw)
 
-    monkeypatch.setattr(sync, "batch_post", lossy_post)
+    monkeypatch.setattr(sync, "guarded_post", lossy_post)
     result = apply_plan(client, plan, journal, show_progress=False)
     assert result.ok and result.outcomes["repaired"].all()
     assert client.read_tree(plan.changes[0].node_path) == plan.changes[0].after
@@ -198,14 +198,14 @@ def test_asset_deleted_between_write_and_verify_is_not_recreated(simulator, clie
 
     plan = plan_sync(client, fixable(client)[:2])
     victim = plan.changes[0].asset
-    real_batch_post = sync.batch_post
+    real_post = sync.guarded_post
 
-    def post_then_delete(c, changes):
-        answer = real_batch_post(c, changes)
+    def post_then_delete(c, changes, run, **kw):
+        answer = real_post(c, changes, run, **kw)
         c.sling_post(victim, [(":operation", "delete")])  # someone deletes it right after our write
         return answer
 
-    monkeypatch.setattr(sync, "batch_post", post_then_delete)
+    monkeypatch.setattr(sync, "guarded_post", post_then_delete)
     result = apply_plan(client, plan, journal, show_progress=False)
     outcome = result.outcomes.set_index("asset")
     assert not outcome.loc[victim, "verified"] and "disappeared" in outcome.loc[victim, "reason"]

@@ -169,7 +169,7 @@ def test_without_rendition_original_the_proof_says_not_written_back():
 
 def test_a_start_whose_answer_is_lost_is_not_sent_again_and_its_instance_is_adopted(simulator):
     asset = f"{DEMO_ROOT}/people/what?.jpg"
-    simulator.inject(method="POST", path_prefix="/etc/workflow/instances", drop_response=True)
+    simulator.inject(method="POST", path_prefix="/etc/workflow/instances", kind="reset_after")
     with client_for(simulator, retries=0) as client:  # the client re-sends nothing itself (see the report)
         report = run_writeback(client, [asset], poll_interval=0.02, show_progress=False)
     assert report.loc[0, "state"] == "COMPLETED"
@@ -256,7 +256,7 @@ def test_cli_sync_with_writeback(simulator, tmp_path, monkeypatch, capsys):
                    reason="the client still re-sends a workflow-start POST after a lost answer (issue 8.4, safety)")
 def test_with_the_default_client_a_lost_start_answer_gives_one_instance(simulator, client):
     asset = f"{DEMO_ROOT}/people/what?.jpg"
-    simulator.inject(method="POST", path_prefix="/etc/workflow/instances", drop_response=True)
+    simulator.inject(method="POST", path_prefix="/etc/workflow/instances", kind="reset_after")
     report = run_writeback(client, [asset], poll_interval=0.02, show_progress=False)
     assert report.loc[0, "state"] == "COMPLETED" and len(instances_for(simulator, asset)) == 1
     assert simulator.stats.by_endpoint["POST workflow"] == 1

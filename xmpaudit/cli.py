@@ -31,6 +31,15 @@ def _connection_options(parser: argparse.ArgumentParser) -> None:
                        help="the ACS step's arguments: key=value lines, or a file holding them")
 
 
+MAX_PROCESS_ARGS_CHARS = 10_000
+
+
+def require_root(client: Any, root: str) -> None:
+    from .client import require_root as check
+
+    check(client, root)
+
+
 def _client(args: argparse.Namespace) -> Any:
     from .connection import connect
 
@@ -41,10 +50,17 @@ def _client(args: argparse.Namespace) -> Any:
 
 def _process_args_text(args: argparse.Namespace) -> str:
     """--process-args as text (read from the file it names, if it names one); "" when not given."""
-    text = args.process_args
-    if text and Path(text).is_file():
-        text = Path(text).read_text(encoding="utf-8")
-    return text or ""
+    from .errors import ConfigError
+
+    text = args.process_args or ""
+    if len(text) > MAX_PROCESS_ARGS_CHARS:
+        raise ConfigError(f"--process-args is {len(text)} characters long (at most {MAX_PROCESS_ARGS_CHARS})")
+    try:
+        if text and Path(text).is_file():
+            text = Path(text).read_text(encoding="utf-8")
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"--process-args file cannot be read: {exc}") from None
+    return text
 
 
 def _sync_arguments(args: argparse.Namespace, client: Any = None) -> Any:
@@ -70,6 +86,7 @@ def _asset_paths(args: argparse.Namespace, client: Any, sync_args: Any) -> list[
     from .audit import audit
     from .inventory import take_inventory
 
+    require_root(client, args.root)
     result = audit(take_inventory(client, args.root, sync_args, show_progress=not args.quiet), sync_args)
     wanted = [s.strip() for s in args.status.split(",") if s.strip()]
     return result.assets.loc[result.assets["status"].isin(wanted), "path"].tolist()
@@ -91,6 +108,7 @@ def cmd_inventory(args: argparse.Namespace) -> int:
     from .inventory import take_inventory
 
     client = _client(args)
+    require_root(client, args.root)
     snapshot = take_inventory(client, args.root, _sync_arguments(args, client), show_progress=not args.quiet)
     snapshot.save(args.out)
     print(f"{snapshot.summary()}\nSaved to {args.out}")
@@ -112,6 +130,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
         sync_args = _sync_arguments(args) if args.process_args else snapshot.arguments
     else:
         client = _client(args)
+        require_root(client, args.root)
         sync_args = _sync_arguments(args, client)
         snapshot = take_inventory(client, args.root, sync_args, show_progress=not args.quiet)
     result = audit(snapshot, sync_args)
@@ -152,11 +171,14 @@ def cmd_sync(args: argparse.Namespace) -> int:
         then = " and start the writeback" if args.writeback else ""
         print(f"Dry run: nothing was written. Add --apply to write exactly this plan{then}.")
         return 0
+    if not plan.changes:
+        print("Nothing to write: every selected asset is already in sync or skipped.")
+        return 0
     if args.writeback:
         return _sync_and_writeback(args, client, plan)
     result = apply_plan(client, plan, Journal(args.journal), show_progress=not args.quiet)
     print(result.summary())
-    failed = result.outcomes[result.outcomes["outcome"] == "failed"]
+    failed = result.outcomes[result.outcomes["outcome"].isin(["failed", "conflict", "uncertain"])]
     if len(failed):
         _print_frame(failed)
     return 0 if result.ok else 1

@@ -22,21 +22,41 @@ from .errors import (
     AemHttpError,
     AemNotFoundError,
     AemResponseError,
+    AemUncertainOutcomeError,
 )
 from .jcrpath import quote_path, validate_path
 from .settings import ConnectionSettings
 
 CSRF_PATH = "/libs/granite/csrf/token.json"
 RETRY_STATUSES = (429, 502, 503, 504)
+POST_RETRY_STATUSES = frozenset({429, 503})  # answers that say the POST was not processed
+UNCERTAIN_POST_STATUSES = frozenset({502, 504})  # a gateway lost AEM's answer: the POST may have been applied
+LOGIN_PAGE_MARKERS = ("j_security_check", "j_username", "login-box", "granite-login")
 WORKFLOW_START_PATH = "/etc/workflow/instances"
 FormData = Iterable[tuple[str, str]] | Mapping[str, str]
+
+
+class _AemRetry(Retry):
+    """urllib3 retries that never re-send a POST which may have reached AEM: a POST is retried only after a
+    connection that never opened, or a 429/503 answer; a read error, reset or timeout after sending is raised."""
+
+    def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
+        if method.upper() == "POST" and status_code not in POST_RETRY_STATUSES:
+            return False
+        return super().is_retry(method, status_code, has_retry_after)
+
+    def increment(self, method: str | None = None, url: str | None = None, *args: Any, **kwargs: Any) -> Any:
+        error = kwargs.get("error")
+        if method and method.upper() == "POST" and error is not None and self._is_read_error(error):
+            raise error
+        return super().increment(method, url, *args, **kwargs)
 
 
 def _retry(
     total: int, backoff: float, statuses: tuple[int, ...], methods: frozenset[str], *, retry_after: bool = True
 ) -> Retry:
     """urllib3 retries; with ``retry_after`` a 413/429/503 carrying Retry-After is retried too."""
-    return Retry(
+    return _AemRetry(
         total=total,
         connect=total,
         read=total,
@@ -52,8 +72,9 @@ def _retry(
 class AemClient:
     """One authenticated ``requests.Session`` to one AEM author.
 
-    GETs and the idempotent Sling POSTs xmpaudit sends are retried with backoff on 429/502/503/504 and on
-    connection errors; starting a workflow is not idempotent and is retried on 429 only.
+    GETs are retried with backoff on 429/502/503/504, read errors and connection errors. A POST is re-sent only
+    when it cannot have reached AEM (no connection, or 429/503; starting a workflow: 429 only); when it may have
+    (read error, reset or timeout after sending, 502/504) ``AemUncertainOutcomeError`` is raised instead.
     """
 
     def __init__(self, settings: ConnectionSettings, *, session: requests.Session | None = None) -> None:
@@ -112,21 +133,24 @@ class AemClient:
         kwargs.setdefault("timeout", (self.settings.connect_timeout, self.settings.timeout))
         with self._lock:
             self.requests_sent[method] += 1
-        try:
-            response = self.session.request(method, url, **kwargs)
-        except requests.exceptions.RetryError as exc:
-            raise AemHttpError(f"{method} {url} kept failing after retries: {exc}", method=method, url=url) from None
-        except requests.exceptions.SSLError as exc:
-            raise AemConnectionError(f"TLS failed for {method} {url}: {exc}", method=method, url=url) from None
-        except requests.exceptions.Timeout:
-            raise AemConnectionError(
-                f"{method} {url} timed out after {self.settings.timeout:g}s", method=method, url=url
-            ) from None
-        except requests.exceptions.ConnectionError as exc:
-            host = urlsplit(url).netloc
-            raise AemConnectionError(
-                f"Cannot reach AEM at {host} ({method} {url}): {_root_cause(exc)}", method=method, url=url
-            ) from None
+        for attempt in range(self.settings.retries + 1):
+            try:
+                response = self.session.request(method, url, **kwargs)
+            except requests.exceptions.ChunkedEncodingError as exc:
+                if method == "POST":
+                    raise _uncertain(method, url, f"the answer was cut off ({_root_cause(exc)})") from None
+                if attempt < self.settings.retries:
+                    continue  # a GET may simply be sent again
+                raise AemResponseError(f"{method} {url}: the answer was cut off ({_root_cause(exc)})",
+                                       method=method, url=url) from None
+            except requests.exceptions.RequestException as exc:
+                raise _request_error(method, url, exc, self.settings.timeout) from None
+            break
+        if method == "POST" and response.status_code in UNCERTAIN_POST_STATUSES:
+            raise _uncertain(method, url, f"HTTP {response.status_code} from a gateway")
+        if _is_login_page(response):
+            raise AemAuthError(f"{method} {url} answered AEM's login page instead of data (check the credentials)",
+                               method=method, url=url, status=response.status_code)
         if response.status_code not in set(expected):
             raise error_for_response(response)
         return response
@@ -152,10 +176,12 @@ class AemClient:
         return self._csrf_token
 
     def post(
-        self, path: str, data: FormData, *, expected: Iterable[int] = (200, 201), json_response: bool = True
+        self, path: str, data: FormData, *, expected: Iterable[int] = (200, 201), json_response: bool = True,
+        multipart: bool = False,
     ) -> requests.Response:
         """POST a form (UTF-8, declared with ``_charset_``) with the CSRF token; on a 403 the token is refreshed
-        and the POST sent once more."""
+        and the POST sent once more. ``multipart`` sends multipart/form-data (parsed by Sling itself, so the
+        servlet container's form-key and form-size limits do not apply)."""
         form = list(data.items()) if isinstance(data, Mapping) else list(data)
         if not any(name == "_charset_" for name, _ in form):
             form.append(("_charset_", "utf-8"))  # Sling decodes parameters as ISO-8859-1 without it
@@ -165,15 +191,18 @@ class AemClient:
             if token is not None:
                 headers["CSRF-Token"] = token
             try:
+                if multipart:
+                    fields = [(name, (None, value.encode("utf-8"))) for name, value in form]
+                    return self.request("POST", path, files=fields, headers=headers, expected=expected)
                 return self.request("POST", path, data=form, headers=headers, expected=expected)
             except AemAuthError as exc:
                 if attempt == 1 or exc.status != 403:
                     raise
         raise AssertionError("unreachable")
 
-    def sling_post(self, path: str, data: FormData) -> dict[str, Any]:
+    def sling_post(self, path: str, data: FormData, *, multipart: bool = False) -> dict[str, Any]:
         """Sling POST servlet call; returns its JSON answer, raising when ``status.code`` is an error."""
-        response = self.post(path, data)
+        response = self.post(path, data, multipart=multipart)
         body = parse_json(response)
         if not isinstance(body, dict):
             raise AemResponseError(f"POST {response.url} answered {type(body).__name__}, not an object")
@@ -240,6 +269,52 @@ def _deepest_suggestion(body: Any, url: str) -> int:
     return max(levels)
 
 
+def _uncertain(method: str, url: str, what: str) -> AemUncertainOutcomeError:
+    return AemUncertainOutcomeError(
+        f"{method} {url}: {what}; it may or may not have been applied and was not re-sent", method=method, url=url
+    )
+
+
+def _never_connected(exc: BaseException) -> bool:
+    """True when the error chain shows the connection never opened (so nothing was sent)."""
+    from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
+
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, (NewConnectionError, ConnectTimeoutError, NameResolutionError, ConnectionRefusedError,
+                             requests.exceptions.ConnectTimeout)):
+            return True
+        reason = getattr(seen, "reason", None)
+        seen = reason if isinstance(reason, BaseException) else (seen.__cause__ or seen.__context__)
+    return False
+
+
+def _request_error(method: str, url: str, exc: requests.exceptions.RequestException, timeout: float) -> AemError:
+    """The typed error for a request that got no (complete) answer."""
+    if isinstance(exc, requests.exceptions.RetryError):
+        return AemHttpError(f"{method} {url} kept failing after retries: {_root_cause(exc)}", method=method, url=url)
+    if isinstance(exc, requests.exceptions.SSLError):
+        return AemConnectionError(f"TLS failed for {method} {url}: {_root_cause(exc)}", method=method, url=url)
+    if method == "POST" and not _never_connected(exc):
+        return _uncertain(method, url, f"no answer ({_root_cause(exc) or type(exc).__name__})")
+    if isinstance(exc, requests.exceptions.Timeout):
+        return AemConnectionError(f"{method} {url} timed out after {timeout:g}s", method=method, url=url)
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        host = urlsplit(url).netloc
+        return AemConnectionError(f"Cannot reach AEM at {host} ({method} {url}): {_root_cause(exc)}",
+                                  method=method, url=url)
+    return AemResponseError(f"{method} {url} failed: {_root_cause(exc) or type(exc).__name__}", method=method,
+                            url=url)
+
+
+def _is_login_page(response: requests.Response) -> bool:
+    """AEM's login form served instead of data (an expired session or a misrouted request)."""
+    if "html" not in response.headers.get("Content-Type", "").lower():
+        return False
+    head = response.text[:20000].lower()
+    return any(marker in head for marker in LOGIN_PAGE_MARKERS)
+
+
 def _root_cause(exc: BaseException) -> str:
     while exc.__cause__ is not None or exc.__context__ is not None:
         exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
@@ -291,6 +366,17 @@ def _error_detail(response: requests.Response) -> str:
             return str(error["message"])
         return str(body.get("status.message") or body.get("message") or "")
     return ""
+
+
+def require_root(client: AemClient, root: str) -> str:
+    """``root`` if a node exists there; a clear AemNotFoundError (not "0 assets") when it does not."""
+    validate_path(root)
+    try:
+        client.request("GET", f"{root}.json")
+    except AemNotFoundError:
+        raise AemNotFoundError(f"Root {root} does not exist on {client.base_url} (check the path)",
+                               method="GET", url=client.url_for(root), status=404) from None
+    return root
 
 
 def absolute_location(client: AemClient, location: str) -> str:

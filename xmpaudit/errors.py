@@ -39,3 +39,12 @@ class AemHttpError(AemError):
 
 class AemResponseError(AemError):
     """AEM answered, but the body is not what the API promises (malformed JSON, wrong shape)."""
+
+
+class AemUncertainOutcomeError(AemError):
+    """A POST may have reached AEM but no answer came back (read error, reset or timeout after sending, or a
+    gateway 502/504): it was not re-sent; read the state to learn whether it was applied."""
+
+
+class JournalError(XmpAuditError):
+    """The journal could not be written; nothing is sent to AEM without its record."""

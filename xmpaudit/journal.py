@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import threading
@@ -12,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from .errors import ConfigError
+from .errors import ConfigError, JournalError
 
 INTENT = "intent"
 APPLIED = "applied"
@@ -21,6 +22,10 @@ VERIFIED = "verified"
 REPAIRED = "repaired"
 MISMATCH = "mismatch"
 SKIPPED = "skipped"
+CONFLICT = "conflict"
+GHOST_REMOVED = "ghost_removed"
+BACKUP_REMOVED = "backup_removed"
+UNCERTAIN = "uncertain"
 
 
 def new_run_id(kind: str) -> str:
@@ -40,20 +45,57 @@ class Journal:
         return f"Journal({str(self.path)!r})"
 
     def append(self, records: list[dict[str, Any]]) -> None:
-        """Append records durably (flush + fsync)."""
+        """Append records durably (one line each, flushed and fsynced); a torn tail left by a crash is cut off
+        first (its bytes kept in ``<journal>.torn``). Raises JournalError when the journal cannot be written."""
         now = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
-        lines = "".join(json.dumps({"time": now, **record}, ensure_ascii=False) + "\n" for record in records)
-        with self._lock, open(self.path, "a", encoding="utf-8") as handle:
-            handle.write(lines)
-            handle.flush()
-            os.fsync(handle.fileno())
+        data = "".join(json.dumps({"time": now, **record}, ensure_ascii=True) + "\n" for record in records)
+        try:
+            with self._lock:
+                fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX)  # one writer at a time, across processes too
+                    self._cut_torn_tail(fd)
+                    _write_all(fd, data.encode("ascii"))
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+        except OSError as exc:
+            raise JournalError(
+                f"Cannot write journal {self.path}: {exc.strerror or exc}; stopped before sending anything more"
+            ) from None
+
+    def _cut_torn_tail(self, fd: int) -> None:
+        """Truncate a last line without its newline (a crash mid-write), saving its bytes next to the journal."""
+        size = os.fstat(fd).st_size
+        if size == 0 or os.pread(fd, 1, size - 1) == b"\n":
+            return
+        start = size
+        while start > 0:
+            chunk_start = max(0, start - 65536)
+            chunk = os.pread(fd, start - chunk_start, chunk_start)
+            newline = chunk.rfind(b"\n")
+            if newline != -1:
+                start = chunk_start + newline + 1
+                break
+            start = chunk_start
+        torn = os.pread(fd, size - start, start)
+        with open(self.path.with_name(self.path.name + ".torn"), "ab") as side:
+            side.write(torn + b"\n")
+            side.flush()
+            os.fsync(side.fileno())
+        os.ftruncate(fd, start)
 
     def read(self) -> list[dict[str, Any]]:
         """All records; a torn last line (crash while writing) is ignored, anything else malformed raises."""
         if not self.path.exists():
             return []
         records = []
-        lines = self.path.read_text(encoding="utf-8").splitlines()
+        try:
+            lines = self.path.read_bytes().decode("utf-8").split("\n")  # records are ASCII; split on \n only
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"Journal {self.path} is not UTF-8 text: {exc}") from None
+        while lines and not lines[-1].strip():
+            lines.pop()
         for number, line in enumerate(lines, start=1):
             if not line.strip():
                 continue
@@ -102,3 +144,11 @@ class Journal:
         if kind is not None:
             runs = runs[runs["kind"] == kind]
         return None if runs.empty else str(runs.iloc[-1]["run"])
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    """os.write until every byte is written (a write may be partial)."""
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import tomllib
 
@@ -18,6 +19,27 @@ SECRET_FIELDS = frozenset({"password", "token"})
 
 def _mask(value: str | None) -> str | None:
     return None if value is None else "***"
+
+
+def redact_url(url: str) -> str:
+    """``url`` without any ``user:password@`` part (safe to show, log or store)."""
+    try:
+        parts = urlsplit(str(url))
+    except ValueError:
+        return "<unparseable URL>"
+    if "@" not in parts.netloc:
+        return str(url)
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+
+
+def _credentials_in_url(url: str) -> tuple[str, str | None, str | None]:
+    """(url without credentials, user, password) for a URL that may carry ``user:password@``."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url, None, None
+    userinfo, _, host = parts.netloc.rpartition("@")
+    user, colon, password = userinfo.partition(":")
+    return urlunsplit(parts._replace(netloc=host)), unquote(user) or None, unquote(password) if colon else None
 
 
 @dataclass(frozen=True)
@@ -42,17 +64,32 @@ class ConnectionSettings:
     verify_tls: bool = True
 
     def __post_init__(self) -> None:
-        parts = urlsplit(self.url or "")
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ConfigError(f"AEM URL must look like https://author.example.com, got {self.url!r}")
-        object.__setattr__(self, "url", self.url.rstrip("/"))
+        if not isinstance(self.url, str):
+            raise ConfigError(f"AEM URL must be text like https://author.example.com, got {type(self.url).__name__}")
+        try:
+            url, user, password = _credentials_in_url(self.url)
+            parts = urlsplit(url)
+            parts.port  # noqa: B018  (raises on a bad port)
+        except ValueError:
+            raise ConfigError(f"AEM URL {redact_url(self.url)!r} is not a valid URL") from None
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ConfigError(f"AEM URL must look like https://author.example.com, got {redact_url(self.url)!r}")
+        object.__setattr__(self, "url", url.rstrip("/"))
+        if user and (self.user is None or self.user == user):  # credentials in the URL move into the auth settings
+            object.__setattr__(self, "user", user)
+            if password is not None and self.password is None:
+                object.__setattr__(self, "password", password)
         if self.password is not None and not self.user:
             raise ConfigError("A password was given without a user name")
         for name in ("timeout", "connect_timeout"):
-            if getattr(self, name) <= 0:
-                raise ConfigError(f"{name} must be positive, got {getattr(self, name)!r}")
-        if self.retries < 0:
-            raise ConfigError(f"retries must be >= 0, got {self.retries!r}")
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+                raise ConfigError(f"{name} must be a positive, finite number of seconds, got {value!r}")
+        if isinstance(self.retries, bool) or not isinstance(self.retries, int) or not 0 <= self.retries <= 100:
+            raise ConfigError(f"retries must be a whole number from 0 to 100, got {self.retries!r}")
+        backoff = self.backoff
+        if not isinstance(backoff, (int, float)) or not math.isfinite(backoff) or not 0 <= backoff <= 600:
+            raise ConfigError(f"backoff must be a number of seconds from 0 to 600, got {self.backoff!r}")
 
     def __repr__(self) -> str:
         shown = []
@@ -97,6 +134,8 @@ _ENV_FIELDS = {
 
 def _coerce(name: str, value: object) -> object:
     target = {f.name: f for f in fields(ConnectionSettings)}[name]
+    if isinstance(value, (list, dict, tuple)):
+        raise ConfigError(f"Setting {name} must be a single value, got a {type(value).__name__}")
     try:
         if name in ("token_file", "service_credentials_file"):
             return Path(str(value)).expanduser()
@@ -107,7 +146,8 @@ def _coerce(name: str, value: object) -> object:
         if target.type in ("bool",):
             return value if isinstance(value, bool) else str(value).lower() in ("1", "true", "yes", "on")
     except (TypeError, ValueError) as exc:
-        raise ConfigError(f"Setting {name} has a bad value {value!r}: {exc}") from None
+        shown = "***" if name in SECRET_FIELDS else repr(value)
+        raise ConfigError(f"Setting {name} has a bad value {shown}: {exc}") from None
     return str(value)
 
 
@@ -132,14 +172,25 @@ def settings_from_profile(name: str, profiles_file: Path | str | None = None) ->
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"Profile file {path} does not exist") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"Profile file {path} is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except OSError as exc:
+        raise ConfigError(f"Profile file {path} cannot be read: {exc.strerror or exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"Profile file {path} is not valid TOML: {exc}") from None
     profiles = data.get("profiles", {})
+    if not isinstance(profiles, dict):
+        raise ConfigError(f"Profile file {path}: 'profiles' must be a table ([profiles.<name>] sections)")
+    if name in profiles and not isinstance(profiles[name], dict):
+        raise ConfigError(f"Profile file {path}: profiles.{name} must be a table of settings, "
+                          f"got {type(profiles[name]).__name__}")
     if name not in profiles:
         known = ", ".join(sorted(profiles)) or "none"
         raise ConfigError(f"No profile {name!r} in {path} (profiles: {known})")
     raw = dict(profiles[name])
     password_env = raw.pop("password_env", None)
+    if password_env is not None and not isinstance(password_env, str):
+        raise ConfigError(f"Profile {name!r} in {path}: password_env must be a variable name")
     if password_env:
         if password_env not in os.environ:
             raise ConfigError(f"Profile {name!r} reads its password from ${password_env}, which is unset")

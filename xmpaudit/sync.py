@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import difflib
 import json
+import threading
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -15,19 +17,25 @@ from typing import Any
 import pandas as pd
 
 from . import journal as events
-from .acs import SyncArguments, expected_xmp_node
+from .acs import SMART_TAGS_NODE, SyncArguments, expected_xmp_node
 from .audit import audit, expected_tags, invalid_reasons
 from .client import AemClient
-from .errors import AemError, ConfigError
+from .errors import AemAuthError, AemError, AemUncertainOutcomeError, ConfigError
 from .inventory import fetch_assets
 from .jcrpath import common_ancestor, relative_to, validate_path
 from .journal import Journal, new_run_id
 from .progress import Progress, ProgressCallback
 from .snapshot import Snapshot
 
-MAX_PARAMS_PER_POST = 900
-MAX_BODY_BYTES = 150_000
-DEFAULT_BATCH_ASSETS = 50
+MAX_PARAMS_PER_POST = 900  # x-www-form-urlencoded: below Jetty's default 1000 form keys
+MAX_BODY_BYTES = 150_000  # x-www-form-urlencoded: below Jetty's default 200,000-byte form size
+# multipart/form-data is parsed by Sling itself: no container form limits, but past 10,000 parameters Sling drops
+# the rest silently (tests/contract/test_form_limits_contract.py); stay at half of that.
+MAX_PARAMS_PER_POST_MULTIPART = 5_000
+MAX_BODY_BYTES_MULTIPART = 1_000_000
+DEFAULT_BATCH_ASSETS = 200
+DEFAULT_PARALLEL_BATCHES = 4
+BACKUP_PREFIX = "xmpaudit-backup-"
 Node = dict[str, Any]
 
 
@@ -106,12 +114,15 @@ class ApplyResult:
     requests: int
 
     def counts(self) -> dict[str, int]:
+        """Assets per outcome: applied, skipped, failed, conflict (another writer in between), uncertain."""
         return {str(k): int(v) for k, v in self.outcomes["outcome"].value_counts().items()}
 
     @property
     def ok(self) -> bool:
         applied = self.outcomes[self.outcomes["outcome"] == "applied"]
-        return not (self.outcomes["outcome"] == "failed").any() and bool(applied["verified"].all())
+        bad = self.outcomes["outcome"].isin(["failed", "conflict", "uncertain"]).any()
+        unverified = applied["reason"].str.startswith("not verified").any()
+        return not bad and not unverified and not (applied["verified"] == False).any()  # noqa: E712
 
     def summary(self) -> str:
         counts = ", ".join(f"{n} {o}" for o, n in sorted(self.counts().items())) or "nothing"
@@ -164,6 +175,9 @@ def plan_sync(
         assets = assets["path"]
     paths = list(dict.fromkeys(validate_path(str(p)) for p in assets))
     hits = fetch_assets(client, paths)
+    refused = destructive_sequence_name(hits, args)
+    if refused:
+        raise ConfigError(f"Refusing to sync: {refused}. Nothing was written.")
     result = audit(Snapshot.from_hits(hits.values(), args), args)
     audited = result.assets
     invalid = set(audited.loc[audited["status"] == "invalid", "path"])
@@ -223,16 +237,19 @@ def _build_params(prefix: str, node: Node) -> list[tuple[str, str]]:
     return params
 
 
-def _batches(changes: list[PlannedChange], batch_assets: int) -> list[list[PlannedChange]]:
-    """Groups of changes that fit one POST (assets, parameter count and body size capped)."""
+def _batches(changes: list[PlannedChange], batch_assets: int, *, multipart: bool = False
+             ) -> list[list[PlannedChange]]:
+    """Groups of changes that fit one POST (assets, parameter count and body size capped for the encoding)."""
+    max_params = MAX_PARAMS_PER_POST_MULTIPART if multipart else MAX_PARAMS_PER_POST
+    max_bytes = MAX_BODY_BYTES_MULTIPART if multipart else MAX_BODY_BYTES
     batches: list[list[PlannedChange]] = []
     current: list[PlannedChange] = []
     params = size = 0
     for change in sorted(changes, key=lambda c: c.asset):
-        cost = node_params(change.node_path, change.after)
-        cost_size = sum(len(k) + len(v) + 2 for k, v in cost)
-        if current and (len(current) >= batch_assets or params + len(cost) > MAX_PARAMS_PER_POST
-                        or size + cost_size > MAX_BODY_BYTES):
+        cost = node_params(change.node_path, change.after)  # the @Delete stands in for the guard's @MoveFrom
+        cost_size = sum(len(k) + len(v) + 2 for k, v in cost) + len(change.node_path) + len(BACKUP_PREFIX) + 8
+        if current and (len(current) >= batch_assets or params + len(cost) > max_params
+                        or size + cost_size > max_bytes):
             batches.append(current)
             current, params, size = [], 0, 0
         current.append(change)
@@ -244,12 +261,62 @@ def _batches(changes: list[PlannedChange], batch_assets: int) -> list[list[Plann
 
 
 def batch_post(client: AemClient, changes: list[PlannedChange]) -> dict[str, Any]:
-    """One Sling POST to the changes' common parent, with relative names for every asset."""
+    """One plain Sling POST (delete and rebuild, no guard) to the changes' common parent; kept for tools and
+    tests that write nodes directly. ``apply_plan`` uses the guarded ``guarded_post``."""
     parent = common_ancestor(c.node_path for c in changes)
     params: list[tuple[str, str]] = []
     for change in changes:
         params += node_params(relative_to(change.node_path, parent), change.after)
     return client.sling_post(parent, params)
+
+
+def backup_path(change: PlannedChange, run: str) -> str:
+    """Where a run's guarded write moves the node it replaces (a sibling of the XMP node, removed after checking)."""
+    return f"{metadata_path(change.asset)}/{BACKUP_PREFIX}{run.rsplit('-', 1)[-1]}"
+
+
+def guarded_params(parent: str, change: PlannedChange, backup: str) -> list[tuple[str, str]]:
+    """Sling POST parameters that move whatever node is there now to ``backup`` and build ``after`` in its place.
+    Sling applies every ``@MoveFrom`` before writing content, in the same save: the replaced node is captured
+    exactly as it was at that moment (a missing one is skipped silently)."""
+    params = [(f"{relative_to(backup, parent)}@MoveFrom", change.node_path)]
+    if change.after is not None:
+        params += _build_params(relative_to(change.node_path, parent), change.after)
+    return params
+
+
+@dataclass(frozen=True)
+class GuardedWrite:
+    """What one guarded batch POST did, from Sling's answer: ghost nodes it created and nodes it moved aside."""
+
+    ghosts: dict[str, str]  # asset -> topmost node the POST created at or above its metadata node
+    moved: set[str]  # node paths that existed at POST time and were moved to their backup
+
+
+def guarded_post(client: AemClient, changes: list[PlannedChange], run: str, *, multipart: bool = False
+                 ) -> GuardedWrite:
+    """One Sling POST to the assets' common parent writing every change guarded (see ``guarded_params``)."""
+    parent = common_ancestor(c.asset for c in changes)
+    params: list[tuple[str, str]] = []
+    for change in changes:
+        params += guarded_params(parent, change, backup_path(change, run))
+    body = client.sling_post(parent, params, multipart=multipart)
+    created, moved = set(), set()
+    for item in body.get("changes") or []:
+        if not isinstance(item, dict):
+            continue
+        argument = item.get("argument")
+        if item.get("type") == "created" and isinstance(argument, str):
+            created.add(argument)
+        elif item.get("type") == "moved" and isinstance(argument, list) and argument:
+            moved.add(str(argument[0]))
+    ghosts = {}
+    for change in changes:
+        ancestors = (change.asset, f"{change.asset}/jcr:content", metadata_path(change.asset))
+        top = next((path for path in ancestors if path in created), None)
+        if top is not None:
+            ghosts[change.asset] = top
+    return GuardedWrite(ghosts, moved)
 
 
 def import_node(client: AemClient, change: PlannedChange) -> None:
@@ -267,9 +334,35 @@ def import_node(client: AemClient, change: PlannedChange) -> None:
 def _record(run: str, kind: str, event: str, change: PlannedChange, **extra: Any) -> dict[str, Any]:
     record = {"run": run, "kind": kind, "event": event, "asset": change.asset, "node_path": change.node_path}
     if event == events.INTENT:
-        record.update(before=change.before, after=change.after, status=change.status)
+        record.update(before=change.before, after=change.after, status=change.status,
+                      backup=backup_path(change, run))
     record.update(extra)
     return record
+
+
+def destructive_sequence_name(hits: dict[str, dict[str, Any]], args: SyncArguments) -> str:
+    """Why writing ``args.sequence_name`` would destroy data on one of ``hits`` ('' when it would not)."""
+    name = args.sequence_name
+    if name == SMART_TAGS_NODE:
+        return f"sequenceName={name} is the smart tags node itself; syncing would replace the smart tags"
+    for path, hit in hits.items():
+        metadata = (hit.get("jcr:content") or {}).get("metadata")
+        value = metadata.get(name) if isinstance(metadata, dict) else None
+        if value is None:
+            continue
+        if not isinstance(value, dict):
+            return f"sequenceName={name} names an existing property on {path}; syncing would delete it"
+        if value.get("xmpNodeType") != "xmpArray":
+            return f"sequenceName={name} names a node on {path} that is not an XMP array; syncing would replace it"
+    return ""
+
+
+def _frame(outcomes: dict[str, dict[str, Any]]) -> pd.DataFrame:
+    frame = pd.DataFrame(list(outcomes.values()), columns=["asset", "outcome", "reason", "verified", "repaired"])
+    frame["reason"] = frame["reason"].fillna("").astype(str)
+    frame["verified"] = frame["verified"].astype("boolean")
+    frame["repaired"] = frame["repaired"].astype("boolean").fillna(False).astype(bool)
+    return frame
 
 
 def apply_plan(
@@ -281,14 +374,24 @@ def apply_plan(
     verify: bool = True,
     show_progress: bool = True,
     on_progress: ProgressCallback | None = None,
+    multipart: bool = True,
+    max_parallel: int = DEFAULT_PARALLEL_BATCHES,
 ) -> ApplyResult:
-    """Apply a previewed plan in batched POSTs. Before each batch the assets are read again: an asset that
-    changed since the preview, or is gone, is skipped. Intent is journaled before sending; the result is
-    read back and anything not written exactly is rewritten once with an import."""
+    """Apply a previewed plan in guarded, batched POSTs (``max_parallel`` batches in flight).
+
+    Before each batch the assets are read again: an asset that changed since the preview, or is gone, is
+    skipped. Intent is journaled before sending (a journal failure stops the run). Each POST moves the node
+    it replaces aside in the same save; afterwards the moved-aside node is compared with what the preview read:
+    a difference (another writer in between) is reported as ``conflict`` and their node is put back. A node
+    the POST created for an asset deleted meanwhile is deleted again (``conflict``). Written nodes are read
+    back; anything not written exactly is rewritten once with an import. A 401/403 on a write stops the run.
+    ``multipart`` sends multipart/form-data POSTs (larger batches: no servlet-container form limits)."""
     if not isinstance(plan, SyncPlan):
         raise ConfigError("apply_plan needs the SyncPlan from plan_sync (preview first)")
     if batch_assets < 1:
         raise ConfigError("batch_assets must be >= 1")
+    if not 1 <= max_parallel <= 16:
+        raise ConfigError("max_parallel must be from 1 to 16")
     run = new_run_id(plan.kind)
     start_requests = client.request_count
     outcomes: dict[str, dict[str, Any]] = {
@@ -296,45 +399,101 @@ def apply_plan(
         for row in plan.skipped.to_dict("records")
     }
     extra = {"undoes": plan.undoes} if plan.undoes else {}
-    applied: list[PlannedChange] = []
+    written: list[PlannedChange] = []
+    uncertain: list[PlannedChange] = []
+    state = {"stopped": ""}
+    lock = threading.Lock()
+
+    def write_batch(batch: list[PlannedChange]) -> None:
+        if state["stopped"]:
+            for change in batch:
+                outcomes[change.asset] = {"asset": change.asset, "outcome": "skipped", "reason": state["stopped"]}
+            return
+        ready = _still_as_previewed(client, batch, plan, outcomes)
+        if not ready:
+            return
+        journal.append([_record(run, plan.kind, events.INTENT, c, **extra) for c in ready])
+        try:
+            done = guarded_post(client, ready, run, multipart=multipart)
+        except AemUncertainOutcomeError as exc:
+            journal.append([_record(run, plan.kind, events.UNCERTAIN, c, error=str(exc)) for c in ready])
+            for c in ready:
+                outcomes[c.asset] = {"asset": c.asset, "outcome": "uncertain", "reason": str(exc)}
+            with lock:
+                uncertain.extend(ready)
+        except AemError as exc:
+            journal.append([_record(run, plan.kind, events.FAILED, c, error=str(exc)) for c in ready])
+            for c in ready:
+                outcomes[c.asset] = {"asset": c.asset, "outcome": "failed", "reason": str(exc)}
+            if isinstance(exc, AemAuthError):
+                state["stopped"] = f"not attempted: the run stopped after a write was refused ({exc})"
+        else:
+            clean = [c for c in ready if c.asset not in done.ghosts]
+            journal.append([_record(run, plan.kind, events.APPLIED, c) for c in clean])
+            for c in clean:
+                outcomes[c.asset] = {"asset": c.asset, "outcome": "applied", "reason": ""}
+            with lock:
+                written.extend(clean)
+            _remove_ghosts(client, [c for c in ready if c.asset in done.ghosts], done, journal, run, plan, outcomes)
+
+    batches = _batches(plan.changes, batch_assets, multipart=multipart)
     with Progress(len(plan.changes), f"{plan.kind.title()} {len(plan.changes)} assets", show=show_progress,
                   callback=on_progress) as progress:
-        for batch in _batches(plan.changes, batch_assets):
-            fresh = fetch_assets(client, [c.asset for c in batch])
-            desired = {}
-            if plan.kind == "sync":
-                desired = _desired_nodes(Snapshot.from_hits(fresh.values(), plan.arguments), plan.arguments)
-            ready = []
-            for change in batch:
-                reason = _stale_reason(change, fresh.get(change.asset), desired, plan)
-                if reason:
-                    outcomes[change.asset] = {"asset": change.asset, "outcome": "skipped", "reason": reason}
-                else:
-                    ready.append(change)
-            if ready:
-                journal.append([_record(run, plan.kind, events.INTENT, c, **extra) for c in ready])
-                try:
-                    batch_post(client, ready)
-                except AemError as exc:
-                    journal.append([_record(run, plan.kind, events.FAILED, c, error=str(exc)) for c in ready])
-                    for c in ready:
-                        outcomes[c.asset] = {"asset": c.asset, "outcome": "failed", "reason": str(exc)}
-                else:
-                    journal.append([_record(run, plan.kind, events.APPLIED, c) for c in ready])
-                    for c in ready:
-                        outcomes[c.asset] = {"asset": c.asset, "outcome": "applied", "reason": ""}
-                    applied += ready
-            progress.advance(len(batch))
-    if verify and applied:
-        _verify(client, applied, journal, run, plan, outcomes)
-    frame = pd.DataFrame(list(outcomes.values()))
-    for column, default in (("verified", pd.NA), ("repaired", False)):
-        if column not in frame:
-            frame[column] = default
-    frame = frame[["asset", "outcome", "reason", "verified", "repaired"]]
-    frame["verified"] = frame["verified"].astype("boolean")
-    frame["repaired"] = frame["repaired"].fillna(False).astype(bool)
-    return ApplyResult(run=run, outcomes=frame, requests=client.request_count - start_requests)
+        if max_parallel == 1 or len(batches) < 2:
+            for batch in batches:
+                write_batch(batch)
+                progress.advance(len(batch))
+        else:
+            with ThreadPoolExecutor(max_parallel, thread_name_prefix="xmpaudit-sync") as pool:
+                futures = {pool.submit(write_batch, batch): len(batch) for batch in batches}
+                for future in as_completed(futures):
+                    future.result()  # a JournalError (or a bug) stops here, after the batches in flight
+                    progress.advance(futures[future])
+    written.sort(key=lambda c: c.asset)
+    uncertain.sort(key=lambda c: c.asset)
+    if written or uncertain:
+        _settle(client, written, uncertain, journal, run, plan, outcomes, verify=verify)
+    return ApplyResult(run=run, outcomes=_frame(outcomes), requests=client.request_count - start_requests)
+
+
+def _still_as_previewed(client: AemClient, batch: list[PlannedChange], plan: SyncPlan,
+                        outcomes: dict[str, dict[str, Any]]) -> list[PlannedChange]:
+    """The changes of ``batch`` whose asset still reads as previewed (the others are marked skipped)."""
+    try:
+        fresh = fetch_assets(client, [c.asset for c in batch])
+    except AemError as exc:
+        for change in batch:
+            outcomes[change.asset] = {"asset": change.asset, "outcome": "skipped",
+                                      "reason": f"could not read the asset before writing: {exc}"}
+        return []
+    desired = {}
+    if plan.kind == "sync":
+        desired = _desired_nodes(Snapshot.from_hits(fresh.values(), plan.arguments), plan.arguments)
+    ready = []
+    for change in batch:
+        reason = _stale_reason(change, fresh.get(change.asset), desired, plan)
+        if reason:
+            outcomes[change.asset] = {"asset": change.asset, "outcome": "skipped", "reason": reason}
+        else:
+            ready.append(change)
+    return ready
+
+
+def _remove_ghosts(client: AemClient, ghosted: list[PlannedChange], done: GuardedWrite, journal: Journal,
+                   run: str, plan: SyncPlan, outcomes: dict[str, dict[str, Any]]) -> None:
+    """Delete the nodes a POST created for assets deleted after the check (a compensating delete, journaled)."""
+    if not ghosted:
+        return
+    tops = [done.ghosts[c.asset] for c in ghosted]
+    reason = "asset was deleted between the check and the write; the node the write created there was removed"
+    try:
+        client.sling_post(common_ancestor(tops), [(":operation", "delete")] + [(":applyTo", t) for t in tops])
+    except AemError as exc:
+        reason = f"asset was deleted between the check and the write; removing the node created there failed: {exc}"
+    journal.append([_record(run, plan.kind, events.GHOST_REMOVED, c, ghost=done.ghosts[c.asset], reason=reason)
+                    for c in ghosted])
+    for change in ghosted:
+        outcomes[change.asset] = {"asset": change.asset, "outcome": "conflict", "reason": reason, "verified": False}
 
 
 def _stale_reason(
@@ -345,38 +504,127 @@ def _stale_reason(
         return "asset no longer exists (deleted or moved since the preview)"
     if _current_node(hit, plan.arguments) != change.before:
         return "XMP node changed since the preview; preview again"
+    refused = destructive_sequence_name({change.asset: hit}, plan.arguments)
+    if refused:
+        return refused
     if plan.kind == "sync" and desired.get(change.asset) != change.after:
         return "smart tags changed since the preview; preview again"
     return ""
 
 
-def _verify(client: AemClient, applied: list[PlannedChange], journal: Journal, run: str, plan: SyncPlan,
-            outcomes: dict[str, dict[str, Any]]) -> None:
-    """Read back every applied node; rewrite mismatches once with an import and read again. An asset that
-    vanished meanwhile is reported, never recreated."""
-    gone: set[str] = set()
+def _metadata_child(hit: dict[str, Any], name: str) -> Node | None:
+    metadata = (hit.get("jcr:content") or {}).get("metadata")
+    node = metadata.get(name) if isinstance(metadata, dict) else None
+    return node if isinstance(node, dict) else None
 
-    def read_back(changes: list[PlannedChange]) -> list[PlannedChange]:
-        hits = fetch_assets(client, [c.asset for c in changes])
-        gone.update(c.asset for c in changes if c.asset not in hits)
-        return [c for c in changes if c.asset in hits and _current_node(hits[c.asset], plan.arguments) != c.after]
 
-    wrong = read_back(applied)
+def _settle(client: AemClient, written: list[PlannedChange], uncertain: list[PlannedChange], journal: Journal,
+            run: str, plan: SyncPlan, outcomes: dict[str, dict[str, Any]], *, verify: bool) -> None:
+    """Read back what was written: settle uncertain POSTs, catch another writer's change in the check→write
+    window (conflict: their node is put back), remove the backups, then verify (and repair once)."""
+    everything = written + uncertain
+    try:
+        hits = fetch_assets(client, [c.asset for c in everything])
+    except AemError as exc:
+        for change in everything:
+            outcomes[change.asset]["verified"] = pd.NA
+            outcomes[change.asset]["reason"] = f"not verified: reading back failed ({exc}); backup node kept"
+        return
+    checked: list[PlannedChange] = []
+    backups: list[str] = []
+    records = []
+    maybe_written = {c.asset for c in uncertain}
+    for change in everything:
+        hit = hits.get(change.asset)
+        if hit is None:
+            outcomes[change.asset].update(verified=False,
+                                          reason="asset disappeared after the write (deleted or moved meanwhile)")
+            records.append(_record(run, plan.kind, events.MISMATCH, change))
+            continue
+        backup = backup_path(change, run)
+        theirs = _metadata_child(hit, backup.rsplit("/", 1)[-1])
+        current = _current_node(hit, plan.arguments)
+        if change.asset in maybe_written:
+            if theirs is None and current == change.before and current != change.after:
+                outcomes[change.asset].update(outcome="failed", verified=False,
+                                              reason=f"{outcomes[change.asset]['reason']} (read back: not applied)")
+                records.append(_record(run, plan.kind, events.FAILED, change, error="not applied (read back)"))
+                continue
+            outcomes[change.asset].update(outcome="applied", reason="")
+            records.append(_record(run, plan.kind, events.APPLIED, change))
+        if theirs != change.before:
+            outcomes[change.asset].update(_put_back(client, change, theirs, backup, current), outcome="conflict",
+                                          verified=False)
+            records.append(_record(run, plan.kind, events.CONFLICT, change, theirs=theirs,
+                                   reason=outcomes[change.asset]["reason"]))
+            continue
+        if theirs is not None:
+            backups.append(backup)
+        checked.append(change)
+    journal.append(records)
+    _remove_backups(client, backups)
+    if verify and checked:
+        _verify(client, checked, hits, journal, run, plan, outcomes)
+
+
+def _put_back(client: AemClient, change: PlannedChange, theirs: Node | None, backup: str,
+              current: Node | None) -> dict[str, Any]:
+    """Undo our write where another writer changed the node in between: their node goes back in place."""
+    prefix = "another writer changed the XMP node between the check and the write"
+    try:
+        if theirs is not None:
+            client.sling_post(backup, [(":operation", "move"), (":dest", change.node_path), (":replace", "true")])
+        elif current is not None:
+            client.sling_post(metadata_path(change.asset), [(":operation", "delete"), (":applyTo", change.node_path)])
+    except AemError as exc:
+        where = f"their node is kept at {backup}" if theirs is not None else "their deletion could not be restored"
+        return {"reason": f"{prefix}; putting it back failed ({exc}): {where}"}
+    return {"reason": f"{prefix}; their version was put back (preview again)"}
+
+
+def _remove_backups(client: AemClient, backups: list[str], chunk: int = MAX_PARAMS_PER_POST_MULTIPART - 10) -> None:
+    """Delete checked backups, thousands per multipart POST (a failure leaves them in place: they only hold what
+    the journal holds too)."""
+    for start in range(0, len(backups), chunk):
+        group = backups[start : start + chunk]
+        try:
+            client.sling_post(common_ancestor(group), [(":operation", "delete")] + [(":applyTo", p) for p in group],
+                              multipart=True)
+        except AemError:
+            continue
+
+
+def _verify(client: AemClient, applied: list[PlannedChange], hits: dict[str, dict[str, Any]], journal: Journal,
+            run: str, plan: SyncPlan, outcomes: dict[str, dict[str, Any]]) -> None:
+    """Compare every applied node with what was meant; rewrite mismatches once with an import and read again.
+    A failing read leaves the rows unverified (NA, with the reason) instead of raising."""
+    wrong = [c for c in applied if _current_node(hits[c.asset], plan.arguments) != c.after]
     for change in wrong:
         try:
             import_node(client, change)
         except AemError as exc:
             outcomes[change.asset]["reason"] = f"repair failed: {exc}"
-    for asset in gone:
-        outcomes[asset]["reason"] = "asset disappeared after the write (deleted or moved meanwhile)"
-    still_wrong = ({c.asset for c in read_back(wrong)} if wrong else set()) | gone
-    repaired = {c.asset for c in wrong} - still_wrong
+    rewritten = {c.asset for c in wrong}
+    still_wrong: set[str] = set()
+    unknown = ""
+    if wrong:
+        try:
+            again = fetch_assets(client, [c.asset for c in wrong])
+        except AemError as exc:
+            unknown = f"not verified: reading back the repair failed ({exc})"
+        else:
+            still_wrong = {c.asset for c in wrong
+                           if c.asset not in again or _current_node(again[c.asset], plan.arguments) != c.after}
     records = []
     for change in applied:
+        repaired_now = change.asset in rewritten
+        if unknown and repaired_now:
+            outcomes[change.asset].update(verified=pd.NA, reason=unknown)
+            continue
         ok = change.asset not in still_wrong
         outcomes[change.asset]["verified"] = ok
-        outcomes[change.asset]["repaired"] = change.asset in repaired
-        event = events.REPAIRED if change.asset in repaired else events.VERIFIED if ok else events.MISMATCH
+        outcomes[change.asset]["repaired"] = repaired_now and ok
+        event = events.REPAIRED if repaired_now and ok else events.VERIFIED if ok else events.MISMATCH
         records.append(_record(run, plan.kind, event, change))
     journal.append(records)
 

@@ -97,8 +97,18 @@ start_feature_model 14 || start_feature_model 13 || start_standalone_11 || {
   echo "Sling did not start; see $WORK/sling.log and $WORK/mvn.log" >&2; exit 1; }
 
 # AEM registers the dam and dc namespaces; plain Sling does not. A document-view XML import declares and registers them.
-curl -s -o /dev/null -u admin:admin -H "Accept: application/json" "$URL/content" \
-  --data-urlencode ":operation=import" --data-urlencode ":contentType=jcr.xml" --data-urlencode ":name=xmpaudit-ns" \
-  --data-urlencode ":replace=true" --data-urlencode ':content=<?xml version="1.0" encoding="UTF-8"?><xmpaudit-ns xmlns:dam="http://www.day.com/dam/1.0" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:jcr="http://www.jcp.org/jcr/1.0" jcr:primaryType="nt:unstructured" dam:registered="true" dc:registered="true"/>'
+NS_XML='<?xml version="1.0" encoding="UTF-8"?><xmpaudit-ns xmlns:dam="http://www.day.com/dam/1.0" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:jcr="http://www.jcp.org/jcr/1.0" jcr:primaryType="nt:unstructured" dam:registered="true" dc:registered="true"/>'
+import_status=$(curl -s -o "$WORK/namespace-import.json" -w '%{http_code}' -u admin:admin -H "Accept: application/json" \
+  "$URL/content" --data-urlencode ":operation=import" --data-urlencode ":contentType=jcr.xml" \
+  --data-urlencode ":name=xmpaudit-ns" --data-urlencode ":replace=true" --data-urlencode ":content=$NS_XML")
+# Check that it took: both namespaces usable (a failed import would make every dam:/dc: test fail obscurely).
+registered=$(curl -s -u admin:admin "$URL/content/xmpaudit-ns.json")
+if ! { [ "$import_status" = 201 ] || [ "$import_status" = 200 ]; } \
+   || ! printf '%s' "$registered" | grep -q '"dam:registered":"true"' \
+   || ! printf '%s' "$registered" | grep -q '"dc:registered":"true"'; then
+  echo "Namespace import failed (HTTP $import_status): $(head -c 300 "$WORK/namespace-import.json") node: $registered" >&2
+  stop_sling
+  exit 1
+fi
 echo "$(cat "$WORK/flavour") is up (pid $(cat "$WORK/sling.pid"), log $WORK/sling.log)" >&2
 echo "SLING_URL=$URL"

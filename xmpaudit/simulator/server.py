@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import io
 import itertools
 import json
 import secrets
@@ -16,6 +15,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from .faults import Fault
+from .multipart import is_multipart, parse_multipart
 from .querybuilder import QueryError, run_query
 from .repository import Repository, utc_now
 from .sling import json_depth, resolve, sling_post
@@ -25,23 +26,6 @@ from .xmp_embed import UnsupportedBinary, build_packet, embed_packet
 WRITEBACK_MODEL = "/var/workflow/models/dam-xmp-writeback"
 LOG_REQUESTS = 10_000  # the most recent requests kept in Stats.log
 WORKFLOW_ROOT = "/var/workflow/instances/server0"
-
-
-@dataclass
-class Fault:
-    """An injected failure: answer ``status`` (or a malformed body) ``times`` times for matching requests."""
-
-    status: int = 503
-    times: int = 1
-    method: str | None = None
-    path_prefix: str = ""
-    malformed: bool = False
-    delay_s: float = 0.0
-    drop_response: bool = False  # process the request, then close the connection without answering
-
-
-    def matches(self, method: str, path: str) -> bool:
-        return self.times > 0 and (self.method in (None, method)) and path.startswith(self.path_prefix)
 
 
 @dataclass
@@ -268,7 +252,12 @@ class SimulatorHandler(BaseHTTPRequestHandler):
 
     # -- plumbing ----------------------------------------------------------------------------------------
 
+    pending_fault: Fault | None = None  # a fault that fails the answer after the request was processed
+
     def _send(self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None) -> None:
+        fault, self.pending_fault = self.pending_fault, None
+        if fault is not None and fault.after_processing(self, status, body, content_type, headers):
+            return
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
@@ -288,6 +277,9 @@ class SimulatorHandler(BaseHTTPRequestHandler):
     def _read_form(self) -> list[tuple[str, str]]:
         """Form parameters decoded like Sling: ISO-8859-1 unless a ``_charset_`` parameter names the encoding."""
         length = int(self.headers.get("Content-Length") or 0)
+        if is_multipart(self.headers.get("Content-Type")):
+            body = self.rfile.read(length) if length else b""
+            return [pair for pair in parse_multipart(self.headers["Content-Type"], body) if pair[0] != "_charset_"]
         raw = self.rfile.read(length).decode("ascii", errors="replace") if length else ""
         charset = dict(parse_qsl(raw, keep_blank_values=True, encoding="latin-1")).get("_charset_", "ISO-8859-1")
         try:
@@ -309,16 +301,13 @@ class SimulatorHandler(BaseHTTPRequestHandler):
         if sim.latency_s:
             time.sleep(sim.latency_s)
         fault = sim.take_fault(self.command, path)
-        if fault and fault.drop_response:
-            self._answer_into_void(path, query, form if self.command == "POST" else [])
-            return
         if fault:
-            time.sleep(fault.delay_s)
-            if fault.malformed:
-                self._send(200, b'{"truncated": ', "application/json")
-            else:
-                self._send(fault.status, f"injected {fault.status}".encode(), "text/plain", {"Retry-After": "0"})
-            return
+            if fault.before:
+                fault.before()
+            if fault.answers_instead:
+                fault.answer(self)
+                return
+            self.pending_fault = fault
         user = sim.authenticate(self.headers.get("Authorization"))
         if user is None:
             self._send(401, b"Unauthorized", "text/plain", {"WWW-Authenticate": 'Basic realm="Sling (Development)"'})
@@ -330,19 +319,6 @@ class SimulatorHandler(BaseHTTPRequestHandler):
             self._post(path, form, user)
         else:
             self._get(path, dict(query))
-
-    def _answer_into_void(self, path: str, query: list[tuple[str, str]], form: list[tuple[str, str]]) -> None:
-        """Handle the request fully, then drop the answer and the connection (the client cannot know)."""
-        real, self.wfile = self.wfile, io.BytesIO()
-        try:
-            user = self.simulator.authenticate(self.headers.get("Authorization")) or "anonymous"
-            if self.command == "POST":
-                self._post(path, form, user)
-            else:
-                self._get(path, dict(query))
-        finally:
-            self.wfile = real
-            self.close_connection = True
 
     def do_GET(self) -> None:
         self._route()

@@ -9,11 +9,12 @@ from datetime import datetime
 from typing import Any
 
 from .repository import Node, Repository, RepositoryError
+from .sling_move import MOVE_FROM_SUFFIX, apply_move_from, move_operation
 
 TYPE_HINT_SUFFIX = "@TypeHint"
 DELETE_SUFFIX = "@Delete"
 UNSUPPORTED_SUFFIXES = ("@DefaultValue", "@UseDefaultWhenMissing", "@IgnoreBlanks", "@ValueFrom",
-                        "@MoveFrom", "@CopyFrom", "@Patch")
+                        "@CopyFrom", "@Patch")
 ITEM_PREFIXES = ("./", "../", "/")
 PERSISTENCE_EXCEPTION = "org.apache.sling.api.resource.PersistenceException"
 
@@ -172,6 +173,7 @@ def modify(repo: Repository, path: str, form: list[tuple[str, str]]) -> PostResu
     values: dict[str, list[str]] = {}
     hints: dict[str, str] = {}
     deletes: list[str] = []
+    moves: list[tuple[str, str]] = []
     for name, value in form:
         if not _is_content(name, require_prefix):
             continue
@@ -181,6 +183,8 @@ def modify(repo: Repository, path: str, form: list[tuple[str, str]]) -> PostResu
                               f"{suffix} is not supported by the simulator")
         if name.endswith(TYPE_HINT_SUFFIX):
             hints[_absolute(path, name.removesuffix(TYPE_HINT_SUFFIX))] = value
+        elif name.endswith(MOVE_FROM_SUFFIX):
+            moves.append((_absolute(path, name.removesuffix(MOVE_FROM_SUFFIX)), _absolute(path, value)))
         elif name.endswith(DELETE_SUFFIX):
             deletes.append(_absolute(path, name.removesuffix(DELETE_SUFFIX)))
         else:
@@ -191,6 +195,7 @@ def modify(repo: Repository, path: str, form: list[tuple[str, str]]) -> PostResu
         repo.ensure_node(path)
         result.created, result.status, result.message = True, 201, "Created"
         result.change("created", path)
+    apply_move_from(repo, moves, result)
     for item_path in deletes:
         if repo.remove(item_path):
             result.change("deleted", item_path)
@@ -276,6 +281,8 @@ def sling_post(repo: Repository, path: str, form: list[tuple[str, str]]) -> Post
                 return import_content(repo, path, grouped)
             if operation == "delete":
                 return delete(repo, path, grouped)
+            if operation == "move":
+                return move_operation(repo, path, grouped)
             return failed(path, 500, "org.apache.sling.servlets.post.PostOperation",
                           f"Invalid operation specified for POST request: {operation}")
         except RepositoryError as exc:
