@@ -1,5 +1,6 @@
 """The JupyterLab panel driven like a user would: rules, clicks, sorting, Preview, Sync, Writeback, Undo, Refresh."""
 
+import html
 import time
 from urllib.parse import quote
 
@@ -220,19 +221,14 @@ def test_background_progress_moves(panel):
     assert seen and max(seen) == 30
 
 
-def test_writeback_preview_shows_the_preflight(panel, monkeypatch):
-    import xmpaudit.writeback as writeback
+def test_writeback_preview_shows_the_preflight(panel):
+    """The real pre-flight (model, step arguments, launchers, live copies) is shown before the confirmation."""
+    from xmpaudit.writeback import writeback_preflight
 
-    class Preflight:
-        def _repr_html_(self):
-            return "<p>preflight: model found, 2 assets writable</p>"
-
-    calls = []
-    monkeypatch.setattr(writeback, "writeback_preflight",
-                        lambda client, assets, model: calls.append((list(assets), model)) or Preflight(),
-                        raising=False)
     panel.select(panel.filtered().index[:2])
+    chosen = list(panel.filtered().index[:2])
     panel.writeback_button.click()
     panel.wait()
-    assert "preflight: model found" in panel.details.value and len(calls[0][0]) == 2
+    expected = writeback_preflight(panel.client, chosen, model=panel.writeback_model)
+    assert expected.ok and expected.summary().splitlines()[0] in html.unescape(panel.details.value)
     assert panel.confirm_button.description == "Confirm writeback (2)"
