@@ -109,11 +109,11 @@ def test_tag_diff_and_expected_numbering():
 
 def test_coverage_and_other_arguments():
     hits = [asset_hit("/d/f1/a.jpg", [DOG], xmp_node([("dog", 0.9)])), asset_hit("/d/f1/b.jpg", [DOG]),
-            asset_hit("/d/f2/c.jpg", None)]
+            asset_hit("/d/f1/o.jpg", None, xmp_node([("old", 0.5)])), asset_hit("/d/f2/c.jpg", None)]
     _, result = status_of(hits)
     coverage = result.coverage()
-    assert coverage.loc["/d/f1", "coverage_pct"] == 50.0
-    assert coverage.loc["/d/f1", "with_smart_tags"] == 2
+    assert coverage.loc["/d/f1", "coverage_pct"] == 50.0  # the orphan array (no smart tags) is not counted
+    assert coverage.loc["/d/f1", "with_smart_tags"] == 2 and coverage.loc["/d/f1", "orphan_xmp"] == 1
     assert pd.isna(coverage.loc["/d/f2", "coverage_pct"])
     with pytest.raises(ValueError, match="other XMP node"):
         audit(snapshot(hits), SyncArguments(sequence_name="dam:other"))

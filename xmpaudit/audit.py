@@ -354,7 +354,8 @@ def coverage_table(by_folder: pd.DataFrame) -> pd.DataFrame:
     """``status_by_folder`` plus assets, with_smart_tags and coverage_pct, sorted by folder."""
     table = by_folder.reindex(columns=list(STATUSES), fill_value=0).copy()
     table["assets"] = table[list(STATUSES)].sum(axis=1)
-    table["with_smart_tags"] = table["assets"] - table["no_smart_tags"] - table["invalid"]
+    # orphan XMP arrays belong to assets without smart tags: not in the denominator (as in the headline)
+    table["with_smart_tags"] = table["assets"] - table["no_smart_tags"] - table["invalid"] - table["orphan_xmp"]
     denominator = table["with_smart_tags"].where(table["with_smart_tags"] > 0)
     table["coverage_pct"] = (100.0 * table[list(NODE_IN_SYNC)].sum(axis=1) / denominator).round(1)
     return table.sort_index()
