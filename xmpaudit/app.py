@@ -85,7 +85,7 @@ def dashboard() -> None:
     except XmpAuditError as exc:
         display(w.HTML(f"<p style='color:#D55E00'><b>✖ {html.escape(one_line(exc))}</b></p>"))
         return
-    display(w.VBox([w.HTML(session._repr_html_()), w.HTML(headline_html(result, session.client.base_url)),
+    display(w.VBox([w.HTML(headline_html(result, session.client.base_url)), w.HTML(session._repr_html_()),
                     panel.widget]))
 
 
