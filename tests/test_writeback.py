@@ -7,7 +7,6 @@ import pytest
 from PIL import Image
 
 from tests.conftest import DEMO_ROOT, client_for
-from xmpaudit import errors
 from xmpaudit.audit import audit
 from xmpaudit.cli import main
 from xmpaudit.errors import ConfigError
@@ -252,8 +251,6 @@ def test_cli_sync_with_writeback(simulator, tmp_path, monkeypatch, capsys):
     assert len(runs) == 1 and any(r["event"] == "writeback_proof" for r in records)
 
 
-@pytest.mark.xfail(not hasattr(errors, "AemUncertainOutcomeError"), strict=True,
-                   reason="the client still re-sends a workflow-start POST after a lost answer (issue 8.4, safety)")
 def test_with_the_default_client_a_lost_start_answer_gives_one_instance(simulator, client):
     asset = f"{DEMO_ROOT}/people/what?.jpg"
     simulator.inject(method="POST", path_prefix="/etc/workflow/instances", kind="reset_after")
