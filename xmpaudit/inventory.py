@@ -1,17 +1,28 @@
-"""List every asset under a DAM path with QueryBuilder, in pages, with smart tags and XMP in the same hits."""
+"""List every asset under a DAM path with QueryBuilder, with smart tags and XMP in the same hits: partitioned into
+``jcr:created`` windows paged by an ordered key (so no query reads near AEM as a Cloud Service's 100,000-node
+limit), a few pages in flight, each finished partition checkpointed as Parquet, and incremental re-inventories."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import datetime, timezone
+import itertools
+import json
+import threading
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
+
+import pandas as pd
 
 from .acs import SyncArguments
 from .client import AemClient
 from .errors import AemNotFoundError, AemResponseError, ConfigError
 from .frames import FrameBuilder
-from .jcrpath import validate_path
+from .jcrpath import quote_path, validate_path
 from .progress import Progress, ProgressCallback
 from .snapshot import Snapshot
 
@@ -19,6 +30,22 @@ QUERYBUILDER_PATH = "/bin/querybuilder.json"
 MAX_PAGE_SIZE = 1000
 # asset(0) / jcr:content(1) / metadata(2) / predictedTags, dam:predictedTags(3) / tag items(4)
 ASSET_NODE_DEPTH = 4
+DEFAULT_WORKERS = 4
+# Nodes one query may read: half of AEM as a Cloud Service's limit (offset-skipped rows + hits count).
+DEFAULT_READ_BUDGET = 50_000
+# Assets per partition (one FrameBuilder, one Parquet part) before it is closed and a new one begun.
+PARTITION_ASSETS = 50_000
+# Request lines stay below this (front proxies refuse > 8 KB with 414).
+MAX_REQUEST_LINE = 7 * 1024
+CREATED = "jcr:created"
+LAST_MODIFIED = "jcr:content/jcr:lastModified"
+LISTING_PAGE_SIZE = 5000
+STATE_FILE = "inventory-state.json"
+ONE_SECOND = timedelta(seconds=1)
+
+
+class PagingError(AemResponseError):
+    """QueryBuilder paging made no progress (``more: true`` without new hits) or broke its order."""
 
 
 def asset_query(root: str, *, limit: int, offset: int, extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -56,46 +83,87 @@ def iter_asset_pages(
     page_size: int = MAX_PAGE_SIZE,
     progress: Progress | None = None,
 ) -> Iterator[list[dict[str, Any]]]:
-    """Yield pages of full asset hits under ``root`` (never ``p.limit=-1``)."""
+    """Yield pages of full asset hits under ``root`` by ``p.offset`` (sequential; deep offsets count toward
+    AEM's read limit — ``take_inventory`` partitions instead). Duplicate hits are dropped; a page that brings
+    nothing new while the server says ``more``, or answers another offset than asked, stops with PagingError."""
     validate_path(root)
     if not 1 <= page_size <= MAX_PAGE_SIZE:
         raise ConfigError(f"page_size must be 1..{MAX_PAGE_SIZE}, got {page_size}")
-    offset = 0
+    offset, seen = 0, set()
+    url = client.url_for(QUERYBUILDER_PATH)
     while True:
         body = client.get_json(QUERYBUILDER_PATH, asset_query(root, limit=page_size, offset=offset))
-        hits, more = _check_page(body, client.url_for(QUERYBUILDER_PATH))
+        hits, more = _check_page(body, url)
+        if isinstance(body.get("offset"), int) and body["offset"] != offset:
+            raise PagingError(f"QueryBuilder at {url} answered offset {body['offset']} when asked for {offset}",
+                              url=url)
+        new = [hit for hit in hits if hit["jcr:path"] not in seen]
+        seen.update(hit["jcr:path"] for hit in new)
         if progress is not None:
             guessed = body.get("total")
             if isinstance(guessed, int):
                 progress.set_total(max(guessed, offset + len(hits)) + (1 if more else 0))
-            progress.advance(len(hits))
-        yield hits
+            progress.advance(len(new))
+        if new:
+            yield new
         offset += len(hits)
-        if not more or not hits:
+        if not more:
             break
+        if not new:
+            raise PagingError(f"QueryBuilder at {url} keeps answering more=true without new hits at offset "
+                              f"{offset}; stopped", url=url)
     if progress is not None:
-        progress.set_total(offset)
+        progress.set_total(len(seen))
 
 
-def fetch_assets(client: AemClient, paths: list[str], *, chunk: int = 200) -> dict[str, dict[str, Any]]:
-    """Full hits for the given asset paths, a few hundred per query (OR-ed path predicates).
-    Paths that no longer exist are absent from the result. Where QueryBuilder does not exist (a plain Sling,
-    as in the contract tests), each asset is read with a Sling GET instead."""
-    found: dict[str, dict[str, Any]] = {}
-    for start in range(0, len(paths), chunk):
-        group = paths[start : start + chunk]
+# -- fetching named assets ----------------------------------------------------------------------------------
+
+
+def _request_line_bytes(params: dict[str, str]) -> int:
+    """Bytes of ``GET <path>?<query> HTTP/1.1`` as requests encodes it."""
+    return len(f"GET {quote_path(QUERYBUILDER_PATH)}?{urlencode(params)} HTTP/1.1")
+
+
+def _path_groups(paths: list[str], max_request_line: int) -> Iterator[dict[str, str]]:
+    """QueryBuilder parameters OR-ing as many paths as fit into one request line of ``max_request_line`` bytes."""
+    group: list[str] = []
+
+    def params_for(members: list[str]) -> dict[str, str]:
         extra = {"group.p.or": "true"}
-        for number, path in enumerate(group, start=1):
-            extra[f"group.{number}_path"] = validate_path(path)
+        for number, path in enumerate(members, start=1):
+            extra[f"group.{number}_path"] = path
             extra[f"group.{number}_path.self"] = "true"
+        return asset_query("", limit=len(members), offset=0, extra=extra)
+
+    for path in paths:
+        validate_path(path)
+        if group and _request_line_bytes(params_for([*group, path])) > max_request_line:
+            yield params_for(group)
+            group = []
+        group.append(path)
+    if group:
+        yield params_for(group)
+
+
+def fetch_assets(
+    client: AemClient, paths: list[str], *, max_request_line: int = MAX_REQUEST_LINE
+) -> dict[str, dict[str, Any]]:
+    """Full hits for the given asset paths, as many per query (OR-ed path predicates) as fit into a request
+    line of ``max_request_line`` bytes. Paths that no longer exist are absent from the result. Where QueryBuilder
+    does not exist (a plain Sling, as in the contract tests), each asset is read with a Sling GET instead."""
+    found: dict[str, dict[str, Any]] = {}
+    done = 0
+    for params in _path_groups(paths, max_request_line):
+        group = [value for key, value in params.items() if key.endswith("_path")]
         try:
-            body = client.get_json(QUERYBUILDER_PATH, asset_query("", limit=len(group), offset=0, extra=extra))
+            body = client.get_json(QUERYBUILDER_PATH, params)
         except AemNotFoundError:
-            found.update(_read_assets_one_by_one(client, paths[start:]))
+            found.update(_read_assets_one_by_one(client, paths[done:]))
             break
         hits, _ = _check_page(body, client.url_for(QUERYBUILDER_PATH))
         wanted = set(group)
         found.update((hit["jcr:path"], hit) for hit in hits if hit["jcr:path"] in wanted)
+        done += len(group)
     return found
 
 
@@ -109,30 +177,484 @@ def _read_assets_one_by_one(client: AemClient, paths: list[str]) -> dict[str, di
     return found
 
 
+# -- ordered-key windows ------------------------------------------------------------------------------------
+
+
+def parse_jcr_date(value: Any) -> datetime | None:
+    """A Date as Sling renders it (``Wed Nov 25 2026 10:12:32 GMT+0000``) or ISO 8601; None otherwise."""
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    try:
+        return datetime.strptime(text, "%a %b %d %Y %H:%M:%S GMT%z").astimezone(timezone.utc)
+    except ValueError:
+        pass
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+
+
+def _iso(value: datetime) -> str:
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+def _value_at(hit: dict[str, Any], relative: str) -> Any:
+    current: Any = hit
+    for name in relative.split("/"):
+        current = current.get(name) if isinstance(current, dict) else None
+    return current
+
+
+def _second_of(hit: dict[str, Any], prop: str) -> datetime | None:
+    value = parse_jcr_date(_value_at(hit, prop))
+    return None if value is None else value.replace(microsecond=0)
+
+
+@dataclass
+class Window:
+    """Assets whose ``prop`` falls in [start, end) (whole seconds: Sling renders dates to the second)."""
+
+    start: datetime
+    end: datetime
+
+    def split(self, at: datetime) -> Window:
+        """Cut this window at ``at``; return the upper part."""
+        upper = Window(at, self.end)
+        self.end = at
+        return upper
+
+    def key(self) -> list[str]:
+        return [_iso(self.start), _iso(self.end)]
+
+
+@dataclass
+class ScanSpec:
+    """What a windowed scan asks for: the ordering date property, hit mode and page size."""
+
+    root: str
+    prop: str = CREATED
+    hits: str = "full"
+    page_size: int = MAX_PAGE_SIZE
+    read_budget: int = DEFAULT_READ_BUDGET
+    partition_assets: int = PARTITION_ASSETS
+
+    def params(self, window: Window, lower: datetime, *, limit: int, offset: int) -> dict[str, str]:
+        extra = {
+            "orderby": f"@{self.prop}",
+            "daterange.property": self.prop,
+            "daterange.lowerBound": _iso(lower),
+            "daterange.lowerOperation": ">=",
+            "daterange.upperBound": _iso(window.end),
+            "daterange.upperOperation": "<",
+        }
+        if self.hits == "selective":
+            extra.update({"p.hits": "selective", "p.properties": f"jcr:path {self.prop}"})
+            extra.pop("p.nodedepth", None)
+        params = asset_query(self.root, limit=limit, offset=offset, extra=extra)
+        if self.hits == "selective":
+            params.pop("p.nodedepth")
+        return params
+
+
+@dataclass
+class _Shared:
+    """State the workers share: windows waiting, how many run, a lock."""
+
+    workers: int
+    pending: deque[Window] = field(default_factory=deque)
+    running: int = 0
+    stopped: bool = False
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    progress: Progress | None = None
+
+    def advance(self, count: int) -> None:
+        if self.progress is not None and count:
+            with self.lock:
+                self.progress.advance(count)
+
+    def idle_slots(self) -> int:
+        with self.lock:
+            return self.workers - self.running - len(self.pending)
+
+
+PartitionSink = Callable[[Window, list[dict[str, Any]]], None]
+
+
+def _scan_window(client: AemClient, spec: ScanSpec, window: Window, shared: _Shared,
+                 on_partition: PartitionSink) -> None:
+    """Page one window by its ordered key: the lower bound moves to the last hit's second and ``p.offset`` skips
+    only the rows already taken at that second, so no query reads more than a page plus ties. Closed partitions
+    (every ``spec.partition_assets`` assets, at a second boundary) go to ``on_partition``."""
+    url = client.url_for(QUERYBUILDER_PATH)
+    cursor, skip = window.start, 0
+    part_start = window.start
+    done: list[dict[str, Any]] = []  # hits before ``cursor``
+    tail: list[dict[str, Any]] = []  # hits at ``cursor``'s second
+    tail_paths: set[str] = set()
+    while not shared.stopped:
+        if skip + spec.page_size > spec.read_budget:
+            raise PagingError(f"more than {spec.read_budget - spec.page_size} assets under {spec.root} share "
+                              f"{spec.prop} {_iso(cursor)}; cannot page them under the read limit", url=url)
+        body = client.get_json(QUERYBUILDER_PATH, spec.params(window, cursor, limit=spec.page_size, offset=skip))
+        hits, more = _check_page(body, url)
+        new = 0
+        first_second = None
+        for hit in hits:
+            second = _second_of(hit, spec.prop)
+            if second is None or not window.start <= second < window.end:
+                raise PagingError(f"QueryBuilder at {url} answered {hit['jcr:path']} with {spec.prop} "
+                                  f"{_value_at(hit, spec.prop)!r}, outside the asked range", url=url)
+            if second < cursor:
+                continue  # every row before the cursor was taken already: a duplicate
+            first_second = first_second or second
+            if second > cursor:
+                done.extend(tail)
+                tail, tail_paths, cursor, skip = [], set(), second, 0
+            skip += 1
+            if hit["jcr:path"] in tail_paths:
+                continue  # a duplicate hit across pages
+            tail.append(hit)
+            tail_paths.add(hit["jcr:path"])
+            new += 1
+        shared.advance(new)
+        if not more:
+            done.extend(tail)
+            on_partition(Window(part_start, window.end), done)
+            return
+        if new == 0:
+            raise PagingError(f"QueryBuilder at {url} keeps answering more=true without new hits "
+                              f"({spec.prop} >= {_iso(cursor)}, offset {skip - len(hits)}); stopped", url=url)
+        if len(done) >= spec.partition_assets:
+            on_partition(Window(part_start, cursor), done)
+            done, part_start = [], cursor
+        _maybe_split(window, cursor, first_second or cursor, len(hits), spec, shared)
+
+
+def _maybe_split(window: Window, cursor: datetime, first: datetime, page_hits: int, spec: ScanSpec,
+                 shared: _Shared) -> None:
+    """Hand the upper half of what is left of this window to an idle worker when it holds several pages."""
+    left = (window.end - cursor).total_seconds()
+    per_second = page_hits / max((cursor - first).total_seconds(), 1.0)
+    if left >= 2 and per_second * left > 2 * spec.page_size and shared.idle_slots() > 0:
+        middle = cursor + timedelta(seconds=int(left // 2))
+        with shared.lock:
+            shared.pending.append(window.split(middle))
+
+
+def _run_windows(client: AemClient, spec: ScanSpec, windows: list[Window], workers: int,
+                 on_partition: PartitionSink, progress: Progress | None) -> None:
+    """Scan ``windows`` with up to ``workers`` pages in flight; the first failure stops the rest and is raised."""
+    shared = _Shared(workers=workers, pending=deque(windows), progress=progress)
+    failure: list[BaseException] = []
+
+    def run(window: Window) -> None:
+        try:
+            _scan_window(client, spec, window, shared, on_partition)
+        finally:
+            with shared.lock:
+                shared.running -= 1
+
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="xmpaudit-inventory") as pool:
+        running: set[Future[None]] = set()
+        while True:
+            with shared.lock:
+                while shared.pending and len(running) < workers and not failure:
+                    shared.running += 1
+                    running.add(pool.submit(run, shared.pending.popleft()))
+            if not running:
+                break
+            finished, running = wait(running, timeout=0.05, return_when=FIRST_COMPLETED)
+            for future in finished:
+                if future.exception() is not None and not failure:
+                    failure.append(future.exception())  # type: ignore[arg-type]
+                    shared.stopped = True
+            running = set(running)
+    if failure:
+        raise failure[0]
+
+
+def _first_page(client: AemClient, spec: ScanSpec, partitions: _Partitions, lower: datetime | None,
+                progress: Progress | None) -> Window | None:
+    """Read the first page in ``spec.prop`` order (all of a small folder: done in one request) and, when there is
+    more, the last value; record the covered range and the first page as a finished partition."""
+    url = client.url_for(QUERYBUILDER_PATH)
+    far = Window(lower or datetime(1970, 1, 1, tzinfo=timezone.utc), datetime(9999, 1, 1, tzinfo=timezone.utc))
+    params = spec.params(far, far.start, limit=spec.page_size, offset=0)
+    hits, more = _check_page(client.get_json(QUERYBUILDER_PATH, params), url)
+    if not hits:
+        return None
+    seconds = [_second_of(hit, spec.prop) for hit in hits]
+    if any(second is None for second in seconds):
+        missing = next(hit["jcr:path"] for hit, second in zip(hits, seconds, strict=True) if second is None)
+        raise AemResponseError(f"{missing} has no {spec.prop} date; cannot partition by it", url=url)
+    first, last = seconds[0], seconds[-1]
+    if not more:
+        whole = Window(first, last + ONE_SECOND)  # type: ignore[operator]
+        partitions.set_range(whole)
+        partitions.add(whole, _unique(hits))
+        if progress is not None:
+            progress.advance(len(hits))
+        return whole
+    params = {**spec.params(far, far.start, limit=1, offset=0), "orderby.sort": "desc", "p.hits": "selective",
+              "p.properties": f"jcr:path {spec.prop}"}
+    params.pop("p.nodedepth", None)
+    tail, _ = _check_page(client.get_json(QUERYBUILDER_PATH, params), url)
+    end = _second_of(tail[0], spec.prop) if tail else None
+    whole = Window(first, max(end or last, last) + ONE_SECOND)  # type: ignore[type-var, operator]
+    partitions.set_range(whole)
+    taken = _unique([hit for hit, second in zip(hits, seconds, strict=True) if second < last])  # type: ignore
+    if taken:
+        partitions.add(Window(first, last), taken)  # type: ignore[arg-type]
+        if progress is not None:
+            progress.advance(len(taken))
+    return whole
+
+
+def _unique(hits: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return list({hit["jcr:path"]: hit for hit in hits}.values())
+
+
+def _split_evenly(spans: list[Window], count: int) -> list[Window]:
+    """About ``count`` windows of equal length covering ``spans`` (whole seconds)."""
+    total = sum((w.end - w.start).total_seconds() for w in spans)
+    windows = []
+    for span in spans:
+        length = (span.end - span.start).total_seconds()
+        pieces = max(1, min(int(length), round(count * length / max(total, 1.0))))
+        step = int(length // pieces)
+        bounds = [span.start + timedelta(seconds=step * i) for i in range(pieces)] + [span.end]
+        windows += [Window(a, b) for a, b in itertools.pairwise(bounds) if a < b]
+    return windows
+
+
+# -- checkpoints ------------------------------------------------------------------------------------------
+
+
+class _Partitions:
+    """Finished partitions: kept in memory, or saved as Parquet parts under ``folder`` with a state file that
+    lets an interrupted inventory resume."""
+
+    def __init__(self, folder: Path | None, identity: dict[str, Any], args: SyncArguments,
+                 sink: PartitionSink | None = None) -> None:
+        self.sink = sink
+        self.folder = folder
+        self.identity = identity
+        self.args = args
+        self.lock = threading.Lock()
+        self.finished: list[dict[str, Any]] = []
+        self.parts: list[tuple[list[str], Snapshot]] = []
+        self.range: list[str] | None = None
+        if folder is not None and (folder / STATE_FILE).exists():
+            state = json.loads((folder / STATE_FILE).read_text(encoding="utf-8"))
+            if {k: state.get(k) for k in identity} == identity:
+                self.finished, self.range = state["finished"], state.get("range")
+
+    def set_range(self, window: Window) -> None:
+        self.range = window.key()
+        self._write_state()
+
+    def add(self, window: Window, hits: list[dict[str, Any]]) -> None:
+        if self.sink is not None:
+            with self.lock:
+                self.sink(window, hits)
+                self.finished.append({"window": window.key(), "assets": len(hits)})
+            return
+        builder = FrameBuilder(self.args)
+        builder.add_hits(hits)
+        assets, smart_tags, xmp_tags = builder.build()
+        part = Snapshot(assets, smart_tags, xmp_tags, {"arguments": self.args.to_process_args()})
+        with self.lock:
+            if self.folder is None:
+                self.parts.append((window.key(), part))
+                self.finished.append({"window": window.key(), "assets": len(hits)})
+                return
+            name = f"part-{_iso(window.start)}-{_iso(window.end)}".replace(":", "")
+            part.save(self.folder / "parts" / name)
+            self.finished.append({"window": window.key(), "part": name, "assets": len(hits)})
+            self._write_state()
+
+    def _write_state(self) -> None:
+        if self.folder is None:
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        temporary = self.folder / (STATE_FILE + ".tmp")
+        state = {**self.identity, "range": self.range, "finished": self.finished}
+        temporary.write_text(json.dumps(state, indent=1), encoding="utf-8")
+        temporary.replace(self.folder / STATE_FILE)
+
+    def gaps(self, whole: Window) -> list[Window]:
+        """Parts of ``whole`` no finished partition covers."""
+        covered = sorted((parse_jcr_date(a), parse_jcr_date(b)) for a, b in (f["window"] for f in self.finished))
+        gaps, start = [], whole.start
+        for lower, upper in covered:
+            if lower > start:  # type: ignore[operator]
+                gaps.append(Window(start, lower))  # type: ignore[arg-type]
+            start = max(start, upper)  # type: ignore[type-var]
+        if start < whole.end:
+            gaps.append(Window(start, whole.end))
+        return gaps
+
+    def snapshots(self) -> list[Snapshot]:
+        if self.folder is None:
+            return [part for _, part in sorted(self.parts, key=lambda item: item[0])]
+        ordered = sorted(self.finished, key=lambda f: f["window"])
+        return [Snapshot.load(self.folder / "parts" / f["part"]) for f in ordered]
+
+
+def _sorted_by_path(snapshot: Snapshot) -> Snapshot:
+    if "path" in snapshot.assets.columns:
+        snapshot.assets = snapshot.assets.sort_values("path", kind="stable").reset_index(drop=True)
+    return snapshot
+
+
+def _empty_snapshot(args: SyncArguments) -> Snapshot:
+    assets, smart_tags, xmp_tags = FrameBuilder(args).build()
+    return Snapshot(assets, smart_tags, xmp_tags, {})
+
+
+def _scan(client: AemClient, spec: ScanSpec, partitions: _Partitions, *, workers: int, lower: datetime | None,
+          progress: Progress | None) -> None:
+    """Cover every asset under the root whose ``spec.prop`` is at or after ``lower`` with finished partitions."""
+    if partitions.range is not None:
+        whole = Window(parse_jcr_date(partitions.range[0]), parse_jcr_date(partitions.range[1]))  # type: ignore
+    else:
+        whole = _first_page(client, spec, partitions, lower, progress)
+        if whole is None:
+            return
+    gaps = partitions.gaps(whole)
+    if gaps:
+        _run_windows(client, spec, _split_evenly(gaps, 2 * workers), workers, partitions.add, progress)
+
+
 def take_inventory(
     client: AemClient,
     root: str,
     args: SyncArguments | None = None,
     *,
     page_size: int = MAX_PAGE_SIZE,
+    workers: int = DEFAULT_WORKERS,
+    read_budget: int = DEFAULT_READ_BUDGET,
+    partition_assets: int = PARTITION_ASSETS,
+    checkpoint_dir: str | Path | None = None,
     show_progress: bool = True,
     on_progress: ProgressCallback | None = None,
 ) -> Snapshot:
-    """Inventory every asset under ``root`` into a Snapshot (assets, smart tags, XMP tags)."""
+    """Inventory every asset under ``root`` into a Snapshot (assets, smart tags, XMP tags).
+
+    The assets are split into ``jcr:created`` windows paged by that key (``orderby=@jcr:created`` with a
+    ``daterange`` lower bound), so no query reads more than ``read_budget`` nodes; up to ``workers`` pages are in
+    flight. With ``checkpoint_dir`` every finished partition is saved there as Parquet and an interrupted
+    inventory started again with the same folder reads only what is missing."""
+    validate_path(root)
     args = args or SyncArguments()
-    builder = FrameBuilder(args)
+    if not 1 <= page_size <= MAX_PAGE_SIZE:
+        raise ConfigError(f"page_size must be 1..{MAX_PAGE_SIZE}, got {page_size}")
+    if workers < 1:
+        raise ConfigError(f"workers must be at least 1, got {workers}")
+    if read_budget < 2 * page_size:
+        raise ConfigError(f"read_budget ({read_budget}) must be at least twice page_size ({page_size})")
+    identity = {"source": client.base_url, "root": root, "arguments": args.to_process_args()}
+    folder = Path(checkpoint_dir) if checkpoint_dir is not None else None
+    partitions = _Partitions(folder, identity, args)
+    spec = ScanSpec(root, page_size=page_size, read_budget=read_budget, partition_assets=partition_assets)
+    started = client.request_count
     with Progress(None, f"Inventory {root}", show=show_progress, callback=on_progress) as progress:
-        for hits in iter_asset_pages(client, root, page_size=page_size, progress=progress):
-            builder.add_hits(hits)
-    assets, smart_tags, xmp_tags = builder.build()
-    meta = {
-        "source": client.base_url,
-        "root": root,
+        _scan(client, spec, partitions, workers=workers, lower=None, progress=progress)
+    parts = partitions.snapshots()
+    snapshot = _sorted_by_path(Snapshot.concat(parts) if parts else _empty_snapshot(args))
+    snapshot.meta = {
+        **identity,
         "taken_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "arguments": args.to_process_args(),
-        "requests": client.request_count,
+        "requests": client.request_count - started,
+        "partitions": len(parts),
     }
-    return Snapshot(assets=assets, smart_tags=smart_tags, xmp_tags=xmp_tags, meta=meta)
+    return snapshot
+
+
+# -- incremental -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class InventoryChanges:
+    """What an incremental inventory found since the previous snapshot."""
+
+    changed: list[str]
+    added: list[str]
+    deleted: list[str]
+    requests: int
+
+    def summary(self) -> str:
+        return (f"{len(self.changed)} changed, {len(self.added)} added, {len(self.deleted)} deleted "
+                f"({self.requests} requests)")
+
+
+def _without_assets(snapshot: Snapshot, paths: set[str]) -> Snapshot:
+    """``snapshot`` without the rows of these assets."""
+    keep = ~snapshot.assets["path"].isin(paths)
+    frames = {"assets": snapshot.assets[keep].reset_index(drop=True)}
+    for name in ("smart_tags", "xmp_tags"):
+        frame = getattr(snapshot, name)
+        if pd.api.types.is_integer_dtype(frame["asset"].dtype):  # asset ids: keep those of the kept assets
+            id_column = next(c for c in ("asset_id", "id") if c in snapshot.assets.columns)
+            frames[name] = frame[frame["asset"].isin(snapshot.assets.loc[keep, id_column])].reset_index(drop=True)
+        else:
+            frames[name] = frame[~frame["asset"].isin(paths)].reset_index(drop=True)
+    return Snapshot(meta=dict(snapshot.meta), **frames)
+
+
+def refresh_inventory(
+    client: AemClient,
+    previous: Snapshot,
+    args: SyncArguments | None = None,
+    *,
+    since: datetime | None = None,
+    margin: timedelta = timedelta(minutes=10),
+    workers: int = DEFAULT_WORKERS,
+    read_budget: int = DEFAULT_READ_BUDGET,
+    show_progress: bool = True,
+) -> tuple[Snapshot, InventoryChanges]:
+    """A new snapshot of ``previous``'s root that re-reads only what changed: assets whose
+    ``jcr:content/jcr:lastModified`` is at or after ``since`` (default: the previous ``taken_at`` minus
+    ``margin``), assets not in ``previous`` (by a paths-only listing, which also finds the deleted ones)."""
+    args = args or SyncArguments()
+    root = previous.meta.get("root")
+    if not isinstance(root, str) or previous.meta.get("source") != client.base_url:
+        raise ConfigError("The previous snapshot was taken from another AEM or has no root; take a full inventory")
+    if previous.meta.get("arguments") != args.to_process_args():
+        raise ConfigError("The previous snapshot was read with other process arguments; take a full inventory")
+    if since is None:
+        taken = parse_jcr_date(previous.meta.get("taken_at"))
+        if taken is None:
+            raise ConfigError("The previous snapshot has no taken_at time; pass since=…")
+        since = taken - margin
+    started = client.request_count
+    taken_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    identity = {"source": client.base_url, "root": root, "arguments": args.to_process_args()}
+    with Progress(None, f"Changes under {root}", show=show_progress) as progress:
+        listing: list[str] = []
+        lister = _Partitions(None, identity, args, sink=lambda _, hits: listing.extend(h["jcr:path"] for h in hits))
+        list_spec = ScanSpec(root, hits="selective", page_size=min(LISTING_PAGE_SIZE, read_budget // 2),
+                             read_budget=read_budget, partition_assets=10**12)
+        _scan(client, list_spec, lister, workers=workers, lower=None, progress=None)
+        changed_parts = _Partitions(None, identity, args)
+        changed_spec = ScanSpec(root, prop=LAST_MODIFIED, read_budget=read_budget)
+        _scan(client, changed_spec, changed_parts, workers=workers, lower=since, progress=progress)
+    changed_snapshots = changed_parts.snapshots()
+    changed = set().union(*(set(s.assets["path"]) for s in changed_snapshots)) if changed_snapshots else set()
+    before = set(previous.assets["path"])
+    now = set(listing)
+    added = sorted(now - before - changed)
+    deleted = sorted(before - now)
+    extra = [snapshot_of(client, added, args)] if added else []
+    merged = Snapshot.concat([_without_assets(previous, changed | set(deleted)), *changed_snapshots, *extra])
+    merged = _sorted_by_path(merged)
+    merged.meta = {**identity, "taken_at": taken_at, "requests": client.request_count - started,
+                   "incremental_since": _iso(since)}
+    changes = InventoryChanges(sorted(changed & before), added + sorted(changed - before), deleted,
+                               client.request_count - started)
+    return merged, changes
 
 
 def snapshot_of(client: AemClient, paths: list[str], args: SyncArguments | None = None) -> Snapshot:

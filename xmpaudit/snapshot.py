@@ -70,3 +70,20 @@ class Snapshot:
             f"{len(self.assets)} assets, {len(self.smart_tags)} smart tags, {len(self.xmp_tags)} XMP tags "
             f"from {self.meta.get('source', '?')}{self.meta.get('root', '')} at {self.meta.get('taken_at', '?')}"
         )
+
+
+# --- invscale branch: minimal Snapshot.concat until auditcore's (re-keying ids) is merged; the lead keeps
+# --- auditcore's version. Frames are concatenated as they are; meta is the first snapshot's.
+def _concat(cls: type[Snapshot], snapshots: list[Snapshot]) -> Snapshot:
+    """One snapshot holding the rows of all ``snapshots`` (meta of the first)."""
+    if not snapshots:
+        raise ValueError("Snapshot.concat needs at least one snapshot")
+    frames = {
+        name: pd.concat([getattr(s, name) for s in snapshots], ignore_index=True).astype(columns)
+        for name, columns in FRAME_FILES.items()
+    }
+    return cls(meta=dict(snapshots[0].meta), **frames)
+
+
+if not hasattr(Snapshot, "concat"):
+    Snapshot.concat = classmethod(_concat)  # type: ignore[attr-defined]
