@@ -7,6 +7,7 @@ from __future__ import annotations
 import itertools
 import json
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -20,7 +21,7 @@ import pandas as pd
 
 from .acs import SyncArguments
 from .client import AemClient
-from .errors import AemNotFoundError, AemResponseError, ConfigError
+from .errors import AemHttpError, AemNotFoundError, AemResponseError, ConfigError
 from .frames import FrameBuilder
 from .jcrpath import quote_path, validate_path
 from .progress import Progress, ProgressCallback
@@ -41,6 +42,8 @@ CREATED = "jcr:created"
 LAST_MODIFIED = "jcr:content/jcr:lastModified"
 LISTING_PAGE_SIZE = 5000
 STATE_FILE = "inventory-state.json"
+# Seconds to wait before asking again for a page still answered 429 after the client's own retries.
+THROTTLE_WAITS = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
 ONE_SECOND = timedelta(seconds=1)
 
 
@@ -297,7 +300,7 @@ def _scan_window(client: AemClient, spec: ScanSpec, window: Window, shared: _Sha
         if skip + spec.page_size > spec.read_budget:
             raise PagingError(f"more than {spec.read_budget - spec.page_size} assets under {spec.root} share "
                               f"{spec.prop} {_iso(cursor)}; cannot page them under the read limit", url=url)
-        body = client.get_json(QUERYBUILDER_PATH, spec.params(window, cursor, limit=spec.page_size, offset=skip))
+        body = _get_page(client, spec.params(window, cursor, limit=spec.page_size, offset=skip))
         hits, more = _check_page(body, url)
         new = 0
         first_second = None
@@ -330,6 +333,18 @@ def _scan_window(client: AemClient, spec: ScanSpec, window: Window, shared: _Sha
             on_partition(Window(part_start, cursor), done)
             done, part_start = [], cursor
         _maybe_split(window, cursor, first_second or cursor, len(hits), spec, shared)
+
+
+def _get_page(client: AemClient, params: dict[str, str]) -> Any:
+    """One QueryBuilder page; while AEM still throttles (429) after the client's retries, wait and ask again."""
+    for wait_s in (*THROTTLE_WAITS, None):
+        try:
+            return client.get_json(QUERYBUILDER_PATH, params)
+        except AemHttpError as exc:
+            if exc.status != 429 or wait_s is None:
+                raise
+            time.sleep(wait_s)
+    raise AssertionError("unreachable")
 
 
 def _maybe_split(window: Window, cursor: datetime, first: datetime, page_hits: int, spec: ScanSpec,
