@@ -203,7 +203,8 @@ def test_incremental_inventory_reads_only_changes_and_notices_deletions(bulk):
             return body
 
         client.get_json = counting
-        after, changes = refresh_inventory(client, before, read_budget=SMALL["read_budget"], show_progress=False)
+        after, changes = refresh_inventory(client, before, page_size=SMALL["page_size"],
+                                           read_budget=SMALL["read_budget"], show_progress=False)
         used = client.request_count
     assert changes.changed == [changed]
     assert sorted(changes.added) == [f"{BULK_ROOT}/folder-00002/moved-in.jpg", f"{BULK_ROOT}/folder-00002/new.jpg"]
@@ -267,3 +268,24 @@ def test_fetch_assets_sizes_request_lines_by_bytes(bulk):
         found = fetch_assets(client, paths)
     assert sorted(found) == sorted(paths)
     assert len(sent) > 1 and max(sent) <= 7 * 1024
+
+
+def test_cli_inventory_resumes_and_updates_incrementally(bulk, tmp_path, monkeypatch, capsys):
+    from xmpaudit.cli import main
+
+    for key, value in {"XMPAUDIT_URL": bulk.url, "XMPAUDIT_USER": "admin", "XMPAUDIT_PASSWORD": "admin"}.items():
+        monkeypatch.setenv(key, value)
+    out, parts = str(tmp_path / "snap"), str(tmp_path / "parts")
+    assert main(["-q", "inventory", "--root", BULK_ROOT, "--out", out, "--workers", "2", "--checkpoint", parts,
+                 "--page-size", "50"]) == 0
+    assert "3000 assets" in capsys.readouterr().out
+    with bulk.repo.lock:
+        bulk.repo.remove(f"{BULK_ROOT}/folder-00000/asset-00000001.jpg")
+        bulk.repo.changed()
+    assert main(["-q", "inventory", "--root", BULK_ROOT, "--out", out, "--incremental", "--page-size", "50"]) == 0
+    printed = capsys.readouterr().out
+    assert "0 changed, 0 added, 1 deleted" in printed and "2999 assets" in printed
+    assert main(["-q", "inventory", "--root", "/content/dam/other", "--out", out, "--incremental"]) == 2
+    assert "holds an inventory of /content/dam/bulk" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["-q", "inventory", "--workers", "0"])

@@ -341,6 +341,10 @@ def _get_page(client: AemClient, params: dict[str, str]) -> Any:
         try:
             return client.get_json(QUERYBUILDER_PATH, params)
         except AemHttpError as exc:
+            if exc.status == 500:
+                raise AemHttpError(f"{exc} (AEM stops a query that reads more than its limit of nodes, 100,000 on "
+                                   "AEM as a Cloud Service: try a smaller page size)", method=exc.method, url=exc.url,
+                                   status=500) from None
             if exc.status != 429 or wait_s is None:
                 raise
             time.sleep(wait_s)
@@ -397,7 +401,7 @@ def _first_page(client: AemClient, spec: ScanSpec, partitions: _Partitions, lowe
     url = client.url_for(QUERYBUILDER_PATH)
     far = Window(lower or datetime(1970, 1, 1, tzinfo=timezone.utc), datetime(9999, 1, 1, tzinfo=timezone.utc))
     params = spec.params(far, far.start, limit=spec.page_size, offset=0)
-    hits, more = _check_page(client.get_json(QUERYBUILDER_PATH, params), url)
+    hits, more = _check_page(_get_page(client, params), url)
     if not hits:
         return None
     seconds = [_second_of(hit, spec.prop) for hit in hits]
@@ -415,7 +419,7 @@ def _first_page(client: AemClient, spec: ScanSpec, partitions: _Partitions, lowe
     params = {**spec.params(far, far.start, limit=1, offset=0), "orderby.sort": "desc", "p.hits": "selective",
               "p.properties": f"jcr:path {spec.prop}"}
     params.pop("p.nodedepth", None)
-    tail, _ = _check_page(client.get_json(QUERYBUILDER_PATH, params), url)
+    tail, _ = _check_page(_get_page(client, params), url)
     end = _second_of(tail[0], spec.prop) if tail else None
     whole = Window(first, max(end or last, last) + ONE_SECOND)  # type: ignore[type-var, operator]
     partitions.set_range(whole)
@@ -627,12 +631,14 @@ def refresh_inventory(
     since: datetime | None = None,
     margin: timedelta = timedelta(minutes=10),
     workers: int = DEFAULT_WORKERS,
+    page_size: int = MAX_PAGE_SIZE,
     read_budget: int = DEFAULT_READ_BUDGET,
     show_progress: bool = True,
 ) -> tuple[Snapshot, InventoryChanges]:
     """A new snapshot of ``previous``'s root that re-reads only what changed: assets whose
     ``jcr:content/jcr:lastModified`` is at or after ``since`` (default: the previous ``taken_at`` minus
-    ``margin``), assets not in ``previous`` (by a paths-only listing, which also finds the deleted ones)."""
+    ``margin``), assets not in ``previous`` (by a paths-only listing of 5 × ``page_size`` paths a page, which
+    also finds the deleted ones)."""
     args = args or SyncArguments()
     root = previous.meta.get("root")
     if not isinstance(root, str) or previous.meta.get("source") != client.base_url:
@@ -650,11 +656,11 @@ def refresh_inventory(
     with Progress(None, f"Changes under {root}", show=show_progress) as progress:
         listing: list[str] = []
         lister = _Partitions(None, identity, args, sink=lambda _, hits: listing.extend(h["jcr:path"] for h in hits))
-        list_spec = ScanSpec(root, hits="selective", page_size=min(LISTING_PAGE_SIZE, read_budget // 2),
+        list_spec = ScanSpec(root, hits="selective", page_size=min(LISTING_PAGE_SIZE, 5 * page_size, read_budget // 2),
                              read_budget=read_budget, partition_assets=10**12)
         _scan(client, list_spec, lister, workers=workers, lower=None, progress=None)
         changed_parts = _Partitions(None, identity, args)
-        changed_spec = ScanSpec(root, prop=LAST_MODIFIED, read_budget=read_budget)
+        changed_spec = ScanSpec(root, prop=LAST_MODIFIED, page_size=page_size, read_budget=read_budget)
         _scan(client, changed_spec, changed_parts, workers=workers, lower=since, progress=progress)
     changed_snapshots = changed_parts.snapshots()
     changed = set().union(*(set(s.assets["path"]) for s in changed_snapshots)) if changed_snapshots else set()
