@@ -4,7 +4,6 @@ limit), a few pages in flight, each finished partition checkpointed as Parquet, 
 
 from __future__ import annotations
 
-import itertools
 import json
 import threading
 import time
@@ -44,7 +43,8 @@ LISTING_PAGE_SIZE = 5000
 STATE_FILE = "inventory-state.json"
 # Seconds to wait before asking again for a page still answered 429 after the client's own retries.
 THROTTLE_WAITS = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
-ONE_SECOND = timedelta(seconds=1)
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+FAR_FUTURE = datetime(3000, 1, 1, tzinfo=timezone.utc)
 
 
 class PagingError(AemResponseError):
@@ -277,10 +277,6 @@ class _Shared:
             with self.lock:
                 self.progress.advance(count)
 
-    def idle_slots(self) -> int:
-        with self.lock:
-            return self.workers - self.running - len(self.pending)
-
 
 PartitionSink = Callable[[Window, list[dict[str, Any]]], None]
 
@@ -303,7 +299,6 @@ def _scan_window(client: AemClient, spec: ScanSpec, window: Window, shared: _Sha
         body = _get_page(client, spec.params(window, cursor, limit=spec.page_size, offset=skip))
         hits, more = _check_page(body, url)
         new = 0
-        first_second = None
         for hit in hits:
             second = _second_of(hit, spec.prop)
             if second is None or not window.start <= second < window.end:
@@ -311,7 +306,6 @@ def _scan_window(client: AemClient, spec: ScanSpec, window: Window, shared: _Sha
                                   f"{_value_at(hit, spec.prop)!r}, outside the asked range", url=url)
             if second < cursor:
                 continue  # every row before the cursor was taken already: a duplicate
-            first_second = first_second or second
             if second > cursor:
                 done.extend(tail)
                 tail, tail_paths, cursor, skip = [], set(), second, 0
@@ -332,7 +326,6 @@ def _scan_window(client: AemClient, spec: ScanSpec, window: Window, shared: _Sha
         if len(done) >= spec.partition_assets:
             on_partition(Window(part_start, cursor), done)
             done, part_start = [], cursor
-        _maybe_split(window, cursor, first_second or cursor, len(hits), spec, shared)
 
 
 def _get_page(client: AemClient, params: dict[str, str]) -> Any:
@@ -349,17 +342,6 @@ def _get_page(client: AemClient, params: dict[str, str]) -> Any:
                 raise
             time.sleep(wait_s)
     raise AssertionError("unreachable")
-
-
-def _maybe_split(window: Window, cursor: datetime, first: datetime, page_hits: int, spec: ScanSpec,
-                 shared: _Shared) -> None:
-    """Hand the upper half of what is left of this window to an idle worker when it holds several pages."""
-    left = (window.end - cursor).total_seconds()
-    per_second = page_hits / max((cursor - first).total_seconds(), 1.0)
-    if left >= 2 and per_second * left > 2 * spec.page_size and shared.idle_slots() > 0:
-        middle = cursor + timedelta(seconds=int(left // 2))
-        with shared.lock:
-            shared.pending.append(window.split(middle))
 
 
 def _run_windows(client: AemClient, spec: ScanSpec, windows: list[Window], workers: int,
@@ -394,58 +376,44 @@ def _run_windows(client: AemClient, spec: ScanSpec, windows: list[Window], worke
         raise failure[0]
 
 
-def _first_page(client: AemClient, spec: ScanSpec, partitions: _Partitions, lower: datetime | None,
-                progress: Progress | None) -> Window | None:
-    """Read the first page in ``spec.prop`` order (all of a small folder: done in one request) and, when there is
-    more, the last value; record the covered range and the first page as a finished partition."""
-    url = client.url_for(QUERYBUILDER_PATH)
-    far = Window(lower or datetime(1970, 1, 1, tzinfo=timezone.utc), datetime(9999, 1, 1, tzinfo=timezone.utc))
-    params = spec.params(far, far.start, limit=spec.page_size, offset=0)
-    hits, more = _check_page(_get_page(client, params), url)
-    if not hits:
-        return None
-    seconds = [_second_of(hit, spec.prop) for hit in hits]
-    if any(second is None for second in seconds):
-        missing = next(hit["jcr:path"] for hit, second in zip(hits, seconds, strict=True) if second is None)
-        raise AemResponseError(f"{missing} has no {spec.prop} date; cannot partition by it", url=url)
-    first, last = seconds[0], seconds[-1]
-    if not more:
-        whole = Window(first, last + ONE_SECOND)  # type: ignore[operator]
-        partitions.set_range(whole)
-        partitions.add(whole, _unique(hits))
-        if progress is not None:
-            progress.advance(len(hits))
-        return whole
-    params = {**spec.params(far, far.start, limit=1, offset=0), "orderby.sort": "desc", "p.hits": "selective",
-              "p.properties": f"jcr:path {spec.prop}"}
+def _count(client: AemClient, spec: ScanSpec, window: Window, cap: int) -> int:
+    """Assets in ``window``, counted up to ``cap`` (``p.guessTotal``: Oak reads no more than ``cap`` rows;
+    no ordering, so nothing is sorted)."""
+    params = {**spec.params(window, window.start, limit=1, offset=0), "p.guessTotal": str(cap),
+              "p.hits": "selective", "p.properties": "jcr:path"}
+    params.pop("orderby")
     params.pop("p.nodedepth", None)
-    tail, _ = _check_page(_get_page(client, params), url)
-    end = _second_of(tail[0], spec.prop) if tail else None
-    whole = Window(first, max(end or last, last) + ONE_SECOND)  # type: ignore[type-var, operator]
-    partitions.set_range(whole)
-    taken = _unique([hit for hit, second in zip(hits, seconds, strict=True) if second < last])  # type: ignore
-    if taken:
-        partitions.add(Window(first, last), taken)  # type: ignore[arg-type]
-        if progress is not None:
-            progress.advance(len(taken))
-    return whole
+    body = _get_page(client, params)
+    _check_page(body, client.url_for(QUERYBUILDER_PATH))
+    total = body.get("total")
+    if not isinstance(total, int) or total < 0:
+        raise AemResponseError(f"QueryBuilder at {client.url_for(QUERYBUILDER_PATH)} answered without a total",
+                               url=client.url_for(QUERYBUILDER_PATH))
+    return total
 
 
-def _unique(hits: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return list({hit["jcr:path"]: hit for hit in hits}.values())
-
-
-def _split_evenly(spans: list[Window], count: int) -> list[Window]:
-    """About ``count`` windows of equal length covering ``spans`` (whole seconds)."""
-    total = sum((w.end - w.start).total_seconds() for w in spans)
-    windows = []
-    for span in spans:
-        length = (span.end - span.start).total_seconds()
-        pieces = max(1, min(int(length), round(count * length / max(total, 1.0))))
-        step = int(length // pieces)
-        bounds = [span.start + timedelta(seconds=step * i) for i in range(pieces)] + [span.end]
-        windows += [Window(a, b) for a, b in itertools.pairwise(bounds) if a < b]
-    return windows
+def _plan_windows(client: AemClient, spec: ScanSpec, spans: list[Window], workers: int) -> list[Window]:
+    """Windows holding at most ``spec.read_budget // 2`` assets each (whole seconds may hold more): count each
+    span, halve those with more, level by level with ``workers`` counts in flight. Every query then reads less
+    than the budget even where AEM sorts a window in memory instead of reading it from an ordered index."""
+    target = spec.read_budget // 2
+    planned: list[Window] = []
+    frontier = list(spans)
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="xmpaudit-plan") as pool:
+        while frontier:
+            counts = list(pool.map(lambda window: _count(client, spec, window, target + 1), frontier))
+            next_level = []
+            for window, count in zip(frontier, counts, strict=True):
+                seconds = int((window.end - window.start).total_seconds())
+                if count == 0:
+                    continue
+                if count <= target or seconds < 2:
+                    planned.append(window)
+                else:
+                    middle = window.start + timedelta(seconds=seconds // 2)
+                    next_level += [Window(window.start, middle), Window(middle, window.end)]
+            frontier = next_level
+    return sorted(planned, key=lambda window: window.start)
 
 
 # -- checkpoints ------------------------------------------------------------------------------------------
@@ -536,15 +504,14 @@ def _empty_snapshot(args: SyncArguments) -> Snapshot:
 def _scan(client: AemClient, spec: ScanSpec, partitions: _Partitions, *, workers: int, lower: datetime | None,
           progress: Progress | None) -> None:
     """Cover every asset under the root whose ``spec.prop`` is at or after ``lower`` with finished partitions."""
-    if partitions.range is not None:
-        whole = Window(parse_jcr_date(partitions.range[0]), parse_jcr_date(partitions.range[1]))  # type: ignore
-    else:
-        whole = _first_page(client, spec, partitions, lower, progress)
-        if whole is None:
-            return
+    if partitions.range is None:
+        start = (lower or EPOCH).replace(microsecond=0)
+        partitions.set_range(Window(start, FAR_FUTURE))
+    whole = Window(parse_jcr_date(partitions.range[0]), parse_jcr_date(partitions.range[1]))  # type: ignore[arg-type]
     gaps = partitions.gaps(whole)
     if gaps:
-        _run_windows(client, spec, _split_evenly(gaps, 2 * workers), workers, partitions.add, progress)
+        windows = _plan_windows(client, spec, gaps, workers)
+        _run_windows(client, spec, windows, workers, partitions.add, progress)
 
 
 def take_inventory(

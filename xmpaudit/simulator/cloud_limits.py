@@ -31,6 +31,8 @@ class CloudLimits:
     """Which AEM as a Cloud Service limits the simulator enforces; ``None`` switches one off.
 
     ``max_in_flight``: more concurrent requests than this are answered 429 with ``Retry-After``.
+    ``ordered_index``: an ordered query reads only the rows it skips and returns (the index delivers them in
+    order); False models Oak sorting in memory, which reads every row the query matches.
     """
 
     query_read_limit: int | None = AEMAACS_QUERY_READ_LIMIT
@@ -40,6 +42,7 @@ class CloudLimits:
     request_line_bytes: int | None = PROXY_REQUEST_LINE_BYTES
     form_keys: int | None = JETTY_FORM_KEYS
     form_bytes: int | None = JETTY_FORM_BYTES
+    ordered_index: bool = True
     _in_flight: int = field(default=0, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 

@@ -56,6 +56,8 @@ def _matches(repo: Repository, params: dict[str, str]) -> list[tuple[str, Node]]
     """Matching (path, node) pairs in result order; the unfiltered, ordered set is cached per content generation
     (like an index), ``daterange`` windows are cut from it by binary search when the order is by that property."""
     ranges = _date_ranges(params)
+    if ranges and "orderby" not in params:  # an unordered range query comes in the order of that property's index
+        params = {**params, "orderby": f"@{ranges[0][0]}"}
     key = tuple(sorted((k, v) for k, v in params.items() if not k.startswith("p.") and "daterange" not in k))
     cached = repo.query_cache.get(key)
     if cached is None:
@@ -189,11 +191,12 @@ def _hit(repo: Repository, path: str, node: Node, mode: str, params: dict[str, s
     }
 
 
-def nodes_read(params: dict[str, str], offset: int, returned: int, total: int) -> int:
+def nodes_read(params: dict[str, str], offset: int, returned: int, total: int, ordered_index: bool = True) -> int:
     """How many rows Oak reads for one QueryBuilder request: the rows ``p.offset`` skips plus the hits, up to a
-    numeric ``p.guessTotal``; without ``p.guessTotal`` (or with ``p.limit=-1``) QueryBuilder counts them all."""
+    numeric ``p.guessTotal``; without ``p.guessTotal`` (or with ``p.limit=-1``) QueryBuilder counts them all, and
+    so does an ordered query that Oak sorts in memory (no ``ordered_index``)."""
     guess = params.get("p.guessTotal")
-    if guess is None or params.get("p.limit") == "-1":
+    if guess is None or params.get("p.limit") == "-1" or ("orderby" in params and not ordered_index):
         return total
     read = offset + returned
     if guess.isdigit():
@@ -201,7 +204,8 @@ def nodes_read(params: dict[str, str], offset: int, returned: int, total: int) -
     return min(read, total)
 
 
-def run_query(repo: Repository, params: dict[str, str], read_limit: int | None = None) -> dict[str, Any]:
+def run_query(repo: Repository, params: dict[str, str], read_limit: int | None = None,
+              ordered_index: bool = True) -> dict[str, Any]:
     """Answer one ``/bin/querybuilder.json`` request; QueryReadLimitExceeded past ``read_limit`` nodes read."""
     limit = _int(params, "p.limit", DEFAULT_LIMIT)
     offset = _int(params, "p.offset", 0)
@@ -215,7 +219,7 @@ def run_query(repo: Repository, params: dict[str, str], read_limit: int | None =
     page = results[offset:] if limit < 0 else results[offset : offset + limit]
     more = limit >= 0 and len(results) > offset + limit
     total = len(results)
-    if read_limit is not None and nodes_read(params, offset, len(page), total) > read_limit:
+    if read_limit is not None and nodes_read(params, offset, len(page), total, ordered_index) > read_limit:
         raise QueryReadLimitExceeded(read_limit)
     guess = params.get("p.guessTotal")
     if guess == "true" and more:

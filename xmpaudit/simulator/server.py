@@ -366,7 +366,7 @@ class SimulatorHandler(BaseHTTPRequestHandler):
         elif path == "/bin/querybuilder.json":
             try:
                 with sim.repo.lock:
-                    answer = run_query(sim.repo, query, sim.limits.query_read_limit)
+                    answer = run_query(sim.repo, query, sim.limits.query_read_limit, sim.limits.ordered_index)
                 self._json(200, answer)
             except QueryError as exc:
                 self._json(400, {"success": False, "errorMessage": str(exc)})
