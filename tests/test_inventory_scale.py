@@ -69,11 +69,13 @@ def test_folder_larger_than_the_read_limit_is_inventoried_without_a_failed_query
         for _ in iter_asset_pages(client, BULK_ROOT, page_size=100):  # today's offset paging trips the limit
             pass
     with client_for(bulk) as client:  # any failed query would raise: 500 is not retried
+        kinds = count_kinds(client)
         snapshot = take_inventory(client, BULK_ROOT, workers=4, show_progress=False, **SMALL)
     assert len(snapshot.assets) == 3000 and snapshot.assets["path"].is_unique
-    # pages (30), one more per window (24 of <= 125 assets) and the counts that find the windows: bisecting
-    # 1970..3000 down to the data costs ~2 counts a level (~70), splitting it ~2 per window
-    assert snapshot.meta["requests"] <= 30 + 2 * 24 + 70 + 2 * 24
+    windows = snapshot.meta["partitions"]
+    assert 3000 / 125 <= windows <= 2 * 3000 / 125  # each window holds at most half the read budget
+    assert kinds["page"] <= 3000 / 100 + windows  # pages, plus at most one short page per window
+    assert kinds["count"] <= 200  # finding the windows: 4-way splits from 1970..3000 down to 24+ windows
     assert_same(snapshot, plain_snapshot(bulk))
 
 
@@ -100,6 +102,19 @@ def test_throttled_requests_wait_for_retry_after_and_finish(bulk):
     with client_for(bulk) as client:
         snapshot = take_inventory(client, BULK_ROOT, workers=4, show_progress=False, **SMALL)
     assert len(snapshot.assets) == 3000
+
+
+def count_kinds(client: Any) -> dict[str, int]:
+    """Counts the client's QueryBuilder requests: pages of hits (ordered) and counts (unordered)."""
+    kinds = {"page": 0, "count": 0}
+    inner = client.get_json
+
+    def counting(path: str, params: Any = None) -> Any:
+        kinds["page" if "orderby" in (params or {}) else "count"] += 1
+        return inner(path, params)
+
+    client.get_json = counting
+    return kinds
 
 
 class FailAfter:

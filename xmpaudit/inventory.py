@@ -4,6 +4,7 @@ limit), a few pages in flight, each finished partition checkpointed as Parquet, 
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
 import time
@@ -45,6 +46,7 @@ STATE_FILE = "inventory-state.json"
 THROTTLE_WAITS = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 FAR_FUTURE = datetime(3000, 1, 1, tzinfo=timezone.utc)
+LIKELY_FIRST = datetime(2000, 1, 1, tzinfo=timezone.utc)
 
 
 class PagingError(AemResponseError):
@@ -394,26 +396,55 @@ def _count(client: AemClient, spec: ScanSpec, window: Window, cap: int) -> int:
 
 def _plan_windows(client: AemClient, spec: ScanSpec, spans: list[Window], workers: int) -> list[Window]:
     """Windows holding at most ``spec.read_budget // 2`` assets each (whole seconds may hold more): count each
-    span, halve those with more, level by level with ``workers`` counts in flight. Every query then reads less
-    than the budget even where AEM sorts a window in memory instead of reading it from an ordered index."""
+    span, split those with more into ``workers`` pieces, level by level with ``workers`` counts in flight. Every
+    query then reads less than the budget even where AEM sorts a window in memory instead of reading it from an
+    ordered index.
+    Windows of several pages are split further until there are about two per worker, to keep them all busy."""
     target = spec.read_budget // 2
-    planned: list[Window] = []
+    planned: list[tuple[Window, int]] = []
     frontier = list(spans)
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="xmpaudit-plan") as pool:
         while frontier:
             counts = list(pool.map(lambda window: _count(client, spec, window, target + 1), frontier))
-            next_level = []
+            next_level: list[Window] = []
+            busy = sum(1 for count in counts if count > 0)
             for window, count in zip(frontier, counts, strict=True):
                 seconds = int((window.end - window.start).total_seconds())
                 if count == 0:
                     continue
-                if count <= target or seconds < 2:
-                    planned.append(window)
+                windows_so_far = len(planned) + len(next_level) + busy
+                few = workers > 1 and count > 2 * spec.page_size and windows_so_far < 2 * workers
+                if (count <= target and not few) or seconds < 2:
+                    planned.append((window, count))
                 else:
-                    middle = window.start + timedelta(seconds=seconds // 2)
-                    next_level += [Window(window.start, middle), Window(middle, window.end)]
+                    pieces = _cut_at_likely_bounds([window])
+                    if len(pieces) == 1:  # into as many pieces as counts run at once (at least two)
+                        parts = min(max(2, workers), seconds)
+                        bounds = [window.start + timedelta(seconds=seconds * i // parts) for i in range(parts)]
+                        pieces = [Window(a, b) for a, b in itertools.pairwise([*bounds, window.end])]
+                    next_level += pieces
             frontier = next_level
-    return sorted(planned, key=lambda window: window.start)
+    return _merge_small(sorted(planned, key=lambda item: item[0].start), spans, spec, workers)
+
+
+def _merge_small(planned: list[tuple[Window, int]], spans: list[Window], spec: ScanSpec,
+                 workers: int) -> list[Window]:
+    """Neighbouring windows of one span joined while together they hold no more than a share of the work (at most
+    half the read budget; what lies between them was counted empty): fewer short last pages, still work for every
+    worker. Windows of different spans stay apart (finished partitions lie between them)."""
+    total = sum(count for _, count in planned)
+    limit = min(spec.read_budget // 2, max(2 * spec.page_size, total // (2 * workers)))
+    merged: list[Window] = []
+    held = 0
+    for window, count in planned:
+        joined = Window(merged[-1].start, window.end) if merged else window
+        if merged and held + count <= limit and any(s.start <= joined.start and joined.end <= s.end for s in spans):
+            merged[-1] = joined
+            held += count
+        else:
+            merged.append(Window(window.start, window.end))
+            held = count
+    return merged
 
 
 # -- checkpoints ------------------------------------------------------------------------------------------
@@ -499,6 +530,17 @@ def _sorted_by_path(snapshot: Snapshot) -> Snapshot:
 def _empty_snapshot(args: SyncArguments) -> Snapshot:
     assets, smart_tags, xmp_tags = FrameBuilder(args).build()
     return Snapshot(assets, smart_tags, xmp_tags, {})
+
+
+def _cut_at_likely_bounds(spans: list[Window]) -> list[Window]:
+    """``spans`` cut at 2000-01-01 and at tomorrow: repositories hold dates between, so the spans outside cost one
+    count each (usually empty) and the bisection starts from a span decades, not a millennium, wide."""
+    cuts = [LIKELY_FIRST, datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=1)]
+    pieces = []
+    for span in spans:
+        bounds = [span.start, *(cut for cut in cuts if span.start < cut < span.end), span.end]
+        pieces += [Window(lower, upper) for lower, upper in itertools.pairwise(bounds)]
+    return pieces
 
 
 def _scan(client: AemClient, spec: ScanSpec, partitions: _Partitions, *, workers: int, lower: datetime | None,
