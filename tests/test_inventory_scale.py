@@ -13,11 +13,11 @@ from conftest import client_for
 
 from xmpaudit.acs import SyncArguments
 from xmpaudit.errors import AemHttpError
+from xmpaudit.incremental import refresh_inventory
 from xmpaudit.inventory import (
     PagingError,
     fetch_assets,
     iter_asset_pages,
-    refresh_inventory,
     take_inventory,
 )
 from xmpaudit.simulator import Simulator

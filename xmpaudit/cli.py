@@ -85,7 +85,8 @@ def _positive_int(text: str) -> int:
 
 def cmd_inventory(args: argparse.Namespace) -> int:
     from .errors import ConfigError
-    from .inventory import refresh_inventory, take_inventory
+    from .incremental import refresh_inventory
+    from .inventory import take_inventory
     from .snapshot import Snapshot
 
     client = _client(args)

@@ -1,6 +1,6 @@
 """List every asset under a DAM path with QueryBuilder, with smart tags and XMP in the same hits: partitioned into
 ``jcr:created`` windows paged by an ordered key (so no query reads near AEM as a Cloud Service's 100,000-node
-limit), a few pages in flight, each finished partition checkpointed as Parquet, and incremental re-inventories."""
+limit), a few pages in flight, each finished partition checkpointed as Parquet (incremental runs: incremental.py)."""
 
 from __future__ import annotations
 
@@ -16,8 +16,6 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
-
-import pandas as pd
 
 from .acs import SyncArguments
 from .client import AemClient
@@ -599,92 +597,6 @@ def take_inventory(
         "partitions": len(parts),
     }
     return snapshot
-
-
-# -- incremental -------------------------------------------------------------------------------------------
-
-
-@dataclass
-class InventoryChanges:
-    """What an incremental inventory found since the previous snapshot."""
-
-    changed: list[str]
-    added: list[str]
-    deleted: list[str]
-    requests: int
-
-    def summary(self) -> str:
-        return (f"{len(self.changed)} changed, {len(self.added)} added, {len(self.deleted)} deleted "
-                f"({self.requests} requests)")
-
-
-def _without_assets(snapshot: Snapshot, paths: set[str]) -> Snapshot:
-    """``snapshot`` without the rows of these assets."""
-    keep = ~snapshot.assets["path"].isin(paths)
-    frames = {"assets": snapshot.assets[keep].reset_index(drop=True)}
-    for name in ("smart_tags", "xmp_tags"):
-        frame = getattr(snapshot, name)
-        if pd.api.types.is_integer_dtype(frame["asset"].dtype):  # asset ids: keep those of the kept assets
-            id_column = next(c for c in ("asset_id", "id") if c in snapshot.assets.columns)
-            frames[name] = frame[frame["asset"].isin(snapshot.assets.loc[keep, id_column])].reset_index(drop=True)
-        else:
-            frames[name] = frame[~frame["asset"].isin(paths)].reset_index(drop=True)
-    return Snapshot(meta=dict(snapshot.meta), **frames)
-
-
-def refresh_inventory(
-    client: AemClient,
-    previous: Snapshot,
-    args: SyncArguments | None = None,
-    *,
-    since: datetime | None = None,
-    margin: timedelta = timedelta(minutes=10),
-    workers: int = DEFAULT_WORKERS,
-    page_size: int = MAX_PAGE_SIZE,
-    read_budget: int = DEFAULT_READ_BUDGET,
-    show_progress: bool = True,
-) -> tuple[Snapshot, InventoryChanges]:
-    """A new snapshot of ``previous``'s root that re-reads only what changed: assets whose
-    ``jcr:content/jcr:lastModified`` is at or after ``since`` (default: the previous ``taken_at`` minus
-    ``margin``), assets not in ``previous`` (by a paths-only listing of 5 × ``page_size`` paths a page, which
-    also finds the deleted ones)."""
-    args = args or SyncArguments()
-    root = previous.meta.get("root")
-    if not isinstance(root, str) or previous.meta.get("source") != client.base_url:
-        raise ConfigError("The previous snapshot was taken from another AEM or has no root; take a full inventory")
-    if previous.meta.get("arguments") != args.to_process_args():
-        raise ConfigError("The previous snapshot was read with other process arguments; take a full inventory")
-    if since is None:
-        taken = parse_jcr_date(previous.meta.get("taken_at"))
-        if taken is None:
-            raise ConfigError("The previous snapshot has no taken_at time; pass since=…")
-        since = taken - margin
-    started = client.request_count
-    taken_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    identity = {"source": client.base_url, "root": root, "arguments": args.to_process_args()}
-    with Progress(None, f"Changes under {root}", show=show_progress) as progress:
-        listing: list[str] = []
-        lister = _Partitions(None, identity, args, sink=lambda _, hits: listing.extend(h["jcr:path"] for h in hits))
-        list_spec = ScanSpec(root, hits="selective", page_size=min(LISTING_PAGE_SIZE, 5 * page_size, read_budget // 2),
-                             read_budget=read_budget, partition_assets=10**12)
-        _scan(client, list_spec, lister, workers=workers, lower=None, progress=None)
-        changed_parts = _Partitions(None, identity, args)
-        changed_spec = ScanSpec(root, prop=LAST_MODIFIED, page_size=page_size, read_budget=read_budget)
-        _scan(client, changed_spec, changed_parts, workers=workers, lower=since, progress=progress)
-    changed_snapshots = changed_parts.snapshots()
-    changed = set().union(*(set(s.assets["path"]) for s in changed_snapshots)) if changed_snapshots else set()
-    before = set(previous.assets["path"])
-    now = set(listing)
-    added = sorted(now - before - changed)
-    deleted = sorted(before - now)
-    extra = [snapshot_of(client, added, args)] if added else []
-    merged = Snapshot.concat([_without_assets(previous, changed | set(deleted)), *changed_snapshots, *extra])
-    merged = _sorted_by_path(merged)
-    merged.meta = {**identity, "taken_at": taken_at, "requests": client.request_count - started,
-                   "incremental_since": _iso(since)}
-    changes = InventoryChanges(sorted(changed & before), added + sorted(changed - before), deleted,
-                               client.request_count - started)
-    return merged, changes
 
 
 def snapshot_of(client: AemClient, paths: list[str], args: SyncArguments | None = None) -> Snapshot:

@@ -288,7 +288,10 @@ class SimulatorHandler(BaseHTTPRequestHandler):
         """Form parameters decoded like Sling: ISO-8859-1 unless a ``_charset_`` parameter names the encoding."""
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length).decode("ascii", errors="replace") if length else ""
-        self._form_error = self.simulator.limits.form_error(length, raw.count("&") + 1 if raw else 0)
+        urlencoded = (self.headers.get("Content-Type") or "application/x-www-form-urlencoded").startswith(
+            "application/x-www-form-urlencoded")  # Jetty's form limits apply to URL-encoded bodies only
+        self._form_error = self.simulator.limits.form_error(length, raw.count("&") + 1 if raw else 0) if urlencoded \
+            else None
         charset = dict(parse_qsl(raw, keep_blank_values=True, encoding="latin-1")).get("_charset_", "ISO-8859-1")
         try:
             form = parse_qsl(raw, keep_blank_values=True, encoding=charset, errors="replace")
