@@ -147,6 +147,10 @@ def test_interrupted_inventory_resumes_without_rereading_finished_partitions(bul
     pages = full.meta["requests"] - second_run  # the counts are repeated, finished partitions are not read again
     assert pages >= 8
     assert_same(resumed, full)
+    with client_for(bulk) as client:  # a completed inventory is not "resumed": the next one reads everything
+        again = take_inventory(client, BULK_ROOT, workers=2, checkpoint_dir=tmp_path, show_progress=False, **SMALL)
+        assert client.request_count >= 3000 / SMALL["page_size"]
+    assert_same(again, full)
 
 
 def test_endless_more_true_stops_with_an_error(bulk):

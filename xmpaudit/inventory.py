@@ -464,8 +464,15 @@ class _Partitions:
         self.range: list[str] | None = None
         if folder is not None and (folder / STATE_FILE).exists():
             state = json.loads((folder / STATE_FILE).read_text(encoding="utf-8"))
-            if {k: state.get(k) for k in identity} == identity:
+            if {k: state.get(k) for k in identity} == identity and not state.get("complete"):
                 self.finished, self.range = state["finished"], state.get("range")
+
+    def complete(self) -> None:
+        """Record that the inventory finished: the next one with this folder starts afresh."""
+        if self.folder is not None:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            state = {**self.identity, "range": self.range, "finished": self.finished, "complete": True}
+            (self.folder / STATE_FILE).write_text(json.dumps(state, indent=1), encoding="utf-8")
 
     def set_range(self, window: Window) -> None:
         self.range = window.key()
@@ -572,7 +579,8 @@ def take_inventory(
     The assets are split into ``jcr:created`` windows paged by that key (``orderby=@jcr:created`` with a
     ``daterange`` lower bound), so no query reads more than ``read_budget`` nodes; up to ``workers`` pages are in
     flight. With ``checkpoint_dir`` every finished partition is saved there as Parquet and an interrupted
-    inventory started again with the same folder reads only what is missing."""
+    inventory started again with the same folder reads only what is missing (after a completed one, the next
+    inventory with that folder starts afresh)."""
     validate_path(root)
     args = args or SyncArguments()
     if not 1 <= page_size <= MAX_PAGE_SIZE:
@@ -589,6 +597,7 @@ def take_inventory(
     with Progress(None, f"Inventory {root}", show=show_progress, callback=on_progress) as progress:
         _scan(client, spec, partitions, workers=workers, lower=None, progress=progress)
     parts = partitions.snapshots()
+    partitions.complete()
     snapshot = _sorted_by_path(Snapshot.concat(parts) if parts else _empty_snapshot(args))
     snapshot.meta = {
         **identity,
