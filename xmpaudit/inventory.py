@@ -127,8 +127,9 @@ def _request_line_bytes(params: dict[str, str]) -> int:
     return len(f"GET {quote_path(QUERYBUILDER_PATH)}?{urlencode(params)} HTTP/1.1")
 
 
-def _path_groups(paths: list[str], max_request_line: int) -> Iterator[dict[str, str]]:
-    """QueryBuilder parameters OR-ing as many paths as fit into one request line of ``max_request_line`` bytes."""
+def _path_groups(paths: list[str], max_request_line: int, chunk: int | None = None) -> Iterator[dict[str, str]]:
+    """QueryBuilder parameters OR-ing as many paths (at most ``chunk``) as fit into one request line of
+    ``max_request_line`` bytes."""
     group: list[str] = []
 
     def params_for(members: list[str]) -> dict[str, str]:
@@ -140,7 +141,8 @@ def _path_groups(paths: list[str], max_request_line: int) -> Iterator[dict[str, 
 
     for path in paths:
         validate_path(path)
-        if group and _request_line_bytes(params_for([*group, path])) > max_request_line:
+        full = chunk is not None and len(group) >= chunk
+        if group and (full or _request_line_bytes(params_for([*group, path])) > max_request_line):
             yield params_for(group)
             group = []
         group.append(path)
@@ -149,14 +151,15 @@ def _path_groups(paths: list[str], max_request_line: int) -> Iterator[dict[str, 
 
 
 def fetch_assets(
-    client: AemClient, paths: list[str], *, max_request_line: int = MAX_REQUEST_LINE
+    client: AemClient, paths: list[str], *, chunk: int | None = None, max_request_line: int = MAX_REQUEST_LINE
 ) -> dict[str, dict[str, Any]]:
-    """Full hits for the given asset paths, as many per query (OR-ed path predicates) as fit into a request
-    line of ``max_request_line`` bytes. Paths that no longer exist are absent from the result. Where QueryBuilder
-    does not exist (a plain Sling, as in the contract tests), each asset is read with a Sling GET instead."""
+    """Full hits for the given asset paths, as many per query (OR-ed path predicates; at most ``chunk``) as fit
+    into a request line of ``max_request_line`` bytes. Paths that no longer exist are absent from the result.
+    Where QueryBuilder does not exist (a plain Sling, as in the contract tests), each asset is read with a Sling
+    GET instead."""
     found: dict[str, dict[str, Any]] = {}
     done = 0
-    for params in _path_groups(paths, max_request_line):
+    for params in _path_groups(paths, max_request_line, chunk):
         group = [value for key, value in params.items() if key.endswith("_path")]
         try:
             body = client.get_json(QUERYBUILDER_PATH, params)
