@@ -8,9 +8,8 @@ import itertools
 import json
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -225,12 +224,6 @@ class Window:
     start: datetime
     end: datetime
 
-    def split(self, at: datetime) -> Window:
-        """Cut this window at ``at``; return the upper part."""
-        upper = Window(at, self.end)
-        self.end = at
-        return upper
-
     def key(self) -> list[str]:
         return [_iso(self.start), _iso(self.end)]
 
@@ -266,11 +259,8 @@ class ScanSpec:
 
 @dataclass
 class _Shared:
-    """State the workers share: windows waiting, how many run, a lock."""
+    """What the workers share: whether to stop, and the progress bar (behind a lock)."""
 
-    workers: int
-    pending: deque[Window] = field(default_factory=deque)
-    running: int = 0
     stopped: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
     progress: Progress | None = None
@@ -350,33 +340,15 @@ def _get_page(client: AemClient, params: dict[str, str]) -> Any:
 def _run_windows(client: AemClient, spec: ScanSpec, windows: list[Window], workers: int,
                  on_partition: PartitionSink, progress: Progress | None) -> None:
     """Scan ``windows`` with up to ``workers`` pages in flight; the first failure stops the rest and is raised."""
-    shared = _Shared(workers=workers, pending=deque(windows), progress=progress)
-    failure: list[BaseException] = []
-
-    def run(window: Window) -> None:
-        try:
-            _scan_window(client, spec, window, shared, on_partition)
-        finally:
-            with shared.lock:
-                shared.running -= 1
-
+    shared = _Shared(progress=progress)
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="xmpaudit-inventory") as pool:
-        running: set[Future[None]] = set()
-        while True:
-            with shared.lock:
-                while shared.pending and len(running) < workers and not failure:
-                    shared.running += 1
-                    running.add(pool.submit(run, shared.pending.popleft()))
-            if not running:
-                break
-            finished, running = wait(running, timeout=0.05, return_when=FIRST_COMPLETED)
-            for future in finished:
-                if future.exception() is not None and not failure:
-                    failure.append(future.exception())  # type: ignore[arg-type]
-                    shared.stopped = True
-            running = set(running)
-    if failure:
-        raise failure[0]
+        futures = [pool.submit(_scan_window, client, spec, window, shared, on_partition) for window in windows]
+        failure = None
+        for future in as_completed(futures):
+            if future.exception() is not None and failure is None:
+                failure, shared.stopped = future.exception(), True
+    if failure is not None:
+        raise failure
 
 
 def _count(client: AemClient, spec: ScanSpec, window: Window, cap: int) -> int:
@@ -395,7 +367,8 @@ def _count(client: AemClient, spec: ScanSpec, window: Window, cap: int) -> int:
     return total
 
 
-def _plan_windows(client: AemClient, spec: ScanSpec, spans: list[Window], workers: int) -> list[Window]:
+def _plan_windows(client: AemClient, spec: ScanSpec, spans: list[Window], workers: int,
+                  progress: Progress | None = None) -> list[Window]:
     """Windows holding at most ``spec.read_budget // 2`` assets each (whole seconds may hold more): count each
     span, split those with more into ``workers`` pieces, level by level with ``workers`` counts in flight. Every
     query then reads less than the budget even where AEM sorts a window in memory instead of reading it from an
@@ -425,6 +398,8 @@ def _plan_windows(client: AemClient, spec: ScanSpec, spans: list[Window], worker
                         pieces = [Window(a, b) for a, b in itertools.pairwise([*bounds, window.end])]
                     next_level += pieces
             frontier = next_level
+    if progress is not None:
+        progress.set_total(progress.done + sum(count for _, count in planned))
     return _merge_small(sorted(planned, key=lambda item: item[0].start), spans, spec, workers)
 
 
@@ -560,7 +535,7 @@ def _scan(client: AemClient, spec: ScanSpec, partitions: _Partitions, *, workers
     whole = Window(parse_jcr_date(partitions.range[0]), parse_jcr_date(partitions.range[1]))  # type: ignore[arg-type]
     gaps = partitions.gaps(whole)
     if gaps:
-        windows = _plan_windows(client, spec, gaps, workers)
+        windows = _plan_windows(client, spec, gaps, workers, progress)
         _run_windows(client, spec, windows, workers, partitions.add, progress)
 
 
