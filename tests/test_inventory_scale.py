@@ -3,6 +3,7 @@ checkpoints and resume, bounded paging, duplicates, incremental re-inventory —
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -45,7 +46,14 @@ def plain_snapshot(sim: Simulator, root: str = BULK_ROOT) -> Snapshot:
 
 
 def canonical(snapshot: Snapshot) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The frames in path order, integer asset ids (if the frames use them) replaced by paths."""
+    id_column = next((c for c in ("asset_id", "id") if c in snapshot.assets.columns), None)
+    paths = dict(zip(snapshot.assets[id_column], snapshot.assets["path"], strict=True)) if id_column else {}
+
     def tidy(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+        if paths and "asset" in frame.columns and pd.api.types.is_integer_dtype(frame["asset"].dtype):
+            frame = frame.assign(asset=frame["asset"].map(paths))
+        frame = frame.drop(columns=[id_column] if id_column in frame.columns else [])
         return frame.sort_values(keys, kind="stable").reset_index(drop=True)
 
     return (tidy(snapshot.assets, ["path"]), tidy(snapshot.smart_tags, ["asset", "order"]),
@@ -58,7 +66,7 @@ def assert_same(left: Snapshot, right: Snapshot) -> None:
 
 
 @pytest.fixture
-def bulk() -> Simulator:
+def bulk() -> Iterator[Simulator]:
     with Simulator(build_bulk_repository(BulkSpec(assets=3000, per_folder=1300, per_second=3)),
                    limits=small_limits()) as sim:
         yield sim
