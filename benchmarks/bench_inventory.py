@@ -36,7 +36,8 @@ def serve(size: int, latency_ms: float, limited: bool) -> None:
     with Simulator(build_bulk_repository(BulkSpec(assets=size)), latency_s=latency_ms / 1000, limits=limits) as sim:
         print(sim.url, flush=True)
         sys.stdin.read()
-        print(json.dumps({"server RSS GB": peak_rss_gb(), "server requests": sim.stats.total}), flush=True)
+        print(json.dumps({"server RSS GB": peak_rss_gb(), "server requests": sim.stats.total,
+                          "failed requests": sum(sim.stats.errors.values())}), flush=True)
 
 
 def measure(mode: str, size: int, latency_ms: float, workers: int) -> dict[str, object]:
@@ -60,7 +61,7 @@ def measure(mode: str, size: int, latency_ms: float, workers: int) -> dict[str, 
         "mode": mode, "assets": size, "latency ms": latency_ms,
         "limits": "AEMaaCS (100k reads, 60 s, 8 KB line, forms)" if limited else "off",
         "workers": workers if limited else 1, "requests": client.request_count,
-        "req/asset": round(client.request_count / size, 5), "failed queries": 0, "wall s": round(seconds, 1),
+        "req/asset": round(client.request_count / size, 5), "wall s": round(seconds, 1),
         "client peak RSS GB": peak_rss_gb(), **json.loads(server_out.strip().splitlines()[-1]),
     }
 
@@ -94,7 +95,7 @@ if __name__ == "__main__":
         if done.returncode != 0:
             mode, size, latency = run.split(":")
             print(f"{run} failed: {done.stderr.strip().splitlines()[-1:]}", file=sys.stderr)
-            rows.append({"mode": mode, "assets": int(size), "latency ms": float(latency), "failed queries": "yes"})
+            rows.append({"mode": mode, "assets": int(size), "latency ms": float(latency), "failed requests": "run"})
             continue
         rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
         print(json.dumps(rows[-1]), flush=True)

@@ -49,6 +49,7 @@ class Stats:
     log: deque[tuple[str, str]] = field(default_factory=lambda: deque(maxlen=LOG_REQUESTS))
     running_workflows: int = 0
     max_running_workflows: int = 0
+    errors: Counter[int] = field(default_factory=Counter)  # answers with status >= 400, by status
 
     @property
     def total(self) -> int:
@@ -56,6 +57,7 @@ class Stats:
 
     def reset(self) -> None:
         self.by_endpoint.clear()
+        self.errors.clear()
         self.log.clear()
         self.max_running_workflows = 0
 
@@ -268,6 +270,9 @@ class SimulatorHandler(BaseHTTPRequestHandler):
         started = getattr(self, "_started", None)
         if started is not None and status < 500 and self.simulator.limits.too_slow(time.monotonic() - started):
             status, body, content_type, headers = 503, b"Request took too long", "text/plain", {}
+        if status >= 400:
+            with self.simulator._lock:
+                self.simulator.stats.errors[status] += 1
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
