@@ -18,6 +18,7 @@ import time
 
 from xmpaudit.acs import SyncArguments
 from xmpaudit.client import AemClient
+from xmpaudit.frames import FrameBuilder
 from xmpaudit.inventory import iter_asset_pages, take_inventory
 from xmpaudit.settings import ConnectionSettings
 from xmpaudit.simulator import Simulator
@@ -50,9 +51,11 @@ def measure(mode: str, size: int, latency_ms: float, workers: int) -> dict[str, 
         start = time.perf_counter()
         if limited:
             snapshot = take_inventory(client, BULK_ROOT, workers=workers, show_progress=False)
-        else:
-            hits = [hit for page in iter_asset_pages(client, BULK_ROOT) for hit in page]
-            snapshot = Snapshot.from_hits(hits, SyncArguments())
+        else:  # as take_inventory did before partitioning: one FrameBuilder fed page by page
+            builder = FrameBuilder(SyncArguments())
+            for page in iter_asset_pages(client, BULK_ROOT):
+                builder.add_hits(page)
+            snapshot = Snapshot(*builder.build())
         seconds = time.perf_counter() - start
     finally:
         server_out, _ = server.communicate("", timeout=600)
