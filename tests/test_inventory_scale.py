@@ -54,6 +54,8 @@ def canonical(snapshot: Snapshot) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFr
         if paths and "asset" in frame.columns and pd.api.types.is_integer_dtype(frame["asset"].dtype):
             frame = frame.assign(asset=frame["asset"].map(paths))
         frame = frame.drop(columns=[id_column] if id_column in frame.columns else [])
+        categories = [c for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)]
+        frame = frame.astype(dict.fromkeys(categories, "string"))  # categories differ between snapshots
         return frame.sort_values(keys, kind="stable").reset_index(drop=True)
 
     return (tidy(snapshot.assets, ["path"]), tidy(snapshot.smart_tags, ["asset", "order"]),

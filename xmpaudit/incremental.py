@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
+import numpy as np
 import pandas as pd
 
 from .acs import SyncArguments
@@ -21,7 +22,6 @@ from .inventory import (
     _iso,
     _Partitions,
     _scan,
-    _sorted_by_path,
     parse_jcr_date,
     snapshot_of,
 )
@@ -44,17 +44,26 @@ class InventoryChanges:
 
 
 def _without_assets(snapshot: Snapshot, paths: set[str]) -> Snapshot:
-    """``snapshot`` without the rows of these assets."""
-    keep = ~snapshot.assets["path"].isin(paths)
-    frames = {"assets": snapshot.assets[keep].reset_index(drop=True)}
-    for name in ("smart_tags", "xmp_tags"):
-        frame = getattr(snapshot, name)
-        if pd.api.types.is_integer_dtype(frame["asset"].dtype):  # asset ids: keep those of the kept assets
-            id_column = next(c for c in ("asset_id", "id") if c in snapshot.assets.columns)
-            frames[name] = frame[frame["asset"].isin(snapshot.assets.loc[keep, id_column])].reset_index(drop=True)
-        else:
-            frames[name] = frame[~frame["asset"].isin(paths)].reset_index(drop=True)
-    return Snapshot(meta=dict(snapshot.meta), **frames)
+    """``snapshot`` without the rows of these assets; where the frames carry ``asset_id`` (the row number of the
+    asset), the ids are re-keyed to the remaining rows."""
+    keep = ~snapshot.assets["path"].astype("string").isin(paths).to_numpy(dtype=bool)
+    assets = snapshot.assets[keep].reset_index(drop=True)
+    frames: dict[str, pd.DataFrame] = {}
+    if "asset_id" in assets.columns:
+        new_ids = np.cumsum(keep) - 1
+        assets["asset_id"] = np.arange(len(assets), dtype=assets["asset_id"].dtype)
+        for name in ("smart_tags", "xmp_tags"):
+            frame = getattr(snapshot, name)
+            old_ids = frame["asset_id"].to_numpy(dtype=np.int64)
+            kept = frame[keep[old_ids]].reset_index(drop=True)
+            kept["asset_id"] = new_ids[old_ids[keep[old_ids]]].astype(frame["asset_id"].dtype)
+            frames[name] = kept
+    else:
+        for name in ("smart_tags", "xmp_tags"):
+            frame = getattr(snapshot, name)
+            frames[name] = frame[~frame["asset"].astype("string").isin(paths).to_numpy(dtype=bool)]
+            frames[name] = frames[name].reset_index(drop=True)
+    return Snapshot(assets=assets, meta=dict(snapshot.meta), **frames)
 
 
 def refresh_inventory(
@@ -104,7 +113,6 @@ def refresh_inventory(
     deleted = sorted(before - now)
     extra = [snapshot_of(client, added, args)] if added else []
     merged = Snapshot.concat([_without_assets(previous, changed | set(deleted)), *changed_snapshots, *extra])
-    merged = _sorted_by_path(merged)
     merged.meta = {**identity, "taken_at": taken_at, "requests": client.request_count - started,
                    "incremental_since": _iso(since)}
     changes = InventoryChanges(sorted(changed & before), added + sorted(changed - before), deleted,

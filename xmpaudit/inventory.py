@@ -504,12 +504,6 @@ class _Partitions:
         return [Snapshot.load(self.folder / "parts" / f["part"]) for f in ordered]
 
 
-def _sorted_by_path(snapshot: Snapshot) -> Snapshot:
-    if "path" in snapshot.assets.columns:
-        snapshot.assets = snapshot.assets.sort_values("path", kind="stable").reset_index(drop=True)
-    return snapshot
-
-
 def _empty_snapshot(args: SyncArguments) -> Snapshot:
     assets, smart_tags, xmp_tags = FrameBuilder(args).build()
     return Snapshot(assets, smart_tags, xmp_tags, {})
@@ -576,7 +570,7 @@ def take_inventory(
         _scan(client, spec, partitions, workers=workers, lower=None, progress=progress)
     parts = partitions.snapshots()
     partitions.complete()
-    snapshot = _sorted_by_path(Snapshot.concat(parts) if parts else _empty_snapshot(args))
+    snapshot = Snapshot.concat(parts) if parts else _empty_snapshot(args)  # in jcr:created order
     snapshot.meta = {
         **identity,
         "taken_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
