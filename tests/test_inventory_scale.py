@@ -10,8 +10,8 @@ from typing import Any
 import pandas as pd
 import pytest
 import requests
-from conftest import client_for
 
+from tests.conftest import client_for
 from xmpaudit.acs import SyncArguments
 from xmpaudit.errors import AemHttpError
 from xmpaudit.incremental import refresh_inventory
