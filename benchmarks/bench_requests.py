@@ -20,6 +20,7 @@ from xmpaudit.inventory import take_inventory
 from xmpaudit.journal import Journal
 from xmpaudit.settings import ConnectionSettings
 from xmpaudit.simulator import DemoSpec, Simulator, build_demo_repository
+from xmpaudit.simulator.cloud_limits import CloudLimits
 from xmpaudit.sync import apply_plan, plan_sync
 
 ROOT = "/content/dam/xmpaudit-demo"
@@ -59,8 +60,9 @@ def measure(size: int, latency_ms: float = 0.0) -> list[dict[str, object]]:
     rows = []
     spec = DemoSpec(assets=size, real_images=False)
     latency = latency_ms / 1000
+    # xmpaudit under the AEM as a Cloud Service limits (the simulator's default); the naive way without them
     with Simulator(build_demo_repository(spec), latency_s=latency) as ours, \
-            Simulator(build_demo_repository(spec), latency_s=latency) as naive:
+            Simulator(build_demo_repository(spec), latency_s=latency, limits=CloudLimits.off()) as naive:
         ours.json_max_results = naive.json_max_results = 1_000_000
         fast, slow = client_for(ours), client_for(naive)
 

@@ -152,3 +152,4 @@ class Snapshot:
             f"{len(self.assets)} assets, {len(self.smart_tags)} smart tags, {len(self.xmp_tags)} XMP tags "
             f"from {self.meta.get('source', '?')}{self.meta.get('root', '')} at {self.meta.get('taken_at', '?')}"
         )
+

@@ -1,11 +1,15 @@
-"""The part of AEM's QueryBuilder JSON servlet that xmpaudit uses: path/type/group predicates, ordering,
-paging with ``p.guessTotal``, and simple, full and selective hits."""
+"""The part of AEM's QueryBuilder JSON servlet that xmpaudit uses: path (``path.flat``)/type/group and
+``daterange`` predicates, ordering, paging with ``p.guessTotal``, simple, full and selective hits, and Oak's count
+of nodes a query reads (for the read limit)."""
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterator
+from datetime import datetime, timezone
 from typing import Any
 
+from .cloud_limits import QueryReadLimitExceeded
 from .repository import Node, Repository
 
 DEFAULT_LIMIT = 10
@@ -15,7 +19,13 @@ class QueryError(Exception):
     """A bad query (AEM answers 400 with success=false)."""
 
 
-def _walk(node: Node, path: str) -> Iterator[tuple[str, Node]]:
+def _walk(node: Node, path: str, flat: bool = False) -> Iterator[tuple[str, Node]]:
+    """``node`` and its descendants (only its children with ``flat``), in document order."""
+    if flat:
+        yield path, node
+        prefix = path.rstrip("/")
+        yield from ((f"{prefix}/{name}", child) for name, child in node.children.items())
+        return
     stack = [(path, node)]
     while stack:
         current_path, current = stack.pop()
@@ -43,11 +53,31 @@ def _path_scopes(params: dict[str, str]) -> list[tuple[str, bool]]:
 
 
 def _matches(repo: Repository, params: dict[str, str]) -> list[tuple[str, Node]]:
-    key = tuple(sorted((k, v) for k, v in params.items() if not k.startswith("p.")))
+    """Matching (path, node) pairs in result order; the unfiltered, ordered set is cached per content generation
+    (like an index), ``daterange`` windows are cut from it by binary search when the order is by that property."""
+    ranges = _date_ranges(params)
+    if ranges and "orderby" not in params:  # an unordered range query comes in the order of that property's index
+        params = {**params, "orderby": f"@{ranges[0][0]}"}
+    key = tuple(sorted((k, v) for k, v in params.items() if not k.startswith("p.") and "daterange" not in k))
     cached = repo.query_cache.get(key)
     if cached is None:
         cached = repo.query_cache[key] = _find(repo, params)
-    return cached  # type: ignore[return-value]
+    results, order_prop, order_keys = cached  # type: ignore[misc]
+    for prop, lower, lower_inclusive, upper, upper_inclusive in ranges:
+        if prop == order_prop and order_keys is not None:
+            start, end = 0, len(order_keys)
+            if lower is not None:
+                cut = bisect.bisect_left if lower_inclusive else bisect.bisect_right
+                start = cut(order_keys, (1, lower.timestamp()))
+            if upper is not None:
+                cut = bisect.bisect_right if upper_inclusive else bisect.bisect_left
+                end = cut(order_keys, (1, upper.timestamp()))
+            results, order_keys = results[start:end], order_keys[start:end]
+        else:
+            results = [item for item in results
+                       if _in_range(_relative(repo, *item, prop), lower, lower_inclusive, upper, upper_inclusive)]
+            order_keys = None
+    return results
 
 
 def _property_predicates(params: dict[str, str]) -> list[tuple[str, str]]:
@@ -59,15 +89,58 @@ def _property_predicates(params: dict[str, str]) -> list[tuple[str, str]]:
     return found
 
 
-def _find(repo: Repository, params: dict[str, str]) -> list[tuple[str, Node]]:
+def _parse_date(text: str | None, key: str) -> datetime | None:
+    if not text:
+        return None
+    try:
+        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise QueryError(f"{key} is not an ISO 8601 date: {text!r}") from None
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def _date_ranges(params: dict[str, str]) -> list[tuple[str, datetime | None, bool, datetime | None, bool]]:
+    """The ``daterange`` / ``N_daterange`` predicates: (property, lower, lower inclusive, upper, upper inclusive)."""
+    found = []
+    for key, prop in params.items():
+        if key == "daterange.property" or (key.endswith("_daterange.property") and "." not in key.split("_")[0]):
+            base = key.removesuffix(".property")
+            lower_op = params.get(f"{base}.lowerOperation", ">")
+            upper_op = params.get(f"{base}.upperOperation", "<")
+            if lower_op not in (">", ">=") or upper_op not in ("<", "<="):
+                raise QueryError(f"{base}: lowerOperation must be > or >=, upperOperation < or <=")
+            found.append((prop.removeprefix("@"), _parse_date(params.get(f"{base}.lowerBound"), base),
+                          lower_op == ">=", _parse_date(params.get(f"{base}.upperBound"), base), upper_op == "<="))
+    return found
+
+
+def _in_range(value: Any, lower: datetime | None, lower_inclusive: bool, upper: datetime | None,
+              upper_inclusive: bool) -> bool:
+    if not isinstance(value, datetime):
+        return False
+    if lower is not None and (value < lower or (value == lower and not lower_inclusive)):
+        return False
+    return upper is None or value < upper or (value == upper and upper_inclusive)
+
+
+def _sort_key(value: Any) -> tuple[int, float | str]:
+    if isinstance(value, datetime):
+        return 1, value.timestamp()
+    if value is None or isinstance(value, Node):
+        return 0, 0.0
+    return 2, str(value)
+
+
+def _find(repo: Repository, params: dict[str, str]) -> tuple[list[tuple[str, Node]], str | None, list | None]:
     wanted_type = params.get("type")
     properties = _property_predicates(params)
+    flat = params.get("path.flat") == "true"
     found: dict[str, Node] = {}
     for scope, include_self in _path_scopes(params):
         base = repo.node(scope)
         if base is None:
             continue
-        for path, node in _walk(base, scope):
+        for path, node in _walk(base, scope, flat):
             if path == scope and not include_self:
                 continue
             if (wanted_type is None or node.primary_type == wanted_type) and all(
@@ -75,14 +148,19 @@ def _find(repo: Repository, params: dict[str, str]) -> list[tuple[str, Node]]:
                 found[path] = node
     results = list(found.items())
     order = params.get("orderby")
+    order_prop, order_keys = None, None
     if order in ("path", "@jcr:path"):
         results.sort(key=lambda item: item[0])
     elif order and order.startswith("@"):
-        prop = order[1:]
-        results.sort(key=lambda item: str(_relative(repo, item[0], item[1], prop) or ""))
+        order_prop = order[1:]
+        keyed = sorted(((_sort_key(_relative(repo, path, node, order_prop)), path, node) for path, node in results),
+                       key=lambda row: (row[0], row[1]))
+        results = [(path, node) for _, path, node in keyed]
+        order_keys = [key for key, _, _ in keyed]
     if params.get("orderby.sort") == "desc":
         results.reverse()
-    return results
+        order_keys = None
+    return results, order_prop, order_keys
 
 
 def _relative(repo: Repository, path: str, node: Node, relative: str) -> Any:
@@ -124,8 +202,22 @@ def _hit(repo: Repository, path: str, node: Node, mode: str, params: dict[str, s
     }
 
 
-def run_query(repo: Repository, params: dict[str, str]) -> dict[str, Any]:
-    """Answer one ``/bin/querybuilder.json`` request."""
+def nodes_read(params: dict[str, str], offset: int, returned: int, total: int, ordered_index: bool = True) -> int:
+    """How many rows Oak reads for one QueryBuilder request: the rows ``p.offset`` skips plus the hits, up to a
+    numeric ``p.guessTotal``; without ``p.guessTotal`` (or with ``p.limit=-1``) QueryBuilder counts them all, and
+    so does an ordered query that Oak sorts in memory (no ``ordered_index``)."""
+    guess = params.get("p.guessTotal")
+    if guess is None or params.get("p.limit") == "-1" or ("orderby" in params and not ordered_index):
+        return total
+    read = offset + returned
+    if guess.isdigit():
+        read = max(read, min(total, int(guess)))
+    return min(read, total)
+
+
+def run_query(repo: Repository, params: dict[str, str], read_limit: int | None = None,
+              ordered_index: bool = True) -> dict[str, Any]:
+    """Answer one ``/bin/querybuilder.json`` request; QueryReadLimitExceeded past ``read_limit`` nodes read."""
     limit = _int(params, "p.limit", DEFAULT_LIMIT)
     offset = _int(params, "p.offset", 0)
     depth = _int(params, "p.nodedepth", 0)
@@ -138,8 +230,13 @@ def run_query(repo: Repository, params: dict[str, str]) -> dict[str, Any]:
     page = results[offset:] if limit < 0 else results[offset : offset + limit]
     more = limit >= 0 and len(results) > offset + limit
     total = len(results)
-    if params.get("p.guessTotal") == "true" and more:
+    if read_limit is not None and nodes_read(params, offset, len(page), total, ordered_index) > read_limit:
+        raise QueryReadLimitExceeded(read_limit)
+    guess = params.get("p.guessTotal")
+    if guess == "true" and more:
         total = offset + limit
+    elif guess is not None and guess.isdigit():
+        total = min(total, max(int(guess), offset + len(page)))
     return {
         "success": True,
         "results": len(page),

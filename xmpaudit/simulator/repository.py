@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections import deque
 from dataclasses import dataclass, field
@@ -90,6 +91,7 @@ def infer_type(value: Any) -> str:
     return "String"
 
 
+@functools.lru_cache(maxsize=1 << 16)  # property names repeat on every node rendered
 def java_hash(text: str) -> int:
     """Java's ``String.hashCode()`` (UTF-16 code units, signed 32-bit)."""
     value = 0

@@ -15,6 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from .cloud_limits import CloudLimits, QueryReadLimitExceeded
 from .faults import Fault
 from .multipart import is_multipart, parse_multipart
 from .querybuilder import QueryError, run_query
@@ -36,6 +37,7 @@ class Stats:
     log: deque[tuple[str, str]] = field(default_factory=lambda: deque(maxlen=LOG_REQUESTS))
     running_workflows: int = 0
     max_running_workflows: int = 0
+    errors: Counter[int] = field(default_factory=Counter)  # answers with status >= 400, by status
 
     @property
     def total(self) -> int:
@@ -43,6 +45,7 @@ class Stats:
 
     def reset(self) -> None:
         self.by_endpoint.clear()
+        self.errors.clear()
         self.log.clear()
         self.max_running_workflows = 0
 
@@ -62,6 +65,7 @@ class Simulator:
     """An AEM-compatible server around a Repository. Use as a context manager or call start()/stop().
 
     Basic auth (``users``) and bearer tokens (``tokens``) are accepted; every POST needs a CSRF token.
+    ``limits``: the AEM as a Cloud Service limits enforced (default: all on; ``CloudLimits.off()`` for none).
     """
 
     def __init__(
@@ -75,6 +79,7 @@ class Simulator:
         json_max_results: int = 1000,
         workflow_seconds: float = 0.05,
         latency_s: float = 0.0,
+        limits: CloudLimits | None = None,
     ) -> None:
         if repo is None:
             from .demo import build_demo_repository
@@ -88,6 +93,7 @@ class Simulator:
         self.json_max_results = json_max_results
         self.workflow_seconds = workflow_seconds
         self.latency_s = latency_s
+        self.limits = CloudLimits() if limits is None else limits
         self.faults: list[Fault] = []
         self.stats = Stats()
         self.csrf_tokens: set[str] = set()
@@ -258,6 +264,12 @@ class SimulatorHandler(BaseHTTPRequestHandler):
         fault, self.pending_fault = self.pending_fault, None
         if fault is not None and fault.after_processing(self, status, body, content_type, headers):
             return
+        started = getattr(self, "_started", None)
+        if started is not None and status < 500 and self.simulator.limits.too_slow(time.monotonic() - started):
+            status, body, content_type, headers = 503, b"Request took too long", "text/plain", {}
+        if status >= 400:
+            with self.simulator._lock:
+                self.simulator.stats.errors[status] += 1
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
@@ -278,9 +290,14 @@ class SimulatorHandler(BaseHTTPRequestHandler):
         """Form parameters decoded like Sling: ISO-8859-1 unless a ``_charset_`` parameter names the encoding."""
         length = int(self.headers.get("Content-Length") or 0)
         if is_multipart(self.headers.get("Content-Type")):
+            self._form_error = None  # Jetty's form limits apply to URL-encoded bodies only
             body = self.rfile.read(length) if length else b""
             return [pair for pair in parse_multipart(self.headers["Content-Type"], body) if pair[0] != "_charset_"]
         raw = self.rfile.read(length).decode("ascii", errors="replace") if length else ""
+        urlencoded = (self.headers.get("Content-Type") or "application/x-www-form-urlencoded").startswith(
+            "application/x-www-form-urlencoded")  # Jetty's form limits apply to URL-encoded bodies only
+        self._form_error = self.simulator.limits.form_error(length, raw.count("&") + 1 if raw else 0) if urlencoded \
+            else None
         charset = dict(parse_qsl(raw, keep_blank_values=True, encoding="latin-1")).get("_charset_", "ISO-8859-1")
         try:
             form = parse_qsl(raw, keep_blank_values=True, encoding=charset, errors="replace")
@@ -290,6 +307,23 @@ class SimulatorHandler(BaseHTTPRequestHandler):
 
     def _route(self) -> None:
         sim = self.simulator
+        self._started = time.monotonic()
+        refused = sim.limits.request_line_error(self.requestline)
+        if refused:
+            if self.command == "POST":
+                self._read_form()
+            self._text(*refused)
+            return
+        if not sim.limits.enter():
+            self._send(429, b"Too Many Requests", "text/plain", {"Retry-After": str(sim.limits.retry_after_s)})
+            return
+        try:
+            self._limited_route()
+        finally:
+            sim.limits.leave()
+
+    def _limited_route(self) -> None:
+        sim = self.simulator
         split = urlsplit(self.path)
         path = unquote(split.path)
         query = parse_qsl(split.query, keep_blank_values=True)
@@ -298,6 +332,9 @@ class SimulatorHandler(BaseHTTPRequestHandler):
             sim.stats.log.append((self.command, path))
         if self.command == "POST":
             form = self._read_form()
+            if self._form_error:
+                self._text(*self._form_error)
+                return
         if sim.latency_s:
             time.sleep(sim.latency_s)
         fault = sim.take_fault(self.command, path)
@@ -338,9 +375,13 @@ class SimulatorHandler(BaseHTTPRequestHandler):
         elif path == "/bin/querybuilder.json":
             try:
                 with sim.repo.lock:
-                    self._json(200, run_query(sim.repo, query))
+                    answer = run_query(sim.repo, query, sim.limits.query_read_limit, sim.limits.ordered_index)
+                self._json(200, answer)
             except QueryError as exc:
                 self._json(400, {"success": False, "errorMessage": str(exc)})
+            except QueryReadLimitExceeded as exc:  # Sling's error page for an uncaught exception
+                self._send(500, f"<html><body><h1>500 Internal Server Error</h1><p>{exc}</p></body></html>".encode(),
+                           "text/html;charset=utf-8")
         elif path == "/etc/workflow/models.json":
             self._json(200, [{"uri": uri, "title": title} for uri, title in sim.models.items()])
         else:
