@@ -121,13 +121,13 @@ def cmd_inventory(args: argparse.Namespace) -> int:
     from .inventory import take_inventory
     from .snapshot import Snapshot
 
+    previous = Snapshot.load(args.out) if args.incremental else None
+    if previous is not None and previous.meta.get("root") != args.root:
+        raise ConfigError(f"{args.out} holds an inventory of {previous.meta.get('root')}, not {args.root}")
     client = _client(args)
     require_root(client, args.root)
     sync_args = _sync_arguments(args, client)
-    if args.incremental:
-        previous = Snapshot.load(args.out)
-        if previous.meta.get("root") != args.root:
-            raise ConfigError(f"{args.out} holds an inventory of {previous.meta.get('root')}, not {args.root}")
+    if previous is not None:
         snapshot, changes = refresh_inventory(client, previous, sync_args, workers=args.workers,
                                               page_size=args.page_size, read_budget=args.read_limit // 2,
                                               show_progress=not args.quiet)
