@@ -72,3 +72,19 @@ def small_repository(assets: dict[str, dict[str, Any]]) -> Repository:
         content = {k: v for k, v in hit.items() if k != "jcr:path"}
         repo.import_json(parent, name, content)
     return repo
+
+
+@pytest.fixture
+def journal(tmp_path):
+    """A fresh journal file for one test."""
+    from xmpaudit.journal import Journal
+
+    return Journal(tmp_path / "journal.jsonl")
+
+
+def fixable(client: AemClient) -> Any:
+    """The demo DAM's fixable assets, from a fresh inventory."""
+    from xmpaudit.audit import audit
+    from xmpaudit.inventory import take_inventory
+
+    return audit(take_inventory(client, DEMO_ROOT, show_progress=False)).fixable()

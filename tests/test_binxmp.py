@@ -10,13 +10,13 @@ import pytest
 from PIL import Image
 
 from tests.conftest import DEMO_ROOT
+from tests.xmp_writers import simulator_packet
 from xmpaudit.acs import SyncArguments
 from xmpaudit.audit import audit, with_binary_status
 from xmpaudit.binxmp import audit_binaries, find_packet, packet_tags, read_binary_xmp
 from xmpaudit.inventory import take_inventory
 from xmpaudit.journal import Journal
-from xmpaudit.simulator.repository import Node
-from xmpaudit.simulator.xmp_embed import build_packet, embed_packet
+from xmpaudit.simulator.xmp_embed import embed_packet
 from xmpaudit.sync import apply_plan, plan_sync
 from xmpaudit.writeback import run_writeback
 
@@ -26,17 +26,7 @@ exiftool = pytest.mark.skipif(
     reason="exiftool not installed (Debian libimage-exiftool-perl; ./dev.sh test installs it)")
 
 
-def packet_with(tags) -> bytes:
-    metadata = Node("metadata")
-    metadata.set("dc:title", "x")
-    array = metadata.add_child("dam:predictedTags")
-    array.set("xmpNodeType", "xmpArray")
-    array.set("xmpArrayType", "rdf:Seq")
-    for i, (name, confidence) in enumerate(tags, start=1):
-        item = array.add_child(str(i))
-        item.set("dam:predictedTagName", name)
-        item.set("dam:predictedTagConfidence", confidence)
-    return build_packet(metadata)
+packet_with = simulator_packet  # the packet the simulator's writeback embeds
 
 
 def image(kind: str) -> bytes:

@@ -4,25 +4,16 @@ import json
 
 import pytest
 
-from tests.conftest import DEMO_ROOT, asset_hit, client_for, small_repository, xmp_node
+from tests.conftest import DEMO_ROOT, asset_hit, client_for, fixable, small_repository, xmp_node
 from xmpaudit.acs import SyncArguments
 from xmpaudit.audit import audit
 from xmpaudit.errors import ConfigError
 from xmpaudit.inventory import snapshot_of, take_inventory
-from xmpaudit.journal import Journal
 from xmpaudit.simulator import Simulator
 from xmpaudit.sync import PlannedChange, apply_plan, import_node, node_params, plan_sync, plan_undo
 
 pytestmark = pytest.mark.e2e
 
-
-@pytest.fixture
-def journal(tmp_path):
-    return Journal(tmp_path / "journal.jsonl")
-
-
-def fixable(client):
-    return audit(take_inventory(client, DEMO_ROOT, show_progress=False)).fixable()
 
 
 def test_plan_is_a_dry_run(simulator, client):

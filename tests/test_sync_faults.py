@@ -2,25 +2,15 @@
 
 import pytest
 
-from tests.conftest import DEMO_ROOT, client_for
+from tests.conftest import DEMO_ROOT, client_for, fixable
 from xmpaudit.acs import SyncArguments
-from xmpaudit.audit import audit
 from xmpaudit.cli import main
 from xmpaudit.errors import ConfigError, JournalError
-from xmpaudit.inventory import take_inventory
 from xmpaudit.journal import Journal
 from xmpaudit.sync import BACKUP_PREFIX, apply_plan, plan_sync, plan_undo
 
 pytestmark = pytest.mark.e2e
 
-
-@pytest.fixture
-def journal(tmp_path):
-    return Journal(tmp_path / "journal.jsonl")
-
-
-def fixable(client):
-    return audit(take_inventory(client, DEMO_ROOT, show_progress=False)).fixable()
 
 
 def sling_posts(simulator):
