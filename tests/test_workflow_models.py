@@ -83,3 +83,18 @@ def test_a_model_step_with_unusable_arguments_is_reported_not_fatal():
         args, source = resolve_process_args(client, None)
     assert args.minimum_confidence == 0.4
     assert "b-bad" in source.splitlines()[1] and "not a valid JCR name" in source
+
+
+def test_notebook_session_uses_the_discovered_arguments_and_shows_their_source(tmp_path):
+    """What notebooks 01-03 and the app do with PROCESS_ARGS = "": the arguments come from the model in AEM."""
+    from xmpaudit.session import open_session
+
+    with served(WorkflowSetup(sync_models={"strict": "minimumConfidence=0.95"})) as sim, client_for(sim) as client:
+        session = open_session(root=DEMO_ROOT, snapshot_dir=tmp_path / "snap", show_progress=False, client=client,
+                               journal=tmp_path / "journal.jsonl")
+        assert session.args.minimum_confidence == 0.95
+        assert "Process arguments: from runtime model" in session.banner_text()
+        assert "/var/workflow/models/strict" in session.banner_text()
+        given = open_session(root=DEMO_ROOT, process_args="minimumConfidence=0.1", snapshot_dir=None,
+                             show_progress=False, client=client, journal=tmp_path / "journal.jsonl")
+        assert given.args.minimum_confidence == 0.1 and "as given" in given.banner_text()
