@@ -11,13 +11,12 @@ import pandas as pd
 import pytest
 
 from tests.conftest import asset_hit
-from xmpaudit.acs import SyncArguments, expected_xmp_node
+from xmpaudit.acs import SyncArguments, expected_xmp_node, is_blank
 from xmpaudit.audit import (
     NODE_IN_SYNC,
     STATUSES,
     audit,
     audit_partitions,
-    java_blank,
 )
 from xmpaudit.errors import ConfigError
 from xmpaudit.frames import SHAPE_EXTRA_PROPERTIES, SHAPE_STRUCTURE, SHAPE_TYPES
@@ -43,7 +42,7 @@ def reference_audit(snapshot: Snapshot, minimum: float) -> pd.DataFrame:
     xmp = pd.DataFrame({c: snapshot.xmp_tags[c].astype(object) for c in snapshot.xmp_tags})
     smart["confidence"] = smart["confidence"].astype(float)
     xmp["confidence"] = xmp["confidence"].astype(float)
-    named = smart["name"].map(lambda n: isinstance(n, str) and not java_blank(n))
+    named = smart["name"].map(lambda n: isinstance(n, str) and not is_blank(n))
     expected = smart[named & (smart["confidence"].fillna(0.0) >= minimum)].sort_values(["asset", "order"],
                                                                                         kind="stable")
     expected = expected.assign(index=expected.groupby("asset").cumcount() + 1)
@@ -144,7 +143,7 @@ def random_hits(count: int, seed: int) -> list[dict]:
                 elif roll < 0.93:
                     tag["confidence"] = str(rng.choice([0.5, 0.9]))
                 tags.append(tag)
-        kept = [(t["name"], float(t["confidence"])) for t in tags or [] if "confidence" in t and not java_blank(
+        kept = [(t["name"], float(t["confidence"])) for t in tags or [] if "confidence" in t and not is_blank(
             t["name"])]
         xmp = None
         roll = rng.random()

@@ -10,7 +10,6 @@ items is ``orphan_xmp``; a child-less node of another shape (size, rdf:Bag, extr
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +19,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from .acs import SyncArguments
+from .acs import SyncArguments, is_blank
 from .errors import ConfigError
 from .frames import (
     ITEM_MISNUMBERED,
@@ -42,18 +41,6 @@ CHANGES = ("same", "added", "removed", "renamed", "confidence", "renumbered", "p
 MISSING_REASON = "no XMP array node yet"
 ORPHAN_REASON = "XMP array has tags but the asset has no smart tags"
 NO_METADATA_REASON = "asset has no metadata node: the ACS process would fail"
-# Java's Character.isWhitespace: separators except the no-break spaces, plus these controls
-_JAVA_CONTROL_SPACE = frozenset("\t\n\u000b\f\r\u001c\u001d\u001e\u001f")
-_NO_BREAK = frozenset("\u00a0\u2007\u202f")
-
-
-def java_blank(text: str) -> bool:
-    """Blank by Java's rules (StringUtils.isBlank / Character.isWhitespace): U+00A0, U+2007, U+202F and U+0085
-    are not whitespace."""
-    return all(
-        c in _JAVA_CONTROL_SPACE or (unicodedata.category(c) in ("Zs", "Zl", "Zp") and c not in _NO_BREAK)
-        for c in text
-    )
 
 
 def _categorical(values: pd.Series) -> pd.Categorical:
@@ -117,7 +104,7 @@ def expected_tags(smart_tags: pd.DataFrame, minimum_confidence: float) -> pd.Dat
     tags = smart_tags if perm is None else smart_tags.take(perm)
     ids = ids if perm is None else ids[perm]
     names = _categorical(tags["name"])
-    blank = np.fromiter((java_blank(str(c)) for c in names.categories), dtype=bool, count=len(names.categories))
+    blank = np.fromiter((is_blank(str(c)) for c in names.categories), dtype=bool, count=len(names.categories))
     codes = names.codes
     named = (codes >= 0) & ~np.append(blank, True)[codes]
     confidence = tags["confidence"].to_numpy(dtype=np.float64, na_value=np.nan)

@@ -585,28 +585,3 @@ def snapshot_of(client: AemClient, paths: list[str], args: SyncArguments | None 
     """A snapshot of just these assets, read in a few batched queries (deleted ones are absent)."""
     args = args or SyncArguments()
     return Snapshot.from_hits(fetch_assets(client, paths).values(), args, source=client.base_url, root="")
-
-
-def load_or_take(
-    client: AemClient,
-    root: str,
-    args: SyncArguments | None = None,
-    snapshot_dir: str | Path | None = None,
-    *,
-    refresh: bool = False,
-    show_progress: bool = True,
-) -> Snapshot:
-    """The snapshot in ``snapshot_dir`` if it was taken from this AEM, root and arguments; otherwise a new
-    inventory (saved there when a folder is given)."""
-    args = args or SyncArguments()
-    if snapshot_dir is not None and Path(snapshot_dir, "snapshot.json").exists() and not refresh:
-        snapshot = Snapshot.load(snapshot_dir)
-        meta = snapshot.meta
-        if (meta.get("source"), meta.get("root"), meta.get("arguments")) == (
-            client.base_url, root, args.to_process_args()
-        ):
-            return snapshot
-    snapshot = take_inventory(client, root, args, show_progress=show_progress)
-    if snapshot_dir is not None:
-        snapshot.save(snapshot_dir)
-    return snapshot
