@@ -9,11 +9,13 @@ import nbformat
 import pytest
 
 from tests.conftest import DEMO_ROOT
-from xmpaudit.audit import audit
+from xmpaudit.audit import STATUSES, audit
 from xmpaudit.diffwords import describe_change
+from xmpaudit.headline import status_words
 from xmpaudit.inventory import take_inventory
 from xmpaudit.journal import Journal
-from xmpaudit.paneltable import STATUS_STYLE, reason_in_words
+from xmpaudit.paneltable import BADGE_TEXT_AND_SYMBOL, reason_in_words, status_badge
+from xmpaudit.plots import STATUS_COLOURS
 from xmpaudit.widgets import ALL_FOLDERS, AuditPanel, one_line
 
 pytestmark = pytest.mark.e2e
@@ -196,8 +198,12 @@ def test_diff_in_words():
 
 def test_status_colours_are_colour_blind_safe_and_labelled():
     okabe_ito = {"#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000", "#BBBBBB"}
-    assert {colour for colour, *_ in STATUS_STYLE.values()} <= okabe_ito
-    assert len({words for *_, words in STATUS_STYLE.values()}) == len(STATUS_STYLE)
+    assert {STATUS_COLOURS[s] for s in STATUSES} <= okabe_ito and set(BADGE_TEXT_AND_SYMBOL) == set(STATUSES)
+    assert len({status_words(s) for s in STATUSES}) == len(STATUSES)
+    for status in STATUSES:  # the badge shows the colour, a symbol and the same words as the headline and plots
+        badge = status_badge(status)
+        assert STATUS_COLOURS[status] in badge and BADGE_TEXT_AND_SYMBOL[status][1] in badge
+        assert html.escape(status_words(status)) in badge
     import pandas as pd
     words = reason_in_words(pd.Series(["stale_xmp"]), pd.Series(["differs in: order,confidences"]))
     assert words[0] == "the XMP differs in: tag order, confidences"

@@ -12,19 +12,20 @@ import ipywidgets as w
 import pandas as pd
 
 from .audit import AuditResult
-from .headline import STALE_WORDS
+from .headline import STALE_WORDS, status_words
+from .plots import STATUS_COLOURS
 
-# Okabe-Ito colours (safe for the common colour-vision deficiencies), each with a symbol and words, so colour is
-# never the only cue.
-STATUS_STYLE = {
-    "missing_xmp": ("#D55E00", "white", "✚", "XMP missing"),
-    "stale_xmp": ("#E69F00", "black", "↻", "XMP out of date"),
-    "orphan_xmp": ("#CC79A7", "black", "✖", "XMP without tags"),
-    "invalid": ("#000000", "white", "⚠", "process would fail"),
-    "no_smart_tags": ("#BBBBBB", "black", "∅", "no smart tags"),
-    "in_sync": ("#009E73", "white", "✔", "in sync"),
-    "not_written_back": ("#56B4E9", "black", "✔", "in sync, binary not written back"),
-    "written_back": ("#0072B2", "white", "✔", "in sync and written back"),
+# The plots' Okabe-Ito colours and the headline's status words, each badge with a symbol and a text colour, so
+# colour is never the only cue and every view names a status the same way.
+BADGE_TEXT_AND_SYMBOL = {
+    "missing_xmp": ("white", "✚"),
+    "stale_xmp": ("black", "↻"),
+    "orphan_xmp": ("black", "✖"),
+    "invalid": ("white", "⚠"),
+    "no_smart_tags": ("black", "∅"),
+    "in_sync": ("white", "✔"),
+    "not_written_back": ("black", "✔"),
+    "written_back": ("white", "✔"),
 }
 TOP_CONFIDENCE_HELP = ("<b>Top confidence</b>: the highest confidence AEM's smart tagging gave any of the asset's "
                        "tags (0–1). Low values mean the tags are guesses; with a tag chosen, the range applies to that "
@@ -32,12 +33,11 @@ TOP_CONFIDENCE_HELP = ("<b>Top confidence</b>: the highest confidence AEM's smar
 FIX_COLUMNS = ["path", "name", "folder", "status", "reason", "tags", "top_confidence", "link"]
 
 
-def status_words(status: str) -> str:
-    return STATUS_STYLE.get(status, ("", "", "", status))[3]
-
-
 def status_badge(status: str) -> str:
-    background, foreground, symbol, words = STATUS_STYLE.get(status, ("#eeeeee", "black", "?", status))
+    """A status as a coloured badge with a symbol and words (HTML)."""
+    background = STATUS_COLOURS.get(status, "#eeeeee")
+    foreground, symbol = BADGE_TEXT_AND_SYMBOL.get(status, ("black", "?"))
+    words = status_words(status)
     return (f"<span style='background:{background};color:{foreground};padding:1px 5px;border-radius:3px;"
             f"white-space:nowrap'>{symbol} {html.escape(words)}</span>")
 

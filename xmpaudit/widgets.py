@@ -22,9 +22,10 @@ from .background import BackgroundWorker
 from .client import AemClient
 from .diffwords import describe_change
 from .errors import XmpAuditError
+from .headline import status_words
 from .inventory import snapshot_of, take_inventory
 from .journal import Journal
-from .paneltable import TOP_CONFIDENCE_HELP, PagedGrid, local_fix_frame, status_badge, status_words
+from .paneltable import TOP_CONFIDENCE_HELP, PagedGrid, local_fix_frame, status_badge
 from .progress import ProgressCallback
 from .sync import SyncPlan, apply_plan, plan_sync, plan_undo
 from .writeback import WRITEBACK_MODEL, run_writeback, writeback_preflight
