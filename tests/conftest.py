@@ -88,3 +88,16 @@ def fixable(client: AemClient) -> Any:
     from xmpaudit.inventory import take_inventory
 
     return audit(take_inventory(client, DEMO_ROOT, show_progress=False)).fixable()
+
+
+@pytest.fixture(params=["folder pages", "path queries"])
+def sync_reads(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run a test twice: every read by whole-folder pages (each folder counts as dense), and by path queries only."""
+    import xmpaudit.folder_reads as folder_reads
+
+    if request.param == "folder pages":
+        monkeypatch.setattr(folder_reads, "MIN_WANTED_PER_FOLDER", 1)
+        monkeypatch.setattr(folder_reads, "MIN_DENSITY", 0.001)
+    else:
+        monkeypatch.setattr(folder_reads, "MIN_WANTED_PER_FOLDER", 10**9)
+    return str(request.param)

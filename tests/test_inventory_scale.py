@@ -338,3 +338,29 @@ def test_cli_inventory_resumes_and_updates_incrementally(bulk, tmp_path, monkeyp
     assert "holds an inventory of /content/dam/bulk" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["-q", "inventory", "--workers", "0"])
+
+
+def test_incremental_inventory_after_a_sync_rereads_what_the_journal_wrote(simulator, tmp_path, monkeypatch, capsys):
+    import shutil
+
+    from tests.conftest import DEMO_ROOT
+    from xmpaudit.audit import audit
+    from xmpaudit.cli import main
+
+    for key, value in {"XMPAUDIT_URL": simulator.url, "XMPAUDIT_USER": "admin", "XMPAUDIT_PASSWORD": "admin"}.items():
+        monkeypatch.setenv(key, value)
+    out, journal = tmp_path / "snap", tmp_path / "journal.jsonl"
+    assert main(["-q", "inventory", "--root", DEMO_ROOT, "--out", str(out)]) == 0
+    fixable = len(audit(Snapshot.load(out)).fixable())
+    assert fixable and main(["-q", "sync", "--root", DEMO_ROOT, "--apply", "--journal", str(journal)]) == 0
+    shutil.copytree(out, tmp_path / "copy")
+    capsys.readouterr()
+    # a Sling POST to the metadata leaves no last-modified time (as on real Sling): only the journal tells
+    assert main(["-q", "inventory", "--root", DEMO_ROOT, "--out", str(tmp_path / "copy"), "--incremental",
+                 "--journal", str(tmp_path / "no-journal.jsonl")]) == 0
+    assert "0 changed" in capsys.readouterr().out
+    assert len(audit(Snapshot.load(tmp_path / "copy")).fixable()) == fixable  # stale: what the option prevents
+    assert main(["-q", "inventory", "--root", DEMO_ROOT, "--out", str(out), "--incremental",
+                 "--journal", str(journal)]) == 0
+    assert f"{fixable} changed, 0 added, 0 deleted" in capsys.readouterr().out
+    assert audit(Snapshot.load(out)).fixable().empty

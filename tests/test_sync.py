@@ -12,7 +12,7 @@ from xmpaudit.inventory import snapshot_of, take_inventory
 from xmpaudit.simulator import Simulator
 from xmpaudit.sync import PlannedChange, apply_plan, import_node, node_params, plan_sync, plan_undo
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("sync_reads")]
 
 
 

@@ -9,7 +9,7 @@ from xmpaudit.errors import ConfigError, JournalError
 from xmpaudit.journal import Journal
 from xmpaudit.sync import BACKUP_PREFIX, apply_plan, plan_sync, plan_undo
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("sync_reads")]
 
 
 
@@ -104,8 +104,16 @@ def test_cli_sync_apply_with_nothing_to_do_exits_0(simulator, tmp_path, monkeypa
     assert out[-1] == "Nothing to write: every selected asset is already in sync or skipped."
 
 
+def in_one_folder(frame, count):
+    """``count`` rows of ``frame`` whose assets share one folder (so one POST writes them in either read mode)."""
+    folders = frame["path"].str.rsplit("/", n=1).str[0]
+    folder = folders.value_counts().index[0]
+    assert (folders == folder).sum() >= count
+    return frame[folders == folder][:count]
+
+
 def test_post_answer_lost_after_processing_is_not_resent_and_settled_by_reading(simulator, client, journal):
-    plan = plan_sync(client, fixable(client)[:4])
+    plan = plan_sync(client, in_one_folder(fixable(client), 4))
     simulator.stats.reset()
     simulator.inject(kind="reset_after", method="POST", path_prefix=DEMO_ROOT)
     result = apply_plan(client, plan, journal, show_progress=False)
@@ -116,7 +124,7 @@ def test_post_answer_lost_after_processing_is_not_resent_and_settled_by_reading(
 
 
 def test_post_reset_before_processing_reads_back_as_not_applied(simulator, client, journal):
-    plan = plan_sync(client, fixable(client)[:4])
+    plan = plan_sync(client, in_one_folder(fixable(client), 4))
     simulator.stats.reset()
     simulator.inject(kind="reset_before", method="POST", path_prefix=DEMO_ROOT)
     result = apply_plan(client, plan, journal, show_progress=False)

@@ -117,8 +117,9 @@ def _positive_int(text: str) -> int:
 
 def cmd_inventory(args: argparse.Namespace) -> int:
     from .errors import ConfigError
-    from .incremental import refresh_inventory
+    from .incremental import incremental_since, refresh_inventory
     from .inventory import take_inventory
+    from .journal import Journal
     from .snapshot import Snapshot
 
     previous = Snapshot.load(args.out) if args.incremental else None
@@ -128,9 +129,12 @@ def cmd_inventory(args: argparse.Namespace) -> int:
     require_root(client, args.root)
     sync_args = _sync_arguments(args, client)
     if previous is not None:
-        snapshot, changes = refresh_inventory(client, previous, sync_args, workers=args.workers,
+        since = incremental_since(previous)
+        journal_path = Path(args.journal)
+        written = Journal(journal_path).assets_since(args.root, since) if journal_path.exists() else []
+        snapshot, changes = refresh_inventory(client, previous, sync_args, since=since, workers=args.workers,
                                               page_size=args.page_size, read_budget=args.read_limit // 2,
-                                              show_progress=not args.quiet)
+                                              show_progress=not args.quiet, also_read=written)
         print(f"Since the previous snapshot: {changes.summary()}")
     else:
         snapshot = take_inventory(client, args.root, sync_args, workers=args.workers, page_size=args.page_size,
@@ -422,6 +426,8 @@ def build_parser() -> argparse.ArgumentParser:
     inventory.add_argument("--checkpoint", help="folder for finished partitions: run again to resume after a failure")
     inventory.add_argument("--incremental", action="store_true",
                            help="update the snapshot in --out: re-read only assets changed, added or deleted since")
+    inventory.add_argument("--journal", default=DEFAULT_JOURNAL,
+                           help=f"with --incremental, also re-read the assets this journal wrote ({DEFAULT_JOURNAL})")
     inventory.set_defaults(func=cmd_inventory)
 
     report = sub.add_parser("audit", help="audit a snapshot or a live DAM folder; write HTML/CSV/Excel reports")

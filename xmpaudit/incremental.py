@@ -3,6 +3,7 @@ under a snapshot's root since it was taken, and merge them into a new snapshot."
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -66,6 +67,14 @@ def _without_assets(snapshot: Snapshot, paths: set[str]) -> Snapshot:
     return Snapshot(assets=assets, meta=dict(snapshot.meta), **frames)
 
 
+def incremental_since(previous: Snapshot, margin: timedelta = timedelta(minutes=10)) -> datetime:
+    """From when an incremental inventory re-reads changes: the previous snapshot's ``taken_at`` minus ``margin``."""
+    taken = parse_jcr_date(previous.meta.get("taken_at"))
+    if taken is None:
+        raise ConfigError("The previous snapshot has no taken_at time; pass since=…")
+    return taken - margin
+
+
 def refresh_inventory(
     client: AemClient,
     previous: Snapshot,
@@ -77,11 +86,13 @@ def refresh_inventory(
     page_size: int = MAX_PAGE_SIZE,
     read_budget: int = DEFAULT_READ_BUDGET,
     show_progress: bool = True,
+    also_read: Iterable[str] = (),
 ) -> tuple[Snapshot, InventoryChanges]:
     """A new snapshot of ``previous``'s root that re-reads only what changed: assets whose
-    ``jcr:content/jcr:lastModified`` is at or after ``since`` (default: the previous ``taken_at`` minus
-    ``margin``), assets not in ``previous`` (by a paths-only listing of 5 × ``page_size`` paths a page, which
-    also finds the deleted ones)."""
+    ``jcr:content/jcr:lastModified`` is at or after ``since`` (default: ``incremental_since(previous, margin)``),
+    assets not in ``previous`` (by a paths-only listing of 5 × ``page_size`` paths a page, which also finds the
+    deleted ones), and the assets in ``also_read`` — those whose change leaves no last-modified time, such as the
+    ones xmpaudit itself wrote (``Journal.assets_since``)."""
     args = args or SyncArguments()
     root = previous.meta.get("root")
     if not isinstance(root, str) or previous.meta.get("source") != client.base_url:
@@ -89,10 +100,7 @@ def refresh_inventory(
     if previous.meta.get("arguments") != args.to_process_args():
         raise ConfigError("The previous snapshot was read with other process arguments; take a full inventory")
     if since is None:
-        taken = parse_jcr_date(previous.meta.get("taken_at"))
-        if taken is None:
-            raise ConfigError("The previous snapshot has no taken_at time; pass since=…")
-        since = taken - margin
+        since = incremental_since(previous, margin)
     started = client.request_count
     taken_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     identity = {"source": client.base_url, "root": root, "arguments": args.to_process_args()}
@@ -109,6 +117,10 @@ def refresh_inventory(
     changed = set().union(*(set(s.assets["path"]) for s in changed_snapshots)) if changed_snapshots else set()
     before = set(previous.assets["path"])
     now = set(listing)
+    unseen = [path for path in dict.fromkeys(also_read) if path in now and path not in changed]
+    if unseen:
+        changed_snapshots.append(snapshot_of(client, unseen, args))
+        changed |= set(unseen)
     added = sorted(now - before - changed)
     deleted = sorted(before - now)
     extra = [snapshot_of(client, added, args)] if added else []

@@ -68,7 +68,8 @@ def asset_query(root: str, *, limit: int, offset: int, extra: dict[str, str] | N
     return params
 
 
-def _check_page(body: Any, url: str) -> tuple[list[dict[str, Any]], bool]:
+def check_page(body: Any, url: str) -> tuple[list[dict[str, Any]], bool]:
+    """The hits of a QueryBuilder answer and its ``more`` flag (AemResponseError for a malformed answer)."""
     if not isinstance(body, dict) or not isinstance(body.get("hits"), list):
         raise AemResponseError(f"QueryBuilder answer from {url} has no 'hits' list", url=url)
     if body.get("success") is False:
@@ -96,7 +97,7 @@ def iter_asset_pages(
     url = client.url_for(QUERYBUILDER_PATH)
     while True:
         body = client.get_json(QUERYBUILDER_PATH, asset_query(root, limit=page_size, offset=offset))
-        hits, more = _check_page(body, url)
+        hits, more = check_page(body, url)
         if isinstance(body.get("offset"), int) and body["offset"] != offset:
             raise PagingError(f"QueryBuilder at {url} answered offset {body['offset']} when asked for {offset}",
                               url=url)
@@ -166,7 +167,7 @@ def fetch_assets(
         except AemNotFoundError:
             found.update(_read_assets_one_by_one(client, paths[done:]))
             break
-        hits, _ = _check_page(body, client.url_for(QUERYBUILDER_PATH))
+        hits, _ = check_page(body, client.url_for(QUERYBUILDER_PATH))
         wanted = set(group)
         found.update((hit["jcr:path"], hit) for hit in hits if hit["jcr:path"] in wanted)
         done += len(group)
@@ -290,8 +291,8 @@ def _scan_window(client: AemClient, spec: ScanSpec, window: Window, shared: _Sha
         if skip + spec.page_size > spec.read_budget:
             raise PagingError(f"more than {spec.read_budget - spec.page_size} assets under {spec.root} share "
                               f"{spec.prop} {_iso(cursor)}; cannot page them under the read limit", url=url)
-        body = _get_page(client, spec.params(window, cursor, limit=spec.page_size, offset=skip))
-        hits, more = _check_page(body, url)
+        body = get_page(client, spec.params(window, cursor, limit=spec.page_size, offset=skip))
+        hits, more = check_page(body, url)
         new = 0
         for hit in hits:
             second = _second_of(hit, spec.prop)
@@ -322,7 +323,7 @@ def _scan_window(client: AemClient, spec: ScanSpec, window: Window, shared: _Sha
             done, part_start = [], cursor
 
 
-def _get_page(client: AemClient, params: dict[str, str]) -> Any:
+def get_page(client: AemClient, params: dict[str, str]) -> Any:
     """One QueryBuilder page; while AEM still throttles (429) after the client's retries, wait and ask again."""
     for wait_s in (*THROTTLE_WAITS, None):
         try:
@@ -359,8 +360,8 @@ def _count(client: AemClient, spec: ScanSpec, window: Window, cap: int) -> int:
               "p.hits": "selective", "p.properties": "jcr:path"}
     params.pop("orderby")
     params.pop("p.nodedepth", None)
-    body = _get_page(client, params)
-    _check_page(body, client.url_for(QUERYBUILDER_PATH))
+    body = get_page(client, params)
+    check_page(body, client.url_for(QUERYBUILDER_PATH))
     total = body.get("total")
     if not isinstance(total, int) or total < 0:
         raise AemResponseError(f"QueryBuilder at {client.url_for(QUERYBUILDER_PATH)} answered without a total",
@@ -582,6 +583,8 @@ def take_inventory(
 
 
 def snapshot_of(client: AemClient, paths: list[str], args: SyncArguments | None = None) -> Snapshot:
-    """A snapshot of just these assets, read in a few batched queries (deleted ones are absent)."""
+    """A snapshot of just these assets, read in a few queries (folder pages where dense; deleted ones are absent)."""
+    from .folder_reads import read_assets  # it builds on this module
+
     args = args or SyncArguments()
-    return Snapshot.from_hits(fetch_assets(client, paths).values(), args, source=client.base_url, root="")
+    return Snapshot.from_hits(read_assets(client, paths).values(), args, source=client.base_url, root="")

@@ -138,6 +138,21 @@ class Journal:
             raise ConfigError(f"Run {run!r} is not in journal {self.path} (runs: {known})")
         return found
 
+    def assets_since(self, root: str, since: datetime) -> list[str]:
+        """Assets under ``root`` with any journaled event (a write, or an attempt) at or after ``since``, in order.
+        Their AEM last-modified time does not show xmpaudit's own writes (a Sling POST to the metadata sets none)."""
+        prefix = root.rstrip("/") + "/"
+        found: dict[str, None] = {}
+        for record in self.read():
+            asset = str(record.get("asset", ""))
+            try:
+                moment = datetime.fromisoformat(str(record.get("time")))
+            except ValueError:
+                moment = None  # a record without a readable time counts: re-reading costs little
+            if asset.startswith(prefix) and (moment is None or moment >= since):
+                found[asset] = None
+        return list(found)
+
     def last_run(self, kind: str | None = None) -> str | None:
         """The most recent run id (optionally of one kind)."""
         runs = self.runs()

@@ -21,6 +21,7 @@ from .acs import SMART_TAGS_NODE, SyncArguments, expected_xmp_node
 from .audit import audit, expected_tags, invalid_reasons
 from .client import AemClient
 from .errors import AemAuthError, AemError, AemUncertainOutcomeError, ConfigError
+from .folder_reads import parent_folder, read_assets, read_by_folder_pages
 from .inventory import fetch_assets
 from .jcrpath import common_ancestor, relative_to, validate_path
 from .journal import Journal, new_run_id
@@ -30,10 +31,12 @@ from .snapshot import Snapshot
 MAX_PARAMS_PER_POST = 900  # x-www-form-urlencoded: below Jetty's default 1000 form keys
 MAX_BODY_BYTES = 150_000  # x-www-form-urlencoded: below Jetty's default 200,000-byte form size
 # multipart/form-data is parsed by Sling itself: no container form limits, but past 10,000 parameters Sling drops
-# the rest silently (tests/contract/test_form_limits_contract.py); stay at half of that.
-MAX_PARAMS_PER_POST_MULTIPART = 5_000
-MAX_BODY_BYTES_MULTIPART = 1_000_000
-DEFAULT_BATCH_ASSETS = 200
+# the rest silently (tests/contract/test_form_limits_contract.py, on AEM `sling.max.parameters`, default 10,000):
+# stay 10% below. Bodies stay at a size no front proxy is known to refuse.
+MAX_PARAMS_PER_POST_MULTIPART = 9_000
+MAX_BODY_BYTES_MULTIPART = 2_000_000
+MULTIPART_BYTES_PER_PARAM = 100  # boundary line and Content-Disposition header of one part
+DEFAULT_BATCH_ASSETS = 400
 DEFAULT_PARALLEL_BATCHES = 4
 BACKUP_PREFIX = "xmpaudit-backup-"
 Node = dict[str, Any]
@@ -167,14 +170,16 @@ def plan_sync(
     args: SyncArguments | None = None,
     *,
     include_in_sync: bool = False,
+    folder_pages: bool = True,
 ) -> SyncPlan:
-    """Dry run for the chosen assets: read their current state (a few batched queries), compute the node the
-    ACS process would write, and list what would change. Invalid, deleted and in-sync assets are skipped."""
+    """Dry run for the chosen assets: read their current state (folder pages where many of a folder's assets are
+    chosen, batched path queries for the rest), compute the node the ACS process would write, and list what would
+    change. Invalid, deleted and in-sync assets are skipped."""
     args = args or SyncArguments()
     if isinstance(assets, pd.DataFrame):
         assets = assets["path"]
     paths = list(dict.fromkeys(validate_path(str(p)) for p in assets))
-    hits = fetch_assets(client, paths)
+    hits = read_assets(client, paths, folder_pages=folder_pages)
     refused = destructive_sequence_name(hits, args)
     if refused:
         raise ConfigError(f"Refusing to sync: {refused}. Nothing was written.")
@@ -247,7 +252,9 @@ def _batches(changes: list[PlannedChange], batch_assets: int, *, multipart: bool
     params = size = 0
     for change in sorted(changes, key=lambda c: c.asset):
         cost = node_params(change.node_path, change.after)  # the @Delete stands in for the guard's @MoveFrom
-        cost_size = sum(len(k) + len(v) + 2 for k, v in cost) + len(change.node_path) + len(BACKUP_PREFIX) + 8
+        per_param = MULTIPART_BYTES_PER_PARAM if multipart else 2
+        cost_size = (sum(len(k.encode()) + len(v.encode()) + per_param for k, v in cost)
+                     + len(change.node_path) + len(BACKUP_PREFIX) + 8)
         if current and (len(current) >= batch_assets or params + len(cost) > max_params
                         or size + cost_size > max_bytes):
             batches.append(current)
@@ -376,16 +383,20 @@ def apply_plan(
     on_progress: ProgressCallback | None = None,
     multipart: bool = True,
     max_parallel: int = DEFAULT_PARALLEL_BATCHES,
+    folder_pages: bool = True,
 ) -> ApplyResult:
-    """Apply a previewed plan in guarded, batched POSTs (``max_parallel`` batches in flight).
+    """Apply a previewed plan in guarded, batched POSTs (``max_parallel`` requests in flight).
 
-    Before each batch the assets are read again: an asset that changed since the preview, or is gone, is
-    skipped. Intent is journaled before sending (a journal failure stops the run). Each POST moves the node
-    it replaces aside in the same save; afterwards the moved-aside node is compared with what the preview read:
-    a difference (another writer in between) is reported as ``conflict`` and their node is put back. A node
-    the POST created for an asset deleted meanwhile is deleted again (``conflict``). Written nodes are read
-    back; anything not written exactly is rewritten once with an import. A 401/403 on a write stops the run.
-    ``multipart`` sends multipart/form-data POSTs (larger batches: no servlet-container form limits)."""
+    Right before each batch is written its assets are read again (the guard read): an asset that changed since
+    the preview, or is gone, is skipped. Where many of a folder's assets change, the guard read is a page of that
+    folder (``folder_pages``; no paths in the URL) and the changes on that page are written right after it;
+    the others are read by path, batch by batch. Intent is journaled before sending (a journal failure stops the
+    run). Each POST moves the node it replaces aside in the same save; afterwards the moved-aside node is compared
+    with what the preview read: a difference (another writer in between) is reported as ``conflict`` and their
+    node is put back. A node the POST created for an asset deleted meanwhile is deleted again (``conflict``).
+    Written nodes are read back; anything not written exactly is rewritten once with an import. A 401/403 on a
+    write stops the run. ``multipart`` sends multipart/form-data POSTs (larger batches: no servlet-container form
+    limits)."""
     if not isinstance(plan, SyncPlan):
         raise ConfigError("apply_plan needs the SyncPlan from plan_sync (preview first)")
     if batch_assets < 1:
@@ -404,13 +415,11 @@ def apply_plan(
     state = {"stopped": ""}
     lock = threading.Lock()
 
-    def write_batch(batch: list[PlannedChange]) -> None:
+    def write(ready: list[PlannedChange]) -> None:
+        """Journal, POST and record one batch whose assets were just read as previewed."""
         if state["stopped"]:
-            for change in batch:
+            for change in ready:
                 outcomes[change.asset] = {"asset": change.asset, "outcome": "skipped", "reason": state["stopped"]}
-            return
-        ready = _still_as_previewed(client, batch, plan, outcomes)
-        if not ready:
             return
         journal.append([_record(run, plan.kind, events.INTENT, c, **extra) for c in ready])
         try:
@@ -436,29 +445,69 @@ def apply_plan(
                 written.extend(clean)
             _remove_ghosts(client, [c for c in ready if c.asset in done.ghosts], done, journal, run, plan, outcomes)
 
-    batches = _batches(plan.changes, batch_assets, multipart=multipart)
+    by_asset = {change.asset: change for change in plan.changes}
     with Progress(len(plan.changes), f"{plan.kind.title()} {len(plan.changes)} assets", show=show_progress,
                   callback=on_progress) as progress:
+
+        def advance(count: int) -> None:
+            with lock:
+                progress.advance(count)
+
+        held: dict[str, list[PlannedChange]] = {}  # per folder: ready changes short of a full batch
+
+        def write_page(hits: list[dict[str, Any]]) -> None:
+            """The guard read was a folder page: write its changes still as previewed right away, in full
+            batches; what does not fill one waits for the folder's next page (or its end)."""
+            page = [by_asset[hit["jcr:path"]] for hit in hits]
+            ready = _as_previewed(page, {hit["jcr:path"]: hit for hit in hits}, plan, outcomes)
+            advance(len(page) - len(ready))
+            folder = parent_folder(page[0].asset)
+            with lock:
+                batches = _batches(held.pop(folder, []) + ready, batch_assets, multipart=multipart)
+                if batches:
+                    held[folder] = batches.pop()
+            for batch in batches:
+                write(batch)
+                advance(len(batch))
+
+        def write_held(folder: str) -> None:
+            with lock:
+                batch = held.pop(folder, [])
+            if batch:
+                write(batch)
+                advance(len(batch))
+
+        def write_batch(batch: list[PlannedChange]) -> None:
+            """Guard read by path, then write."""
+            ready = batch if state["stopped"] else _still_as_previewed(client, batch, plan, outcomes)
+            if ready:
+                write(ready)
+
+        rest = list(by_asset)
+        if folder_pages:
+            rest = read_by_folder_pages(client, rest, write_page, workers=max_parallel, on_folder_done=write_held)
+        batches = _batches([by_asset[asset] for asset in rest], batch_assets, multipart=multipart)
         if max_parallel == 1 or len(batches) < 2:
             for batch in batches:
                 write_batch(batch)
-                progress.advance(len(batch))
+                advance(len(batch))
         else:
             with ThreadPoolExecutor(max_parallel, thread_name_prefix="xmpaudit-sync") as pool:
                 futures = {pool.submit(write_batch, batch): len(batch) for batch in batches}
                 for future in as_completed(futures):
                     future.result()  # a JournalError (or a bug) stops here, after the batches in flight
-                    progress.advance(futures[future])
+                    advance(futures[future])
     written.sort(key=lambda c: c.asset)
     uncertain.sort(key=lambda c: c.asset)
     if written or uncertain:
-        _settle(client, written, uncertain, journal, run, plan, outcomes, verify=verify)
+        _settle(client, written, uncertain, journal, run, plan, outcomes, verify=verify,
+                workers=max_parallel, folder_pages=folder_pages)
     return ApplyResult(run=run, outcomes=_frame(outcomes), requests=client.request_count - start_requests)
 
 
 def _still_as_previewed(client: AemClient, batch: list[PlannedChange], plan: SyncPlan,
                         outcomes: dict[str, dict[str, Any]]) -> list[PlannedChange]:
-    """The changes of ``batch`` whose asset still reads as previewed (the others are marked skipped)."""
+    """Read ``batch``'s assets by path; the changes whose asset still reads as previewed (others: skipped)."""
     try:
         fresh = fetch_assets(client, [c.asset for c in batch])
     except AemError as exc:
@@ -466,6 +515,12 @@ def _still_as_previewed(client: AemClient, batch: list[PlannedChange], plan: Syn
             outcomes[change.asset] = {"asset": change.asset, "outcome": "skipped",
                                       "reason": f"could not read the asset before writing: {exc}"}
         return []
+    return _as_previewed(batch, fresh, plan, outcomes)
+
+
+def _as_previewed(batch: list[PlannedChange], fresh: dict[str, dict[str, Any]], plan: SyncPlan,
+                  outcomes: dict[str, dict[str, Any]]) -> list[PlannedChange]:
+    """The changes whose asset reads in ``fresh`` as previewed (the others are marked skipped with the reason)."""
     desired = {}
     if plan.kind == "sync":
         desired = _desired_nodes(Snapshot.from_hits(fresh.values(), plan.arguments), plan.arguments)
@@ -519,12 +574,13 @@ def _metadata_child(hit: dict[str, Any], name: str) -> Node | None:
 
 
 def _settle(client: AemClient, written: list[PlannedChange], uncertain: list[PlannedChange], journal: Journal,
-            run: str, plan: SyncPlan, outcomes: dict[str, dict[str, Any]], *, verify: bool) -> None:
+            run: str, plan: SyncPlan, outcomes: dict[str, dict[str, Any]], *, verify: bool, workers: int = 1,
+            folder_pages: bool = True) -> None:
     """Read back what was written: settle uncertain POSTs, catch another writer's change in the check→write
     window (conflict: their node is put back), remove the backups, then verify (and repair once)."""
     everything = written + uncertain
     try:
-        hits = fetch_assets(client, [c.asset for c in everything])
+        hits = read_assets(client, [c.asset for c in everything], workers=workers, folder_pages=folder_pages)
     except AemError as exc:
         for change in everything:
             outcomes[change.asset]["verified"] = pd.NA
@@ -641,7 +697,7 @@ def plan_undo(client: AemClient, journal: Journal, run: str | None = None) -> Sy
     intents = journal.intents(run)
     sequence_name = intents[0]["node_path"].rsplit("/", 1)[-1]
     args = SyncArguments(sequence_name=sequence_name)
-    hits = fetch_assets(client, [r["asset"] for r in intents])
+    hits = read_assets(client, [r["asset"] for r in intents])
     changes, skipped = [], []
     for record in intents:
         hit = hits.get(record["asset"])

@@ -17,7 +17,7 @@ import pandas as pd
 from .acs import SyncArguments
 from .client import WORKFLOW_START_PATH, AemClient, absolute_location
 from .errors import AemConnectionError, AemError, AemNotFoundError, ConfigError
-from .inventory import fetch_assets
+from .folder_reads import read_assets
 from .jcrpath import validate_path
 from .journal import Journal
 from .progress import Progress, ProgressCallback
@@ -124,7 +124,7 @@ def writeback_arguments(args: str) -> dict[str, list[str]]:
 def _live_copies(client: AemClient, assets: list[str]) -> tuple[list[str], list[str]]:
     """(live-copy assets, missing assets), read in batched queries: an asset is a live copy when it or its
     jcr:content carries the ``cq:LiveRelationship`` mixin."""
-    hits = fetch_assets(client, assets)
+    hits = read_assets(client, assets)
     live = []
     for path in assets:
         hit = hits.get(path)
