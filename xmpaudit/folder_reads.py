@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any
 
+from .acs import SyncArguments
 from .client import AemClient
 from .errors import AemError, AemNotFoundError
 from .inventory import (
@@ -22,6 +23,7 @@ from .inventory import (
     get_page,
 )
 from .jcrpath import validate_path
+from .number_types import confirm_confidence_types
 
 # A folder is read by whole pages when it holds at least this many wanted assets (fewer fit one path query) ...
 MIN_WANTED_PER_FOLDER = 50
@@ -59,8 +61,10 @@ def group_by_folder(paths: Iterable[str]) -> dict[str, set[str]]:
 class _FolderPages:
     """The page-by-page reading of the dense folders, shared by the worker threads."""
 
-    def __init__(self, client: AemClient, folders: dict[str, set[str]], on_hits: HitsSink, page_size: int) -> None:
+    def __init__(self, client: AemClient, folders: dict[str, set[str]], on_hits: HitsSink, page_size: int,
+                 args: SyncArguments | None) -> None:
         self.client = client
+        self.args = args
         self.folders = folders
         self.on_hits = on_hits
         self.page_size = page_size
@@ -78,18 +82,25 @@ class _FolderPages:
         if self.no_querybuilder:
             return None
         params = folder_page_query(folder, limit=self.page_size, offset=offset, count_up_to=count_up_to)
+        wanted = self.folders[folder]
         try:
             body = get_page(self.client, params)
             hits, more = check_page(body, self.url)
+            with self.lock:
+                mine = [hit for hit in hits if hit["jcr:path"] in wanted and hit["jcr:path"] not in self.delivered]
+                self.delivered.update(hit["jcr:path"] for hit in mine)
+            if self.args is not None:
+                try:
+                    confirm_confidence_types(self.client, mine, self.args)
+                except AemError:
+                    with self.lock:
+                        self.delivered.difference_update(hit["jcr:path"] for hit in mine)
+                    raise
         except AemNotFoundError:
             self.no_querybuilder = True  # a plain Sling: everything is read by path (one by one)
             return None
         except AemError:
             return None  # this page's wanted assets are left to the path reads
-        wanted = self.folders[folder]
-        with self.lock:
-            mine = [hit for hit in hits if hit["jcr:path"] in wanted and hit["jcr:path"] not in self.delivered]
-            self.delivered.update(hit["jcr:path"] for hit in mine)
         if mine:
             self.on_hits(mine)
         return body, more
@@ -121,20 +132,22 @@ class _FolderPages:
 
 def read_by_folder_pages(client: AemClient, paths: Iterable[str], on_hits: HitsSink, *,
                          workers: int = DEFAULT_WORKERS, page_size: int = MAX_PAGE_SIZE,
-                         on_folder_done: Callable[[str], None] | None = None) -> list[str]:
+                         on_folder_done: Callable[[str], None] | None = None,
+                         args: SyncArguments | None = None) -> list[str]:
     """Read the wanted assets that are dense in their folder by whole-folder pages ordered by path, up to
     ``workers`` pages in flight, and call ``on_hits`` with each page's wanted hits right after it is read (from
     a worker thread; each asset once), and ``on_folder_done`` (also in a worker) once a folder's pages are all
     read. Returns the wanted paths not delivered, in the given order: those in folders with few wanted assets,
     sparse or very large folders, on pages that failed, and any a folder page did not show (deleted, moved, or
-    shifted past a page by a concurrent insert): read those by path.
-    An exception raised by a callback stops the reading (pages in flight finish) and is raised."""
+    shifted past a page by a concurrent insert): read those by path. With ``args``, integer XMP confidences are
+    confirmed (``number_types``). An exception raised by a callback stops the reading (pages in flight finish)
+    and is raised."""
     wanted = list(dict.fromkeys(validate_path(str(path)) for path in paths))
     dense = {folder: members for folder, members in group_by_folder(wanted).items()
              if len(members) >= MIN_WANTED_PER_FOLDER}
     if not dense:
         return wanted
-    pages = _FolderPages(client, dict(dense), on_hits, page_size)
+    pages = _FolderPages(client, dict(dense), on_hits, page_size, args)
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="xmpaudit-folder-pages") as pool:
         pending: dict[Future[list[int]], str] = {pool.submit(pages.first_page, folder): folder for folder in dense}
         while pending:
@@ -161,9 +174,10 @@ def _call_done(on_folder_done: Callable[[str], None], folder: str) -> list[int]:
 
 
 def read_assets(client: AemClient, paths: Iterable[str], *, workers: int = DEFAULT_WORKERS,
-                folder_pages: bool = True) -> dict[str, Hit]:
+                folder_pages: bool = True, args: SyncArguments | None = None) -> dict[str, Hit]:
     """Full hits for the given asset paths (deleted ones absent): folder pages where they cover the wanted assets
-    densely, path-listing queries for the rest (``folder_pages=False``: path-listing queries only)."""
+    densely, path-listing queries for the rest (``folder_pages=False``: path-listing queries only). With ``args``,
+    integer XMP confidences are confirmed (``number_types``)."""
     found: dict[str, Hit] = {}
     lock = threading.Lock()
 
@@ -171,6 +185,6 @@ def read_assets(client: AemClient, paths: Iterable[str], *, workers: int = DEFAU
         with lock:
             found.update((hit["jcr:path"], hit) for hit in hits)
 
-    rest = read_by_folder_pages(client, paths, keep, workers=workers) if folder_pages else list(paths)
-    found.update(fetch_assets(client, rest))
+    rest = read_by_folder_pages(client, paths, keep, workers=workers, args=args) if folder_pages else list(paths)
+    found.update(fetch_assets(client, rest, args=args))
     return found

@@ -21,6 +21,7 @@ from .client import AemClient
 from .errors import AemHttpError, AemNotFoundError, AemResponseError, ConfigError
 from .frames import FrameBuilder
 from .jcrpath import quote_path, validate_path
+from .number_types import confirm_confidence_types
 from .progress import Progress, ProgressCallback
 from .snapshot import Snapshot
 
@@ -152,12 +153,13 @@ def _path_groups(paths: list[str], max_request_line: int, chunk: int | None = No
 
 
 def fetch_assets(
-    client: AemClient, paths: list[str], *, chunk: int | None = None, max_request_line: int = MAX_REQUEST_LINE
+    client: AemClient, paths: list[str], *, chunk: int | None = None, max_request_line: int = MAX_REQUEST_LINE,
+    args: SyncArguments | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Full hits for the given asset paths, as many per query (OR-ed path predicates; at most ``chunk``) as fit
     into a request line of ``max_request_line`` bytes. Paths that no longer exist are absent from the result.
     Where QueryBuilder does not exist (a plain Sling, as in the contract tests), each asset is read with a Sling
-    GET instead."""
+    GET instead. With ``args``, integer XMP confidences are confirmed (``number_types``)."""
     found: dict[str, dict[str, Any]] = {}
     done = 0
     for params in _path_groups(paths, max_request_line, chunk):
@@ -169,7 +171,10 @@ def fetch_assets(
             break
         hits, _ = check_page(body, client.url_for(QUERYBUILDER_PATH))
         wanted = set(group)
-        found.update((hit["jcr:path"], hit) for hit in hits if hit["jcr:path"] in wanted)
+        hits = [hit for hit in hits if hit["jcr:path"] in wanted]
+        if args is not None:
+            confirm_confidence_types(client, hits, args)
+        found.update((hit["jcr:path"], hit) for hit in hits)
         done += len(group)
     return found
 
@@ -532,7 +537,12 @@ def _scan(client: AemClient, spec: ScanSpec, partitions: _Partitions, *, workers
     gaps = partitions.gaps(whole)
     if gaps:
         windows = _plan_windows(client, spec, gaps, workers, progress)
-        _run_windows(client, spec, windows, workers, partitions.add, progress)
+        def add(window: Window, hits: list[dict[str, Any]]) -> None:
+            if spec.hits == "full":
+                confirm_confidence_types(client, hits, partitions.args)
+            partitions.add(window, hits)
+
+        _run_windows(client, spec, windows, workers, add, progress)
 
 
 def take_inventory(
@@ -587,4 +597,4 @@ def snapshot_of(client: AemClient, paths: list[str], args: SyncArguments | None 
     from .folder_reads import read_assets  # it builds on this module
 
     args = args or SyncArguments()
-    return Snapshot.from_hits(read_assets(client, paths).values(), args, source=client.base_url, root="")
+    return Snapshot.from_hits(read_assets(client, paths, args=args).values(), args, source=client.base_url, root="")

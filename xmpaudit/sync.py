@@ -179,7 +179,7 @@ def plan_sync(
     if isinstance(assets, pd.DataFrame):
         assets = assets["path"]
     paths = list(dict.fromkeys(validate_path(str(p)) for p in assets))
-    hits = read_assets(client, paths, folder_pages=folder_pages)
+    hits = read_assets(client, paths, folder_pages=folder_pages, args=args)
     refused = destructive_sequence_name(hits, args)
     if refused:
         raise ConfigError(f"Refusing to sync: {refused}. Nothing was written.")
@@ -485,7 +485,8 @@ def apply_plan(
 
         rest = list(by_asset)
         if folder_pages:
-            rest = read_by_folder_pages(client, rest, write_page, workers=max_parallel, on_folder_done=write_held)
+            rest = read_by_folder_pages(client, rest, write_page, workers=max_parallel, on_folder_done=write_held,
+                                        args=plan.arguments)
         batches = _batches([by_asset[asset] for asset in rest], batch_assets, multipart=multipart)
         if max_parallel == 1 or len(batches) < 2:
             for batch in batches:
@@ -509,7 +510,7 @@ def _still_as_previewed(client: AemClient, batch: list[PlannedChange], plan: Syn
                         outcomes: dict[str, dict[str, Any]]) -> list[PlannedChange]:
     """Read ``batch``'s assets by path; the changes whose asset still reads as previewed (others: skipped)."""
     try:
-        fresh = fetch_assets(client, [c.asset for c in batch])
+        fresh = fetch_assets(client, [c.asset for c in batch], args=plan.arguments)
     except AemError as exc:
         for change in batch:
             outcomes[change.asset] = {"asset": change.asset, "outcome": "skipped",
@@ -580,7 +581,8 @@ def _settle(client: AemClient, written: list[PlannedChange], uncertain: list[Pla
     window (conflict: their node is put back), remove the backups, then verify (and repair once)."""
     everything = written + uncertain
     try:
-        hits = read_assets(client, [c.asset for c in everything], workers=workers, folder_pages=folder_pages)
+        hits = read_assets(client, [c.asset for c in everything], workers=workers, folder_pages=folder_pages,
+                           args=plan.arguments)
     except AemError as exc:
         for change in everything:
             outcomes[change.asset]["verified"] = pd.NA
@@ -665,7 +667,7 @@ def _verify(client: AemClient, applied: list[PlannedChange], hits: dict[str, dic
     unknown = ""
     if wrong:
         try:
-            again = fetch_assets(client, [c.asset for c in wrong])
+            again = fetch_assets(client, [c.asset for c in wrong], args=plan.arguments)
         except AemError as exc:
             unknown = f"not verified: reading back the repair failed ({exc})"
         else:
@@ -697,7 +699,7 @@ def plan_undo(client: AemClient, journal: Journal, run: str | None = None) -> Sy
     intents = journal.intents(run)
     sequence_name = intents[0]["node_path"].rsplit("/", 1)[-1]
     args = SyncArguments(sequence_name=sequence_name)
-    hits = read_assets(client, [r["asset"] for r in intents])
+    hits = read_assets(client, [r["asset"] for r in intents], args=args)
     changes, skipped = [], []
     for record in intents:
         hit = hits.get(record["asset"])

@@ -215,9 +215,22 @@ def nodes_read(params: dict[str, str], offset: int, returned: int, total: int, o
     return min(read, total)
 
 
+def whole_doubles_as_integers(value: Any) -> Any:
+    """``value`` with every whole-number float written as an integer, as the org.json-style writer of older AEM
+    versions prints a Double 1.0 (``1``); whether an AEM's QueryBuilder does so is not verified (README)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {key: whole_doubles_as_integers(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [whole_doubles_as_integers(item) for item in value]
+    return value
+
+
 def run_query(repo: Repository, params: dict[str, str], read_limit: int | None = None,
-              ordered_index: bool = True) -> dict[str, Any]:
-    """Answer one ``/bin/querybuilder.json`` request; QueryReadLimitExceeded past ``read_limit`` nodes read."""
+              ordered_index: bool = True, doubles_without_point: bool = False) -> dict[str, Any]:
+    """Answer one ``/bin/querybuilder.json`` request; QueryReadLimitExceeded past ``read_limit`` nodes read.
+    ``doubles_without_point``: render whole-number Doubles in hits as integers (``whole_doubles_as_integers``)."""
     limit = _int(params, "p.limit", DEFAULT_LIMIT)
     offset = _int(params, "p.offset", 0)
     depth = _int(params, "p.nodedepth", 0)
@@ -243,5 +256,6 @@ def run_query(repo: Repository, params: dict[str, str], read_limit: int | None =
         "total": total,
         "more": more,
         "offset": offset,
-        "hits": [_hit(repo, path, node, mode, params, depth) for path, node in page],
+        "hits": [whole_doubles_as_integers(_hit(repo, path, node, mode, params, depth)) if doubles_without_point
+                 else _hit(repo, path, node, mode, params, depth) for path, node in page],
     }

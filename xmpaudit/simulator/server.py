@@ -94,6 +94,8 @@ class Simulator:
         self.workflow_seconds = workflow_seconds
         self.latency_s = latency_s
         self.limits = CloudLimits() if limits is None else limits
+        # QueryBuilder hits print a whole-number Double as an integer (1.0 -> 1), as older AEM JSON writers do
+        self.querybuilder_doubles_without_point = False
         self.faults: list[Fault] = []
         self.stats = Stats()
         self.csrf_tokens: set[str] = set()
@@ -375,7 +377,8 @@ class SimulatorHandler(BaseHTTPRequestHandler):
         elif path == "/bin/querybuilder.json":
             try:
                 with sim.repo.lock:
-                    answer = run_query(sim.repo, query, sim.limits.query_read_limit, sim.limits.ordered_index)
+                    answer = run_query(sim.repo, query, sim.limits.query_read_limit, sim.limits.ordered_index,
+                                       sim.querybuilder_doubles_without_point)
                 self._json(200, answer)
             except QueryError as exc:
                 self._json(400, {"success": False, "errorMessage": str(exc)})
