@@ -74,9 +74,9 @@ def test_columns_show_full_names_reason_in_words_tags_and_link(panel):
     row = panel.table.loc[shown_paths(panel)[0]]
     assert row["name"] in cells and row["link"].endswith(quote(row["path"]))
     assert "/assetdetails.html/content/dam/" in row["link"]
-    assert "differs in: " not in cells or "the XMP differs in" in cells
+    assert "differs in: " not in cells or "XMP differs in" in cells
     stale = panel.table[panel.table["status"] == "stale_xmp"]
-    assert stale["reason"].str.startswith("the XMP differs in: ").all()
+    assert stale["reason"].str.startswith("XMP differs in ").all()
     assert "confidences" in " ".join(stale["reason"]) or "tag order" in " ".join(stale["reason"])
     assert panel.table["tags"].str.len().gt(0).any() and panel.table["top_confidence"].between(0, 1).any()
 
@@ -206,7 +206,7 @@ def test_status_colours_are_colour_blind_safe_and_labelled():
         assert html.escape(status_words(status)) in badge
     import pandas as pd
     words = reason_in_words(pd.Series(["stale_xmp"]), pd.Series(["differs in: order,confidences"]))
-    assert words[0] == "the XMP differs in: tag order, confidences"
+    assert words[0] == "XMP differs in tag order, confidences"
 
 
 def test_saved_notebooks_hold_no_widget_state():

@@ -12,7 +12,7 @@ import ipywidgets as w
 import pandas as pd
 
 from .audit import AuditResult
-from .headline import STALE_WORDS, status_words
+from .headline import reason_words, status_words
 from .plots import STATUS_COLOURS
 
 # The plots' Okabe-Ito colours and the headline's status words, each badge with a symbol and a text colour, so
@@ -43,11 +43,12 @@ def status_badge(status: str) -> str:
 
 
 def reason_in_words(status: pd.Series, reason: pd.Series) -> pd.Series:
-    """The audit's reasons as sentences a DAM librarian reads ("the XMP differs in: tag order, confidences")."""
+    """The audit's reasons as sentences a DAM librarian reads ("XMP differs in tag order, confidences", worded as
+    in the headline and reports)."""
     text = reason.astype("string").fillna("")
     stale = text.str.startswith("differs in: ")
-    labels = text[stale].str.removeprefix("differs in: ").str.split(",")
-    text.loc[stale] = "the XMP differs in: " + labels.map(lambda ls: ", ".join(STALE_WORDS.get(x, x) for x in ls))
+    words = {value: reason_words("stale_xmp", value) for value in text[stale].unique()}
+    text.loc[stale] = text[stale].map(words)
     status = status.astype(str)
     text = text.mask((status == "in_sync") & (text == ""), "the XMP holds exactly what the process would write")
     text = text.mask((status == "no_smart_tags") & (text == ""), "nothing to write: the asset has no smart tags")
