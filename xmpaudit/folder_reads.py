@@ -22,7 +22,7 @@ from .inventory import (
     fetch_assets,
     get_page,
 )
-from .jcrpath import validate_path
+from .jcrpath import parent_of, validate_path
 from .number_types import confirm_confidence_types
 
 # A folder is read by whole pages when it holds at least this many wanted assets (fewer fit one path query) ...
@@ -46,15 +46,11 @@ def folder_page_query(folder: str, *, limit: int, offset: int, count_up_to: int 
     return asset_query(folder, limit=limit, offset=offset, extra=extra)
 
 
-def parent_folder(path: str) -> str:
-    return path.rsplit("/", 1)[0] or "/"
-
-
 def group_by_folder(paths: Iterable[str]) -> dict[str, set[str]]:
     """The wanted asset paths by the folder they sit in."""
     folders: dict[str, set[str]] = defaultdict(set)
     for path in paths:
-        folders[parent_folder(path)].add(path)
+        folders[parent_of(path)].add(path)
     return folders
 
 
@@ -82,25 +78,25 @@ class _FolderPages:
         if self.no_querybuilder:
             return None
         params = folder_page_query(folder, limit=self.page_size, offset=offset, count_up_to=count_up_to)
-        wanted = self.folders[folder]
         try:
             body = get_page(self.client, params)
             hits, more = check_page(body, self.url)
-            with self.lock:
-                mine = [hit for hit in hits if hit["jcr:path"] in wanted and hit["jcr:path"] not in self.delivered]
-                self.delivered.update(hit["jcr:path"] for hit in mine)
-            if self.args is not None:
-                try:
-                    confirm_confidence_types(self.client, mine, self.args)
-                except AemError:
-                    with self.lock:
-                        self.delivered.difference_update(hit["jcr:path"] for hit in mine)
-                    raise
         except AemNotFoundError:
             self.no_querybuilder = True  # a plain Sling: everything is read by path (one by one)
             return None
         except AemError:
             return None  # this page's wanted assets are left to the path reads
+        wanted = self.folders[folder]
+        with self.lock:
+            mine = [hit for hit in hits if hit["jcr:path"] in wanted and hit["jcr:path"] not in self.delivered]
+            self.delivered.update(hit["jcr:path"] for hit in mine)
+        if self.args is not None:
+            try:
+                confirm_confidence_types(self.client, mine, self.args)
+            except AemError:
+                with self.lock:  # left to the path reads, like a failed page
+                    self.delivered.difference_update(hit["jcr:path"] for hit in mine)
+                return None
         if mine:
             self.on_hits(mine)
         return body, more
@@ -147,7 +143,8 @@ def read_by_folder_pages(client: AemClient, paths: Iterable[str], on_hits: HitsS
              if len(members) >= MIN_WANTED_PER_FOLDER}
     if not dense:
         return wanted
-    pages = _FolderPages(client, dict(dense), on_hits, page_size, args)
+    pages = _FolderPages(client, dense, on_hits, page_size, args)
+    done: set[str] = set()
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="xmpaudit-folder-pages") as pool:
         pending: dict[Future[list[int]], str] = {pool.submit(pages.first_page, folder): folder for folder in dense}
         while pending:
@@ -162,8 +159,8 @@ def read_by_folder_pages(client: AemClient, paths: Iterable[str], on_hits: HitsS
                     raise
                 for offset in offsets:
                     pending[pool.submit(pages.next_page, folder, offset)] = folder
-                if on_folder_done is not None and folder in dense and folder not in pending.values():
-                    del dense[folder]  # ``pages`` keeps its own reference to the wanted sets
+                if on_folder_done is not None and folder not in done and folder not in pending.values():
+                    done.add(folder)
                     pending[pool.submit(_call_done, on_folder_done, folder)] = folder
     return [path for path in wanted if path not in pages.delivered]
 

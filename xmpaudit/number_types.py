@@ -34,10 +34,9 @@ def integer_confidence(hit: dict[str, Any], args: SyncArguments) -> bool:
     return False
 
 
-def confirm_confidence_types(client: AemClient, hits: list[dict[str, Any]], args: SyncArguments) -> int:
+def confirm_confidence_types(client: AemClient, hits: list[dict[str, Any]], args: SyncArguments) -> None:
     """Replace, in place, the ``metadata`` of every hit with an integer XMP confidence by a Sling GET of it (an asset
-    gone meanwhile keeps its hit). Returns how many were read again."""
-    confirmed = 0
+    gone meanwhile keeps its hit)."""
     for hit in hits:
         if not integer_confidence(hit, args):
             continue
@@ -46,5 +45,3 @@ def confirm_confidence_types(client: AemClient, hits: list[dict[str, Any]], args
         except AemNotFoundError:
             continue
         hit["jcr:content"]["metadata"] = metadata
-        confirmed += 1
-    return confirmed

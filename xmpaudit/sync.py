@@ -21,9 +21,9 @@ from .acs import SMART_TAGS_NODE, SyncArguments, expected_xmp_node
 from .audit import audit, expected_tags, invalid_reasons
 from .client import AemClient
 from .errors import AemAuthError, AemError, AemUncertainOutcomeError, ConfigError
-from .folder_reads import parent_folder, read_assets, read_by_folder_pages
+from .folder_reads import read_assets, read_by_folder_pages
 from .inventory import fetch_assets
-from .jcrpath import common_ancestor, relative_to, validate_path
+from .jcrpath import common_ancestor, parent_of, relative_to, validate_path
 from .journal import Journal, new_run_id
 from .progress import Progress, ProgressCallback
 from .snapshot import Snapshot
@@ -461,7 +461,7 @@ def apply_plan(
             page = [by_asset[hit["jcr:path"]] for hit in hits]
             ready = _as_previewed(page, {hit["jcr:path"]: hit for hit in hits}, plan, outcomes)
             advance(len(page) - len(ready))
-            folder = parent_folder(page[0].asset)
+            folder = parent_of(page[0].asset)
             with lock:
                 batches = _batches(held.pop(folder, []) + ready, batch_assets, multipart=multipart)
                 if batches:

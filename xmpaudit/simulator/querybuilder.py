@@ -250,12 +250,12 @@ def run_query(repo: Repository, params: dict[str, str], read_limit: int | None =
         total = offset + limit
     elif guess is not None and guess.isdigit():
         total = min(total, max(int(guess), offset + len(page)))
+    hits = [_hit(repo, path, node, mode, params, depth) for path, node in page]
     return {
         "success": True,
         "results": len(page),
         "total": total,
         "more": more,
         "offset": offset,
-        "hits": [whole_doubles_as_integers(_hit(repo, path, node, mode, params, depth)) if doubles_without_point
-                 else _hit(repo, path, node, mode, params, depth) for path, node in page],
+        "hits": whole_doubles_as_integers(hits) if doubles_without_point else hits,
     }
