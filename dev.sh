@@ -2,7 +2,7 @@
 # xmpaudit developer entry point.
 #   ./dev.sh run    open JupyterLab on the notebooks against the embedded demo DAM (or XMPAUDIT_URL if set)
 #   ./dev.sh test   install everything into .venv and run all tests (what CI runs)
-#   ./dev.sh lint   ruff
+#   ./dev.sh lint   ruff and the import contracts (layers, no circles)
 set -euo pipefail
 cd "$(dirname "$0")"
 VENV=${XMPAUDIT_VENV:-.venv}
@@ -52,11 +52,13 @@ case "${1:-}" in
     ensure_system_tools
     export MPLBACKEND=Agg
     "$VENV/bin/ruff" check xmpaudit tests benchmarks
+    "$VENV/bin/lint-imports" --no-cache
     exec "$VENV/bin/python" -m pytest "$@"
     ;;
   lint)
     ensure_venv
-    exec "$VENV/bin/ruff" check xmpaudit tests benchmarks
+    "$VENV/bin/ruff" check xmpaudit tests benchmarks
+    exec "$VENV/bin/lint-imports" --no-cache
     ;;
   *)
     echo "usage: ./dev.sh run|test|lint" >&2

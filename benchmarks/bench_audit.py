@@ -29,10 +29,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from xmpaudit.acs import SyncArguments
-from xmpaudit.audit import audit, audit_partitions
-from xmpaudit.frames import ASSET_COLUMNS, SMART_TAG_COLUMNS, XMP_TAG_COLUMNS, path_dtype, typed
-from xmpaudit.snapshot import Snapshot
+from xmpaudit.audit.compare import audit
+from xmpaudit.audit.partitions import audit_partitions
+from xmpaudit.core.acs import SyncArguments
+from xmpaudit.read.frames import ASSET_COLUMNS, SMART_TAG_COLUMNS, XMP_TAG_COLUMNS, path_dtype, typed
+from xmpaudit.read.snapshot import Snapshot
 
 VOCABULARY = pd.CategoricalDtype(pd.Index([f"tag {i}" for i in range(400)], dtype="string"))
 MAX_TAGS = 8

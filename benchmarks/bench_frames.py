@@ -20,8 +20,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from xmpaudit.acs import SyncArguments
-from xmpaudit.frames import FrameBuilder
+from xmpaudit.core.acs import SyncArguments
+from xmpaudit.read.frames import FrameBuilder
 
 PAGE = 1000
 VOCABULARY = [f"tag {i}" for i in range(400)]

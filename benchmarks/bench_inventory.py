@@ -16,15 +16,16 @@ import subprocess
 import sys
 import time
 
-from xmpaudit.acs import SyncArguments
-from xmpaudit.client import AemClient
-from xmpaudit.frames import FrameBuilder
-from xmpaudit.inventory import iter_asset_pages, take_inventory
-from xmpaudit.settings import ConnectionSettings
+from xmpaudit.aem.client import AemClient
+from xmpaudit.aem.settings import ConnectionSettings
+from xmpaudit.core.acs import SyncArguments
+from xmpaudit.read.frames import FrameBuilder
+from xmpaudit.read.inventory import take_inventory
+from xmpaudit.read.path_reads import iter_asset_pages
+from xmpaudit.read.snapshot import Snapshot
 from xmpaudit.simulator import Simulator
 from xmpaudit.simulator.bulk_dam import BULK_ROOT, BulkSpec, build_bulk_repository
 from xmpaudit.simulator.cloud_limits import CloudLimits
-from xmpaudit.snapshot import Snapshot
 
 
 def peak_rss_gb() -> float:

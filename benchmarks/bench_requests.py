@@ -13,15 +13,16 @@ import tempfile
 import time
 from pathlib import Path
 
-from xmpaudit.audit import audit
-from xmpaudit.client import AemClient
-from xmpaudit.errors import AemNotFoundError
-from xmpaudit.inventory import take_inventory
-from xmpaudit.journal import Journal
-from xmpaudit.settings import ConnectionSettings
+from xmpaudit.aem.client import AemClient
+from xmpaudit.aem.settings import ConnectionSettings
+from xmpaudit.audit.compare import audit
+from xmpaudit.core.errors import AemNotFoundError
+from xmpaudit.read.inventory import take_inventory
 from xmpaudit.simulator import DemoSpec, Simulator, build_demo_repository
 from xmpaudit.simulator.cloud_limits import CloudLimits
-from xmpaudit.sync import apply_plan, plan_sync
+from xmpaudit.write.apply import apply_plan
+from xmpaudit.write.journal import Journal
+from xmpaudit.write.plan import plan_sync
 
 ROOT = "/content/dam/xmpaudit-demo"
 

@@ -18,13 +18,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from xmpaudit.audit import audit
-from xmpaudit.client import AemClient
-from xmpaudit.inventory import take_inventory
-from xmpaudit.journal import Journal
-from xmpaudit.settings import ConnectionSettings
+from xmpaudit.aem.client import AemClient
+from xmpaudit.aem.settings import ConnectionSettings
+from xmpaudit.audit.compare import audit
+from xmpaudit.read.inventory import take_inventory
 from xmpaudit.simulator import DemoSpec, Simulator, build_demo_repository
-from xmpaudit.sync import apply_plan, plan_sync
+from xmpaudit.write.apply import apply_plan
+from xmpaudit.write.journal import Journal
+from xmpaudit.write.plan import plan_sync
 
 ROOT = "/content/dam/xmpaudit-demo"
 MODES = {

@@ -6,11 +6,11 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-from xmpaudit import plots  # noqa: E402
-from xmpaudit.audit import audit  # noqa: E402
-from xmpaudit.connection import connect  # noqa: E402
-from xmpaudit.headline import headline  # noqa: E402
-from xmpaudit.inventory import take_inventory  # noqa: E402
+from xmpaudit.aem.connection import connect
+from xmpaudit.audit import plots
+from xmpaudit.audit.compare import audit
+from xmpaudit.audit.headline import headline
+from xmpaudit.read.inventory import take_inventory
 
 HERE = Path(__file__).parent
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from xmpaudit.client import AemClient
-from xmpaudit.settings import ConnectionSettings
+from xmpaudit.aem.client import AemClient
+from xmpaudit.aem.settings import ConnectionSettings
 from xmpaudit.simulator import DemoSpec, Repository, Simulator, build_demo_repository
 
 DEMO_ROOT = "/content/dam/xmpaudit-demo"
@@ -77,15 +77,15 @@ def small_repository(assets: dict[str, dict[str, Any]]) -> Repository:
 @pytest.fixture
 def journal(tmp_path):
     """A fresh journal file for one test."""
-    from xmpaudit.journal import Journal
+    from xmpaudit.write.journal import Journal
 
     return Journal(tmp_path / "journal.jsonl")
 
 
 def fixable(client: AemClient) -> Any:
     """The demo DAM's fixable assets, from a fresh inventory."""
-    from xmpaudit.audit import audit
-    from xmpaudit.inventory import take_inventory
+    from xmpaudit.audit.compare import audit
+    from xmpaudit.read.inventory import take_inventory
 
     return audit(take_inventory(client, DEMO_ROOT, show_progress=False)).fixable()
 
@@ -93,7 +93,7 @@ def fixable(client: AemClient) -> Any:
 @pytest.fixture(params=["folder pages", "path queries"])
 def sync_reads(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """Run a test twice: every read by whole-folder pages (each folder counts as dense), and by path queries only."""
-    import xmpaudit.folder_reads as folder_reads
+    import xmpaudit.read.folder_reads as folder_reads
 
     if request.param == "folder pages":
         monkeypatch.setattr(folder_reads, "MIN_WANTED_PER_FOLDER", 1)

@@ -5,7 +5,7 @@ import math
 
 import pytest
 
-from xmpaudit.acs import (
+from xmpaudit.core.acs import (
     SyncArguments,
     argument_map,
     expected_xmp_node,
@@ -18,7 +18,7 @@ from xmpaudit.acs import (
     process_smart_tags,
     tag_name,
 )
-from xmpaudit.errors import ConfigError
+from xmpaudit.core.errors import ConfigError
 
 
 def test_defaults_and_parsing():

@@ -10,9 +10,9 @@ import pytest
 import requests
 
 from tests.conftest import DEMO_ROOT
-from xmpaudit.app import dashboard_notebook, headline_html
-from xmpaudit.audit import audit
-from xmpaudit.inventory import take_inventory
+from xmpaudit.audit.compare import audit
+from xmpaudit.read.inventory import take_inventory
+from xmpaudit.ui.app import dashboard_notebook, headline_html
 
 pytestmark = pytest.mark.e2e
 
@@ -34,7 +34,7 @@ def test_dashboard_notebook_is_one_call_without_outputs():
 
 
 def test_xmpaudit_app_serves_the_dashboard_on_loopback(tmp_path):
-    process = subprocess.Popen([sys.executable, "-m", "xmpaudit.cli", "app", "--assets", "40"], cwd=tmp_path,
+    process = subprocess.Popen([sys.executable, "-m", "xmpaudit.cli.main", "app", "--assets", "40"], cwd=tmp_path,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                env={**os.environ, "XMPAUDIT_URL": "", "XMPAUDIT_PROFILE": ""})
     try:

@@ -4,10 +4,11 @@ import pandas as pd
 import pytest
 
 from tests.conftest import asset_hit, xmp_node
-from xmpaudit.acs import SyncArguments, expected_xmp_node
-from xmpaudit.audit import STATUSES, audit, expected_tags
-from xmpaudit.frames import ASSET_COLUMNS, SMART_TAG_COLUMNS, frames_from_hits
-from xmpaudit.snapshot import Snapshot
+from xmpaudit.audit.compare import audit, expected_tags
+from xmpaudit.core.acs import SyncArguments, expected_xmp_node
+from xmpaudit.core.statuses import STATUSES
+from xmpaudit.read.frames import ASSET_COLUMNS, SMART_TAG_COLUMNS, frames_from_hits
+from xmpaudit.read.snapshot import Snapshot
 
 DOG, CAT = {"name": "dog", "confidence": 0.9, "isCustom": False}, {"name": "cat", "confidence": 0.4}
 

@@ -11,19 +11,16 @@ import pandas as pd
 import pytest
 
 from tests.conftest import asset_hit
-from xmpaudit.acs import SyncArguments, expected_xmp_node, is_blank
-from xmpaudit.audit import (
-    NODE_IN_SYNC,
-    STATUSES,
-    audit,
-    audit_partitions,
-)
-from xmpaudit.errors import ConfigError
-from xmpaudit.frames import SHAPE_EXTRA_PROPERTIES, SHAPE_STRUCTURE, SHAPE_TYPES
-from xmpaudit.inventory import asset_query
+from xmpaudit.aem.querybuilder import asset_query
+from xmpaudit.audit.compare import audit
+from xmpaudit.audit.partitions import audit_partitions
+from xmpaudit.core.acs import SyncArguments, expected_xmp_node, is_blank
+from xmpaudit.core.errors import ConfigError
+from xmpaudit.core.statuses import NODE_IN_SYNC, STATUSES
+from xmpaudit.read.frames import SHAPE_EXTRA_PROPERTIES, SHAPE_STRUCTURE, SHAPE_TYPES
+from xmpaudit.read.snapshot import Snapshot
 from xmpaudit.simulator import DemoSpec, build_demo_repository
 from xmpaudit.simulator.querybuilder import run_query
-from xmpaudit.snapshot import Snapshot
 
 ARGS = SyncArguments()
 

@@ -12,9 +12,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from tests.conftest import client_for
-from xmpaudit.auth import BearerAuth, ServiceCredentialsAuth, auth_for, dev_token_auth
-from xmpaudit.errors import AemAuthError, ConfigError
-from xmpaudit.settings import ConnectionSettings
+from xmpaudit.aem.auth import BearerAuth, ServiceCredentialsAuth, auth_for, dev_token_auth
+from xmpaudit.aem.settings import ConnectionSettings
+from xmpaudit.core.errors import AemAuthError, ConfigError
 
 
 def test_dev_token_file(tmp_path, simulator):

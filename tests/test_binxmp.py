@@ -11,14 +11,16 @@ from PIL import Image
 
 from tests.conftest import DEMO_ROOT
 from tests.xmp_writers import simulator_packet
-from xmpaudit.acs import SyncArguments
-from xmpaudit.audit import audit, with_binary_status
-from xmpaudit.binxmp import audit_binaries, find_packet, packet_tags, read_binary_xmp
-from xmpaudit.inventory import take_inventory
-from xmpaudit.journal import Journal
+from xmpaudit.audit.binaries import audit_binaries, with_binary_status
+from xmpaudit.audit.compare import audit
+from xmpaudit.core.acs import SyncArguments
+from xmpaudit.read.binxmp import find_packet, packet_tags, read_binary_xmp
+from xmpaudit.read.inventory import take_inventory
 from xmpaudit.simulator.xmp_embed import embed_packet
-from xmpaudit.sync import apply_plan, plan_sync
-from xmpaudit.writeback import run_writeback
+from xmpaudit.write.apply import apply_plan
+from xmpaudit.write.journal import Journal
+from xmpaudit.write.plan import plan_sync
+from xmpaudit.write.writeback import run_writeback
 
 TAGS = [("sky", 0.91), ("tree", 1.0), ("café ñ", 0.5)]
 exiftool = pytest.mark.skipif(
@@ -86,8 +88,8 @@ def test_range_reads_widen_only_as_needed(client):
 
 def test_jpeg_with_large_segments_before_xmp():
     """The marker walk jumps over large segments: only segment headers and the XMP segment are read."""
-    from xmpaudit.binformats.jpeg import jpeg_packets
-    from xmpaudit.binformats.source import RangeSource
+    from xmpaudit.core.binformats.jpeg import jpeg_packets
+    from xmpaudit.core.binformats.source import RangeSource
 
     jpeg = image("JPEG")
     big = b"\xff\xe2" + struct.pack(">H", 60002) + b"\x00" * 60000

@@ -14,9 +14,9 @@ import pytest
 
 from tests import xmp_writers as w
 from tests.conftest import DEMO_ROOT
-from xmpaudit.binformats.jpeg import jpeg_packets
-from xmpaudit.binformats.source import BinaryProblem, MemorySource
-from xmpaudit.binxmp import MAX_PACKET_BYTES, find_packet, packet_tags, read_binary_xmp
+from xmpaudit.core.binformats.jpeg import jpeg_packets
+from xmpaudit.core.binformats.source import BinaryProblem, MemorySource
+from xmpaudit.read.binxmp import MAX_PACKET_BYTES, find_packet, packet_tags, read_binary_xmp
 
 TAGS = [("sky", 0.91), ("tree", 1.0), ("café ñ", 0.5), ("a, b | c", 0.25)]
 OLD = [("stale", 0.3)]

@@ -19,12 +19,13 @@ from typing import Any
 import pytest
 import requests
 
-from xmpaudit.acs import SyncArguments
-from xmpaudit.app import free_loopback_port
-from xmpaudit.audit import FIXABLE_STATUSES, audit
-from xmpaudit.inventory import ASSET_NODE_DEPTH
+from xmpaudit.aem.querybuilder import ASSET_NODE_DEPTH
+from xmpaudit.audit.compare import audit
+from xmpaudit.core.acs import SyncArguments
+from xmpaudit.core.statuses import FIXABLE_STATUSES
+from xmpaudit.read.snapshot import Snapshot
 from xmpaudit.simulator import DemoSpec, Simulator, build_demo_repository
-from xmpaudit.snapshot import Snapshot
+from xmpaudit.ui.app import free_loopback_port
 
 ROOT = Path(__file__).parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
@@ -261,7 +262,7 @@ def test_panel_in_app_mode_on_100k_assets(dam, browser, tmp_path):
     log_path = tmp_path / "app.log"
     with open(log_path, "w") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "xmpaudit.cli", "app", "--root", DEMO_ROOT, "--snapshot-dir",
+            [sys.executable, "-m", "xmpaudit.cli.main", "app", "--root", DEMO_ROOT, "--snapshot-dir",
              str(dam.snapshot_dir), "--journal", str(tmp_path / "journal.jsonl")],
             env=dam.env(tmp_path), stdout=subprocess.PIPE, stderr=log, text=True, cwd=tmp_path)
         page = browser.new_page(viewport={"width": 1500, "height": 1200})

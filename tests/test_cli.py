@@ -4,7 +4,7 @@ import sys
 import pytest
 import requests
 
-from xmpaudit.cli import main
+from xmpaudit.cli.main import main
 
 pytestmark = pytest.mark.e2e
 

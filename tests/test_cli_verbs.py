@@ -7,7 +7,7 @@ import pytest
 from openpyxl import load_workbook
 
 from tests.conftest import DEMO_ROOT
-from xmpaudit.cli import main
+from xmpaudit.cli.main import main
 
 pytestmark = pytest.mark.e2e
 

@@ -5,13 +5,7 @@ import socket
 import pytest
 
 from tests.conftest import DEMO_ROOT, client_for
-from xmpaudit.errors import (
-    AemAuthError,
-    AemConnectionError,
-    AemHttpError,
-    AemNotFoundError,
-    AemResponseError,
-)
+from xmpaudit.core.errors import AemAuthError, AemConnectionError, AemHttpError, AemNotFoundError, AemResponseError
 
 pytestmark = pytest.mark.e2e
 
@@ -24,8 +18,8 @@ def free_port() -> int:
 
 def test_unreachable_host_names_the_host():
     port = free_port()
-    from xmpaudit.client import AemClient
-    from xmpaudit.settings import ConnectionSettings
+    from xmpaudit.aem.client import AemClient
+    from xmpaudit.aem.settings import ConnectionSettings
 
     client = AemClient(ConnectionSettings(url=f"http://127.0.0.1:{port}", retries=0, connect_timeout=2))
     with pytest.raises(AemConnectionError, match=f"Cannot reach AEM at 127.0.0.1:{port}") as info:
@@ -125,7 +119,7 @@ def test_sling_error_status_raises(client):
 
 
 def test_torn_bodies_are_typed_errors(simulator, client):
-    from xmpaudit.errors import AemUncertainOutcomeError
+    from xmpaudit.core.errors import AemUncertainOutcomeError
 
     simulator.inject(kind="torn", times=1, method="GET", path_prefix="/bin/querybuilder")
     body = client.get_json("/bin/querybuilder.json", {"path": DEMO_ROOT, "type": "dam:Asset", "p.limit": "1"})
@@ -141,7 +135,7 @@ def test_torn_bodies_are_typed_errors(simulator, client):
 
 @pytest.mark.parametrize("kind", ["reset_before", "reset_after"])
 def test_post_that_may_have_arrived_is_never_resent(simulator, client, kind):
-    from xmpaudit.errors import AemUncertainOutcomeError
+    from xmpaudit.core.errors import AemUncertainOutcomeError
 
     client.csrf_token()
     simulator.stats.reset()
@@ -164,9 +158,9 @@ def test_unreachable_post_is_a_connection_error_not_uncertain(simulator):
 
 
 def test_password_in_url_is_never_shown_or_stored(simulator, capsys, tmp_path):
-    from xmpaudit.client import AemClient, require_root
-    from xmpaudit.inventory import take_inventory
-    from xmpaudit.settings import ConnectionSettings
+    from xmpaudit.aem.client import AemClient, require_root
+    from xmpaudit.aem.settings import ConnectionSettings
+    from xmpaudit.read.inventory import take_inventory
 
     host = simulator.url.split("://", 1)[1]
     with AemClient(ConnectionSettings(url=f"http://admin:admin@{host}", retries=0)) as c:
@@ -185,7 +179,7 @@ def test_password_in_url_is_never_shown_or_stored(simulator, capsys, tmp_path):
 
 
 def test_cli_root_that_does_not_exist_is_exit_2(simulator, monkeypatch, capsys):
-    from xmpaudit.cli import main
+    from xmpaudit.cli.main import main
 
     for key, value in {"XMPAUDIT_URL": simulator.url.replace("://", "://admin:admin@"),
                        "XMPAUDIT_USER": "", "XMPAUDIT_PASSWORD": ""}.items():

@@ -10,16 +10,18 @@ from typing import Any
 import pytest
 
 from tests.conftest import DEMO_ROOT, client_for
-from xmpaudit import folder_reads
-from xmpaudit.audit import audit
-from xmpaudit.client import AemClient
-from xmpaudit.folder_reads import read_assets, read_by_folder_pages
-from xmpaudit.inventory import fetch_assets, take_inventory
-from xmpaudit.journal import Journal
+from xmpaudit.aem.client import AemClient
+from xmpaudit.audit.compare import audit
+from xmpaudit.read import folder_reads
+from xmpaudit.read.folder_reads import read_assets, read_by_folder_pages
+from xmpaudit.read.inventory import take_inventory
+from xmpaudit.read.path_reads import fetch_assets
 from xmpaudit.simulator import DemoSpec, Simulator, build_demo_repository
 from xmpaudit.simulator.bulk_dam import BASE_TIME, BULK_ROOT, BulkSpec, add_asset, build_bulk_repository, metadata_node
 from xmpaudit.simulator.cloud_limits import CloudLimits
-from xmpaudit.sync import apply_plan, plan_sync
+from xmpaudit.write.apply import apply_plan
+from xmpaudit.write.journal import Journal
+from xmpaudit.write.plan import plan_sync
 
 pytestmark = pytest.mark.e2e
 FOLDER = f"{BULK_ROOT}/folder-00000"

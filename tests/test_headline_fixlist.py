@@ -9,15 +9,16 @@ import pytest
 from openpyxl import load_workbook
 
 from tests.conftest import asset_hit, xmp_node
-from xmpaudit.acs import SyncArguments
-from xmpaudit.audit import audit
-from xmpaudit.cells import FORMULA_TRIGGERS, safe_cell
-from xmpaudit.errors import ConfigError
-from xmpaudit.fixlist import aem_metadata_csv, export, fix_list
-from xmpaudit.frames import frames_from_hits
-from xmpaudit.headline import headline, reason_words, summary
-from xmpaudit.report import write_report
-from xmpaudit.snapshot import Snapshot
+from xmpaudit.audit.compare import audit
+from xmpaudit.audit.fixlist import aem_metadata_csv, export, fix_list
+from xmpaudit.audit.headline import headline, summary
+from xmpaudit.audit.report import write_report
+from xmpaudit.core.acs import SyncArguments
+from xmpaudit.core.cells import FORMULA_TRIGGERS, safe_cell
+from xmpaudit.core.errors import ConfigError
+from xmpaudit.core.statuses import reason_words
+from xmpaudit.read.frames import frames_from_hits
+from xmpaudit.read.snapshot import Snapshot
 
 EVIL = ["=HYPERLINK(\"http://x\")", "+1+2", "-3", "@SUM(A1)", "\tcmd", "\rcmd"]
 
@@ -119,7 +120,7 @@ def test_no_export_or_report_cell_is_a_formula(tmp_path):
     files = [export(result, snap.smart_tags, tmp_path / name) for name in ("f.csv", "f.xlsx")]
     with_tags = aem_metadata_csv(fix_list(result, snap.smart_tags), tag_property="dc:subject")
     files.append(tmp_path / "tags.csv")
-    from xmpaudit.fixlist import write_csv
+    from xmpaudit.audit.fixlist import write_csv
 
     write_csv(with_tags, files[-1])
     files += [write_report(result, snap, tmp_path / name) for name in ("r.csv", "r.xlsx")]

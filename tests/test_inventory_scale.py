@@ -12,19 +12,16 @@ import pytest
 import requests
 
 from tests.conftest import client_for
-from xmpaudit.acs import SyncArguments
-from xmpaudit.errors import AemHttpError
-from xmpaudit.incremental import refresh_inventory
-from xmpaudit.inventory import (
-    PagingError,
-    fetch_assets,
-    iter_asset_pages,
-    take_inventory,
-)
+from xmpaudit.aem.querybuilder import PagingError
+from xmpaudit.core.acs import SyncArguments
+from xmpaudit.core.errors import AemHttpError
+from xmpaudit.read.incremental import refresh_inventory
+from xmpaudit.read.inventory import take_inventory
+from xmpaudit.read.path_reads import fetch_assets, iter_asset_pages
+from xmpaudit.read.snapshot import Snapshot
 from xmpaudit.simulator import Simulator
 from xmpaudit.simulator.bulk_dam import BULK_ROOT, BulkSpec, add_asset, build_bulk_repository, metadata_node
 from xmpaudit.simulator.cloud_limits import CloudLimits
-from xmpaudit.snapshot import Snapshot
 
 READ_LIMIT = 500  # the simulator's stand-in for AEM's 100,000
 SMALL = {"page_size": 100, "read_budget": 250, "partition_assets": 400}
@@ -319,7 +316,7 @@ def test_fetch_assets_sizes_request_lines_by_bytes(bulk):
 
 
 def test_cli_inventory_resumes_and_updates_incrementally(bulk, tmp_path, monkeypatch, capsys):
-    from xmpaudit.cli import main
+    from xmpaudit.cli.main import main
 
     for key, value in {"XMPAUDIT_URL": bulk.url, "XMPAUDIT_USER": "admin", "XMPAUDIT_PASSWORD": "admin"}.items():
         monkeypatch.setenv(key, value)
@@ -344,8 +341,8 @@ def test_incremental_inventory_after_a_sync_rereads_what_the_journal_wrote(simul
     import shutil
 
     from tests.conftest import DEMO_ROOT
-    from xmpaudit.audit import audit
-    from xmpaudit.cli import main
+    from xmpaudit.audit.compare import audit
+    from xmpaudit.cli.main import main
 
     for key, value in {"XMPAUDIT_URL": simulator.url, "XMPAUDIT_USER": "admin", "XMPAUDIT_PASSWORD": "admin"}.items():
         monkeypatch.setenv(key, value)

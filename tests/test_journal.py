@@ -2,8 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from xmpaudit.errors import ConfigError
-from xmpaudit.journal import Journal
+from xmpaudit.core.errors import ConfigError
+from xmpaudit.write.journal import Journal
 
 
 def test_append_read_runs_and_torn_last_line(tmp_path):
@@ -53,7 +53,7 @@ def test_every_record_is_one_line_whatever_the_text(tmp_path):
 
 
 def test_unwritable_journal_is_a_journal_error(tmp_path):
-    from xmpaudit.errors import JournalError
+    from xmpaudit.core.errors import JournalError
 
     (tmp_path / "dir").mkdir()
     with pytest.raises(JournalError, match="Cannot write journal"):
@@ -62,7 +62,7 @@ def test_unwritable_journal_is_a_journal_error(tmp_path):
 
 KILLED_WRITER = r"""
 import os, sys, time
-import xmpaudit.journal as journal_module
+import xmpaudit.write.journal as journal_module
 real_write = os.write
 def half_then_hang(fd, data):
     written = real_write(fd, bytes(data[: len(data) // 2]))
@@ -82,9 +82,11 @@ def test_process_killed_mid_write_then_sync_and_undo_work(tmp_path, simulator, c
     import sys
 
     from tests.conftest import DEMO_ROOT
-    from xmpaudit.audit import audit
-    from xmpaudit.inventory import take_inventory
-    from xmpaudit.sync import apply_plan, plan_sync, plan_undo
+    from xmpaudit.audit.compare import audit
+    from xmpaudit.read.inventory import take_inventory
+    from xmpaudit.write.apply import apply_plan
+    from xmpaudit.write.plan import plan_sync
+    from xmpaudit.write.undo import plan_undo
 
     path = tmp_path / "journal.jsonl"
     journal = Journal(path)

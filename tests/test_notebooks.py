@@ -11,8 +11,9 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 from tests.conftest import DEMO_ROOT, client_for
-from xmpaudit.journal import Journal
-from xmpaudit.sync import apply_plan, plan_sync
+from xmpaudit.write.apply import apply_plan
+from xmpaudit.write.journal import Journal
+from xmpaudit.write.plan import plan_sync
 
 NOTEBOOKS = sorted((Path(__file__).parent.parent / "notebooks").glob("*.ipynb"))
 AUDIT_NOTEBOOK = NOTEBOOKS[1]
@@ -117,8 +118,8 @@ def test_audit_notebook_rerun_after_a_sync_shows_new_counts(aem_env, tmp_path):
     before = status_counts(execute(AUDIT_NOTEBOOK, tmp_path))
     assert before["XMP missing"] > 0
     client = client_for(aem_env)
-    from xmpaudit.audit import audit
-    from xmpaudit.inventory import take_inventory
+    from xmpaudit.audit.compare import audit
+    from xmpaudit.read.inventory import take_inventory
 
     result = audit(take_inventory(client, DEMO_ROOT, show_progress=False))
     missing = result.assets.loc[result.assets["status"] == "missing_xmp", "path"].tolist()[:5]

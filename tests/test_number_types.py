@@ -9,12 +9,13 @@ from datetime import datetime, timezone
 import pytest
 
 from tests.conftest import asset_hit, client_for, small_repository, xmp_node
-from xmpaudit import number_types
-from xmpaudit.audit import audit
-from xmpaudit.folder_reads import read_assets
-from xmpaudit.inventory import take_inventory
+from xmpaudit.audit.compare import audit
+from xmpaudit.read import number_types
+from xmpaudit.read.folder_reads import read_assets
+from xmpaudit.read.inventory import take_inventory
 from xmpaudit.simulator import Simulator
-from xmpaudit.sync import apply_plan, plan_sync
+from xmpaudit.write.apply import apply_plan
+from xmpaudit.write.plan import plan_sync
 
 pytestmark = pytest.mark.e2e
 ROOT = "/content/dam/numbers"

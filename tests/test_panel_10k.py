@@ -5,11 +5,12 @@ those 10,000 fixed and nothing else changed."""
 import pytest
 
 from tests.conftest import DEMO_ROOT, client_for
-from xmpaudit.audit import FIXABLE_STATUSES, audit
-from xmpaudit.inventory import take_inventory
-from xmpaudit.journal import Journal
+from xmpaudit.audit.compare import audit
+from xmpaudit.core.statuses import FIXABLE_STATUSES
+from xmpaudit.read.inventory import take_inventory
 from xmpaudit.simulator import DemoSpec, Simulator, build_demo_repository
-from xmpaudit.widgets import AuditPanel
+from xmpaudit.ui.panel import AuditPanel
+from xmpaudit.write.journal import Journal
 
 pytestmark = pytest.mark.e2e
 TARGET = 10_000

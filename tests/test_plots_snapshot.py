@@ -6,12 +6,12 @@ import pandas as pd
 import pytest
 
 from tests.conftest import asset_hit, xmp_node
-from xmpaudit import plots
-from xmpaudit.acs import SyncArguments
-from xmpaudit.audit import audit
-from xmpaudit.errors import ConfigError
-from xmpaudit.frames import frames_from_hits
-from xmpaudit.snapshot import Snapshot
+from xmpaudit.audit import plots
+from xmpaudit.audit.compare import audit
+from xmpaudit.core.acs import SyncArguments
+from xmpaudit.core.errors import ConfigError
+from xmpaudit.read.frames import frames_from_hits
+from xmpaudit.read.snapshot import Snapshot
 
 
 @pytest.fixture

@@ -6,11 +6,12 @@ import json
 import pytest
 
 from tests.conftest import DEMO_ROOT, client_for
-from xmpaudit.connection import check_login
-from xmpaudit.errors import AemAuthError, AemConnectionError, AemNotFoundError
-from xmpaudit.journal import Journal
-from xmpaudit.session import last_write_under, open_session
-from xmpaudit.sync import apply_plan, plan_sync
+from xmpaudit.aem.connection import check_login
+from xmpaudit.core.errors import AemAuthError, AemConnectionError, AemNotFoundError
+from xmpaudit.workspace.session import last_write_under, open_session
+from xmpaudit.write.apply import apply_plan
+from xmpaudit.write.journal import Journal
+from xmpaudit.write.plan import plan_sync
 
 
 def session(simulator, tmp_path, **kwargs):

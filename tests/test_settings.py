@@ -2,8 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from xmpaudit.errors import ConfigError
-from xmpaudit.settings import ConnectionSettings, resolve_settings, settings_from_env, settings_from_profile
+from xmpaudit.aem.settings import ConnectionSettings, resolve_settings, settings_from_env, settings_from_profile
+from xmpaudit.core.errors import ConfigError
 
 
 def test_repr_masks_secrets():
@@ -118,7 +118,7 @@ def test_non_utf8_profile_file(tmp_path):
 
 
 def test_cli_config_errors_are_one_line_exit_2(tmp_path, monkeypatch, capsys):
-    from xmpaudit.cli import main
+    from xmpaudit.cli.main import main
 
     path = tmp_path / "profiles.toml"
     path.write_bytes(b'[profiles.prod]\nurl = "https://x"\nuser = "M\xfcller"\n')

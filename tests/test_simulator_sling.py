@@ -48,7 +48,7 @@ def test_import_replace_and_types(simulator, client):
                                                               "s": "String", "m": "String"}
     assert node.properties["m"].multiple
     assert client.read_tree(f"{PEOPLE}/imp") == content
-    from xmpaudit.errors import AemHttpError
+    from xmpaudit.core.errors import AemHttpError
 
     with pytest.raises(AemHttpError, match=r"HTTP 412.*node exists"):
         client.sling_post(PEOPLE, [(":operation", "import"), (":contentType", "json"), (":name", "imp"),

@@ -5,12 +5,15 @@ import json
 import pytest
 
 from tests.conftest import DEMO_ROOT, asset_hit, client_for, fixable, small_repository, xmp_node
-from xmpaudit.acs import SyncArguments
-from xmpaudit.audit import audit
-from xmpaudit.errors import ConfigError
-from xmpaudit.inventory import snapshot_of, take_inventory
+from xmpaudit.audit.compare import audit
+from xmpaudit.core.acs import SyncArguments
+from xmpaudit.core.errors import ConfigError
+from xmpaudit.read.inventory import snapshot_of, take_inventory
 from xmpaudit.simulator import Simulator
-from xmpaudit.sync import PlannedChange, apply_plan, import_node, node_params, plan_sync, plan_undo
+from xmpaudit.write.apply import apply_plan
+from xmpaudit.write.plan import PlannedChange, plan_sync
+from xmpaudit.write.sling_params import import_node, node_params
+from xmpaudit.write.undo import plan_undo
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("sync_reads")]
 
@@ -118,7 +121,7 @@ def test_failed_batch_is_journaled_and_loses_nothing(simulator, client, journal)
 
 def test_verification_repairs_with_import(simulator, client, journal, monkeypatch):
     plan = plan_sync(client, fixable(client)[:3])
-    import xmpaudit.sync as sync
+    import xmpaudit.write.apply as sync
 
     real_post = sync.guarded_post
 
@@ -185,7 +188,7 @@ def test_custom_arguments_write_custom_names(journal):
 
 
 def test_asset_deleted_between_write_and_verify_is_not_recreated(simulator, client, journal, monkeypatch):
-    import xmpaudit.sync as sync
+    import xmpaudit.write.apply as sync
 
     plan = plan_sync(client, fixable(client)[:2])
     victim = plan.changes[0].asset

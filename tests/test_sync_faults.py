@@ -3,11 +3,14 @@
 import pytest
 
 from tests.conftest import DEMO_ROOT, client_for, fixable
-from xmpaudit.acs import SyncArguments
-from xmpaudit.cli import main
-from xmpaudit.errors import ConfigError, JournalError
-from xmpaudit.journal import Journal
-from xmpaudit.sync import BACKUP_PREFIX, apply_plan, plan_sync, plan_undo
+from xmpaudit.cli.main import main
+from xmpaudit.core.acs import SyncArguments
+from xmpaudit.core.errors import ConfigError, JournalError
+from xmpaudit.write.apply import apply_plan
+from xmpaudit.write.journal import Journal
+from xmpaudit.write.plan import plan_sync
+from xmpaudit.write.sling_params import BACKUP_PREFIX
+from xmpaudit.write.undo import plan_undo
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("sync_reads")]
 
@@ -170,7 +173,7 @@ def test_journal_write_failure_sends_nothing(simulator, client, tmp_path):
 
 
 def test_login_page_and_hangs_are_typed_errors(simulator):
-    from xmpaudit.errors import AemAuthError, AemConnectionError, AemUncertainOutcomeError
+    from xmpaudit.core.errors import AemAuthError, AemConnectionError, AemUncertainOutcomeError
 
     with client_for(simulator, timeout=0.5, retries=0) as c:
         simulator.inject(kind="login_page", method="GET")

@@ -9,14 +9,13 @@ import nbformat
 import pytest
 
 from tests.conftest import DEMO_ROOT
-from xmpaudit.audit import STATUSES, audit
-from xmpaudit.diffwords import describe_change
-from xmpaudit.headline import status_words
-from xmpaudit.inventory import take_inventory
-from xmpaudit.journal import Journal
-from xmpaudit.paneltable import BADGE_TEXT_AND_SYMBOL, reason_in_words, status_badge
-from xmpaudit.plots import STATUS_COLOURS
-from xmpaudit.widgets import ALL_FOLDERS, AuditPanel, one_line
+from xmpaudit.audit.compare import audit
+from xmpaudit.core.statuses import STATUS_COLOURS, STATUSES, status_words
+from xmpaudit.read.inventory import take_inventory
+from xmpaudit.ui.grid import BADGE_TEXT_AND_SYMBOL, reason_in_words, status_badge
+from xmpaudit.ui.panel import ALL_FOLDERS, AuditPanel, one_line
+from xmpaudit.write.diffwords import describe_change
+from xmpaudit.write.journal import Journal
 
 pytestmark = pytest.mark.e2e
 FIXABLE = {"missing_xmp", "stale_xmp", "orphan_xmp"}
@@ -229,7 +228,7 @@ def test_background_progress_moves(panel):
 
 def test_writeback_preview_shows_the_preflight(panel):
     """The real pre-flight (model, step arguments, launchers, live copies) is shown before the confirmation."""
-    from xmpaudit.writeback import writeback_preflight
+    from xmpaudit.write.writeback_preflight import writeback_preflight
 
     panel.select(panel.filtered().index[:2])
     chosen = list(panel.filtered().index[:2])

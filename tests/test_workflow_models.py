@@ -3,10 +3,11 @@
 import pytest
 
 from tests.conftest import DEMO_ROOT, client_for
-from xmpaudit.cli import main
+from xmpaudit.aem.process_args import discover_process_args, resolve_process_args
+from xmpaudit.aem.workflow_models import ACS_SYNC_LABEL, read_launchers
+from xmpaudit.cli.main import main
 from xmpaudit.simulator import DemoSpec, Simulator, build_demo_repository
 from xmpaudit.simulator.workflow_models import ACS_SYNC_PROCESS, WorkflowSetup
-from xmpaudit.workflow_models import ACS_SYNC_LABEL, discover_process_args, read_launchers, resolve_process_args
 
 pytestmark = pytest.mark.e2e
 
@@ -87,7 +88,7 @@ def test_a_model_step_with_unusable_arguments_is_reported_not_fatal():
 
 def test_notebook_session_uses_the_discovered_arguments_and_shows_their_source(tmp_path):
     """What notebooks 01-03 and the app do with PROCESS_ARGS = "": the arguments come from the model in AEM."""
-    from xmpaudit.session import open_session
+    from xmpaudit.workspace.session import open_session
 
     with served(WorkflowSetup(sync_models={"strict": "minimumConfidence=0.95"})) as sim, client_for(sim) as client:
         session = open_session(root=DEMO_ROOT, snapshot_dir=tmp_path / "snap", show_progress=False, client=client,

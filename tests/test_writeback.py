@@ -7,15 +7,19 @@ import pytest
 from PIL import Image
 
 from tests.conftest import DEMO_ROOT, client_for
-from xmpaudit.audit import audit
-from xmpaudit.cli import main
-from xmpaudit.errors import ConfigError
-from xmpaudit.inventory import take_inventory
-from xmpaudit.journal import Journal
+from xmpaudit.aem.workflows import list_models
+from xmpaudit.audit.compare import audit
+from xmpaudit.cli.main import main
+from xmpaudit.core.errors import ConfigError
+from xmpaudit.read.inventory import take_inventory
 from xmpaudit.simulator import DemoSpec, Simulator, build_demo_repository
 from xmpaudit.simulator.workflow_models import WorkflowSetup, writeback_steps
-from xmpaudit.sync import apply_plan, plan_sync
-from xmpaudit.writeback import list_models, run_writeback, sync_and_writeback, writeback_preflight
+from xmpaudit.write.apply import apply_plan
+from xmpaudit.write.journal import Journal
+from xmpaudit.write.plan import plan_sync
+from xmpaudit.write.sync_writeback import sync_and_writeback
+from xmpaudit.write.writeback import run_writeback
+from xmpaudit.write.writeback_preflight import writeback_preflight
 
 pytestmark = pytest.mark.e2e
 

@@ -16,13 +16,14 @@ import harness_runner
 from cases import all_cases
 
 from tests.conftest import client_for
-from xmpaudit.acs import SyncArguments
-from xmpaudit.audit import audit
-from xmpaudit.inventory import snapshot_of
-from xmpaudit.journal import Journal
+from xmpaudit.audit.compare import audit
+from xmpaudit.core.acs import SyncArguments
+from xmpaudit.read.inventory import snapshot_of
 from xmpaudit.simulator import Repository, Simulator
 from xmpaudit.simulator.repository import Node, Property
-from xmpaudit.sync import apply_plan, plan_sync
+from xmpaudit.write.apply import apply_plan
+from xmpaudit.write.journal import Journal
+from xmpaudit.write.plan import plan_sync
 
 BEFORE_ROOT = "/content/dam/acsref"
 AFTER_ROOT = "/content/dam/acsref-after"
@@ -189,7 +190,7 @@ def _in_bulk(step: Any, by_path: dict[str, CaseOutcome], *args: Any) -> None:
 
 def _audit_plan_apply(by_path: dict[str, CaseOutcome], client: Any, repo: Repository, journal: Journal,
                       args: SyncArguments, root: str) -> None:
-    from xmpaudit.acs import expected_xmp_node
+    from xmpaudit.core.acs import expected_xmp_node
 
     result = audit(snapshot_of(client, list(by_path), args), args)
     assets = result.assets.set_index("path")

@@ -13,7 +13,7 @@ import pytest
 from cases import all_cases
 from reference import CaseOutcome, Reference, child_of, typed_from_json, typed_from_spec
 
-from xmpaudit.acs import java_double_to_string
+from xmpaudit.core.acs import java_double_to_string
 
 pytestmark = pytest.mark.acs
 CASES = all_cases()

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from xmpaudit.client import AemClient
-from xmpaudit.settings import ConnectionSettings
+from xmpaudit.aem.client import AemClient
+from xmpaudit.aem.settings import ConnectionSettings
 from xmpaudit.simulator import Repository, Simulator
 
 SLING_SCRIPTS = Path(__file__).parent.parent / "sling"

@@ -6,11 +6,10 @@ import json
 
 import pytest
 
-from xmpaudit.acs import SyncArguments, expected_xmp_node
-from xmpaudit.audit import audit
-from xmpaudit.inventory import snapshot_of
-
-from .test_sling_contract import import_json, raw_get
+from tests.contract.test_sling_contract import import_json, raw_get
+from xmpaudit.audit.compare import audit
+from xmpaudit.core.acs import SyncArguments, expected_xmp_node
+from xmpaudit.read.inventory import snapshot_of
 
 pytestmark = pytest.mark.contract
 ARGS = SyncArguments()

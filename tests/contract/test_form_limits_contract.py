@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from xmpaudit.sync import MAX_PARAMS_PER_POST_MULTIPART
+from xmpaudit.write.sling_params import MAX_PARAMS_PER_POST_MULTIPART
 
 pytestmark = pytest.mark.contract
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-import xmpaudit.sync as sync
-from xmpaudit.acs import SyncArguments
-from xmpaudit.errors import ConfigError
-from xmpaudit.journal import Journal
-
-from .test_sling_contract import import_json, raw_get
-from .test_sync_contract import asset
+import xmpaudit.write.apply as sync
+from tests.contract.test_sling_contract import import_json, raw_get
+from tests.contract.test_sync_contract import asset
+from xmpaudit.core.acs import SyncArguments
+from xmpaudit.core.errors import ConfigError
+from xmpaudit.write.journal import Journal
 
 pytestmark = pytest.mark.contract
 

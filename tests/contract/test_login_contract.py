@@ -3,10 +3,10 @@ password, one clear 401 error with a wrong one, a clear not-found for a missing 
 
 import pytest
 
-from xmpaudit.client import AemClient
-from xmpaudit.connection import check_login
-from xmpaudit.errors import AemAuthError, AemNotFoundError
-from xmpaudit.settings import ConnectionSettings
+from xmpaudit.aem.client import AemClient
+from xmpaudit.aem.connection import check_login
+from xmpaudit.aem.settings import ConnectionSettings
+from xmpaudit.core.errors import AemAuthError, AemNotFoundError
 
 
 def test_login_check(backend, client, root):

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from xmpaudit.inventory import MAX_REQUEST_LINE, fetch_assets
-
-from .test_sling_contract import import_json
+from tests.contract.test_sling_contract import import_json
+from xmpaudit.read.path_reads import MAX_REQUEST_LINE, fetch_assets
 
 pytestmark = pytest.mark.contract
 

@@ -10,11 +10,10 @@ import json
 import pytest
 import requests
 
-from xmpaudit.client import AemClient
-from xmpaudit.errors import AemHttpError, AemNotFoundError
-from xmpaudit.jcrpath import quote_path
-
-from .conftest import MAX_RESULTS
+from tests.contract.conftest import MAX_RESULTS
+from xmpaudit.aem.client import AemClient
+from xmpaudit.core.errors import AemHttpError, AemNotFoundError
+from xmpaudit.core.jcrpath import quote_path
 
 pytestmark = pytest.mark.contract
 
@@ -182,7 +181,7 @@ def test_awkward_names_round_trip(client, root):
 
 def test_backends_answer_identically(sling_url, simulator_backend, request):
     """The same script of requests against both backends gives the same JSON answers."""
-    from .conftest import Backend
+    from tests.contract.conftest import Backend
 
     answers = []
     for backend in (simulator_backend, Backend("sling", sling_url)):

@@ -6,11 +6,12 @@ import json
 
 import pytest
 
-from xmpaudit.acs import SyncArguments, expected_xmp_node
-from xmpaudit.journal import Journal
-from xmpaudit.sync import apply_plan, plan_sync, plan_undo
-
-from .test_sling_contract import import_json, raw_get
+from tests.contract.test_sling_contract import import_json, raw_get
+from xmpaudit.core.acs import SyncArguments, expected_xmp_node
+from xmpaudit.write.apply import apply_plan
+from xmpaudit.write.journal import Journal
+from xmpaudit.write.plan import plan_sync
+from xmpaudit.write.undo import plan_undo
 
 pytestmark = pytest.mark.contract
 

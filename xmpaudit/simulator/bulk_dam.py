@@ -7,9 +7,9 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from ..acs import SyncArguments, expected_xmp_node
-from .demo import VOCABULARY
-from .repository import Node, Repository
+from xmpaudit.core.acs import SyncArguments, expected_xmp_node
+from xmpaudit.simulator.demo import VOCABULARY
+from xmpaudit.simulator.repository import Node, Repository
 
 BULK_ROOT = "/content/dam/bulk"
 BASE_TIME = datetime(2024, 1, 1, tzinfo=timezone.utc)

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from functools import cache
 
-from ..acs import SyncArguments, expected_xmp_node
-from .repository import Node, Repository
-from .workflow_models import WorkflowSetup, install_workflows
+from xmpaudit.core.acs import SyncArguments, expected_xmp_node
+from xmpaudit.simulator.repository import Node, Repository
+from xmpaudit.simulator.workflow_models import WorkflowSetup, install_workflows
 
 DEMO_ROOT = "/content/dam/xmpaudit-demo"
 FOLDERS = (

@@ -8,10 +8,23 @@ import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any, BinaryIO, Protocol
 
-if TYPE_CHECKING:
-    from .server import SimulatorHandler
+
+class AnswerChannel(Protocol):
+    """The parts of the simulator's request handler a fault answers through."""
+
+    close_connection: bool
+    connection: Any
+    wfile: BinaryIO
+
+    def _send(self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None) -> None: ...
+
+    def send_response(self, code: int, message: str | None = None) -> None: ...
+
+    def send_header(self, keyword: str, value: str) -> None: ...
+
+    def end_headers(self) -> None: ...
 
 # Kinds answered instead of processing the request (nothing reaches the repository).
 STATUS = "status"  # answer ``status`` (text/plain, Retry-After: 0)
@@ -60,7 +73,7 @@ class Fault:
     def answers_instead(self) -> bool:
         return self.kind in ANSWER_INSTEAD
 
-    def answer(self, handler: SimulatorHandler) -> None:
+    def answer(self, handler: AnswerChannel) -> None:
         """Answer ``handler``'s request with this fault instead of processing it."""
         time.sleep(self.delay_s if self.kind != HANG else 0)
         if self.kind == STATUS:
@@ -76,7 +89,7 @@ class Fault:
                 time.sleep(self.delay_s or 30)
             drop_connection(handler)
 
-    def after_processing(self, handler: SimulatorHandler, status: int, body: bytes, content_type: str,
+    def after_processing(self, handler: AnswerChannel, status: int, body: bytes, content_type: str,
                          headers: dict[str, str] | None) -> bool:
         """Fail an answer after processing; True when this fault took the answer over."""
         if self.kind == RESET_AFTER:
@@ -88,14 +101,14 @@ class Fault:
         return False
 
 
-def drop_connection(handler: SimulatorHandler) -> None:
+def drop_connection(handler: AnswerChannel) -> None:
     """Close the client connection without an answer."""
     handler.close_connection = True
     with contextlib.suppress(OSError):
         handler.connection.shutdown(socket.SHUT_RDWR)
 
 
-def torn_answer(handler: SimulatorHandler, status: int, body: bytes, announced: int,
+def torn_answer(handler: AnswerChannel, status: int, body: bytes, announced: int,
                 content_type: str = "application/json", headers: dict[str, str] | None = None) -> None:
     """Headers announcing ``announced`` bytes, then only ``body``, then the connection closes."""
     handler.send_response(status)

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from datetime import datetime, timezone
 from typing import Any
 
-from .cloud_limits import QueryReadLimitExceeded
-from .repository import Node, Repository
+from xmpaudit.simulator.cloud_limits import QueryReadLimitExceeded
+from xmpaudit.simulator.repository import Node, Repository
 
 DEFAULT_LIMIT = 10
 

@@ -4,61 +4,23 @@ from __future__ import annotations
 
 import decimal
 import json
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from .repository import Node, Repository, RepositoryError
-from .sling_move import MOVE_FROM_SUFFIX, apply_move_from, move_operation
+from xmpaudit.simulator.post_result import PostResult, absolute_path, failed
+from xmpaudit.simulator.repository import Node, Repository, RepositoryError
+from xmpaudit.simulator.sling_move import MOVE_FROM_SUFFIX, apply_move_from, move_operation
 
 TYPE_HINT_SUFFIX = "@TypeHint"
 DELETE_SUFFIX = "@Delete"
+
+
 UNSUPPORTED_SUFFIXES = ("@DefaultValue", "@UseDefaultWhenMissing", "@IgnoreBlanks", "@ValueFrom",
                         "@CopyFrom", "@Patch")
+
+
 ITEM_PREFIXES = ("./", "../", "/")
 PERSISTENCE_EXCEPTION = "org.apache.sling.api.resource.PersistenceException"
-
-
-@dataclass
-class PostResult:
-    """What the Sling POST servlet answers (rendered as its JSON response)."""
-
-    path: str
-    status: int = 200
-    message: str = "OK"
-    changes: list[dict[str, str]] = field(default_factory=list)
-    created: bool = False
-    error: tuple[str, str] | None = None
-
-    def change(self, kind: str, argument: str) -> None:
-        self.changes.append({"type": kind, "argument": argument})
-
-    def to_json(self) -> dict[str, Any]:
-        parent = self.path.rsplit("/", 1)[0] or "/"
-        body: dict[str, Any] = {
-            "changes": self.changes,
-            "path": self.path,
-            "location": self.path,
-            "parentLocation": parent,
-            "status.code": self.status,
-            "status.message": self.message,
-            "title": ("Content created " if self.created else "Content modified ") + self.path,
-            "referer": "",
-        }
-        if self.created:
-            body["isCreate"] = True  # Sling leaves the key out otherwise
-        if self.error:
-            body["error"] = {"class": self.error[0], "message": self.error[1]}
-            body["status.message"] = f"{self.error[0]}: {self.error[1]}"
-            body["title"] = f"Error while processing {self.path}"
-        return body
-
-
-def failed(path: str, status: int, kind: str, message: str) -> PostResult:
-    return PostResult(path, status=status, message=message, error=(kind, message))
-
-
-# -- GET ---------------------------------------------------------------------------------------------------
 
 
 def resolve(repo: Repository, path: str) -> tuple[Node | None, str, str]:
@@ -84,24 +46,6 @@ def json_depth(selectors: list[str]) -> int | None:
         elif selector.isdigit():
             depth = int(selector)
     return depth
-
-
-# -- POST ------------------------------------------------------------------------------------------------
-
-
-def _absolute(base: str, name: str) -> str:
-    if name.startswith("/"):
-        return name
-    parts = [p for p in base.split("/") if p]
-    for segment in name.split("/"):
-        if segment in ("", "."):
-            continue
-        if segment == "..":
-            if parts:
-                parts.pop()
-        else:
-            parts.append(segment)
-    return "/" + "/".join(parts)
 
 
 def _decimal_text(raw: str) -> str:
@@ -182,13 +126,13 @@ def modify(repo: Repository, path: str, form: list[tuple[str, str]]) -> PostResu
                 return failed(path, 400, "java.lang.UnsupportedOperationException",
                               f"{suffix} is not supported by the simulator")
         if name.endswith(TYPE_HINT_SUFFIX):
-            hints[_absolute(path, name.removesuffix(TYPE_HINT_SUFFIX))] = value
+            hints[absolute_path(path, name.removesuffix(TYPE_HINT_SUFFIX))] = value
         elif name.endswith(MOVE_FROM_SUFFIX):
-            moves.append((_absolute(path, name.removesuffix(MOVE_FROM_SUFFIX)), _absolute(path, value)))
+            moves.append((absolute_path(path, name.removesuffix(MOVE_FROM_SUFFIX)), absolute_path(path, value)))
         elif name.endswith(DELETE_SUFFIX):
-            deletes.append(_absolute(path, name.removesuffix(DELETE_SUFFIX)))
+            deletes.append(absolute_path(path, name.removesuffix(DELETE_SUFFIX)))
         else:
-            values.setdefault(_absolute(path, name), []).append(value)
+            values.setdefault(absolute_path(path, name), []).append(value)
 
     result = PostResult(path)
     if repo.node(path) is None:
@@ -254,7 +198,7 @@ def import_content(repo: Repository, path: str, form: dict[str, list[str]]) -> P
 
 def delete(repo: Repository, path: str, form: dict[str, list[str]]) -> PostResult:
     """``:operation=delete`` of the request node, or of every ``:applyTo`` path (missing ones skipped)."""
-    targets = [_absolute(path, p) for p in form.get(":applyTo", [])]
+    targets = [absolute_path(path, p) for p in form.get(":applyTo", [])]
     result = PostResult(path)
     if not targets:  # Sling (11) answers 200 and reports the request path deleted even when it did not exist
         repo.remove(path)

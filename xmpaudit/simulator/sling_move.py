@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from .repository import Repository
-
-if TYPE_CHECKING:
-    from .sling import PostResult
+from xmpaudit.simulator.post_result import PostResult, absolute_path
+from xmpaudit.simulator.repository import Repository
 
 MOVE_FROM_SUFFIX = "@MoveFrom"
 
@@ -42,9 +38,8 @@ def apply_move_from(repo: Repository, moves: list[tuple[str, str]], result: Post
 
 def move_operation(repo: Repository, path: str, form: dict[str, list[str]]) -> PostResult:
     """``:operation=move`` of the request node to ``:dest``; ``:replace=true`` replaces an existing node there."""
-    from .sling import PostResult, _absolute
 
-    dest = _absolute(path.rsplit("/", 1)[0] or "/", (form.get(":dest") or [""])[0])
+    dest = absolute_path(path.rsplit("/", 1)[0] or "/", (form.get(":dest") or [""])[0])
     replace = (form.get(":replace") or ["false"])[0].lower() == "true"
     if repo.node(path) is None:
         return PostResult(path, status=404, message=f"Missing source NonExistingResource, path={path} for move",

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .repository import Node, Repository
+from xmpaudit.simulator.repository import Node, Repository
 
 RUNTIME_MODELS = "/var/workflow/models"
 CONF_MODELS = "/conf/global/settings/workflow/models"

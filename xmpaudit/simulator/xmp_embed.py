@@ -10,8 +10,11 @@ import zlib
 from typing import Any
 from xml.sax.saxutils import escape
 
-from ..binxmp import JPEG_XMP_HEADER, NAMESPACES, PNG_SIGNATURE, PNG_XMP_KEYWORD
-from .repository import Node
+from xmpaudit.core.binformats.jpeg import XMP_HEADER as JPEG_XMP_HEADER
+from xmpaudit.core.binformats.packet import NAMESPACES
+from xmpaudit.core.binformats.png import SIGNATURE as PNG_SIGNATURE
+from xmpaudit.core.binformats.png import XMP_KEYWORD as PNG_XMP_KEYWORD
+from xmpaudit.simulator.repository import Node
 
 MAX_JPEG_SEGMENT = 65533
 EXTENDED_HEADER = b"http://ns.adobe.com/xmp/extension/\x00"

@@ -1,0 +1,46 @@
+"""The one door for the ACS step's arguments: as given, else read from AEM's workflow models, else the defaults."""
+
+from __future__ import annotations
+
+from xmpaudit.aem.client import AemClient
+from xmpaudit.aem.workflow_models import ACS_SYNC_LABEL, ProcessStep, read_process_steps
+from xmpaudit.core.acs import SyncArguments
+from xmpaudit.core.errors import AemError, ConfigError
+
+
+def discover_process_args(client: AemClient) -> list[ProcessStep]:
+    """The steps (runtime first, then design) that run the ACS process "Synchronize Smart Tags to XMP
+    Metadata Node", found by its class name or its process label."""
+    steps = [s for s in read_process_steps(client) if s.is_acs_sync]
+    return sorted(steps, key=lambda s: (s.kind != "runtime", s.model, s.step))
+
+
+def resolve_process_args(client: AemClient, given: str | None) -> tuple[SyncArguments, str]:
+    """The arguments to audit and sync with, and where they came from (one line; a second line warns when the
+    models disagree). Given text wins; else the first runtime model's step; else the process defaults."""
+    if given is not None and given.strip():
+        return SyncArguments.from_process_args(given), "Process arguments: as given"
+    try:
+        steps = discover_process_args(client)
+    except AemError as exc:
+        return SyncArguments(), f"Process arguments: the process defaults (workflow models not readable: {exc})"
+    if not steps:
+        return SyncArguments(), ("Process arguments: the process defaults (no workflow model uses "
+                                 f"{ACS_SYNC_LABEL!r})")
+    parsed: list[tuple[ProcessStep, SyncArguments]] = []
+    unusable: list[str] = []
+    for step in steps:
+        try:
+            parsed.append((step, SyncArguments.from_process_args(step.args)))
+        except ConfigError as exc:
+            unusable.append(f"{step.describe()}: {exc}")
+    if not parsed:
+        return SyncArguments(), ("Process arguments: the process defaults (no usable model step)\nwarning: "
+                                 + "; ".join(unusable))
+    chosen, arguments = parsed[0]
+    source = f"Process arguments: from {chosen.describe()}"
+    others = [f"{s.describe()}: {s.args.strip()!r}" for s, args in parsed[1:] if args != arguments] + unusable
+    if others:
+        source += ("\nwarning: workflow models disagree on the process arguments; using the first. Differing: "
+                   + "; ".join(others))
+    return arguments, source

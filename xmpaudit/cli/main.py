@@ -1,0 +1,131 @@
+"""Command line: inventory, audit reports, sync, writeback, undo, scheduled notebook reports, the simulator
+and the notebooks. Every write is a dry run unless ``--apply`` is given."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from xmpaudit.cli.options import DEFAULT_JOURNAL, DEFAULT_NOTEBOOKS, DEFAULT_ROOT, add_connection_options, positive_int
+from xmpaudit.cli.read_verbs import cmd_audit, cmd_inventory
+from xmpaudit.cli.serve_verbs import cmd_app, cmd_lab, cmd_notebook_report, cmd_simulator
+from xmpaudit.cli.write_verbs import cmd_sync, cmd_undo, cmd_writeback
+from xmpaudit.core.errors import XmpAuditError
+from xmpaudit.simulator.serve import add_simulator_options
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="xmpaudit", description=__doc__)
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def selection(p: argparse.ArgumentParser, default_status: str) -> None:
+        p.add_argument("--root", default=DEFAULT_ROOT, help="DAM folder (default: the demo folder)")
+        p.add_argument("--assets-file", help="file with one asset path per line (instead of --root/--status)")
+        p.add_argument("--status", default=default_status, help=f"statuses to pick under --root ({default_status})")
+
+    def writeback_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--model", default="/var/workflow/models/dam-xmp-writeback", help="writeback workflow model")
+        p.add_argument("--max-concurrent", type=int, default=4, help="workflows at a time (4)")
+        p.add_argument("--force", action="store_true", help="start the writeback despite pre-flight warnings")
+
+    inventory = sub.add_parser("inventory", help="list assets with smart tags and XMP into a snapshot folder")
+    add_connection_options(inventory)
+    inventory.add_argument("--root", default=DEFAULT_ROOT, help="DAM folder")
+    inventory.add_argument("--out", default="snapshots/latest", help="snapshot folder")
+    inventory.add_argument("--workers", type=positive_int, default=4, help="QueryBuilder pages in flight (4)")
+    inventory.add_argument("--page-size", type=positive_int, default=1000, help="assets per QueryBuilder page (1000)")
+    inventory.add_argument("--read-limit", type=positive_int, default=100_000,
+                           help="nodes AEM lets one query read (100,000 on AEM as a Cloud Service); queries read half")
+    inventory.add_argument("--checkpoint", help="folder for finished partitions: run again to resume after a failure")
+    inventory.add_argument("--incremental", action="store_true",
+                           help="update the snapshot in --out: re-read only assets changed, added or deleted since")
+    inventory.add_argument("--journal", default=DEFAULT_JOURNAL,
+                           help=f"with --incremental, also re-read the assets this journal wrote ({DEFAULT_JOURNAL})")
+    inventory.set_defaults(func=cmd_inventory)
+
+    report = sub.add_parser("audit", help="audit a snapshot or a live DAM folder; write HTML/CSV/Excel reports")
+    add_connection_options(report)
+    report.add_argument("--root", default=DEFAULT_ROOT, help="DAM folder (when no --snapshot)")
+    report.add_argument("--snapshot", help="audit this snapshot folder offline")
+    report.add_argument("--binaries", action="store_true", help="also read the binaries' XMP (written_back …)")
+    report.add_argument("--report", action="append", default=[], help="report file: .html, .csv or .xlsx (repeat)")
+    report.add_argument("--export", action="append", default=[],
+                        help="fix list export: .csv (AEM metadata import), .txt (path list), .xlsx (one sheet per "
+                             "view); repeat")
+    report.add_argument("--tag-property", help="in the .csv export, also write the tag names into this "
+                                               "multi-value String property (e.g. a custom keywords field)")
+    report.set_defaults(func=cmd_audit)
+
+    sync = sub.add_parser("sync", help="write the XMP node the ACS process would write (dry run unless --apply)")
+    add_connection_options(sync)
+    selection(sync, "missing_xmp,stale_xmp,orphan_xmp")
+    mode = sync.add_mutually_exclusive_group()
+    mode.add_argument("--dry-run", action="store_true", help="only show the plan (the default)")
+    mode.add_argument("--apply", action="store_true", help="write exactly the plan shown")
+    sync.add_argument("--show-diff", type=int, default=0, metavar="N", help="print the diffs of N assets")
+    sync.add_argument("--journal", default=DEFAULT_JOURNAL, help=f"journal file ({DEFAULT_JOURNAL})")
+    sync.add_argument("--writeback", action="store_true",
+                      help="then start the XMP writeback for the assets written (one run, one journal run id)")
+    writeback_options(sync)
+    sync.set_defaults(func=cmd_sync)
+
+    writeback = sub.add_parser("writeback", help="start the XMP writeback workflow (dry run unless --apply)")
+    add_connection_options(writeback)
+    selection(writeback, "in_sync")
+    writeback.add_argument("--from-run", help="the assets a journaled sync run applied")
+    writeback.add_argument("--journal", default=DEFAULT_JOURNAL, help=f"journal file ({DEFAULT_JOURNAL})")
+    writeback_options(writeback)
+    writeback.add_argument("--apply", action="store_true", help="start the workflows")
+    writeback.set_defaults(func=cmd_writeback)
+
+    undo = sub.add_parser("undo", help="restore the nodes a journaled run changed (dry run unless --apply)")
+    add_connection_options(undo)
+    undo.add_argument("--run", help="run id (default: the latest sync run)")
+    undo.add_argument("--journal", default=DEFAULT_JOURNAL, help=f"journal file ({DEFAULT_JOURNAL})")
+    undo.add_argument("--apply", action="store_true", help="write exactly the undo shown")
+    undo.set_defaults(func=cmd_undo)
+
+    scheduled = sub.add_parser("notebook-report", help="run the audit notebook with papermill (scheduled reports)")
+    add_connection_options(scheduled)
+    scheduled.add_argument("--root", default=DEFAULT_ROOT, help="DAM folder")
+    scheduled.add_argument("--output", default="reports/audit.ipynb", help="executed notebook (an .html beside it)")
+    scheduled.add_argument("--notebooks", default=str(DEFAULT_NOTEBOOKS), help="notebook folder")
+    scheduled.set_defaults(func=cmd_notebook_report)
+
+    sim = sub.add_parser("simulator", help="serve the demo DAM over HTTP (AEM-compatible endpoints)")
+    add_simulator_options(sim, 4502)
+    sim.set_defaults(func=cmd_simulator)
+    lab = sub.add_parser("lab", help="open JupyterLab on the notebooks (against the demo DAM unless configured)")
+    add_simulator_options(lab, 0)
+    lab.add_argument("--notebooks", default=str(DEFAULT_NOTEBOOKS), help="notebook folder")
+    lab.add_argument("--lab-port", type=int, default=8888, help="JupyterLab port")
+    lab.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    lab.set_defaults(func=cmd_lab)
+
+    app = sub.add_parser("app", help="serve the headline and the fix panel as a dashboard (Voilà), no code shown")
+    add_connection_options(app)
+    add_simulator_options(app, 0)
+    app.add_argument("--root", default=DEFAULT_ROOT, help="DAM folder")
+    app.add_argument("--app-port", type=int, default=0, help="dashboard port on 127.0.0.1 (default: any free)")
+    app.add_argument("--snapshot-dir", default="", help="reuse the snapshot there when it is of this AEM and root")
+    app.add_argument("--journal", default=DEFAULT_JOURNAL, help=f"journal file ({DEFAULT_JOURNAL})")
+    app.add_argument("--model", default="/var/workflow/models/dam-xmp-writeback", help="writeback workflow model")
+    app.set_defaults(func=cmd_app)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if getattr(args, "assets", 0) < 0:
+        print("--assets must be >= 0", file=sys.stderr)
+        return 2
+    try:
+        return int(args.func(args))
+    except XmpAuditError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,103 @@
+"""What the verbs share: connection options, process arguments, the asset selection, printing."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+from typing import Any
+
+from xmpaudit.aem.client import require_root as check
+from xmpaudit.aem.connection import connect
+from xmpaudit.aem.process_args import resolve_process_args
+from xmpaudit.audit.compare import audit
+from xmpaudit.core.acs import SyncArguments
+from xmpaudit.core.errors import ConfigError
+from xmpaudit.read.inventory import take_inventory
+
+DEFAULT_NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
+DEFAULT_JOURNAL = "journals/xmpaudit.jsonl"
+DEFAULT_ROOT = "/content/dam/xmpaudit-demo"
+
+
+def add_connection_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("AEM connection (default: XMPAUDIT_* variables, else the demo DAM)")
+    group.add_argument("--url", help="AEM author URL")
+    group.add_argument("--profile", help="profile name in ~/.config/xmpaudit/profiles.toml")
+    group.add_argument("--user", help="user for basic auth (password from $XMPAUDIT_PASSWORD)")
+    group.add_argument("--token-file", help="AEMaaCS local development token JSON")
+    group.add_argument("--service-credentials", help="AEMaaCS service credentials JSON")
+    group.add_argument("--process-args", default="",
+                       help="the ACS step's arguments: key=value lines, or a file holding them")
+
+
+MAX_PROCESS_ARGS_CHARS = 10_000
+
+
+def require_root(client: Any, root: str) -> None:
+    check(client, root)
+
+
+def client_for(args: argparse.Namespace) -> Any:
+    password = os.environ.get("XMPAUDIT_PASSWORD") if args.user else None
+    return connect(args.url, profile=args.profile, user=args.user, password=password, token_file=args.token_file,
+                   service_credentials_file=args.service_credentials)
+
+
+def process_args_text(args: argparse.Namespace) -> str:
+    """--process-args as text (read from the file it names, if it names one); "" when not given."""
+
+    text = args.process_args or ""
+    if len(text) > MAX_PROCESS_ARGS_CHARS:
+        raise ConfigError(f"--process-args is {len(text)} characters long (at most {MAX_PROCESS_ARGS_CHARS})")
+    try:
+        if text and Path(text).is_file():
+            text = Path(text).read_text(encoding="utf-8")
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"--process-args file cannot be read: {exc}") from None
+    return text
+
+
+def sync_arguments(args: argparse.Namespace, client: Any = None) -> Any:
+    """--process-args (text or a file) when given; else, with a client, the arguments of the workflow model
+    that runs the ACS step (printing where they came from); else the process defaults."""
+
+    text = process_args_text(args)
+    if text or client is None:
+        return SyncArguments.from_process_args(text)
+
+    sync_args, source = resolve_process_args(client, None)
+    print(source)
+    return sync_args
+
+
+def asset_paths(args: argparse.Namespace, client: Any, sync_args: Any) -> list[str]:
+    """Assets named by --assets-file, else the assets under --root with one of --status."""
+    if args.assets_file:
+        lines = Path(args.assets_file).read_text(encoding="utf-8").splitlines()
+        return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+
+    require_root(client, args.root)
+    result = audit(take_inventory(client, args.root, sync_args, show_progress=not args.quiet), sync_args)
+    wanted = [s.strip() for s in args.status.split(",") if s.strip()]
+    return result.assets.loc[result.assets["status"].isin(wanted), "path"].tolist()
+
+
+def print_frame(frame: Any, limit: int = 30) -> None:
+    import pandas as pd
+
+    with pd.option_context("display.width", 200, "display.max_colwidth", 90):
+        print(frame.head(limit).to_string(index=False))
+        if len(frame) > limit:
+            print(f"… {len(frame) - limit} more rows")
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: an integer >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value

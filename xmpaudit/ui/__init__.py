@@ -1,0 +1,1 @@
+"""The notebook and browser surfaces: the panel, its grid, the app."""

@@ -1,0 +1,1 @@
+"""Changing AEM: plans, guarded Sling writes, settle and verify, the journal, undo, XMP writeback."""

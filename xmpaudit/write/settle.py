@@ -1,0 +1,145 @@
+"""After a guarded write: read back, verify, repair, put another writer's node back, remove the backups."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from xmpaudit.aem.client import AemClient
+from xmpaudit.core.errors import AemError
+from xmpaudit.core.jcrpath import common_ancestor
+from xmpaudit.read.folder_reads import read_assets
+from xmpaudit.read.path_reads import fetch_assets
+from xmpaudit.write import journal as events
+from xmpaudit.write.journal import Journal
+from xmpaudit.write.plan import Node, PlannedChange, SyncPlan, current_node, metadata_path
+from xmpaudit.write.sling_params import MAX_PARAMS_PER_POST_MULTIPART, backup_path, import_node
+
+
+def journal_record(run: str, kind: str, event: str, change: PlannedChange, **extra: Any) -> dict[str, Any]:
+    record = {"run": run, "kind": kind, "event": event, "asset": change.asset, "node_path": change.node_path}
+    if event == events.INTENT:
+        record.update(before=change.before, after=change.after, status=change.status,
+                      backup=backup_path(change, run))
+    record.update(extra)
+    return record
+
+
+def _metadata_child(hit: dict[str, Any], name: str) -> Node | None:
+    metadata = (hit.get("jcr:content") or {}).get("metadata")
+    node = metadata.get(name) if isinstance(metadata, dict) else None
+    return node if isinstance(node, dict) else None
+
+
+def settle(client: AemClient, written: list[PlannedChange], uncertain: list[PlannedChange], journal: Journal,
+            run: str, plan: SyncPlan, outcomes: dict[str, dict[str, Any]], *, verify: bool, workers: int = 1,
+            folder_pages: bool = True) -> None:
+    """Read back what was written: settle uncertain POSTs, catch another writer's change in the check→write
+    window (conflict: their node is put back), remove the backups, then verify (and repair once)."""
+    everything = written + uncertain
+    try:
+        hits = read_assets(client, [c.asset for c in everything], workers=workers, folder_pages=folder_pages,
+                           args=plan.arguments)
+    except AemError as exc:
+        for change in everything:
+            outcomes[change.asset]["verified"] = pd.NA
+            outcomes[change.asset]["reason"] = f"not verified: reading back failed ({exc}); backup node kept"
+        return
+    checked: list[PlannedChange] = []
+    backups: list[str] = []
+    records = []
+    maybe_written = {c.asset for c in uncertain}
+    for change in everything:
+        hit = hits.get(change.asset)
+        if hit is None:
+            outcomes[change.asset].update(verified=False,
+                                          reason="asset disappeared after the write (deleted or moved meanwhile)")
+            records.append(journal_record(run, plan.kind, events.MISMATCH, change))
+            continue
+        backup = backup_path(change, run)
+        theirs = _metadata_child(hit, backup.rsplit("/", 1)[-1])
+        current = current_node(hit, plan.arguments)
+        if change.asset in maybe_written:
+            if theirs is None and current == change.before and current != change.after:
+                outcomes[change.asset].update(outcome="failed", verified=False,
+                                              reason=f"{outcomes[change.asset]['reason']} (read back: not applied)")
+                records.append(journal_record(run, plan.kind, events.FAILED, change, error="not applied (read back)"))
+                continue
+            outcomes[change.asset].update(outcome="applied", reason="")
+            records.append(journal_record(run, plan.kind, events.APPLIED, change))
+        if theirs != change.before:
+            outcomes[change.asset].update(_put_back(client, change, theirs, backup, current), outcome="conflict",
+                                          verified=False)
+            records.append(journal_record(run, plan.kind, events.CONFLICT, change, theirs=theirs,
+                                   reason=outcomes[change.asset]["reason"]))
+            continue
+        if theirs is not None:
+            backups.append(backup)
+        checked.append(change)
+    journal.append(records)
+    _remove_backups(client, backups)
+    if verify and checked:
+        _verify(client, checked, hits, journal, run, plan, outcomes)
+
+
+def _put_back(client: AemClient, change: PlannedChange, theirs: Node | None, backup: str,
+              current: Node | None) -> dict[str, Any]:
+    """Undo our write where another writer changed the node in between: their node goes back in place."""
+    prefix = "another writer changed the XMP node between the check and the write"
+    try:
+        if theirs is not None:
+            client.sling_post(backup, [(":operation", "move"), (":dest", change.node_path), (":replace", "true")])
+        elif current is not None:
+            client.sling_post(metadata_path(change.asset), [(":operation", "delete"), (":applyTo", change.node_path)])
+    except AemError as exc:
+        where = f"their node is kept at {backup}" if theirs is not None else "their deletion could not be restored"
+        return {"reason": f"{prefix}; putting it back failed ({exc}): {where}"}
+    return {"reason": f"{prefix}; their version was put back (preview again)"}
+
+
+def _remove_backups(client: AemClient, backups: list[str], chunk: int = MAX_PARAMS_PER_POST_MULTIPART - 10) -> None:
+    """Delete checked backups, thousands per multipart POST (a failure leaves them in place: they only hold what
+    the journal holds too)."""
+    for start in range(0, len(backups), chunk):
+        group = backups[start : start + chunk]
+        try:
+            client.sling_post(common_ancestor(group), [(":operation", "delete")] + [(":applyTo", p) for p in group],
+                              multipart=True)
+        except AemError:
+            continue
+
+
+def _verify(client: AemClient, applied: list[PlannedChange], hits: dict[str, dict[str, Any]], journal: Journal,
+            run: str, plan: SyncPlan, outcomes: dict[str, dict[str, Any]]) -> None:
+    """Compare every applied node with what was meant; rewrite mismatches once with an import and read again.
+    A failing read leaves the rows unverified (NA, with the reason) instead of raising."""
+    wrong = [c for c in applied if current_node(hits[c.asset], plan.arguments) != c.after]
+    for change in wrong:
+        try:
+            import_node(client, change)
+        except AemError as exc:
+            outcomes[change.asset]["reason"] = f"repair failed: {exc}"
+    rewritten = {c.asset for c in wrong}
+    still_wrong: set[str] = set()
+    unknown = ""
+    if wrong:
+        try:
+            again = fetch_assets(client, [c.asset for c in wrong], args=plan.arguments)
+        except AemError as exc:
+            unknown = f"not verified: reading back the repair failed ({exc})"
+        else:
+            still_wrong = {c.asset for c in wrong
+                           if c.asset not in again or current_node(again[c.asset], plan.arguments) != c.after}
+    records = []
+    for change in applied:
+        repaired_now = change.asset in rewritten
+        if unknown and repaired_now:
+            outcomes[change.asset].update(verified=pd.NA, reason=unknown)
+            continue
+        ok = change.asset not in still_wrong
+        outcomes[change.asset]["verified"] = ok
+        outcomes[change.asset]["repaired"] = repaired_now and ok
+        event = events.REPAIRED if repaired_now and ok else events.VERIFIED if ok else events.MISMATCH
+        records.append(journal_record(run, plan.kind, event, change))
+    journal.append(records)

@@ -1,0 +1,175 @@
+"""XMP writeback: pre-flight of the model, launchers and assets; start the workflow per asset at most once
+with a concurrency limit; poll to a final state; prove in the binaries that the tags arrived."""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+import pandas as pd
+
+from xmpaudit.aem.client import AemClient
+from xmpaudit.aem.workflows import FINAL_STATES, WRITEBACK_MODEL, list_models, start_at_most_once, workflow_state
+from xmpaudit.audit.binaries import check_binaries
+from xmpaudit.audit.compare import audit
+from xmpaudit.core.acs import SyncArguments
+from xmpaudit.core.errors import AemError, AemNotFoundError, ConfigError
+from xmpaudit.core.jcrpath import validate_path
+from xmpaudit.core.progress import Progress, ProgressCallback
+from xmpaudit.read.inventory import snapshot_of
+from xmpaudit.write.journal import Journal
+
+RESULT_COLUMNS = ["asset", "instance", "state", "started", "finished", "seconds", "error"]
+PROOF_COLUMNS = ["binary_status", "binary_reason"]
+
+
+@dataclass
+class _Running:
+    asset: str
+    instance: str
+    started: float
+    started_at: str
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def run_writeback(
+    client: AemClient,
+    assets: Iterable[str] | pd.Series | pd.DataFrame,
+    *,
+    model: str = WRITEBACK_MODEL,
+    max_concurrent: int = 4,
+    poll_interval: float = 1.0,
+    timeout_s: float = 600.0,
+    check_model: bool = True,
+    prove: bool = True,
+    args: SyncArguments | None = None,
+    journal: Journal | None = None,
+    run: str | None = None,
+    show_progress: bool = True,
+    on_progress: ProgressCallback | None = None,
+) -> pd.DataFrame:
+    """Run the writeback workflow for each asset, at most ``max_concurrent`` at a time, each started at most
+    once; poll each instance until a final state or ``timeout_s``. With ``prove`` the original binaries of
+    exactly these assets are read afterwards: ``binary_status`` is written_back or not_written_back (with
+    ``binary_reason``). With ``journal`` (and ``run``) each start and end is journaled as an event of that run.
+    One row per asset; failures are rows, not exceptions."""
+    if isinstance(assets, pd.DataFrame):
+        assets = assets["path"]
+    queue = deque(dict.fromkeys(validate_path(str(a)) for a in assets))
+    if max_concurrent < 1:
+        raise ConfigError("max_concurrent must be >= 1")
+    if check_model and queue:
+        models = list_models(client)
+        if model not in models:
+            raise ConfigError(f"Workflow model {model} does not exist on {client.base_url} "
+                              f"(models: {', '.join(models) or 'none'})")
+    record = _journal_writer(journal, run, model)
+    rows: list[dict[str, Any]] = []
+    running: list[_Running] = []
+    with Progress(len(queue), "XMP writeback", show=show_progress, callback=on_progress) as progress:
+        while queue or running:
+            while queue and len(running) < max_concurrent:
+                asset = queue.popleft()
+                try:
+                    instance, _ = start_at_most_once(client, asset, model)
+                except AemError as exc:
+                    rows.append(_row(asset, "", "NOT_STARTED", _now(), None, str(exc)))
+                    record("writeback_not_started", asset, error=str(exc))
+                    progress.advance()
+                    continue
+                record("writeback_started", asset, instance=instance)
+                running.append(_Running(asset, instance, time.monotonic(), _now()))
+            if not running:
+                continue
+            time.sleep(poll_interval)
+            still = []
+            for item in running:
+                state, error = _poll(client, item)
+                elapsed = time.monotonic() - item.started
+                if state not in FINAL_STATES and elapsed > timeout_s:
+                    state, error = "TIMEOUT", f"still {state} after {timeout_s:g}s (instance left running)"
+                if state in FINAL_STATES or state == "TIMEOUT":
+                    rows.append(_row(item.asset, item.instance, state, item.started_at, elapsed, error))
+                    record("writeback_finished", item.asset, instance=item.instance, state=state, error=error)
+                    progress.advance()
+                else:
+                    still.append(item)
+            running = still
+    report = pd.DataFrame(rows, columns=RESULT_COLUMNS)
+    if prove:
+        report = prove_written_back(client, report, args, show_progress=show_progress)
+        for row in report.itertuples():
+            record("writeback_proof", row.asset, binary_status=row.binary_status, reason=row.binary_reason)
+    return report
+
+
+def _journal_writer(journal: Journal | None, run: str | None, model: str) -> Callable[..., None]:
+    def record(event: str, asset: str, **extra: Any) -> None:
+        if journal is not None and run is not None:
+            journal.append([{"run": run, "kind": run.split("-", 1)[0], "event": event, "asset": asset,
+                             "model": model, **extra}])
+    return record
+
+
+def prove_written_back(client: AemClient, report: pd.DataFrame, args: SyncArguments | None = None, *,
+                       show_progress: bool = True) -> pd.DataFrame:
+    """Read the original binaries of exactly the report's assets and add ``binary_status`` (written_back /
+    not_written_back) and ``binary_reason``: written_back only when the binary's smart tag array equals the
+    asset's XMP node (names, order, confidences)."""
+
+    out = report.copy()
+    out["binary_status"], out["binary_reason"] = "not_written_back", ""
+    if out.empty:
+        return out
+    args = args or SyncArguments()
+    result = audit(snapshot_of(client, out["asset"].tolist(), args), args)
+    result, _ = check_binaries(client, result, args, show_progress=show_progress)
+    audited = result.assets.set_index("path")
+    for index, row in out.iterrows():
+        asset = row["asset"]
+        if asset not in audited.index:
+            status, reason = "not_written_back", "asset no longer exists"
+        else:
+            status = str(audited.loc[asset, "status"])
+            found = audited.loc[asset, "reason"]
+            reason = "" if pd.isna(found) else str(found)
+            if status not in ("written_back", "not_written_back"):
+                reason = f"XMP node is {status}{': ' + reason if reason else ''}; nothing to compare the binary with"
+                status = "not_written_back"
+        if status == "not_written_back" and row["state"] != "COMPLETED":
+            reason = f"workflow {row['state']}: {row['error'] or reason}"
+        out.at[index, "binary_status"] = status
+        out.at[index, "binary_reason"] = "" if status == "written_back" else (reason or "binary differs")
+    return out
+
+
+def _poll(client: AemClient, item: _Running) -> tuple[str, str]:
+    try:
+        body = workflow_state(client, item.instance)
+    except AemNotFoundError:
+        return "FAILED", f"workflow instance {item.instance} disappeared"
+    except AemError as exc:
+        return "RUNNING", str(exc)
+    state = str(body.get("state") or body.get("status") or "UNKNOWN").upper()
+    if state in FINAL_STATES:
+        return state, "" if state == "COMPLETED" else str(body.get("failureMessage") or f"workflow {state}")
+    return state, ""
+
+
+def _row(asset: str, instance: str, state: str, started: str, elapsed: float | None, error: str) -> dict[str, Any]:
+    return {
+        "asset": asset,
+        "instance": instance,
+        "state": state,
+        "started": started,
+        "finished": _now(),
+        "seconds": None if elapsed is None else round(elapsed, 2),
+        "error": error,
+    }
