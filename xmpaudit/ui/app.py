@@ -92,7 +92,7 @@ def dashboard_notebook() -> nbformat.NotebookNode:
     """The notebook Voilà serves: a title and one call (its source is not shown in app mode)."""
     notebook = nbformat.v4.new_notebook()
     notebook.cells = [nbformat.v4.new_markdown_cell("# xmpaudit · smart tags → XMP"),
-                      nbformat.v4.new_code_cell("from xmpaudit.app import dashboard\n\ndashboard()")]
+                      nbformat.v4.new_code_cell("from xmpaudit import dashboard\n\ndashboard()")]
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     return notebook
 
