@@ -62,7 +62,12 @@ class SnapshotStore:
     def latest(self) -> Snapshot | None:
         """The newest snapshot, or None when the store holds none (a damaged one raises ConfigError)."""
         folder = self.latest_folder()
-        return None if folder is None else Snapshot.load(folder)
+        if folder is None:
+            return None
+        try:
+            return Snapshot.load(folder)
+        except (OSError, ValueError) as exc:  # a torn or foreign Parquet file (pyarrow's errors are ValueErrors)
+            raise ConfigError(f"{folder} holds a damaged snapshot: {exc}") from None
 
     def save(self, snapshot: Snapshot) -> Path:
         """Save ``snapshot`` as the newest (written aside, then renamed into place), dropping the oldest beyond

@@ -160,13 +160,17 @@ def open_session(
     check_login(client, root)
     args, args_source = resolve_process_args(client, process_args)
     store = SnapshotStore.for_session(client.base_url, root, snapshot_dir)
-    saved = store.latest()
+    warnings = [line for line in args_source.splitlines() if line.startswith("warning")]
+    try:
+        saved = store.latest()
+    except ConfigError as exc:
+        saved = None
+        warnings.append(f"The saved snapshot could not be read ({exc}): a new inventory was taken.")
     session = NotebookSession(
         client=client, root=root, args=args, snapshot=saved or Snapshot.from_hits([], args), store=store,
         journal=Path(journal).expanduser() if journal else default_journal_path(), max_age=max_snapshot_age(max_age),
-        freshness=Freshness("full", ""), notes=[line for line in args_source.splitlines() if line.startswith("warning")],
-        demo=demo, args_source=args_source.splitlines()[0], snapshot_dir=store.latest_folder(),
-        show_progress=show_progress)
+        freshness=Freshness("full", ""), notes=warnings, demo=demo, args_source=args_source.splitlines()[0],
+        snapshot_dir=store.latest_folder(), show_progress=show_progress)
     session._bring_up_to_date(saved, refresh)
     log.info("session %s: %s, %d requests so far", root, session.origin, client.request_count)
     return session
