@@ -85,7 +85,7 @@ def fix_list_html(session: NotebookSession, result: AuditResult, rows: int = FIX
 
 
 class Dashboard:
-    """The app's page: the session's banner, the headline, the top of the fix list and the panel; audited again
+    """The app's page: the headline, the session's banner, the top of the fix list and the panel; audited again
     (by the session's freshness rules) after every Sync, Undo, Writeback and Refresh the panel finishes."""
 
     def __init__(self, session: NotebookSession, settings: AppSettings) -> None:
@@ -109,7 +109,7 @@ class Dashboard:
                 self.reaudit(full=label == "Refresh")
 
         self.panel.worker.on_finish = on_finish
-        self.widget = w.VBox([self.banner, self.summary, self.fixes, self.panel.widget])
+        self.widget = w.VBox([self.summary, self.banner, self.fixes, self.panel.widget])
 
     def _show(self, result: AuditResult) -> None:
         self.audits += 1
