@@ -13,19 +13,19 @@ MAX_PROCESS_ARGS_CHARS = 10_000
 AS_GIVEN = "Process arguments: as given"
 
 
-def given_process_args(given: str | Path | None) -> str | None:
+def given_process_args(given: str | Path | None, label: str = "the process arguments") -> str | None:
     """The given arguments as text: key=value lines, or read from the file they name; None when not given
-    (None or blank), so the workflow models in AEM decide."""
+    (None or blank), so the workflow models in AEM decide. ``label`` names them in errors (``--process-args``)."""
     if given is None or not str(given).strip():
         return None
     text = str(given)
     if len(text) > MAX_PROCESS_ARGS_CHARS:
-        raise ConfigError(f"The process arguments are {len(text)} characters long (at most {MAX_PROCESS_ARGS_CHARS})")
+        raise ConfigError(f"{label}: {len(text)} characters long (at most {MAX_PROCESS_ARGS_CHARS})")
     try:
         if isinstance(given, Path) or Path(text).expanduser().is_file():
             return Path(text).expanduser().read_text(encoding="utf-8")
     except (OSError, ValueError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"The process arguments file {text!r} cannot be read: {exc}") from None
+        raise ConfigError(f"{label}: the file {text!r} cannot be read: {exc}") from None
     return text
 
 

@@ -67,13 +67,13 @@ def connection_env(args: argparse.Namespace) -> dict[str, str]:
 
 def process_args_text(args: argparse.Namespace) -> str | None:
     """--process-args as text (read from the file it names, if it names one); None when not given."""
-    return given_process_args(args.process_args)
+    return given_process_args(args.process_args, "--process-args")
 
 
 def sync_arguments(args: argparse.Namespace, client: Any = None) -> Any:
     """The ACS arguments by their owner (aem/process_args): --process-args (text or a file) when given; else the
     workflow models in AEM (printing where they came from); else the process defaults."""
-    sync_args, source = resolve_process_args(client, args.process_args)
+    sync_args, source = resolve_process_args(client, process_args_text(args))
     if source != AS_GIVEN and client is not None:
         print(source)
     return sync_args

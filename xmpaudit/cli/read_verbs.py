@@ -10,7 +10,7 @@ from xmpaudit.audit.compare import audit
 from xmpaudit.audit.fixlist import export
 from xmpaudit.audit.headline import summary
 from xmpaudit.audit.report import write_report
-from xmpaudit.cli.options import client_for, require_root, sync_arguments
+from xmpaudit.cli.options import client_for, process_args_text, require_root, sync_arguments
 from xmpaudit.core.errors import ConfigError
 from xmpaudit.read.incremental import incremental_since, refresh_inventory
 from xmpaudit.read.inventory import take_inventory
@@ -60,7 +60,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
         previous = previous_counts_in(args.snapshot, snapshot.meta)
     else:
         client = client_for(args)
-        session = open_session(None, args.root, args.process_args, args.snapshot_dir, refresh=args.refresh,
+        session = open_session(None, args.root, process_args_text(args), args.snapshot_dir, refresh=args.refresh,
                                journal=args.journal, max_age=args.max_age, show_progress=not args.quiet,
                                client=client)
         print(session.banner_text(), end="\n\n")
