@@ -9,6 +9,7 @@ from openpyxl import load_workbook
 
 from tests.conftest import DEMO_ROOT
 from xmpaudit.cli.main import main
+from xmpaudit.core.errors import ConfigError
 
 pytestmark = pytest.mark.e2e
 
@@ -126,7 +127,7 @@ def test_process_args_are_read_from_aem_unless_given_as_text_or_file(workdir, ca
     assert capsys.readouterr().out.split("Snapshot:")[0] == strict.split("Snapshot:")[0]
 
 
-@pytest.mark.parametrize("verb", ["app", "notebook-report", "audit", "sync"])
+@pytest.mark.parametrize("verb", ["app", "notebook-report", "lab", "audit", "sync"])
 def test_every_verb_takes_the_same_connection_options_and_passes_them_to_child_processes(verb, tmp_path):
     from xmpaudit.cli.main import build_parser
     from xmpaudit.cli.options import connection_env
@@ -138,3 +139,13 @@ def test_every_verb_takes_the_same_connection_options_and_passes_them_to_child_p
     assert connection_env(args) == {"XMPAUDIT_URL": "https://author.example", "XMPAUDIT_PROFILE": "",
                                     "XMPAUDIT_USER": "librarian", "XMPAUDIT_TOKEN_FILE": str(tmp_path / "token.json"),
                                     "XMPAUDIT_SERVICE_CREDENTIALS": str(Path("sc.json").resolve())}
+
+
+def test_a_child_process_cannot_take_overrides_of_a_profile(capsys):
+    from xmpaudit.cli.main import build_parser
+    from xmpaudit.cli.options import connection_env
+
+    args = build_parser().parse_args(["app", "--profile", "prod", "--token-file", "t.json"])
+    with pytest.raises(ConfigError, match=r"--token-file with --profile: put them into the profile instead"):
+        connection_env(args)
+    assert connection_env(build_parser().parse_args(["app", "--profile", "prod"])) == {"XMPAUDIT_PROFILE": "prod"}

@@ -116,6 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_simulator_options(sim, 4502)
     sim.set_defaults(func=cmd_simulator)
     lab = sub.add_parser("lab", help="open JupyterLab on the notebooks (against the demo DAM unless configured)")
+    add_connection_options(lab)
     add_simulator_options(lab, 0)
     lab.add_argument("--notebooks", default=str(DEFAULT_NOTEBOOKS), help="notebook folder")
     lab.add_argument("--lab-port", type=int, default=8888, help="JupyterLab port")

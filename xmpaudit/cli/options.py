@@ -12,6 +12,7 @@ from xmpaudit.aem.connection import connect
 from xmpaudit.aem.process_args import AS_GIVEN, given_process_args, resolve_process_args
 from xmpaudit.aem.settings import PROFILE_VARIABLE, env_variable
 from xmpaudit.audit.compare import audit
+from xmpaudit.core.errors import ConfigError
 from xmpaudit.core.locations import default_journal_path
 from xmpaudit.read.inventory import take_inventory
 
@@ -51,6 +52,11 @@ def connection_env(args: argparse.Namespace) -> dict[str, str]:
     """The connection options as the ``XMPAUDIT_*`` variables a child process (app kernel, papermill) reads;
     ``--url`` replaces a profile from the environment. Files are made absolute (the child has another cwd)."""
     env: dict[str, str] = {}
+    overrides = [name for name, value in (("--user", args.user), ("--token-file", args.token_file),
+                                          ("--service-credentials", args.service_credentials)) if value]
+    if args.profile and not args.url and overrides:
+        raise ConfigError(f"{', '.join(overrides)} with --profile: put them into the profile instead (this verb's "
+                          "kernel reads the profile by name)")
     if args.url:
         env[env_variable("url")] = args.url
         env[PROFILE_VARIABLE] = ""

@@ -39,7 +39,7 @@ def cmd_simulator(args: argparse.Namespace) -> int:
 
 
 def cmd_lab(args: argparse.Namespace) -> int:
-    env = dict(os.environ)
+    env = {**os.environ, **connection_env(args)}  # the notebooks' kernels connect as this verb was told
     simulator = None
     if not env.get("XMPAUDIT_URL") and not env.get("XMPAUDIT_PROFILE"):
         simulator = start_demo(args)
