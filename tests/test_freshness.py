@@ -91,8 +91,8 @@ def test_a_journaled_write_under_the_folder_since_the_reads_began_is_read_again_
 
 
 def test_a_real_journal_append_counts(tmp_path):
-    saved = meta(minutes_ago=0.5)
-    saved[READS_BEGAN] = iso(datetime.now(timezone.utc) - timedelta(seconds=1))
+    began = iso(datetime.now(timezone.utc) - timedelta(seconds=1))
+    saved = {**meta(), "taken_at": began, READS_BEGAN: began, DATA_SINCE: began}
     Journal(tmp_path / "j.jsonl").append([{"run": "sync-9", "kind": "sync", "event": "applied",
                                            "asset": f"{ROOT}/z.jpg"}])
     chosen = decide(saved, source=SOURCE, root=ROOT, args=SyncArguments(), journal=tmp_path / "j.jsonl",
