@@ -14,6 +14,17 @@ from xmpaudit.simulator import DemoSpec, Repository, Simulator, build_demo_repos
 DEMO_ROOT = "/content/dam/xmpaudit-demo"
 
 
+@pytest.fixture(autouse=True)
+def xmpaudit_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Every test gets its own per-user data folder (journal, snapshot store, history): no test writes into the
+    real user's folder, and none sees another's journal or snapshots."""
+    home = tmp_path_factory.mktemp("xmpaudit-home")
+    monkeypatch.setenv("XMPAUDIT_HOME", str(home))
+    for name in ("XMPAUDIT_JOURNAL", "XMPAUDIT_MAX_SNAPSHOT_AGE"):
+        monkeypatch.delenv(name, raising=False)
+    return home
+
+
 @pytest.fixture(scope="session")
 def demo_spec() -> DemoSpec:
     return DemoSpec(assets=120)

@@ -1,6 +1,9 @@
-"""App mode: ``xmpaudit app`` serves the headline and the panel with Voilà on loopback, behind a token."""
+"""App mode: ``xmpaudit app`` serves the one-minute answer — headline and worst folders in the words of notebook 02
+and ``xmpaudit audit``, the top of the fix list, the panel — with Voilà on loopback, behind a token; it audits
+again after every Sync, Undo, Writeback and Refresh, by the session's freshness rules."""
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -9,28 +12,76 @@ import time
 import pytest
 import requests
 
-from tests.conftest import DEMO_ROOT
+from tests.conftest import DEMO_ROOT, client_for
 from xmpaudit.audit.compare import audit
+from xmpaudit.audit.headline import headline
 from xmpaudit.read.inventory import take_inventory
-from xmpaudit.ui.app import dashboard_notebook, headline_html
+from xmpaudit.ui.app import AppSettings, Dashboard, dashboard_notebook, headline_html
+from xmpaudit.workspace.session import open_session
 
 pytestmark = pytest.mark.e2e
 
 
-def test_headline_gives_coverage_and_shares(client):
+def coverage_sentence(result) -> str:
+    """The coverage line of the headline, as every surface words it."""
+    return re.search(r"\*\*[\d.]+%\*\* of the \d+ assets with smart tags", result.summary()).group(0)
+
+
+def test_headline_is_the_notebooks_and_clis_in_html(client):
     result = audit(take_inventory(client, DEMO_ROOT, show_progress=False))
-    text = headline_html(result, client.base_url)
+    text = headline_html(headline(result, meta={"root": DEMO_ROOT}))
     counts = result.counts()
     tagged = counts.drop(["no_smart_tags", "invalid", "orphan_xmp"]).sum()  # as the notebooks' headline counts
-    assert f"{100 * counts[['in_sync', 'not_written_back', 'written_back']].sum() / tagged:.1f}%" in text
-    assert "XMP missing" in text and "%</td>" in text
+    pct = 100 * counts[["in_sync", "not_written_back", "written_back"]].sum() / tagged
+    assert f"<strong>{pct:.1f}%</strong> of the {tagged} assets with smart tags have their tags in XMP" in text
+    assert "XMP missing" in text and "Worst folders (lowest coverage first):" in text
 
 
 def test_dashboard_notebook_is_one_call_without_outputs():
     notebook = dashboard_notebook()
     code = [c for c in notebook.cells if c.cell_type == "code"]
-    assert [c.source for c in code] == ["from xmpaudit.app import dashboard\n\ndashboard()"]
+    assert [c.source for c in code] == ["from xmpaudit import dashboard\n\npage = dashboard()"]
     assert "widgets" not in notebook.metadata
+
+
+def test_settings_leave_blank_what_was_not_given(monkeypatch):
+    settings = AppSettings(root=DEMO_ROOT)
+    for key, value in settings.to_env().items():
+        monkeypatch.setenv(key, value)
+    assert AppSettings.from_env() == settings
+    assert settings.process_args == settings.journal == settings.snapshot_dir == settings.max_age == ""
+
+
+def test_dashboard_shows_headline_fix_list_and_audits_again_after_sync_undo_and_refresh(simulator):
+    client = client_for(simulator)
+    session = open_session(root=DEMO_ROOT, show_progress=False, client=client)
+    page = Dashboard(session, AppSettings(root=DEMO_ROOT))
+    start = audit(take_inventory(client, DEMO_ROOT, show_progress=False))
+    assert coverage_sentence(start).replace("**", "") in re.sub("</?strong>", "", page.summary.value)
+    assert "Worst folders (lowest coverage first):" in page.summary.value
+    assert "What to fix first" in page.fixes.value and "assetdetails.html" in page.fixes.value
+    assert "Snapshot: new inventory" in page.banner.value
+    panel = page.panel
+    chosen = panel.filtered().index[:4].tolist()
+    panel.select(chosen)
+    panel.preview_button.click()
+    panel.wait()
+    panel.sync_button.click()
+    panel.wait()
+    synced = audit(take_inventory(client, DEMO_ROOT, show_progress=False))
+    assert page.audits == 2 and "refreshed incrementally" in page.banner.value
+    assert coverage_sentence(synced).replace("**", "") in re.sub("</?strong>", "", page.summary.value)
+    assert coverage_sentence(synced) != coverage_sentence(start)
+    panel.undo_button.click()
+    panel.wait()
+    assert page.audits == 2  # a preview changes nothing
+    panel.confirm_button.click()
+    panel.wait()
+    assert page.audits == 3
+    assert coverage_sentence(start).replace("**", "") in re.sub("</?strong>", "", page.summary.value)
+    panel.refresh_button.click()
+    panel.wait()
+    assert page.audits == 4 and "new inventory (a new inventory was asked for)" in page.banner.value
 
 
 def test_xmpaudit_app_serves_the_dashboard_on_loopback(tmp_path):

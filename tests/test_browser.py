@@ -24,6 +24,7 @@ from xmpaudit.audit.compare import audit
 from xmpaudit.core.acs import SyncArguments
 from xmpaudit.core.statuses import FIXABLE_STATUSES
 from xmpaudit.read.snapshot import Snapshot
+from xmpaudit.read.snapshot_store import SnapshotStore
 from xmpaudit.simulator import DemoSpec, Simulator, build_demo_repository
 from xmpaudit.ui.app import free_loopback_port
 
@@ -101,6 +102,7 @@ class Dam:
 
     def env(self, home: Path) -> dict[str, str]:
         return {**os.environ, "XMPAUDIT_URL": self.sim.url, "XMPAUDIT_USER": "admin", "XMPAUDIT_PASSWORD": "admin",
+                "XMPAUDIT_MAX_SNAPSHOT_AGE": "1d",  # the snapshot built at module start stands for the DAM
                 "JUPYTER_CONFIG_DIR": str(home / ".jupyter"), "JUPYTERLAB_SETTINGS_DIR": str(home / ".settings"),
                 "JUPYTER_RUNTIME_DIR": str(home / ".runtime")}
 
@@ -226,7 +228,8 @@ def wait_http(url: str, process: subprocess.Popen, log: Path) -> None:
 
 def test_panel_in_jupyterlab_on_100k_assets(dam, browser, tmp_path):
     shutil.copy(ROOT / "notebooks" / "03_fix_mismatches.ipynb", tmp_path)
-    shutil.copytree(dam.snapshot_dir, tmp_path / "snapshots" / "latest")  # the notebook reuses this inventory
+    store = SnapshotStore.of(dam.sim.url, DEMO_ROOT).folder  # the notebook reuses this inventory
+    shutil.copytree(dam.snapshot_dir, store / "20000101T000000.000000Z")
     settings = tmp_path / ".settings" / "@jupyterlab" / "apputils-extension"
     settings.mkdir(parents=True)
     (settings / "notification.jupyterlab-settings").write_text('{"fetchNews": "false", "checkForUpdates": false}')

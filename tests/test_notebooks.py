@@ -11,6 +11,8 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 from tests.conftest import DEMO_ROOT, client_for
+from xmpaudit.core.locations import default_journal_path
+from xmpaudit.read.snapshot_store import SnapshotStore
 from xmpaudit.write.apply import apply_plan
 from xmpaudit.write.journal import Journal
 from xmpaudit.write.plan import plan_sync
@@ -71,7 +73,7 @@ def test_three_notebooks_exist_thin_and_clean():
         assert not any("def " in c.source or "class " in c.source for c in code), f"{path.name} holds logic"
 
 
-def test_notebooks_run_in_order_against_the_simulator(tmp_path, monkeypatch):
+def test_notebooks_run_in_order_against_the_simulator(tmp_path, monkeypatch, xmpaudit_home):
     for name in ("XMPAUDIT_URL", "XMPAUDIT_PROFILE"):
         monkeypatch.delenv(name, raising=False)
     for path in NOTEBOOKS:
@@ -88,18 +90,19 @@ def test_notebooks_run_in_order_against_the_simulator(tmp_path, monkeypatch):
             assert "written_back" in str(notebook.cells), "the binary check ran"
             assert "of the" in text and "assets with smart tags have their tags in XMP" in text
             assert "assetdetails.html" in text, "the fix list links into AEM"
-    assert (tmp_path / "snapshots" / "latest" / "assets.parquet").exists()
+    assert list((xmpaudit_home / "snapshots").glob("*/*/assets.parquet")), "kept in the per-user snapshot store"
+    assert not (tmp_path / "snapshots").exists() and not (tmp_path / "journals").exists()
     assert {p.name for p in (tmp_path / "exports").iterdir()} == {
         "fix-list-aem-import.csv", "fix-list-paths.txt", "audit.xlsx"}
     outputs = str(nbformat.read(NOTEBOOKS[1], as_version=4))  # untouched
     assert "image/png" not in outputs
 
 
-def test_scheduled_fix_run_applies_and_journals(tmp_path, monkeypatch):
+def test_scheduled_fix_run_applies_and_journals(tmp_path, monkeypatch, xmpaudit_home):
     monkeypatch.delenv("XMPAUDIT_URL", raising=False)
     notebook = execute(NOTEBOOKS[2], tmp_path, "APPLY_ALL_FIXABLE = True")
     assert not errors(notebook)
-    journal = (tmp_path / "journals" / "xmpaudit.jsonl").read_text()
+    journal = (xmpaudit_home / "journal.jsonl").read_text()  # the shared per-user journal
     assert '"event": "applied"' in journal and '"event": "verified"' in journal
     text = str(notebook.cells[-1].outputs)
     assert "sync-" in text
@@ -124,13 +127,13 @@ def test_audit_notebook_rerun_after_a_sync_shows_new_counts(aem_env, tmp_path):
     result = audit(take_inventory(client, DEMO_ROOT, show_progress=False))
     missing = result.assets.loc[result.assets["status"] == "missing_xmp", "path"].tolist()[:5]
     plan = plan_sync(client, missing)
-    assert apply_plan(client, plan, Journal(tmp_path / "journals" / "xmpaudit.jsonl"), show_progress=False).ok
-    notebook = execute(AUDIT_NOTEBOOK, tmp_path)  # REFRESH = False: the saved snapshot is older than the sync
+    assert apply_plan(client, plan, Journal(default_journal_path()), show_progress=False).ok  # as the CLI and app
+    notebook = execute(AUDIT_NOTEBOOK, tmp_path)  # REFRESH = False: the saved snapshot was read before the sync
     after = status_counts(notebook)
     assert after["XMP missing"] == before["XMP missing"] - 5
     assert after["In sync"] == before["In sync"] + 5
     text = output_text(notebook)
-    assert "is older than sync run" in text and "a new inventory was taken" in text
+    assert "Snapshot: refreshed incrementally (sync run sync-" in text and "5 journaled assets" in text
     assert "(-5)" in text and "(+5)" in text, "the change since the previous snapshot is shown"
 
 
@@ -141,7 +144,7 @@ def test_audit_notebook_rerun_after_a_sync_shows_new_counts(aem_env, tmp_path):
 def test_audit_notebook_user_error_is_one_line_and_shows_no_old_numbers(aem_env, tmp_path, monkeypatch, setting,
                                                                         message):
     execute(AUDIT_NOTEBOOK, tmp_path)  # leaves a good snapshot behind
-    assert (tmp_path / "snapshots" / "latest" / "snapshot.json").exists()
+    assert SnapshotStore.of(aem_env.url, DEMO_ROOT).latest() is not None
     for key, value in setting.items():
         monkeypatch.setenv(key, value)
     notebook = execute_failing(AUDIT_NOTEBOOK, tmp_path)

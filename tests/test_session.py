@@ -1,23 +1,32 @@
-"""The notebook session: login check, a saved snapshot used only when it is of this AEM/folder/arguments and
-newer than the last journaled write, the banner, and the previous snapshot's counts for "change since"."""
+"""The session every surface opens: login check, the per-user journal and snapshot store, a saved snapshot reused
+only while young and with nothing journaled under its folder since (else refreshed, incrementally after a journaled
+write, fully when too old), the banner saying which and why, and the previous snapshot's counts."""
 
 import json
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from tests.conftest import DEMO_ROOT, client_for
 from xmpaudit.aem.connection import check_login
 from xmpaudit.core.errors import AemAuthError, AemConnectionError, AemNotFoundError
-from xmpaudit.workspace.session import last_write_under, open_session
+from xmpaudit.core.locations import default_journal_path, snapshots_home
+from xmpaudit.read.snapshot_store import SnapshotStore
+from xmpaudit.workspace.freshness import DATA_SINCE, READS_BEGAN
+from xmpaudit.workspace.session import open_session
 from xmpaudit.write.apply import apply_plan
 from xmpaudit.write.journal import Journal
 from xmpaudit.write.plan import plan_sync
 
 
 def session(simulator, tmp_path, **kwargs):
-    kwargs.setdefault("journal", tmp_path / "journal.jsonl")
-    return open_session(root=DEMO_ROOT, snapshot_dir=tmp_path / "snap", show_progress=False,
-                        client=client_for(simulator), **kwargs)
+    kwargs.setdefault("snapshot_dir", tmp_path / "snap")
+    return open_session(root=DEMO_ROOT, show_progress=False, client=client_for(simulator), **kwargs)
+
+
+def delete_xmp_behind_their_backs(simulator, asset):
+    """A plain Sling POST, as another tool would send: no journal, and no jcr:lastModified change."""
+    client_for(simulator).post(f"{asset}/jcr:content/metadata/dam:predictedTags", {":operation": "delete"})
 
 
 def test_login_check_says_what_is_wrong(simulator):
@@ -32,42 +41,85 @@ def test_login_check_says_what_is_wrong(simulator):
         check_login(dead, DEMO_ROOT)
 
 
+def test_defaults_are_the_per_user_journal_and_snapshot_store(simulator, xmpaudit_home):
+    first = session(simulator, xmpaudit_home, snapshot_dir=None)
+    assert first.journal == default_journal_path() == xmpaudit_home / "journal.jsonl"
+    assert first.snapshot_dir.parent == SnapshotStore.of(simulator.url, DEMO_ROOT).folder
+    assert first.snapshot_dir.is_relative_to(snapshots_home())
+    assert f"Journal: {xmpaudit_home / 'journal.jsonl'}" in first.banner_text()
+    again = session(simulator, xmpaudit_home, snapshot_dir=None)
+    assert again.origin == "saved snapshot" and again.snapshot_dir == first.snapshot_dir
+
+
 def test_saved_snapshot_reused_only_when_fresh_and_of_the_same_source(simulator, tmp_path):
     first = session(simulator, tmp_path)
     assert first.origin == "new inventory" and not first.notes
+    assert "(no saved snapshot of this AEM and folder)" in first.banner_text()
     assert "login OK" in first.banner_text() and f"Folder: {DEMO_ROOT}" in first.banner_text()
     first.audit()
     again = session(simulator, tmp_path)
     assert again.origin == "saved snapshot" and again.snapshot.meta["taken_at"] == first.snapshot.meta["taken_at"]
-    assert session(simulator, tmp_path, refresh=True).origin == "new inventory"
+    assert "nothing journaled under the folder since it was read" in again.banner_text()
+    forced = session(simulator, tmp_path, refresh=True)
+    assert forced.origin == "new inventory" and "a new inventory was asked for" in forced.banner_text()
     moved = json.loads((tmp_path / "snap" / "snapshot.json").read_text())
     (tmp_path / "snap" / "snapshot.json").write_text(json.dumps({**moved, "source": "http://other:4502"}))
     elsewhere = session(simulator, tmp_path)
     assert elsewhere.origin == "new inventory"
     assert "was not used: it was taken from another AEM (http://other:4502)" in elsewhere.banner_text()
     named = session(simulator, tmp_path, process_args="sequenceName=dam:otherTags")
-    assert named.origin == "new inventory" and "other ACS process arguments" in named.notes[0]
+    assert named.origin == "new inventory" and "other ACS process arguments" in named.banner_text()
 
 
-def test_a_journaled_sync_under_the_folder_makes_the_snapshot_stale(simulator, tmp_path):
+def test_a_journaled_sync_under_the_folder_is_read_again_incrementally(simulator, tmp_path):
     first = session(simulator, tmp_path)
     before = first.audit().counts()
     missing = first.audit().fixable()
     missing = missing.loc[missing["status"] == "missing_xmp", "path"].tolist()[:3]
     client = client_for(simulator)
-    journal = Journal(tmp_path / "journal.jsonl")
-    assert apply_plan(client, plan_sync(client, missing), journal, show_progress=False).ok
-    assert last_write_under(journal.path, DEMO_ROOT)["kind"] == "sync"
-    assert last_write_under(journal.path, "/content/dam/elsewhere") is None
+    assert apply_plan(client, plan_sync(client, missing), Journal(first.journal), show_progress=False).ok
     second = session(simulator, tmp_path)
-    assert second.origin == "new inventory" and "is older than sync run" in second.notes[0]
+    assert second.origin == "refreshed incrementally"
+    assert "sync run sync-" in second.banner_text() and "3 journaled assets" in second.banner_text()
+    assert second.snapshot.meta[DATA_SINCE] == first.snapshot.meta[DATA_SINCE]  # the rest is as old as before
+    assert second.snapshot.meta[READS_BEGAN] > first.snapshot.meta[READS_BEGAN]
     result = second.audit()
     assert result.counts()["missing_xmp"] == before["missing_xmp"] - 3
-    previous = second.previous_counts()
-    assert previous["counts"]["missing_xmp"] == before["missing_xmp"]
+    assert second.previous_counts()["counts"]["missing_xmp"] == before["missing_xmp"]
     head = second.headline(result)
     assert head.by_status.set_index("status").loc["missing_xmp", "change"] == -3
-    assert session(simulator, tmp_path).origin == "saved snapshot"  # newer than the sync now
+    assert session(simulator, tmp_path).origin == "saved snapshot"  # read after the sync now
+
+
+def test_a_change_behind_their_backs_is_seen_once_the_maximum_age_has_passed(simulator, tmp_path):
+    first = session(simulator, tmp_path, max_age="1h")
+    counts = first.audit().counts()
+    in_sync = first.audit().assets
+    victim = in_sync.loc[in_sync["status"] == "in_sync", "path"].iloc[0]
+    delete_xmp_behind_their_backs(simulator, victim)
+    assert session(simulator, tmp_path, max_age="1h").audit().counts().equals(counts)  # young: reused, as it says
+    stale = session(simulator, tmp_path, max_age=0)
+    assert stale.origin == "new inventory"
+    assert "old (maximum 0 s); changes made outside xmpaudit can only be seen" in stale.banner_text()
+    assert stale.audit().counts()["missing_xmp"] == counts["missing_xmp"] + 1
+
+
+def test_the_maximum_age_comes_from_the_environment(simulator, tmp_path, monkeypatch):
+    session(simulator, tmp_path)
+    monkeypatch.setenv("XMPAUDIT_MAX_SNAPSHOT_AGE", "0s")
+    assert session(simulator, tmp_path).origin == "new inventory"
+    monkeypatch.setenv("XMPAUDIT_MAX_SNAPSHOT_AGE", "1h")
+    assert session(simulator, tmp_path).origin == "saved snapshot"
+
+
+def test_an_old_snapshot_refreshed_incrementally_keeps_its_age(simulator, tmp_path):
+    first = session(simulator, tmp_path)
+    meta = json.loads((tmp_path / "snap" / "snapshot.json").read_text())
+    long_ago = (datetime.now(timezone.utc) - timedelta(minutes=30)).isoformat(timespec="milliseconds")
+    (tmp_path / "snap" / "snapshot.json").write_text(json.dumps({**meta, DATA_SINCE: long_ago}))
+    again = session(simulator, tmp_path)
+    assert again.origin == "new inventory" and "is 30 min old (maximum 10 min)" in again.banner_text()
+    assert again.snapshot.meta[DATA_SINCE] > first.snapshot.meta[DATA_SINCE]
 
 
 def test_refresh_keeps_the_replaced_snapshots_counts_even_if_never_audited(simulator, tmp_path):
@@ -76,3 +128,10 @@ def test_refresh_keeps_the_replaced_snapshots_counts_even_if_never_audited(simul
     assert second.origin == "new inventory" and not second.notes
     history = json.loads((tmp_path / "snap" / "history.json").read_text())
     assert [h["taken_at"] for h in history] == [first.snapshot.meta["taken_at"]]
+
+
+def test_a_damaged_saved_snapshot_is_replaced_and_said_so(simulator, tmp_path):
+    session(simulator, tmp_path)
+    (tmp_path / "snap" / "assets.parquet").write_bytes(b"not parquet")
+    again = session(simulator, tmp_path)
+    assert again.origin == "new inventory" and "The saved snapshot could not be read" in again.banner_text()

@@ -16,6 +16,9 @@ _OWNERS: dict[str, str] = {
     # the session every surface opens: connection, process arguments, a fresh snapshot
     "open_session": "xmpaudit.workspace.session",
     "NotebookSession": "xmpaudit.workspace.session",
+    "SnapshotStore": "xmpaudit.read.snapshot_store",
+    "default_journal_path": "xmpaudit.core.locations",
+    "max_snapshot_age": "xmpaudit.workspace.freshness",
     # AEM
     "connect": "xmpaudit.aem.connection",
     "ConnectionSettings": "xmpaudit.aem.settings",

@@ -2,10 +2,31 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from xmpaudit.aem.client import AemClient
 from xmpaudit.aem.workflow_models import ACS_SYNC_LABEL, ProcessStep, read_process_steps
 from xmpaudit.core.acs import SyncArguments
 from xmpaudit.core.errors import AemError, ConfigError
+
+MAX_PROCESS_ARGS_CHARS = 10_000
+AS_GIVEN = "Process arguments: as given"
+
+
+def given_process_args(given: str | Path | None, label: str = "the process arguments") -> str | None:
+    """The given arguments as text: key=value lines, or read from the file they name; None when not given
+    (None or blank), so the workflow models in AEM decide. ``label`` names them in errors (``--process-args``)."""
+    if given is None or not str(given).strip():
+        return None
+    text = str(given)
+    if len(text) > MAX_PROCESS_ARGS_CHARS:
+        raise ConfigError(f"{label}: {len(text)} characters long (at most {MAX_PROCESS_ARGS_CHARS})")
+    try:
+        if isinstance(given, Path) or Path(text).expanduser().is_file():
+            return Path(text).expanduser().read_text(encoding="utf-8")
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{label}: the file {text!r} cannot be read: {exc}") from None
+    return text
 
 
 def discover_process_args(client: AemClient) -> list[ProcessStep]:
@@ -15,11 +36,15 @@ def discover_process_args(client: AemClient) -> list[ProcessStep]:
     return sorted(steps, key=lambda s: (s.kind != "runtime", s.model, s.step))
 
 
-def resolve_process_args(client: AemClient, given: str | None) -> tuple[SyncArguments, str]:
+def resolve_process_args(client: AemClient | None, given: str | Path | None) -> tuple[SyncArguments, str]:
     """The arguments to audit and sync with, and where they came from (one line; a second line warns when the
-    models disagree). Given text wins; else the first runtime model's step; else the process defaults."""
-    if given is not None and given.strip():
-        return SyncArguments.from_process_args(given), "Process arguments: as given"
+    models disagree). Given text (or the file it names) wins; else the first runtime model's step; else (also
+    without a client) the process defaults."""
+    text = given_process_args(given)
+    if text is not None:
+        return SyncArguments.from_process_args(text), AS_GIVEN
+    if client is None:
+        return SyncArguments(), "Process arguments: the process defaults (not given, AEM not asked)"
     try:
         steps = discover_process_args(client)
     except AemError as exc:

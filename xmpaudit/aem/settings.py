@@ -132,6 +132,18 @@ _ENV_FIELDS = {
 }
 
 
+PROFILE_VARIABLE = ENV_PREFIX + "PROFILE"
+PASSWORD_VARIABLE = ENV_PREFIX + "PASSWORD"
+
+
+def env_variable(field_name: str) -> str:
+    """The ``XMPAUDIT_*`` variable a child process (app kernel, papermill) reads a connection setting from."""
+    names = {f: ENV_PREFIX + key for key, f in _ENV_FIELDS.items()}
+    if field_name not in names:
+        raise KeyError(f"No XMPAUDIT_* variable for the connection setting {field_name!r}")
+    return names[field_name]
+
+
 def _coerce(name: str, value: object) -> object:
     target = {f.name: f for f in fields(ConnectionSettings)}[name]
     if isinstance(value, (list, dict, tuple)):
@@ -208,7 +220,7 @@ def resolve_settings(
     """Explicit URL, else a named profile (or ``XMPAUDIT_PROFILE``), else the environment; None if none."""
     if url:
         return ConnectionSettings(url=url, **{k: _coerce(k, v) for k, v in overrides.items() if v is not None})
-    profile = profile or os.environ.get(ENV_PREFIX + "PROFILE")
+    profile = profile or os.environ.get(PROFILE_VARIABLE)
     base = settings_from_profile(profile) if profile else settings_from_env()
     if base is None:
         return None

@@ -6,12 +6,28 @@ from __future__ import annotations
 import argparse
 import sys
 
-from xmpaudit.cli.options import DEFAULT_JOURNAL, DEFAULT_NOTEBOOKS, DEFAULT_ROOT, add_connection_options, positive_int
+from xmpaudit.cli.options import (
+    DEFAULT_NOTEBOOKS,
+    DEFAULT_ROOT,
+    add_connection_options,
+    add_journal_option,
+    positive_int,
+)
 from xmpaudit.cli.read_verbs import cmd_audit, cmd_inventory
 from xmpaudit.cli.serve_verbs import cmd_app, cmd_lab, cmd_notebook_report, cmd_simulator
 from xmpaudit.cli.write_verbs import cmd_sync, cmd_undo, cmd_writeback
 from xmpaudit.core.errors import XmpAuditError
 from xmpaudit.simulator.serve import add_simulator_options
+
+
+def freshness_options(parser: argparse.ArgumentParser) -> None:
+    """Where the saved snapshot is and how old it may be before it is read again (the session's rules)."""
+    parser.add_argument("--snapshot-dir", default=None,
+                        help="keep the snapshot in this folder (default: the per-user snapshot store)")
+    parser.add_argument("--max-age", default=None,
+                        help="reuse a saved snapshot younger than this (600, 90s, 10min, 2h; default: "
+                             "$XMPAUDIT_MAX_SNAPSHOT_AGE, else 10min) when nothing was journaled since")
+    parser.add_argument("--refresh", action="store_true", help="take a new inventory even if a fresh one is saved")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -32,22 +48,24 @@ def build_parser() -> argparse.ArgumentParser:
     inventory = sub.add_parser("inventory", help="list assets with smart tags and XMP into a snapshot folder")
     add_connection_options(inventory)
     inventory.add_argument("--root", default=DEFAULT_ROOT, help="DAM folder")
-    inventory.add_argument("--out", default="snapshots/latest", help="snapshot folder")
+    inventory.add_argument("--out", help="snapshot folder (default: the per-user snapshot store every surface uses)")
     inventory.add_argument("--workers", type=positive_int, default=4, help="QueryBuilder pages in flight (4)")
     inventory.add_argument("--page-size", type=positive_int, default=1000, help="assets per QueryBuilder page (1000)")
     inventory.add_argument("--read-limit", type=positive_int, default=100_000,
                            help="nodes AEM lets one query read (100,000 on AEM as a Cloud Service); queries read half")
     inventory.add_argument("--checkpoint", help="folder for finished partitions: run again to resume after a failure")
     inventory.add_argument("--incremental", action="store_true",
-                           help="update the snapshot in --out: re-read only assets changed, added or deleted since")
-    inventory.add_argument("--journal", default=DEFAULT_JOURNAL,
-                           help=f"with --incremental, also re-read the assets this journal wrote ({DEFAULT_JOURNAL})")
+                           help="update the latest snapshot (in --out, else in the store): re-read only assets "
+                                "changed, added or deleted since")
+    add_journal_option(inventory, "with --incremental, also re-read the assets this journal wrote")
     inventory.set_defaults(func=cmd_inventory)
 
     report = sub.add_parser("audit", help="audit a snapshot or a live DAM folder; write HTML/CSV/Excel reports")
     add_connection_options(report)
     report.add_argument("--root", default=DEFAULT_ROOT, help="DAM folder (when no --snapshot)")
     report.add_argument("--snapshot", help="audit this snapshot folder offline")
+    freshness_options(report)
+    add_journal_option(report, "the journal whose writes make a saved snapshot stale")
     report.add_argument("--binaries", action="store_true", help="also read the binaries' XMP (written_back …)")
     report.add_argument("--report", action="append", default=[], help="report file: .html, .csv or .xlsx (repeat)")
     report.add_argument("--export", action="append", default=[],
@@ -64,7 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     mode.add_argument("--dry-run", action="store_true", help="only show the plan (the default)")
     mode.add_argument("--apply", action="store_true", help="write exactly the plan shown")
     sync.add_argument("--show-diff", type=int, default=0, metavar="N", help="print the diffs of N assets")
-    sync.add_argument("--journal", default=DEFAULT_JOURNAL, help=f"journal file ({DEFAULT_JOURNAL})")
+    add_journal_option(sync)
     sync.add_argument("--writeback", action="store_true",
                       help="then start the XMP writeback for the assets written (one run, one journal run id)")
     writeback_options(sync)
@@ -74,7 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_connection_options(writeback)
     selection(writeback, "in_sync")
     writeback.add_argument("--from-run", help="the assets a journaled sync run applied")
-    writeback.add_argument("--journal", default=DEFAULT_JOURNAL, help=f"journal file ({DEFAULT_JOURNAL})")
+    add_journal_option(writeback)
     writeback_options(writeback)
     writeback.add_argument("--apply", action="store_true", help="start the workflows")
     writeback.set_defaults(func=cmd_writeback)
@@ -82,7 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     undo = sub.add_parser("undo", help="restore the nodes a journaled run changed (dry run unless --apply)")
     add_connection_options(undo)
     undo.add_argument("--run", help="run id (default: the latest sync run)")
-    undo.add_argument("--journal", default=DEFAULT_JOURNAL, help=f"journal file ({DEFAULT_JOURNAL})")
+    add_journal_option(undo)
     undo.add_argument("--apply", action="store_true", help="write exactly the undo shown")
     undo.set_defaults(func=cmd_undo)
 
@@ -91,12 +109,14 @@ def build_parser() -> argparse.ArgumentParser:
     scheduled.add_argument("--root", default=DEFAULT_ROOT, help="DAM folder")
     scheduled.add_argument("--output", default="reports/audit.ipynb", help="executed notebook (an .html beside it)")
     scheduled.add_argument("--notebooks", default=str(DEFAULT_NOTEBOOKS), help="notebook folder")
+    add_journal_option(scheduled)
     scheduled.set_defaults(func=cmd_notebook_report)
 
     sim = sub.add_parser("simulator", help="serve the demo DAM over HTTP (AEM-compatible endpoints)")
     add_simulator_options(sim, 4502)
     sim.set_defaults(func=cmd_simulator)
     lab = sub.add_parser("lab", help="open JupyterLab on the notebooks (against the demo DAM unless configured)")
+    add_connection_options(lab)
     add_simulator_options(lab, 0)
     lab.add_argument("--notebooks", default=str(DEFAULT_NOTEBOOKS), help="notebook folder")
     lab.add_argument("--lab-port", type=int, default=8888, help="JupyterLab port")
@@ -108,8 +128,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_simulator_options(app, 0)
     app.add_argument("--root", default=DEFAULT_ROOT, help="DAM folder")
     app.add_argument("--app-port", type=int, default=0, help="dashboard port on 127.0.0.1 (default: any free)")
-    app.add_argument("--snapshot-dir", default="", help="reuse the snapshot there when it is of this AEM and root")
-    app.add_argument("--journal", default=DEFAULT_JOURNAL, help=f"journal file ({DEFAULT_JOURNAL})")
+    freshness_options(app)
+    add_journal_option(app)
     app.add_argument("--model", default="/var/workflow/models/dam-xmp-writeback", help="writeback workflow model")
     app.set_defaults(func=cmd_app)
     return parser

@@ -9,15 +9,21 @@ from typing import Any
 
 from xmpaudit.aem.client import require_root as check
 from xmpaudit.aem.connection import connect
-from xmpaudit.aem.process_args import resolve_process_args
+from xmpaudit.aem.process_args import AS_GIVEN, given_process_args, resolve_process_args
+from xmpaudit.aem.settings import PROFILE_VARIABLE, env_variable
 from xmpaudit.audit.compare import audit
-from xmpaudit.core.acs import SyncArguments
 from xmpaudit.core.errors import ConfigError
+from xmpaudit.core.locations import default_journal_path
 from xmpaudit.read.inventory import take_inventory
 
 DEFAULT_NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
-DEFAULT_JOURNAL = "journals/xmpaudit.jsonl"
 DEFAULT_ROOT = "/content/dam/xmpaudit-demo"
+
+
+def add_journal_option(parser: argparse.ArgumentParser, purpose: str = "journal file") -> None:
+    """``--journal``, defaulting to the per-user journal every surface shares."""
+    default = str(default_journal_path())
+    parser.add_argument("--journal", default=default, help=f"{purpose} (default: the shared journal, {default})")
 
 
 def add_connection_options(parser: argparse.ArgumentParser) -> None:
@@ -27,11 +33,9 @@ def add_connection_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--user", help="user for basic auth (password from $XMPAUDIT_PASSWORD)")
     group.add_argument("--token-file", help="AEMaaCS local development token JSON")
     group.add_argument("--service-credentials", help="AEMaaCS service credentials JSON")
-    group.add_argument("--process-args", default="",
-                       help="the ACS step's arguments: key=value lines, or a file holding them")
-
-
-MAX_PROCESS_ARGS_CHARS = 10_000
+    group.add_argument("--process-args", default=None,
+                       help="the ACS step's arguments: key=value lines, or a file holding them "
+                            "(default: read from AEM's workflow models)")
 
 
 def require_root(client: Any, root: str) -> None:
@@ -44,30 +48,40 @@ def client_for(args: argparse.Namespace) -> Any:
                    service_credentials_file=args.service_credentials)
 
 
-def process_args_text(args: argparse.Namespace) -> str:
-    """--process-args as text (read from the file it names, if it names one); "" when not given."""
+def connection_env(args: argparse.Namespace) -> dict[str, str]:
+    """The connection options as the ``XMPAUDIT_*`` variables a child process (app kernel, papermill) reads;
+    ``--url`` replaces a profile from the environment. Files are made absolute (the child has another cwd)."""
+    env: dict[str, str] = {}
+    overrides = [name for name, value in (("--user", args.user), ("--token-file", args.token_file),
+                                          ("--service-credentials", args.service_credentials)) if value]
+    if args.profile and not args.url and overrides:
+        raise ConfigError(f"{', '.join(overrides)} with --profile: put them into the profile instead (this verb's "
+                          "kernel reads the profile by name)")
+    if args.url:
+        env[env_variable("url")] = args.url
+        env[PROFILE_VARIABLE] = ""
+    if args.profile:
+        env[PROFILE_VARIABLE] = args.profile
+    if args.user:
+        env[env_variable("user")] = args.user
+    if args.token_file:
+        env[env_variable("token_file")] = str(Path(args.token_file).expanduser().resolve())
+    if args.service_credentials:
+        env[env_variable("service_credentials_file")] = str(Path(args.service_credentials).expanduser().resolve())
+    return env
 
-    text = args.process_args or ""
-    if len(text) > MAX_PROCESS_ARGS_CHARS:
-        raise ConfigError(f"--process-args is {len(text)} characters long (at most {MAX_PROCESS_ARGS_CHARS})")
-    try:
-        if text and Path(text).is_file():
-            text = Path(text).read_text(encoding="utf-8")
-    except (OSError, ValueError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"--process-args file cannot be read: {exc}") from None
-    return text
+
+def process_args_text(args: argparse.Namespace) -> str | None:
+    """--process-args as text (read from the file it names, if it names one); None when not given."""
+    return given_process_args(args.process_args, "--process-args")
 
 
 def sync_arguments(args: argparse.Namespace, client: Any = None) -> Any:
-    """--process-args (text or a file) when given; else, with a client, the arguments of the workflow model
-    that runs the ACS step (printing where they came from); else the process defaults."""
-
-    text = process_args_text(args)
-    if text or client is None:
-        return SyncArguments.from_process_args(text)
-
-    sync_args, source = resolve_process_args(client, None)
-    print(source)
+    """The ACS arguments by their owner (aem/process_args): --process-args (text or a file) when given; else the
+    workflow models in AEM (printing where they came from); else the process defaults."""
+    sync_args, source = resolve_process_args(client, process_args_text(args))
+    if source != AS_GIVEN and client is not None:
+        print(source)
     return sync_args
 
 

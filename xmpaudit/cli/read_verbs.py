@@ -3,33 +3,38 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
+from datetime import datetime, timezone
 
 from xmpaudit.audit.binaries import check_binaries
 from xmpaudit.audit.compare import audit
 from xmpaudit.audit.fixlist import export
 from xmpaudit.audit.headline import summary
 from xmpaudit.audit.report import write_report
-from xmpaudit.cli.options import client_for, require_root, sync_arguments
+from xmpaudit.cli.options import client_for, process_args_text, require_root, sync_arguments
 from xmpaudit.core.errors import ConfigError
 from xmpaudit.read.incremental import incremental_since, refresh_inventory
 from xmpaudit.read.inventory import take_inventory
 from xmpaudit.read.snapshot import Snapshot
+from xmpaudit.read.snapshot_store import SnapshotStore
+from xmpaudit.workspace.freshness import journaled_since, stamp_reads
 from xmpaudit.workspace.history import previous_counts_in
-from xmpaudit.write.journal import Journal
+from xmpaudit.workspace.session import open_session
 
 
 def cmd_inventory(args: argparse.Namespace) -> int:
-    previous = Snapshot.load(args.out) if args.incremental else None
-    if previous is not None and previous.meta.get("root") != args.root:
-        raise ConfigError(f"{args.out} holds an inventory of {previous.meta.get('root')}, not {args.root}")
     client = client_for(args)
+    store = SnapshotStore.at(args.out) if args.out else SnapshotStore.of(client.base_url, args.root)
+    previous = store.latest() if args.incremental else None
+    if args.incremental and previous is None:
+        raise ConfigError(f"No snapshot in {store.folder} to update: run inventory without --incremental first")
+    if previous is not None and previous.meta.get("root") != args.root:
+        raise ConfigError(f"{store.folder} holds an inventory of {previous.meta.get('root')}, not {args.root}")
     require_root(client, args.root)
     sync_args = sync_arguments(args, client)
+    started = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
     if previous is not None:
         since = incremental_since(previous)
-        journal_path = Path(args.journal)
-        written = Journal(journal_path).assets_since(args.root, since) if journal_path.exists() else []
+        written, _ = journaled_since(args.journal, args.root, since)
         snapshot, changes = refresh_inventory(client, previous, sync_args, since=since, workers=args.workers,
                                               page_size=args.page_size, read_budget=args.read_limit // 2,
                                               show_progress=not args.quiet, also_read=written)
@@ -38,26 +43,32 @@ def cmd_inventory(args: argparse.Namespace) -> int:
         snapshot = take_inventory(client, args.root, sync_args, workers=args.workers, page_size=args.page_size,
                                   read_budget=args.read_limit // 2, checkpoint_dir=args.checkpoint,
                                   show_progress=not args.quiet)
-    snapshot.save(args.out)
-    print(f"{snapshot.summary()}\nSaved to {args.out}")
+    stamp_reads(snapshot.meta, started, None if previous is None else previous.meta)
+    print(f"{snapshot.summary()}\nSaved to {store.save(snapshot)}")
     return 0
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
+    """Offline (``--snapshot``): that folder as it is. Live: the session every surface opens, so the saved
+    snapshot is reused or refreshed by the same rules as in the notebooks and the app."""
     client = None
+    previous = None
     if args.snapshot:
         snapshot = Snapshot.load(args.snapshot)
         sync_args = sync_arguments(args) if args.process_args else snapshot.arguments
+        result = audit(snapshot, sync_args)
+        previous = previous_counts_in(args.snapshot, snapshot.meta)
     else:
         client = client_for(args)
-        require_root(client, args.root)
-        sync_args = sync_arguments(args, client)
-        snapshot = take_inventory(client, args.root, sync_args, show_progress=not args.quiet)
-    result = audit(snapshot, sync_args)
+        session = open_session(None, args.root, process_args_text(args), args.snapshot_dir, refresh=args.refresh,
+                               journal=args.journal, max_age=args.max_age, show_progress=not args.quiet,
+                               client=client)
+        print(session.banner_text(), end="\n\n")
+        snapshot, sync_args = session.snapshot, session.args
+        result = session.audit()
+        previous = session.previous_counts()
     if args.binaries:
-
         result, _ = check_binaries(client or client_for(args), result, sync_args, show_progress=not args.quiet)
-    previous = previous_counts_in(args.snapshot, snapshot.meta) if args.snapshot else None
     print(summary(result, previous, snapshot.meta))
     for report in args.report:
         print(f"Report written to {write_report(result, snapshot, report, previous=previous)}")

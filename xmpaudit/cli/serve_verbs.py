@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from xmpaudit.cli.options import process_args_text, sync_arguments
+from xmpaudit.cli.options import connection_env, process_args_text
 from xmpaudit.simulator.serve import serve_demo, start_demo
 from xmpaudit.ui.app import AppSettings, start_app
 
@@ -21,8 +21,9 @@ def cmd_notebook_report(args: argparse.Namespace) -> int:
 
     output = Path(args.output)
     output.parent.mkdir(parents=True, exist_ok=True)
-    parameters = {"ROOT": args.root, "PROFILE": args.profile, "PROCESS_ARGS": process_args_text(args),
-                  "SNAPSHOT_DIR": str(output.with_suffix("")) + "-snapshot", "REFRESH": True}
+    os.environ.update(connection_env(args))  # the kernel papermill starts connects as this verb was told
+    parameters = {"ROOT": args.root, "PROCESS_ARGS": process_args_text(args), "JOURNAL": str(Path(args.journal)
+                  .resolve()), "REFRESH": True}
     papermill.execute_notebook(str(Path(args.notebooks) / "02_coverage_audit.ipynb"), str(output),
                                parameters=parameters, cwd=str(output.parent), progress_bar=not args.quiet,
                                kernel_name="python3")
@@ -38,7 +39,7 @@ def cmd_simulator(args: argparse.Namespace) -> int:
 
 
 def cmd_lab(args: argparse.Namespace) -> int:
-    env = dict(os.environ)
+    env = {**os.environ, **connection_env(args)}  # the notebooks' kernels connect as this verb was told
     simulator = None
     if not env.get("XMPAUDIT_URL") and not env.get("XMPAUDIT_PROFILE"):
         simulator = start_demo(args)
@@ -66,22 +67,16 @@ def cmd_app(args: argparse.Namespace) -> int:
     """Serve the headline and the fix panel as a dashboard without code (Voilà) on a loopback port."""
     import tempfile
 
-    env = dict(os.environ)
-    if args.url:
-        env["XMPAUDIT_URL"] = args.url
-        env.pop("XMPAUDIT_PROFILE", None)
-    if args.profile:
-        env["XMPAUDIT_PROFILE"] = args.profile
-    if args.user:
-        env["XMPAUDIT_USER"] = args.user
+    env = {**os.environ, **connection_env(args)}
     simulator = None
     if not env.get("XMPAUDIT_URL") and not env.get("XMPAUDIT_PROFILE"):
         simulator = start_demo(args)
         env.update(XMPAUDIT_URL=simulator.url, XMPAUDIT_USER="admin", XMPAUDIT_PASSWORD="admin")
         print(f"Demo DAM simulator with {args.assets} assets at {simulator.url}", flush=True)
-    settings = AppSettings(root=args.root, process_args=sync_arguments(args).to_process_args(),
+    settings = AppSettings(root=args.root, process_args=process_args_text(args) or "",
                            snapshot_dir=str(Path(args.snapshot_dir).resolve()) if args.snapshot_dir else "",
-                           journal=str(Path(args.journal).resolve()), writeback_model=args.model)
+                           journal=str(Path(args.journal).resolve()), writeback_model=args.model,
+                           max_age=args.max_age or "", refresh=args.refresh)
 
     def stop(_signum: int, _frame: Any) -> None:
         raise KeyboardInterrupt

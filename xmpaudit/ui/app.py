@@ -1,4 +1,5 @@
-"""App mode: the headline and the fix panel served as a dashboard without code (Voilà) on a loopback port."""
+"""App mode: the one-minute answer served without code (Voilà) on a loopback port — the headline and worst folders
+as notebook 02 and ``xmpaudit audit`` word them, the top of the fix list, and the fix panel."""
 
 from __future__ import annotations
 
@@ -11,88 +12,140 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import nbformat
 
+from xmpaudit.audit.fixlist import FixListTable, fix_list
+from xmpaudit.audit.headline import Headline
 from xmpaudit.audit.result import AuditResult
 from xmpaudit.core.errors import XmpAuditError
-from xmpaudit.core.statuses import NODE_IN_SYNC, coverage_of
-from xmpaudit.ui.grid import status_badge
 from xmpaudit.ui.panel import AuditPanel, one_line
-from xmpaudit.workspace.session import open_session
+from xmpaudit.workspace.session import NotebookSession, open_session
 from xmpaudit.write.journal import Journal
 
 ENV = "XMPAUDIT_APP_"
 DASHBOARD_NAME = "xmpaudit-dashboard.ipynb"
+WRITEBACK_MODEL = "/var/workflow/models/dam-xmp-writeback"
+REAUDIT_AFTER = ("Sync", "Undo", "Writeback", "Refresh")  # the panel's jobs that change AEM or re-read it
+FIX_LIST_ROWS = 10
+WORST_FOLDERS = 10
 
 
 @dataclass(frozen=True)
 class AppSettings:
-    """What the dashboard audits; passed to its kernel as ``XMPAUDIT_APP_*`` variables."""
+    """What the dashboard audits; passed to its kernel as ``XMPAUDIT_APP_*`` variables. Blank text means "not
+    given": the process arguments are then read from AEM, the snapshot store and journal are the per-user ones
+    and the maximum snapshot age is ``$XMPAUDIT_MAX_SNAPSHOT_AGE`` or the default."""
 
     root: str
     process_args: str = ""
     snapshot_dir: str = ""
-    journal: str = "journals/xmpaudit.jsonl"
-    writeback_model: str = "/var/workflow/models/dam-xmp-writeback"
+    journal: str = ""
+    writeback_model: str = WRITEBACK_MODEL
     page_size: int = 20
+    max_age: str = ""
+    refresh: bool = False
 
     def to_env(self) -> dict[str, str]:
         return {ENV + "ROOT": self.root, ENV + "PROCESS_ARGS": self.process_args,
                 ENV + "SNAPSHOT_DIR": self.snapshot_dir, ENV + "JOURNAL": self.journal,
-                ENV + "WRITEBACK_MODEL": self.writeback_model, ENV + "PAGE_SIZE": str(self.page_size)}
+                ENV + "WRITEBACK_MODEL": self.writeback_model, ENV + "PAGE_SIZE": str(self.page_size),
+                ENV + "MAX_AGE": self.max_age, ENV + "REFRESH": "1" if self.refresh else ""}
 
     @classmethod
     def from_env(cls) -> AppSettings:
         env = os.environ
         return cls(root=env.get(ENV + "ROOT", "/content/dam"), process_args=env.get(ENV + "PROCESS_ARGS", ""),
-                   snapshot_dir=env.get(ENV + "SNAPSHOT_DIR", ""),
-                   journal=env.get(ENV + "JOURNAL", "journals/xmpaudit.jsonl"),
-                   writeback_model=env.get(ENV + "WRITEBACK_MODEL", "/var/workflow/models/dam-xmp-writeback"),
-                   page_size=int(env.get(ENV + "PAGE_SIZE", "20")))
+                   snapshot_dir=env.get(ENV + "SNAPSHOT_DIR", ""), journal=env.get(ENV + "JOURNAL", ""),
+                   writeback_model=env.get(ENV + "WRITEBACK_MODEL", WRITEBACK_MODEL),
+                   page_size=int(env.get(ENV + "PAGE_SIZE", "20")), max_age=env.get(ENV + "MAX_AGE", ""),
+                   refresh=bool(env.get(ENV + "REFRESH")))
+
+    def open_session(self) -> NotebookSession:
+        """The session every surface opens, with these settings."""
+        return open_session(None, self.root, self.process_args or None, self.snapshot_dir or None,
+                            refresh=self.refresh, journal=self.journal or None, max_age=self.max_age or None,
+                            show_progress=False)
 
 
-def headline_html(result: AuditResult, source: str) -> str:
-    """Coverage of tagged assets (as the notebooks' headline computes it) and the count (with share) per status."""
+def headline_html(head: Headline, folders: int = WORST_FOLDERS) -> str:
+    """The headline in the words of notebook 02 and ``xmpaudit audit`` (``Headline.to_markdown``), as HTML."""
+    import mistune
 
-    counts = result.counts()
-    coverage_pct, tagged = coverage_of(counts)
-    coverage = coverage_pct or 0.0
-    in_sync = int(counts[list(NODE_IN_SYNC)].sum())
-    total = int(counts.sum())
-    rows = "".join(f"<tr><td>{status_badge(str(s))}</td><td style='text-align:right'>{n:,}</td>"
-                   f"<td style='text-align:right'>{100.0 * n / total if total else 0:.1f}%</td></tr>"
-                   for s, n in counts.items() if n)
-    return (f"<h2 style='margin:4px 0'>Smart tags → XMP coverage: {coverage:.1f}%</h2>"
-            f"<p>{in_sync:,} of {tagged:,} assets with smart tags have the XMP the ACS process would write "
-            f"({total:,} assets audited in {html.escape(source)}).</p><table>{rows}</table>")
+    return str(mistune.html(head.to_markdown(folders)))
 
 
-def dashboard() -> None:
-    """Connect, audit and display the headline and the panel (the dashboard notebook's only cell).
+def fix_list_html(session: NotebookSession, result: AuditResult, rows: int = FIX_LIST_ROWS) -> str:
+    """The top of the fix list (what to fix first), as notebook 02 shows it."""
+    fixes = fix_list(result, session.snapshot.smart_tags, session.client.base_url)
+    if fixes.empty:
+        return "<h3>What to fix first</h3><p>Nothing to fix.</p>"
+    return f"<h3>What to fix first</h3>{FixListTable(fixes, limit=rows).to_html()}"
+
+
+class Dashboard:
+    """The app's page: the headline, the session's banner, the top of the fix list and the panel; audited again
+    (by the session's freshness rules) after every Sync, Undo, Writeback and Refresh the panel finishes."""
+
+    def __init__(self, session: NotebookSession, settings: AppSettings) -> None:
+        import ipywidgets as w
+
+        self.session = session
+        result = session.audit()
+        self.banner, self.summary, self.fixes = w.HTML(), w.HTML(), w.HTML()
+        self.summary.add_class("xmpaudit-app-headline")
+        self.panel = AuditPanel(session.client, result, Journal(session.journal), session.snapshot.smart_tags,
+                                root=session.root, page_size=settings.page_size,
+                                writeback_model=settings.writeback_model)
+        self.audits = 0
+        self._show(result)
+        finished = self.panel.worker.on_finish
+
+        def on_finish() -> None:
+            finished()
+            label = self.panel.worker.label
+            if label in REAUDIT_AFTER:
+                self.reaudit(full=label == "Refresh")
+
+        self.panel.worker.on_finish = on_finish
+        self.widget = w.VBox([self.summary, self.banner, self.fixes, self.panel.widget])
+
+    def _show(self, result: AuditResult) -> None:
+        self.audits += 1
+        self.banner.value = self.session._repr_html_()
+        self.summary.value = headline_html(self.session.headline(result))
+        self.fixes.value = fix_list_html(self.session, result)
+
+    def reaudit(self, *, full: bool = False) -> None:
+        """Bring the snapshot up to date (a full inventory when ``full``) and show the new numbers."""
+        try:
+            self.session.refresh(full=full)
+            self._show(self.session.audit())
+        except XmpAuditError as exc:
+            self.banner.value = f"<p style='color:#D55E00'><b>✖ {html.escape(one_line(exc))}</b></p>"
+
+
+def dashboard() -> Any:
+    """Connect, audit and display the app's page (the dashboard notebook's only cell); returns the Dashboard.
     A failure the user can fix is shown as one line."""
     import ipywidgets as w
     from IPython.display import display
 
-    settings = AppSettings.from_env()
     try:
-        session = open_session(None, settings.root, settings.process_args, settings.snapshot_dir or None,
-                               journal=settings.journal, show_progress=False)
-        result = session.audit()
-        panel = AuditPanel(session.client, result, Journal(settings.journal), session.snapshot.smart_tags,
-                           root=settings.root, page_size=settings.page_size, writeback_model=settings.writeback_model)
+        page = Dashboard(AppSettings.from_env().open_session(), AppSettings.from_env())
     except XmpAuditError as exc:
         display(w.HTML(f"<p style='color:#D55E00'><b>✖ {html.escape(one_line(exc))}</b></p>"))
-        return
-    display(w.VBox([w.HTML(headline_html(result, session.client.base_url)), w.HTML(session._repr_html_()),
-                    panel.widget]))
+        return None
+    display(page.widget)
+    return page
 
 
 def dashboard_notebook() -> nbformat.NotebookNode:
     """The notebook Voilà serves: a title and one call (its source is not shown in app mode)."""
     notebook = nbformat.v4.new_notebook()
     notebook.cells = [nbformat.v4.new_markdown_cell("# xmpaudit · smart tags → XMP"),
-                      nbformat.v4.new_code_cell("from xmpaudit import dashboard\n\ndashboard()")]
+                      nbformat.v4.new_code_cell("from xmpaudit import dashboard\n\npage = dashboard()")]
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     return notebook
 
@@ -125,7 +178,7 @@ def start_app(folder: Path, settings: AppSettings, env: dict[str, str], port: in
                                (f"; see {log_path}" if log_path else ""))
         with socket.socket() as sock:
             if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return process, f"http://127.0.0.1:{port}/?token={token}"
+                return process, f"http://127.0.0.1:{port}/?token=" + token
         time.sleep(0.3)
     process.kill()
     raise RuntimeError("Voilà did not start within 60 s")

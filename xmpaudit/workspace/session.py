@@ -1,12 +1,12 @@
-"""A notebook session: connection and login check, a snapshot that is fresh or visibly not, the banner saying
-which AEM, which snapshot and how old, and the counts of the previous snapshot for "change since"."""
+"""The session every surface opens: connection and login check, the process arguments, a snapshot that is fresh
+(by workspace/freshness), the banner saying which AEM, which snapshot, how old and why, and "change since"."""
 
 from __future__ import annotations
 
 import html
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -19,79 +19,61 @@ from xmpaudit.audit.compare import audit
 from xmpaudit.audit.headline import Headline, headline
 from xmpaudit.audit.result import AuditResult
 from xmpaudit.core.acs import SyncArguments
-from xmpaudit.core.dates import parse_moment
+from xmpaudit.core.errors import ConfigError
+from xmpaudit.core.locations import default_journal_path
+from xmpaudit.read.incremental import refresh_inventory
 from xmpaudit.read.inventory import take_inventory
 from xmpaudit.read.snapshot import Snapshot
+from xmpaudit.read.snapshot_store import SnapshotStore
 from xmpaudit.workspace.errordisplay import install_error_display
+from xmpaudit.workspace.freshness import Freshness, age_words, data_since, decide, max_snapshot_age, stamp_reads
 from xmpaudit.workspace.history import previous_counts_in, record_counts
-from xmpaudit.write.journal import APPLIED, REPAIRED, VERIFIED, Journal
 
 log = logging.getLogger(__name__)
-WRITE_EVENTS = (APPLIED, VERIFIED, REPAIRED)
-
-
-def resolve_sync_arguments(client: AemClient, process_args: str) -> tuple[SyncArguments, str]:
-    """The ACS step's arguments and where they came from: the given text, else the workflow models in AEM
-    whose steps use the process (a warning line when they disagree), else the process defaults."""
-    return resolve_process_args(client, process_args)
-
-
-def last_write_under(journal_path: str | Path, root: str) -> dict[str, Any] | None:
-    """The latest journaled write (sync or undo) to an asset under ``root``: ``{run, kind, time}``, or None."""
-    path = Path(journal_path)
-    if not path.exists():
-        return None
-    prefix = root.rstrip("/") + "/"
-    latest = None
-    for record in Journal(path).read():
-        if record.get("event") in WRITE_EVENTS and str(record.get("asset", "")).startswith(prefix):
-            latest = record  # records are appended in time order
-    return None if latest is None else {k: latest.get(k) for k in ("run", "kind", "time")}
-
-
-def _same_source(meta: dict[str, Any], client: AemClient, root: str, args: SyncArguments) -> str | None:
-    """Why a saved snapshot may not be used here, or None when it may."""
-    if meta.get("source") != client.base_url:
-        return f"it was taken from another AEM ({meta.get('source')})"
-    if meta.get("root") != root:
-        return f"it is of another folder ({meta.get('root')})"
-    taken = SyncArguments.from_process_args(meta.get("arguments"))
-    if (taken.sequence_name, taken.name_property, taken.confidence_property) != (
-        args.sequence_name, args.name_property, args.confidence_property
-    ):
-        return "it was read with other ACS process arguments"
-    return None
+DEFAULT_ROOT = "/content/dam/xmpaudit-demo"
+ORIGINS = {"reuse": "saved snapshot", "incremental": "refreshed incrementally", "full": "new inventory"}
 
 
 @dataclass
 class NotebookSession:
-    """What a notebook works on: the client, the arguments, the snapshot and where it came from."""
+    """What a surface works on: the client, the arguments, the snapshot, where it came from and why."""
 
     client: AemClient
     root: str
     args: SyncArguments
     snapshot: Snapshot
-    origin: str                       # "new inventory" or "saved snapshot"
+    store: SnapshotStore
+    journal: Path
+    max_age: timedelta
+    freshness: Freshness
     notes: list[str] = field(default_factory=list)
     demo: bool = False
-    snapshot_dir: Path | None = None
     args_source: str = "Process arguments: as given"
+    snapshot_dir: Path | None = None   # the folder the snapshot was loaded from or saved to
+    show_progress: bool = True
+
+    @property
+    def origin(self) -> str:
+        """``saved snapshot``, ``refreshed incrementally`` or ``new inventory``."""
+        return ORIGINS[self.freshness.action]
 
     @property
     def age(self) -> pd.Timedelta | None:
-        taken = parse_moment(self.snapshot.meta.get("taken_at"))
-        return None if taken is None else pd.Timestamp.now(tz="UTC") - pd.Timestamp(taken)
+        """How old the oldest data in the snapshot is."""
+        since = data_since(self.snapshot.meta)
+        return None if since is None else pd.Timestamp.now(tz="UTC") - pd.Timestamp(since)
 
     def banner_text(self) -> str:
         """Where the numbers come from, as plain text lines."""
         where = f"demo DAM (embedded simulator at {self.client.base_url})" if self.demo else self.client.base_url
         age = self.age
-        age_text = "age unknown" if age is None else _age_words(age)
+        age_text = "age unknown" if age is None else f"{age_words(age.to_pytimedelta())} old"
         lines = [f"AEM: {where} — login OK",
                  f"Folder: {self.root}",
                  self.args_source,
-                 f"Snapshot: {self.origin}, taken {self.snapshot.meta.get('taken_at', '?')} ({age_text}), "
-                 f"{len(self.snapshot.assets)} assets"]
+                 f"Snapshot: {self.origin} ({self.freshness.reason}), taken {self.snapshot.meta.get('taken_at', '?')}"
+                 f" ({age_text}), {len(self.snapshot.assets)} assets",
+                 f"Journal: {self.journal}"]
         return "\n".join(lines + self.notes)
 
     def _repr_html_(self) -> str:
@@ -111,47 +93,64 @@ class NotebookSession:
             args = SyncArguments(args.sequence_name, args.name_property, args.confidence_property,
                                  float(minimum_confidence))
         result = audit(self.snapshot, args)
-        self._record_counts(result)
+        record_counts(self.store.folder, self.snapshot.meta, result)
         return result
 
     def previous_counts(self) -> dict[str, Any] | None:
         """Counts of the snapshot before this one (same AEM and folder), or None."""
-        return None if self.snapshot_dir is None else previous_counts_in(self.snapshot_dir, self.snapshot.meta)
+        return previous_counts_in(self.store.folder, self.snapshot.meta)
 
     def headline(self, result: AuditResult) -> Headline:
         """The headline of ``result`` with the change since the previous snapshot."""
         return headline(result, self.previous_counts(), self.snapshot.meta)
 
-    def _record_counts(self, result: AuditResult) -> None:
-        if self.snapshot_dir is not None:
-            record_counts(self.snapshot_dir, self.snapshot.meta, result)
+    def refresh(self, *, full: bool = False) -> Freshness:
+        """Decide again (after a write or on request) and bring the snapshot up to date as decided."""
+        self._bring_up_to_date(self.snapshot, full)
+        return self.freshness
 
-
-def _age_words(age: pd.Timedelta) -> str:
-    seconds = max(int(age.total_seconds()), 0)
-    if seconds < 120:
-        return f"{seconds} s old"
-    if seconds < 7200:
-        return f"{seconds // 60} min old"
-    if seconds < 172800:
-        return f"{seconds // 3600} h old"
-    return f"{seconds // 86400} days old"
+    def _bring_up_to_date(self, saved: Snapshot | None, full: bool) -> None:
+        meta = None if saved is None else saved.meta
+        decision = decide(meta, source=self.client.base_url, root=self.root, args=self.args, journal=self.journal,
+                          max_age=self.max_age, refresh=full)
+        if decision.action == "reuse" and saved is not None:
+            self.snapshot, self.freshness = saved, decision
+            return
+        if saved is not None and not decision.reason.startswith("the saved snapshot was not used"):
+            record_counts(self.store.folder, saved.meta, audit(saved, self.args))  # for "change since"
+        started = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+        snapshot = None
+        if decision.action == "incremental" and saved is not None:
+            try:
+                snapshot, _ = refresh_inventory(self.client, saved, saved.arguments, also_read=decision.written,
+                                                show_progress=self.show_progress)
+                stamp_reads(snapshot.meta, started, saved.meta)
+            except ConfigError as exc:
+                decision = Freshness("full", f"{decision.reason}; an incremental read was not possible ({exc})")
+        if snapshot is None:
+            snapshot = take_inventory(self.client, self.root, self.args, show_progress=self.show_progress)
+            stamp_reads(snapshot.meta, started)
+        self.snapshot_dir = self.store.save(snapshot)
+        self.snapshot, self.freshness = snapshot, decision
 
 
 def open_session(
     profile: str | None = None,
-    root: str = "/content/dam/xmpaudit-demo",
-    process_args: str = "",
-    snapshot_dir: str | Path | None = "snapshots/latest",
+    root: str = DEFAULT_ROOT,
+    process_args: str | Path | None = None,
+    snapshot_dir: str | Path | None = None,
     *,
     refresh: bool = False,
-    journal: str | Path = "journals/xmpaudit.jsonl",
+    journal: str | Path | None = None,
+    max_age: float | timedelta | str | None = None,
     show_progress: bool = True,
     client: AemClient | None = None,
 ) -> NotebookSession:
-    """Connect, check the login, and give a snapshot that is fresh or visibly not: a saved snapshot is used only
-    when it is of this AEM, folder and XMP names and no sync or undo was journaled under the folder since it was
-    taken; otherwise (or with ``refresh``) a new inventory is taken and saved. Errors show as one line."""
+    """Connect, check the login, resolve the process arguments (given text or file, else AEM's workflow models)
+    and give a fresh snapshot: the saved one (per-user store, or ``snapshot_dir`` when given) only while younger
+    than ``max_age`` and with nothing journaled under ``root`` since it was read; else refreshed (incrementally
+    after a journaled write, fully otherwise or with ``refresh``). ``journal`` None: the per-user journal.
+    Errors show as one line."""
     if install_error_display():
         pd.set_option("display.max_colwidth", None)  # full file names and reasons in notebook tables
     demo = False
@@ -159,35 +158,19 @@ def open_session(
         client = connect(profile=profile)
         demo = is_demo(client)
     check_login(client, root)
-    args, args_source = resolve_sync_arguments(client, process_args)
-    folder = None if snapshot_dir is None else Path(snapshot_dir)
-    notes: list[str] = [line for line in args_source.splitlines() if line.startswith("warning")]
-    snapshot = saved = None
-    unusable: str | None = None
-    if folder is not None and (folder / "snapshot.json").exists():
-        saved = Snapshot.load(folder)
-        unusable = _same_source(saved.meta, client, root, args)
-        written = last_write_under(journal, root)
-        # reads began at inventory_started (ms, set below); older snapshots only have taken_at (s, at the end)
-        taken = parse_moment(saved.meta.get("inventory_started") or saved.meta.get("taken_at"))
-        if refresh:
-            pass  # asked for: the banner says "new inventory"
-        elif unusable:
-            notes.append(f"The saved snapshot in {folder} was not used: {unusable}. A new inventory was taken.")
-        elif written and (taken is None or (parse_moment(written["time"]) or taken) >= taken):
-            notes.append(f"The saved snapshot ({saved.meta.get('taken_at')}) is older than {written['kind']} run "
-                         f"{written['run']} ({written['time']}): a new inventory was taken.")
-        else:
-            snapshot = saved
-    origin = "saved snapshot" if snapshot is not None else "new inventory"
-    if snapshot is None and saved is not None and folder is not None and not unusable:
-        record_counts(folder, saved.meta, audit(saved, args))  # keep its counts for "change since"
-    if snapshot is None:
-        started = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
-        snapshot = take_inventory(client, root, args, show_progress=show_progress)
-        snapshot.meta["inventory_started"] = started
-        if folder is not None:
-            snapshot.save(folder)
-    log.info("session %s: %s, %d requests so far", root, origin, client.request_count)
-    return NotebookSession(client=client, root=root, args=args, snapshot=snapshot, origin=origin, notes=notes,
-                           demo=demo, snapshot_dir=folder, args_source=args_source.splitlines()[0])
+    args, args_source = resolve_process_args(client, process_args)
+    store = SnapshotStore.for_session(client.base_url, root, snapshot_dir)
+    warnings = [line for line in args_source.splitlines() if line.startswith("warning")]
+    try:
+        saved = store.latest()
+    except ConfigError as exc:
+        saved = None
+        warnings.append(f"The saved snapshot could not be read ({exc}): a new inventory was taken.")
+    session = NotebookSession(
+        client=client, root=root, args=args, snapshot=saved or Snapshot.from_hits([], args), store=store,
+        journal=Path(journal).expanduser() if journal else default_journal_path(), max_age=max_snapshot_age(max_age),
+        freshness=Freshness("full", ""), notes=warnings, demo=demo, args_source=args_source.splitlines()[0],
+        snapshot_dir=store.latest_folder(), show_progress=show_progress)
+    session._bring_up_to_date(saved, refresh)
+    log.info("session %s: %s, %d requests so far", root, session.origin, client.request_count)
+    return session

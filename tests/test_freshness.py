@@ -1,0 +1,130 @@
+"""Freshness decisions: reuse only while younger than the maximum age and with nothing journaled under the folder
+since the snapshot's reads began; a journaled write is read again incrementally, an old snapshot fully."""
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from xmpaudit.core.acs import SyncArguments
+from xmpaudit.core.errors import ConfigError
+from xmpaudit.workspace.freshness import (
+    DATA_SINCE,
+    OLDEST_READ,
+    READS_BEGAN,
+    data_since,
+    decide,
+    max_snapshot_age,
+    reads_began,
+    stamp_reads,
+)
+from xmpaudit.write.journal import Journal
+
+SOURCE, ROOT = "http://aem:4502", "/content/dam/a"
+NOW = datetime(2026, 12, 3, 12, 0, tzinfo=timezone.utc)
+
+
+def iso(moment):
+    return moment.isoformat(timespec="milliseconds")
+
+
+def meta(minutes_ago=2.0, **extra):
+    began = iso(NOW - timedelta(minutes=minutes_ago))
+    return {"source": SOURCE, "root": ROOT, "arguments": SyncArguments().to_process_args(),
+            "taken_at": began, READS_BEGAN: began, DATA_SINCE: began, **extra}
+
+
+def decision(saved, journal, **kwargs):
+    kwargs.setdefault("max_age", timedelta(minutes=10))
+    return decide(saved, source=SOURCE, root=ROOT, args=SyncArguments(), journal=journal, now=NOW, **kwargs)
+
+
+def journal_at(path, *records):
+    """A journal whose records carry the given times (Journal.append stamps now; these are written as read)."""
+    import json
+
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    return path
+
+
+def test_young_and_nothing_journaled_is_reused(tmp_path):
+    chosen = decision(meta(), tmp_path / "none.jsonl")
+    assert chosen.action == "reuse" and "younger than the maximum age of 10 min" in chosen.reason
+
+
+def test_no_snapshot_other_source_folder_names_or_refresh_mean_a_full_inventory(tmp_path):
+    journal = tmp_path / "none.jsonl"
+    assert decision(None, journal).reason == "no saved snapshot of this AEM and folder"
+    assert "another AEM (http://x:1)" in decision(meta(source="http://x:1"), journal).reason
+    assert "another folder (/content/dam/b)" in decision(meta(root="/content/dam/b"), journal).reason
+    other = meta(arguments="sequenceName=dam:other")
+    assert "other ACS process arguments" in decision(other, journal).reason
+    assert decision(meta(), journal, refresh=True).reason == "a new inventory was asked for"
+    assert {decision(m, journal).action for m in (None, other)} == {"full"}
+
+
+def test_a_different_minimum_confidence_does_not_make_a_snapshot_unusable(tmp_path):
+    saved = meta(arguments=SyncArguments(minimum_confidence=0.5).to_process_args())
+    assert decision(saved, tmp_path / "none.jsonl").action == "reuse"
+
+
+def test_too_old_means_a_full_inventory_even_after_journaled_writes(tmp_path):
+    journal = journal_at(tmp_path / "j.jsonl", {"time": iso(NOW), "run": "sync-1", "kind": "sync",
+                                                "event": "applied", "asset": f"{ROOT}/x.jpg"})
+    chosen = decision(meta(minutes_ago=11), journal)
+    assert chosen.action == "full" and "is 11 min old (maximum 10 min)" in chosen.reason
+    assert decision(meta(minutes_ago=1), journal, max_age=timedelta(0)).action == "full"
+
+
+def test_a_journaled_write_under_the_folder_since_the_reads_began_is_read_again_incrementally(tmp_path):
+    before = {"time": iso(NOW - timedelta(minutes=5)), "run": "sync-0", "kind": "sync", "event": "applied",
+              "asset": f"{ROOT}/old.jpg"}
+    elsewhere = {"time": iso(NOW), "run": "sync-2", "kind": "sync", "event": "applied",
+                 "asset": "/content/dam/ab/x.jpg"}  # a sibling folder whose name starts the same
+    journal = journal_at(tmp_path / "j.jsonl", before, elsewhere)
+    assert decision(meta(), journal).action == "reuse"
+    after = {"time": iso(NOW - timedelta(minutes=1)), "run": "undo-1", "kind": "undo", "event": "intent",
+             "asset": f"{ROOT}/sub/y.jpg"}
+    journal_at(journal, before, elsewhere, after)
+    chosen = decision(meta(), journal)
+    assert chosen.action == "incremental" and chosen.written == [f"{ROOT}/sub/y.jpg"]
+    assert "undo run undo-1" in chosen.reason and "1 journaled assets" in chosen.reason
+
+
+def test_a_real_journal_append_counts(tmp_path):
+    began = iso(datetime.now(timezone.utc) - timedelta(seconds=1))
+    saved = {**meta(), "taken_at": began, READS_BEGAN: began, DATA_SINCE: began}
+    Journal(tmp_path / "j.jsonl").append([{"run": "sync-9", "kind": "sync", "event": "applied",
+                                           "asset": f"{ROOT}/z.jpg"}])
+    chosen = decide(saved, source=SOURCE, root=ROOT, args=SyncArguments(), journal=tmp_path / "j.jsonl",
+                    max_age=timedelta(hours=1))
+    assert chosen.action == "incremental" and chosen.written == [f"{ROOT}/z.jpg"]
+
+
+def test_stamps_reads_began_and_the_oldest_data(tmp_path):
+    fresh: dict = {}
+    stamp_reads(fresh, iso(NOW))
+    assert reads_began(fresh) == data_since(fresh) == NOW
+    refreshed: dict = {}
+    stamp_reads(refreshed, iso(NOW + timedelta(minutes=3)), previous=fresh)
+    assert reads_began(refreshed) == NOW + timedelta(minutes=3) and data_since(refreshed) == NOW
+    per_part = {**fresh, OLDEST_READ: iso(NOW - timedelta(minutes=1))}  # a reader's oldest-read stamp counts
+    assert reads_began(per_part) == data_since(per_part) == NOW - timedelta(minutes=1)
+    assert reads_began({"taken_at": "2026-12-03T11:00:00+00:00"}) == NOW - timedelta(hours=1)
+    assert decision({k: v for k, v in meta().items() if k not in (READS_BEGAN, DATA_SINCE, "taken_at")},
+                    tmp_path / "none.jsonl").reason == "the saved snapshot does not say when it was read"
+
+
+@pytest.mark.parametrize("given, seconds", [(None, 600), (90, 90), ("90", 90), ("90s", 90), ("10min", 600),
+                                            ("2h", 7200), ("1d", 86400), (timedelta(seconds=5), 5), (0, 0)])
+def test_maximum_age(given, seconds):
+    assert max_snapshot_age(given) == timedelta(seconds=seconds)
+
+
+def test_maximum_age_from_the_environment_and_bad_values(monkeypatch):
+    monkeypatch.setenv("XMPAUDIT_MAX_SNAPSHOT_AGE", "30s")
+    assert max_snapshot_age() == timedelta(seconds=30)
+    for bad in ("soon", "-5", "10 weeks"):
+        with pytest.raises(ConfigError, match="is not a duration like 600, 90s, 10min or 2h"):
+            max_snapshot_age(bad)
+    with pytest.raises(ConfigError, match="must not be negative"):
+        max_snapshot_age(-1)

@@ -1,0 +1,152 @@
+"""Whether a saved snapshot may still be used: only while young and with nothing journaled under its folder since."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Literal
+
+from xmpaudit.core.acs import SyncArguments
+from xmpaudit.core.dates import parse_moment
+from xmpaudit.core.errors import ConfigError
+from xmpaudit.write.journal import Journal
+
+MAX_AGE_VARIABLE = "XMPAUDIT_MAX_SNAPSHOT_AGE"
+DEFAULT_MAX_AGE = timedelta(minutes=10)
+READS_BEGAN = "inventory_started"   # when this snapshot's own reads began (a refresh sets its own)
+DATA_SINCE = "data_since"           # when the oldest data in it was read (kept through incremental refreshes)
+OLDEST_READ = "oldest_read"         # a reader's per-part stamp of its oldest read, used when present
+UNITS = {"": 1, "s": 1, "sec": 1, "min": 60, "m": 60, "h": 3600, "d": 86400}
+
+Action = Literal["reuse", "incremental", "full"]
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """What to do with the saved snapshot and why (in words for the banner). ``written``: the assets journaled
+    under the folder since its reads began, which an incremental refresh must re-read."""
+
+    action: Action
+    reason: str
+    written: list[str] = field(default_factory=list)
+
+
+def stamp_reads(meta: dict[str, Any], started: str, previous: dict[str, Any] | None = None) -> None:
+    """Mark a new snapshot's ``meta``: its reads began at ``started``; its oldest data is from then, or, for an
+    incremental refresh of ``previous``, as old as the previous snapshot's oldest data."""
+    meta[READS_BEGAN] = started
+    oldest = None if previous is None else data_since(previous)
+    meta[DATA_SINCE] = started if oldest is None else oldest.isoformat(timespec="milliseconds")
+
+
+def max_snapshot_age(given: float | timedelta | str | None = None) -> timedelta:
+    """The maximum age of a reusable snapshot: ``given`` (seconds, a timedelta, or text like ``90``, ``90s``,
+    ``10min``, ``2h``), else ``$XMPAUDIT_MAX_SNAPSHOT_AGE``, else 10 minutes."""
+    if given is None:
+        given = os.environ.get(MAX_AGE_VARIABLE, "").strip() or None
+    if given is None:
+        return DEFAULT_MAX_AGE
+    if isinstance(given, timedelta):
+        age = given
+    elif isinstance(given, (int, float)) and not isinstance(given, bool):
+        age = timedelta(seconds=float(given))
+    else:
+        match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(s|sec|min|m|h|d)?\s*", str(given))
+        if match is None:
+            raise ConfigError(f"Maximum snapshot age {given!r} is not a duration like 600, 90s, 10min or 2h")
+        age = timedelta(seconds=float(match.group(1)) * UNITS[match.group(2) or ""])
+    if age < timedelta(0):
+        raise ConfigError(f"Maximum snapshot age must not be negative, got {given!r}")
+    return age
+
+
+def reads_began(meta: dict[str, Any]) -> datetime | None:
+    """When the reads of this snapshot began (journaled writes from then on may be missing from it)."""
+    return _earliest(meta, (READS_BEGAN, OLDEST_READ)) or parse_moment(meta.get("taken_at"))
+
+
+def data_since(meta: dict[str, Any]) -> datetime | None:
+    """When its oldest data was read: what the maximum age is measured from."""
+    return _earliest(meta, (DATA_SINCE, READS_BEGAN, OLDEST_READ)) or parse_moment(meta.get("taken_at"))
+
+
+def _earliest(meta: dict[str, Any], keys: tuple[str, ...]) -> datetime | None:
+    moments = [m for m in (parse_moment(meta[k]) for k in keys if meta.get(k)) if m is not None]
+    return min(moments) if moments else None
+
+
+def journaled_since(journal_path: str | Path, root: str, since: datetime) -> tuple[list[str], dict[str, Any] | None]:
+    """The assets under ``root`` with a journaled event (a write or an attempt) at or after ``since``, and the
+    latest such record; an unreadable time counts as recent."""
+    path = Path(journal_path)
+    if not path.exists():
+        return [], None
+    prefix = root.rstrip("/") + "/"
+    assets: dict[str, None] = {}
+    latest = None
+    for record in Journal(path).read():
+        asset = str(record.get("asset", ""))
+        moment = parse_moment(record.get("time"))
+        if asset.startswith(prefix) and (moment is None or moment >= since):
+            assets[asset] = None
+            latest = record
+    return list(assets), latest
+
+
+def unusable_because(meta: dict[str, Any], source: str, root: str, args: SyncArguments) -> str | None:
+    """Why a saved snapshot cannot stand for this AEM, folder and XMP names, or None when it can."""
+    if meta.get("source") != source:
+        return f"it was taken from another AEM ({meta.get('source')})"
+    if meta.get("root") != root:
+        return f"it is of another folder ({meta.get('root')})"
+    taken = SyncArguments.from_process_args(meta.get("arguments"))
+    if (taken.sequence_name, taken.name_property, taken.confidence_property) != (
+            args.sequence_name, args.name_property, args.confidence_property):
+        return "it was read with other ACS process arguments"
+    return None
+
+
+def age_words(age: timedelta) -> str:
+    """``42 s``, ``12 min``, ``3 h`` or ``2 days``."""
+    seconds = max(int(age.total_seconds()), 0)
+    if seconds < 120:
+        return f"{seconds} s"
+    if seconds < 7200:
+        return f"{seconds // 60} min"
+    if seconds < 172800:
+        return f"{seconds // 3600} h"
+    return f"{seconds // 86400} days"
+
+
+def decide(meta: dict[str, Any] | None, *, source: str, root: str, args: SyncArguments, journal: str | Path,
+           max_age: timedelta, refresh: bool = False, now: datetime | None = None) -> Freshness:
+    """Reuse the saved snapshot (``meta``; None when there is none) only while younger than ``max_age`` and with
+    nothing journaled under ``root`` since its reads began. A journaled write within the age is refreshed
+    incrementally (the journal names every asset written); an older snapshot gets a full inventory, because a
+    change made outside xmpaudit (a plain Sling POST to the metadata) leaves no trace an incremental read sees."""
+    if refresh:
+        return Freshness("full", "a new inventory was asked for")
+    if meta is None:
+        return Freshness("full", "no saved snapshot of this AEM and folder")
+    unusable = unusable_because(meta, source, root, args)
+    if unusable:
+        return Freshness("full", f"the saved snapshot was not used: {unusable}")
+    began, oldest = reads_began(meta), data_since(meta)
+    if began is None or oldest is None:
+        return Freshness("full", "the saved snapshot does not say when it was read")
+    now = now or datetime.now(timezone.utc)
+    age = now - oldest
+    if age >= max_age:
+        return Freshness("full", f"the saved snapshot is {age_words(age)} old (maximum {age_words(max_age)}); "
+                                 "changes made outside xmpaudit can only be seen by reading everything again")
+    written, latest = journaled_since(journal, root, began)
+    if written:
+        run = latest or {}
+        return Freshness("incremental", f"{run.get('kind', 'a')} run {run.get('run', '?')} ({run.get('time', '?')}) "
+                                        f"wrote under the folder after the snapshot was read; "
+                                        f"{len(written):,} journaled assets and AEM's changes re-read", written)
+    return Freshness("reuse", f"younger than the maximum age of {age_words(max_age)}, nothing journaled under the "
+                              "folder since it was read")
