@@ -14,6 +14,12 @@ from xmpaudit.simulator import DemoSpec, Repository, Simulator, build_demo_repos
 DEMO_ROOT = "/content/dam/xmpaudit-demo"
 
 
+@pytest.fixture(autouse=True)
+def own_data_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test gets its own xmpaudit data folder (history, journal, snapshots), never the user's."""
+    monkeypatch.setenv("XMPAUDIT_HOME", str(tmp_path_factory.mktemp("xmpaudit-home")))
+
+
 @pytest.fixture(scope="session")
 def demo_spec() -> DemoSpec:
     return DemoSpec(assets=120)

@@ -8,6 +8,7 @@ import pytest
 from tests.conftest import DEMO_ROOT, client_for
 from xmpaudit.aem.connection import check_login
 from xmpaudit.core.errors import AemAuthError, AemConnectionError, AemNotFoundError
+from xmpaudit.workspace.history import read_history
 from xmpaudit.workspace.session import last_write_under, open_session
 from xmpaudit.write.apply import apply_plan
 from xmpaudit.write.journal import Journal
@@ -74,5 +75,6 @@ def test_refresh_keeps_the_replaced_snapshots_counts_even_if_never_audited(simul
     first = session(simulator, tmp_path)  # not audited
     second = session(simulator, tmp_path, refresh=True)
     assert second.origin == "new inventory" and not second.notes
-    history = json.loads((tmp_path / "snap" / "history.json").read_text())
-    assert [h["taken_at"] for h in history] == [first.snapshot.meta["taken_at"]]
+    history = read_history(first.snapshot.meta["source"], DEMO_ROOT)
+    assert history["taken_at"].dt.strftime("%Y-%m-%dT%H:%M:%S+00:00").tolist() == [first.snapshot.meta["taken_at"]]
+    assert history["surface"].tolist() == ["session, replaced snapshot"]

@@ -10,12 +10,13 @@ from xmpaudit.audit.compare import audit
 from xmpaudit.audit.fixlist import export
 from xmpaudit.audit.headline import summary
 from xmpaudit.audit.report import write_report
+from xmpaudit.audit.summary_json import audit_summary, write_summary_json
 from xmpaudit.cli.options import client_for, require_root, sync_arguments
 from xmpaudit.core.errors import ConfigError
 from xmpaudit.read.incremental import incremental_since, refresh_inventory
 from xmpaudit.read.inventory import take_inventory
 from xmpaudit.read.snapshot import Snapshot
-from xmpaudit.workspace.history import previous_counts_in
+from xmpaudit.workspace.history import previous_counts, record_audit
 from xmpaudit.write.journal import Journal
 
 
@@ -57,10 +58,14 @@ def cmd_audit(args: argparse.Namespace) -> int:
     if args.binaries:
 
         result, _ = check_binaries(client or client_for(args), result, sync_args, show_progress=not args.quiet)
-    previous = previous_counts_in(args.snapshot, snapshot.meta) if args.snapshot else None
+    previous = previous_counts(snapshot.meta)
+    record_audit(result, snapshot.meta, "cli audit")
     print(summary(result, previous, snapshot.meta))
     for report in args.report:
         print(f"Report written to {write_report(result, snapshot, report, previous=previous)}")
+        if Path(report).suffix.lower() in (".html", ".htm"):
+            data = audit_summary(result, snapshot.meta, previous)
+            print(f"Summary for dashboards written to {write_summary_json(data, Path(report).with_suffix('.json'))}")
     base_url = client.base_url if client is not None else snapshot.meta.get("source")
     for target in args.export:
         written = export(result, snapshot.smart_tags, target, client_base_url=base_url, previous=previous,

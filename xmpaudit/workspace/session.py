@@ -23,7 +23,7 @@ from xmpaudit.core.dates import parse_moment
 from xmpaudit.read.inventory import take_inventory
 from xmpaudit.read.snapshot import Snapshot
 from xmpaudit.workspace.errordisplay import install_error_display
-from xmpaudit.workspace.history import previous_counts_in, record_counts
+from xmpaudit.workspace.history import previous_counts, record_audit
 from xmpaudit.write.journal import APPLIED, REPAIRED, VERIFIED, Journal
 
 log = logging.getLogger(__name__)
@@ -111,20 +111,16 @@ class NotebookSession:
             args = SyncArguments(args.sequence_name, args.name_property, args.confidence_property,
                                  float(minimum_confidence))
         result = audit(self.snapshot, args)
-        self._record_counts(result)
+        record_audit(result, self.snapshot.meta, "session")
         return result
 
     def previous_counts(self) -> dict[str, Any] | None:
         """Counts of the snapshot before this one (same AEM and folder), or None."""
-        return None if self.snapshot_dir is None else previous_counts_in(self.snapshot_dir, self.snapshot.meta)
+        return previous_counts(self.snapshot.meta)
 
     def headline(self, result: AuditResult) -> Headline:
         """The headline of ``result`` with the change since the previous snapshot."""
         return headline(result, self.previous_counts(), self.snapshot.meta)
-
-    def _record_counts(self, result: AuditResult) -> None:
-        if self.snapshot_dir is not None:
-            record_counts(self.snapshot_dir, self.snapshot.meta, result)
 
 
 def _age_words(age: pd.Timedelta) -> str:
@@ -181,7 +177,7 @@ def open_session(
             snapshot = saved
     origin = "saved snapshot" if snapshot is not None else "new inventory"
     if snapshot is None and saved is not None and folder is not None and not unusable:
-        record_counts(folder, saved.meta, audit(saved, args))  # keep its counts for "change since"
+        record_audit(audit(saved, args), saved.meta, "session, replaced snapshot", once=True)  # for "change since"
     if snapshot is None:
         started = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
         snapshot = take_inventory(client, root, args, show_progress=show_progress)
