@@ -7,9 +7,11 @@ import os
 import signal
 import subprocess
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from xmpaudit.cli.alert_options import alert_exit
 from xmpaudit.cli.options import process_args_text, sync_arguments
 from xmpaudit.simulator.serve import serve_demo, start_demo
 from xmpaudit.ui.app import AppSettings, start_app
@@ -21,6 +23,7 @@ def cmd_notebook_report(args: argparse.Namespace) -> int:
 
     output = Path(args.output)
     output.parent.mkdir(parents=True, exist_ok=True)
+    started = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
     parameters = {"ROOT": args.root, "PROFILE": args.profile, "PROCESS_ARGS": process_args_text(args),
                   "SNAPSHOT_DIR": str(output.with_suffix("")) + "-snapshot", "REFRESH": True}
     papermill.execute_notebook(str(Path(args.notebooks) / "02_coverage_audit.ipynb"), str(output),
@@ -30,7 +33,7 @@ def cmd_notebook_report(args: argparse.Namespace) -> int:
     subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", "html", "--no-input", str(output),
                     "--output", html_path.name], check=True, capture_output=True)
     print(f"Executed notebook: {output}\nHTML report: {html_path}")
-    return 0
+    return alert_exit(args, started)
 
 
 def cmd_simulator(args: argparse.Namespace) -> int:
