@@ -36,7 +36,7 @@ def _group_quantiles(codes: np.ndarray, values: np.ndarray, groups: int) -> np.n
     return out
 
 
-def tag_confidence(smart_tags: pd.DataFrame, threshold: float | str) -> pd.DataFrame:
+def confidence_per_tag(smart_tags: pd.DataFrame, threshold: float | str) -> pd.DataFrame:
     """Per tag name the process can write (blank names left out), most frequent first: ``occurrences``,
     ``assets`` carrying it, ``unusable`` confidences (missing or not a number), quantiles of the usable
     confidences and ``under_threshold_pct``: the share of its occurrences the process drops at ``threshold``."""

@@ -15,7 +15,7 @@ STALE_COLOUR = "#E69F00"
 CURRENT_COLOUR = "#000000"
 
 
-def whatif_plot(sweep: pd.DataFrame, ax: Axes | None = None, chosen: float | None = None) -> Axes:
+def plot_what_if(sweep: pd.DataFrame, ax: Axes | None = None, chosen: float | None = None) -> Axes:
     """Tags written (left axis) and assets left empty and in-sync nodes made stale (right axis) per threshold;
     the current threshold solid, a ``chosen`` one dashed."""
     if ax is None:

@@ -10,9 +10,9 @@ import matplotlib
 
 from xmpaudit.audit.compare import audit
 from xmpaudit.audit.result import AuditResult
-from xmpaudit.audit.tag_confidence import tag_confidence, tag_confidence_plot
+from xmpaudit.audit.tag_confidence import confidence_per_tag, tag_confidence_plot
 from xmpaudit.audit.whatif import ThresholdModel, arguments_at, check_threshold, sweep_thresholds, threshold_label
-from xmpaudit.audit.whatif_plot import whatif_plot
+from xmpaudit.audit.whatif_plot import plot_what_if
 from xmpaudit.cli.options import (
     DEFAULT_ROOT,
     add_connection_options,
@@ -84,7 +84,7 @@ def cmd_what_if(args: argparse.Namespace) -> int:
         Path(args.csv).parent.mkdir(parents=True, exist_ok=True)
         sweep.to_csv(args.csv, index=False)
         print(f"\nSweep written to {args.csv}")
-    table = tag_confidence(snapshot.smart_tags, current) if args.tags else None
+    table = confidence_per_tag(snapshot.smart_tags, current) if args.tags else None
     if table is not None:
         print(f"\nConfidence per smart tag (under_threshold_pct: dropped at {current:g}):")
         print_frame(table.round(3), limit=40)
@@ -100,7 +100,7 @@ def _save_plots(target: str, sweep: object, table: object, current: float, chose
 
     path = Path(target)
     path.parent.mkdir(parents=True, exist_ok=True)
-    ax = whatif_plot(sweep, chosen=chosen)
+    ax = plot_what_if(sweep, chosen=chosen)
     ax.figure.savefig(path, dpi=100)
     plt.close(ax.figure)
     print(f"What-if plot saved to {path}")

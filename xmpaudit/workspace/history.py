@@ -56,14 +56,17 @@ def read_records(path: str | Path | None = None) -> list[dict[str, Any]]:
 
 
 def append_record(record: dict[str, Any], path: str | Path | None = None) -> Path:
-    """Append ``record`` as one JSON line, under an exclusive lock and in one write."""
+    """Append ``record`` as one JSON line, under an exclusive lock and in one write (on a line of its own)."""
     target = _path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     data = (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
-    descriptor = os.open(target, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    descriptor = os.open(target, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
     try:
         if fcntl is not None:
             fcntl.flock(descriptor, fcntl.LOCK_EX)
+        size = os.fstat(descriptor).st_size
+        if size and os.pread(descriptor, 1, size - 1) != b"\n":
+            data = b"\n" + data  # a line cut by a crash stays alone (and is skipped), this record stays whole
         os.write(descriptor, data)
     finally:
         os.close(descriptor)  # closing releases the lock
