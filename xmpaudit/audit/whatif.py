@@ -78,6 +78,14 @@ def _grouped(rows: np.ndarray, values: np.ndarray, count: int, reducer: np.ufunc
     return out
 
 
+def _asset_rows(asset_ids: np.ndarray, row_ids: np.ndarray) -> np.ndarray:
+    """Per tag row: the row of its asset in ``assets`` (-1 for an asset not in it)."""
+    count = len(asset_ids)
+    if count and asset_ids[0] == 0 and asset_ids[-1] == count - 1 and (np.diff(asset_ids) == 1).all():
+        return np.where((row_ids >= 0) & (row_ids < count), row_ids, -1)
+    return pd.Index(asset_ids).get_indexer(row_ids)
+
+
 def _above(sorted_values: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
     """How many values are >= each threshold."""
     return len(sorted_values) - np.searchsorted(sorted_values, thresholds, side="left")
@@ -106,14 +114,17 @@ class ThresholdModel:
     def build(cls, result: AuditResult, smart_tags: pd.DataFrame) -> ThresholdModel:
         """Prepare from the current audit (statuses at the step's threshold) and the snapshot's smart tags."""
         assets = result.assets
-        ids = assets["asset_id"].to_numpy(dtype=np.int64)
-        row_asset = pd.Index(ids).get_indexer(smart_tags["asset_id"].to_numpy(dtype=np.int64))
-        known = row_asset >= 0
+        row_asset = _asset_rows(assets["asset_id"].to_numpy(dtype=np.int64),
+                                smart_tags["asset_id"].to_numpy(dtype=np.int64))
         keys, unusable = keep_keys(smart_tags)
         names = as_categorical(smart_tags["name"])
-        keys, unusable, row_asset, codes = keys[known], unusable[known], row_asset[known], names.codes[known]
-        order = np.argsort(row_asset, kind="stable")
-        keys, unusable, row_asset, codes = keys[order], unusable[order], row_asset[order], codes[order]
+        codes = names.codes
+        keep = row_asset >= 0
+        if not keep.all():
+            keys, unusable, row_asset, codes = keys[keep], unusable[keep], row_asset[keep], codes[keep]
+        if len(row_asset) > 1 and (np.diff(row_asset) < 0).any():
+            order = np.argsort(row_asset, kind="stable")
+            keys, unusable, row_asset, codes = keys[order], unusable[order], row_asset[order], codes[order]
         count = len(assets)
         has_metadata = assets["has_metadata"].to_numpy(dtype=bool, na_value=False)
         on_metadata = has_metadata[row_asset]
@@ -126,12 +137,13 @@ class ThresholdModel:
         in_sync = assets["status"].isin(NODE_IN_SYNC).to_numpy(dtype=bool)
         next_drop = _grouped(row_asset, np.where(keys >= current, keys, np.inf), count, np.minimum, np.inf)
         next_add = _grouped(row_asset, np.where(keys < current, keys, -np.inf), count, np.maximum, -np.inf)
-        named = keys > -np.inf
-        by_key = np.argsort(keys[named], kind="stable")
+        by_key = np.argsort(keys)  # the one sort: every count below is a searchsorted on a part of it
+        sorted_keys = keys[by_key]
+        named = sorted_keys > -np.inf
         return cls(
             current=current,
-            row_keys=np.sort(keys[on_metadata]),
-            crash_keys=np.sort(keys[crash[row_asset] & on_metadata]),
+            row_keys=sorted_keys[on_metadata[by_key]],
+            crash_keys=sorted_keys[(crash[row_asset] & on_metadata)[by_key]],
             crash_assets=int(crash.sum()),
             crash_in_sync=int((crash & in_sync).sum()),
             no_metadata=int((~has_metadata).sum()),
@@ -140,8 +152,8 @@ class ThresholdModel:
             in_sync_next_add=np.sort(next_add[in_sync]),
             named_rows=int(named.sum()),
             clash=result.arguments.item_property_clash() is not None,
-            name_keys=keys[named][by_key],
-            name_codes=codes[named][by_key],
+            name_keys=sorted_keys[named],
+            name_codes=codes[by_key][named],
             names=pd.Index(names.categories.astype(object)),
         )
 
