@@ -45,7 +45,7 @@ def coverage_over_time(history: pd.DataFrame, ax: Axes | None = None, folders: i
     where = f"{points['source'].iloc[-1]}{root}" if len(points) else "no audits recorded yet"
     ax.set_title(f"XMP coverage over time, {len(points)} snapshots: {where}\ndashed: the worst folders now",
                  loc="left", fontsize="medium")
-    ax.legend(loc="lower left", fontsize="small", frameon=False)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small", frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
     ax.figure.autofmt_xdate()
     return ax
