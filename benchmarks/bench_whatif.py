@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import argparse
 import time
+from collections.abc import Callable
+from typing import Any
 
 from bench_audit import peak_rss_mb, synthetic_snapshot
 
@@ -25,7 +27,7 @@ from xmpaudit.core.statuses import NODE_IN_SYNC
 CHECKED = (0.35, 0.62, 0.9)
 
 
-def _timed(work):  # noqa: ANN001, ANN202 - a tiny local helper
+def _timed(work: Callable[[], Any]) -> tuple[Any, float]:
     start = time.perf_counter()
     value = work()
     return value, time.perf_counter() - start

@@ -1,4 +1,4 @@
-"""Regenerate the what-if and history figures of docs/whatif.md from the demo DAM: ``python docs/make_whatif_figures.py``.
+"""Regenerate the figures of docs/whatif.md from the demo DAM: ``python docs/make_whatif_figures.py``.
 
 The what-if and per-tag plots are of the demo at minimumConfidence 0.5. The history plot is of six audits of the
 demo, a few missing assets synced between them (in the embedded simulator only), dated a week apart; the history
@@ -13,6 +13,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 from matplotlib import pyplot as plt
+from matplotlib.axes import Axes
 
 from xmpaudit.aem.connection import connect
 from xmpaudit.audit.compare import audit
@@ -31,7 +32,7 @@ HERE = Path(__file__).parent
 ROOT = "/content/dam/xmpaudit-demo"
 
 
-def save(ax, name: str) -> None:  # noqa: ANN001
+def save(ax: Axes, name: str) -> None:
     ax.figure.savefig(HERE / name, dpi=80)
     plt.close(ax.figure)
 
@@ -55,4 +56,4 @@ if __name__ == "__main__":
         fixable = result.assets.loc[result.assets["status"] == "missing_xmp", "path"].tolist()
         apply_plan(client, plan_sync(client, fixable[: 4 + 3 * week], args), journal, show_progress=False)
     save(coverage_over_time(read_history(client.base_url, ROOT)), "history-coverage.png")
-    print("written:", ", ".join(p.name for p in sorted(HERE.glob("whatif-*.png")) + [HERE / "history-coverage.png"]))
+    print("written: whatif-sweep.png, whatif-tags.png, history-coverage.png")
