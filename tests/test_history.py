@@ -119,6 +119,8 @@ def test_alert_decisions():
     assert not coverage_alert(history_of([70.0]), fail_drop=1).failed  # no earlier snapshot
     assert not coverage_alert(history_of([None]), fail_below=50).failed  # nothing tagged: nothing to judge
     assert coverage_alert(history_of([]), fail_below=50).failed
+    moved = history_of([80.0, 60.0]).assign(minimum_confidence=[0.5, 0.8])
+    assert "minimumConfidence changed from 0.5 to 0.8" in coverage_alert(moved, fail_drop=5).message
 
 
 def test_scheduled_alert_judges_the_audit_recorded_since_the_start():

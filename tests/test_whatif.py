@@ -119,6 +119,12 @@ def test_sweep_equals_the_audit_at_threshold_zero_now():
     assert_sweep_matches_audit(snapshot_of(edge_hits(random.Random(7), 200), args), args)
 
 
+def test_sweep_equals_the_audit_when_the_step_has_nan_which_keeps_no_tag():
+    args = SyncArguments(minimum_confidence="NaN")
+    sweep = assert_sweep_matches_audit(snapshot_of(edge_hits(random.Random(8), 200), args), args)
+    assert sweep.loc[0.5, "in_sync_to_stale"] > 0 and not sweep["current"].any()
+
+
 def test_sweep_equals_the_audit_when_the_item_properties_clash():
     args = SyncArguments(name_property="same", confidence_property="same", minimum_confidence=0.6)
     sweep = assert_sweep_matches_audit(snapshot_of(edge_hits(random.Random(4), 150), args), args)

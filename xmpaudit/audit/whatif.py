@@ -132,11 +132,12 @@ class ThresholdModel:
         crash = _grouped(row_asset, named_unusable.astype(np.float64), count, np.maximum, 0.0) > 0
         crash &= has_metadata
         current = float(result.arguments.minimum_confidence)
+        pivot = np.inf if math.isnan(current) else current  # NaN keeps no tag: as a threshold above every key
         asset_max = _grouped(row_asset, keys, count, np.maximum, -np.inf)
         tagged = (assets["smart_tag_count"].to_numpy(dtype=np.int64, na_value=0) > 0) & has_metadata
         in_sync = assets["status"].isin(NODE_IN_SYNC).to_numpy(dtype=bool)
-        next_drop = _grouped(row_asset, np.where(keys >= current, keys, np.inf), count, np.minimum, np.inf)
-        next_add = _grouped(row_asset, np.where(keys < current, keys, -np.inf), count, np.maximum, -np.inf)
+        next_drop = _grouped(row_asset, np.where(keys >= pivot, keys, np.inf), count, np.minimum, np.inf)
+        next_add = _grouped(row_asset, np.where(keys < pivot, keys, -np.inf), count, np.maximum, -np.inf)
         by_key = np.argsort(keys)  # the one sort: every count below is a searchsorted on a part of it
         sorted_keys = keys[by_key]
         named = sorted_keys > -np.inf
@@ -167,8 +168,9 @@ class ThresholdModel:
         crash_rows = np.where(at_zero, _above(self.crash_keys, values), 0)
         crash_assets = np.where(at_zero, self.crash_assets, 0)
         with_tags = _above(self.asset_max, values)
-        raised = values > self.current
-        lowered = values < self.current
+        pivot = np.inf if math.isnan(self.current) else self.current
+        raised = values > pivot
+        lowered = values < pivot
         drop_below = np.searchsorted(self.in_sync_next_drop, values, side="left")  # next drop < t: stale
         add_from = _above(self.in_sync_next_add, values)                           # next add >= t: stale
         changed = np.where(raised, drop_below, np.where(lowered, add_from, 0))

@@ -120,6 +120,9 @@ def _plan(args: argparse.Namespace, snapshot: Snapshot, sync_args: object, clien
     print(f"\nFix list {label}: {len(fixable)} assets to fix "
           f"({', '.join(f'{s} {n}' for s, n in fixable['status'].value_counts().items() if n)})")
     client = client or client_for(args)
+    source = snapshot.meta.get("source")
+    if source and source.rstrip("/") != client.base_url.rstrip("/"):
+        raise ConfigError(f"The snapshot is of {source}, not of {client.base_url}: pass --url {source} to plan")
     plan = plan_sync(client, fixable["path"].astype(str).tolist(), chosen)
     print(f"Sync preview {label} (nothing written; apply with the step set to this value, or sync "
           f"--process-args minimumConfidence={args.plan:g}):\n{plan.summary()}")

@@ -151,9 +151,12 @@ def coverage_alert(history: pd.DataFrame, *, fail_below: float | None = None, fa
         before = float(earlier.iloc[-1]["coverage_pct"])
         change = round(float(coverage) - before, 1)
         drop_text = f"{change:+.1f} points since {earlier.iloc[-1]['taken_at']:%Y-%m-%d %H:%M} UTC"
+        then, now = earlier.iloc[-1].get("minimum_confidence"), latest.get("minimum_confidence")
+        if pd.notna(then) and pd.notna(now) and then != now:
+            drop_text += f", minimumConfidence changed from {then:g} to {now:g}"
         if fail_drop is not None and -change > fail_drop:
             problems.append(f"coverage fell {-change:.1f} points (from {before:.1f}% to {coverage:.1f}%), "
-                            f"more than {fail_drop:g}")
+                            f"more than {fail_drop:g} ({drop_text})")
     if problems:
         return CoverageAlert(True, f"ALERT for {where}: " + "; ".join(problems))
     return CoverageAlert(False, f"coverage of {where}: {coverage:.1f}% ({drop_text}): within the limits")
