@@ -13,6 +13,7 @@ from xmpaudit.core.errors import AemAuthError, AemConnectionError, AemNotFoundEr
 from xmpaudit.core.locations import default_journal_path, snapshots_home
 from xmpaudit.read.snapshot_store import SnapshotStore
 from xmpaudit.workspace.freshness import DATA_SINCE, READS_BEGAN
+from xmpaudit.workspace.history import read_history
 from xmpaudit.workspace.session import open_session
 from xmpaudit.write.apply import apply_plan
 from xmpaudit.write.journal import Journal
@@ -126,8 +127,9 @@ def test_refresh_keeps_the_replaced_snapshots_counts_even_if_never_audited(simul
     first = session(simulator, tmp_path)  # not audited
     second = session(simulator, tmp_path, refresh=True)
     assert second.origin == "new inventory" and not second.notes
-    history = json.loads((tmp_path / "snap" / "history.json").read_text())
-    assert [h["taken_at"] for h in history] == [first.snapshot.meta["taken_at"]]
+    history = read_history(first.snapshot.meta["source"], DEMO_ROOT)
+    assert history["taken_at"].dt.strftime("%Y-%m-%dT%H:%M:%S+00:00").tolist() == [first.snapshot.meta["taken_at"]]
+    assert history["surface"].tolist() == ["session, replaced snapshot"]
 
 
 def test_a_damaged_saved_snapshot_is_replaced_and_said_so(simulator, tmp_path):

@@ -48,6 +48,21 @@ _OWNERS: dict[str, str] = {
     "export_all": "xmpaudit.audit.fixlist",
     "write_report": "xmpaudit.audit.report",
     "plots": "xmpaudit.audit.plots",
+    "audit_summary": "xmpaudit.audit.summary_json",
+    # what-if for minimumConfidence and confidence per tag
+    "ThresholdModel": "xmpaudit.audit.whatif",
+    "what_if": "xmpaudit.audit.whatif",
+    "audit_at": "xmpaudit.audit.whatif",
+    "sweep_thresholds": "xmpaudit.audit.whatif",
+    "threshold_label": "xmpaudit.audit.whatif",
+    "plot_what_if": "xmpaudit.audit.whatif_plot",
+    "confidence_per_tag": "xmpaudit.audit.tag_confidence",
+    "tag_confidence_plot": "xmpaudit.audit.tag_confidence",
+    # coverage over time
+    "read_history": "xmpaudit.workspace.history",
+    "previous_counts": "xmpaudit.workspace.history",
+    "coverage_alert": "xmpaudit.workspace.history",
+    "coverage_over_time": "xmpaudit.workspace.history_plot",
     # writing
     "plan_sync": "xmpaudit.write.plan",
     "SyncPlan": "xmpaudit.write.plan",
@@ -62,6 +77,7 @@ _OWNERS: dict[str, str] = {
     # surfaces
     "AuditPanel": "xmpaudit.ui.panel",
     "dashboard": "xmpaudit.ui.app",
+    "what_if_view": "xmpaudit.ui.whatif_view",
     # the demo AEM
     "Simulator": "xmpaudit.simulator",
     "DemoSpec": "xmpaudit.simulator",

@@ -76,6 +76,21 @@ def _paths(assets: pd.DataFrame, *frames: pd.DataFrame) -> pd.CategoricalDtype:
     return path_dtype(assets["path"])
 
 
+def keep_keys(smart_tags: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Per smart tag row: the key the process's filter compares (kept iff ``key >= minimumConfidence``): the
+    confidence; 0.0 where it is missing or unparseable; -inf where it is never kept (blank or missing name, NaN).
+    Also whether the row's confidence is unusable (a kept unusable tag fails the process)."""
+    names = as_categorical(smart_tags["name"])
+    blank = np.fromiter((is_blank(str(c)) for c in names.categories), dtype=bool, count=len(names.categories))
+    codes = names.codes
+    named = (codes >= 0) & ~np.append(blank, True)[codes]
+    confidence = smart_tags["confidence"].to_numpy(dtype=np.float64, na_value=np.nan)
+    unusable = np.isnan(confidence) & smart_tags["confidence_problem"].notna().to_numpy(dtype=bool)
+    # missing or unparseable counts as 0.0 (and fails the process when kept); a real NaN never passes the filter
+    keys = np.where(unusable, 0.0, np.where(np.isnan(confidence), -np.inf, confidence))
+    return np.where(named, keys, -np.inf), unusable
+
+
 def expected_tags(smart_tags: pd.DataFrame, minimum_confidence: float) -> pd.DataFrame:
     """The tags the process would write: non-blank names with confidence >= minimum (missing counts as 0),
     in stored order, numbered 1..N per asset. Columns: asset_id, asset, index, name, confidence, crashes,
@@ -85,13 +100,9 @@ def expected_tags(smart_tags: pd.DataFrame, minimum_confidence: float) -> pd.Dat
     tags = smart_tags if perm is None else smart_tags.take(perm)
     ids = ids if perm is None else ids[perm]
     names = as_categorical(tags["name"])
-    blank = np.fromiter((is_blank(str(c)) for c in names.categories), dtype=bool, count=len(names.categories))
-    codes = names.codes
-    named = (codes >= 0) & ~np.append(blank, True)[codes]
+    keys, unusable = keep_keys(tags)
     confidence = tags["confidence"].to_numpy(dtype=np.float64, na_value=np.nan)
-    # missing or unparseable counts as 0.0 (and fails the process when kept); a real NaN never passes the filter
-    unusable = np.isnan(confidence) & tags["confidence_problem"].notna().to_numpy(dtype=bool)
-    kept = np.flatnonzero(named & np.where(unusable, minimum_confidence <= 0.0, confidence >= minimum_confidence))
+    kept = np.flatnonzero(keys >= minimum_confidence)
     kept_ids = ids[kept]
     starts = np.flatnonzero(np.r_[True, kept_ids[1:] != kept_ids[:-1]]) if len(kept) else kept
     index = np.arange(len(kept)) - np.repeat(starts, np.diff(np.r_[starts, len(kept)])) + 1

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from xmpaudit.cli.alert_options import add_alert_options
 from xmpaudit.cli.options import (
     DEFAULT_NOTEBOOKS,
     DEFAULT_ROOT,
@@ -15,6 +16,7 @@ from xmpaudit.cli.options import (
 )
 from xmpaudit.cli.read_verbs import cmd_audit, cmd_inventory
 from xmpaudit.cli.serve_verbs import cmd_app, cmd_lab, cmd_notebook_report, cmd_simulator
+from xmpaudit.cli.whatif_verbs import add_whatif_parser
 from xmpaudit.cli.write_verbs import cmd_sync, cmd_undo, cmd_writeback
 from xmpaudit.core.errors import XmpAuditError
 from xmpaudit.simulator.serve import add_simulator_options
@@ -74,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--tag-property", help="in the .csv export, also write the tag names into this "
                                                "multi-value String property (e.g. a custom keywords field)")
     report.set_defaults(func=cmd_audit)
+    add_whatif_parser(sub)
 
     sync = sub.add_parser("sync", help="write the XMP node the ACS process would write (dry run unless --apply)")
     add_connection_options(sync)
@@ -110,6 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     scheduled.add_argument("--output", default="reports/audit.ipynb", help="executed notebook (an .html beside it)")
     scheduled.add_argument("--notebooks", default=str(DEFAULT_NOTEBOOKS), help="notebook folder")
     add_journal_option(scheduled)
+    add_alert_options(scheduled)
     scheduled.set_defaults(func=cmd_notebook_report)
 
     sim = sub.add_parser("simulator", help="serve the demo DAM over HTTP (AEM-compatible endpoints)")

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 from datetime import datetime, timezone
+from pathlib import Path
 
 from xmpaudit.audit.binaries import check_binaries
 from xmpaudit.audit.compare import audit
 from xmpaudit.audit.fixlist import export
 from xmpaudit.audit.headline import summary
 from xmpaudit.audit.report import write_report
+from xmpaudit.audit.summary_json import audit_summary, write_summary_json
 from xmpaudit.cli.options import client_for, process_args_text, require_root, sync_arguments
 from xmpaudit.core.errors import ConfigError
 from xmpaudit.read.incremental import incremental_since, refresh_inventory
@@ -17,7 +19,7 @@ from xmpaudit.read.inventory import take_inventory
 from xmpaudit.read.snapshot import Snapshot
 from xmpaudit.read.snapshot_store import SnapshotStore
 from xmpaudit.workspace.freshness import journaled_since, stamp_reads
-from xmpaudit.workspace.history import previous_counts_in
+from xmpaudit.workspace.history import previous_counts, record_audit
 from xmpaudit.workspace.session import open_session
 
 
@@ -57,7 +59,8 @@ def cmd_audit(args: argparse.Namespace) -> int:
         snapshot = Snapshot.load(args.snapshot)
         sync_args = sync_arguments(args) if args.process_args else snapshot.arguments
         result = audit(snapshot, sync_args)
-        previous = previous_counts_in(args.snapshot, snapshot.meta)
+        previous = previous_counts(snapshot.meta)
+        record_audit(result, snapshot.meta, "cli audit")
     else:
         client = client_for(args)
         session = open_session(None, args.root, process_args_text(args), args.snapshot_dir, refresh=args.refresh,
@@ -65,13 +68,16 @@ def cmd_audit(args: argparse.Namespace) -> int:
                                client=client)
         print(session.banner_text(), end="\n\n")
         snapshot, sync_args = session.snapshot, session.args
-        result = session.audit()
+        result = session.audit(surface="cli audit")
         previous = session.previous_counts()
     if args.binaries:
         result, _ = check_binaries(client or client_for(args), result, sync_args, show_progress=not args.quiet)
     print(summary(result, previous, snapshot.meta))
     for report in args.report:
         print(f"Report written to {write_report(result, snapshot, report, previous=previous)}")
+        if Path(report).suffix.lower() in (".html", ".htm"):
+            data = audit_summary(result, snapshot.meta, previous)
+            print(f"Summary for dashboards written to {write_summary_json(data, Path(report).with_suffix('.json'))}")
     base_url = client.base_url if client is not None else snapshot.meta.get("source")
     for target in args.export:
         written = export(result, snapshot.smart_tags, target, client_base_url=base_url, previous=previous,

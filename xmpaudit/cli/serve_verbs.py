@@ -7,9 +7,11 @@ import os
 import signal
 import subprocess
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from xmpaudit.cli.alert_options import alert_exit
 from xmpaudit.cli.options import connection_env, process_args_text
 from xmpaudit.simulator.serve import serve_demo, start_demo
 from xmpaudit.ui.app import AppSettings, start_app
@@ -21,6 +23,7 @@ def cmd_notebook_report(args: argparse.Namespace) -> int:
 
     output = Path(args.output)
     output.parent.mkdir(parents=True, exist_ok=True)
+    started = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
     os.environ.update(connection_env(args))  # the kernel papermill starts connects as this verb was told
     parameters = {"ROOT": args.root, "PROCESS_ARGS": process_args_text(args), "JOURNAL": str(Path(args.journal)
                   .resolve()), "REFRESH": True}
@@ -31,7 +34,7 @@ def cmd_notebook_report(args: argparse.Namespace) -> int:
     subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", "html", "--no-input", str(output),
                     "--output", html_path.name], check=True, capture_output=True)
     print(f"Executed notebook: {output}\nHTML report: {html_path}")
-    return 0
+    return alert_exit(args, started)
 
 
 def cmd_simulator(args: argparse.Namespace) -> int:

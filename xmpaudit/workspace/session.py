@@ -27,7 +27,7 @@ from xmpaudit.read.snapshot import Snapshot
 from xmpaudit.read.snapshot_store import SnapshotStore
 from xmpaudit.workspace.errordisplay import install_error_display
 from xmpaudit.workspace.freshness import Freshness, age_words, data_since, decide, max_snapshot_age, stamp_reads
-from xmpaudit.workspace.history import previous_counts_in, record_counts
+from xmpaudit.workspace.history import previous_counts, record_audit
 
 log = logging.getLogger(__name__)
 DEFAULT_ROOT = "/content/dam/xmpaudit-demo"
@@ -85,20 +85,20 @@ class NotebookSession:
     def __repr__(self) -> str:
         return self.banner_text()
 
-    def audit(self, minimum_confidence: float | None = None) -> AuditResult:
-        """Audit the snapshot (``minimum_confidence`` overrides the arguments' one); records the counts so the
-        next snapshot can report the change."""
+    def audit(self, minimum_confidence: float | None = None, *, surface: str = "session") -> AuditResult:
+        """Audit the snapshot (``minimum_confidence`` overrides the arguments' one); records the counts in the
+        coverage history (as seen by ``surface``) so the next snapshot can report the change."""
         args = self.args
         if minimum_confidence is not None:
             args = SyncArguments(args.sequence_name, args.name_property, args.confidence_property,
                                  float(minimum_confidence))
         result = audit(self.snapshot, args)
-        record_counts(self.store.folder, self.snapshot.meta, result)
+        record_audit(result, self.snapshot.meta, surface)
         return result
 
     def previous_counts(self) -> dict[str, Any] | None:
         """Counts of the snapshot before this one (same AEM and folder), or None."""
-        return previous_counts_in(self.store.folder, self.snapshot.meta)
+        return previous_counts(self.snapshot.meta)
 
     def headline(self, result: AuditResult) -> Headline:
         """The headline of ``result`` with the change since the previous snapshot."""
@@ -117,7 +117,7 @@ class NotebookSession:
             self.snapshot, self.freshness = saved, decision
             return
         if saved is not None and not decision.reason.startswith("the saved snapshot was not used"):
-            record_counts(self.store.folder, saved.meta, audit(saved, self.args))  # for "change since"
+            record_audit(audit(saved, self.args), saved.meta, "session, replaced snapshot", once=True)
         started = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
         snapshot = None
         if decision.action == "incremental" and saved is not None:

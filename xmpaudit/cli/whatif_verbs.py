@@ -1,0 +1,128 @@
+"""The what-if verb: what the ACS process would write at other minimumConfidence values, per tag confidence, and
+the fix list (and sync preview) planned for a chosen threshold; read-only, from a snapshot or a fresh inventory."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import matplotlib
+
+from xmpaudit.audit.compare import audit
+from xmpaudit.audit.result import AuditResult
+from xmpaudit.audit.tag_confidence import confidence_per_tag, tag_confidence_plot
+from xmpaudit.audit.whatif import ThresholdModel, arguments_at, check_threshold, sweep_thresholds, threshold_label
+from xmpaudit.audit.whatif_plot import plot_what_if
+from xmpaudit.cli.options import (
+    DEFAULT_ROOT,
+    add_connection_options,
+    client_for,
+    print_frame,
+    require_root,
+    sync_arguments,
+)
+from xmpaudit.core.errors import ConfigError
+from xmpaudit.core.statuses import FIXABLE_STATUSES
+from xmpaudit.read.inventory import take_inventory
+from xmpaudit.read.snapshot import Snapshot
+from xmpaudit.write.plan import plan_sync
+
+SHOWN_STEPS = [i / 10 for i in range(11)]
+
+
+def add_whatif_parser(sub: argparse._SubParsersAction) -> None:
+    """Register ``xmpaudit what-if``."""
+    whatif = sub.add_parser("what-if", help="what the ACS process would write at other minimumConfidence values")
+    add_connection_options(whatif)
+    whatif.add_argument("--root", default=DEFAULT_ROOT, help="DAM folder (when no --snapshot)")
+    whatif.add_argument("--snapshot", help="use this snapshot folder (nothing is read from AEM)")
+    whatif.add_argument("--threshold", action="append", default=[], type=check_threshold_option, metavar="X",
+                        help="also show this minimumConfidence (0 to 1) and the tags it drops most; repeat")
+    whatif.add_argument("--tags", action="store_true", help="per smart tag: occurrences, confidence quantiles, "
+                                                            "share under the threshold")
+    whatif.add_argument("--csv", help="write the full sweep (0, 0.01, … 1) to this CSV file")
+    whatif.add_argument("--plot", help="save the what-if plot (and with --tags, NAME-tags.png) to this PNG file")
+    whatif.add_argument("--plan", type=check_threshold_option, metavar="X",
+                        help="the fix list and sync preview for minimumConfidence X (reads AEM, writes nothing)")
+    whatif.set_defaults(func=cmd_what_if)
+
+
+def check_threshold_option(text: str) -> float:
+    """An argparse type: a minimumConfidence from 0 to 1."""
+    try:
+        return check_threshold(text)
+    except ConfigError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _snapshot(args: argparse.Namespace) -> tuple[Snapshot, object, object]:
+    if args.snapshot:
+        snapshot = Snapshot.load(args.snapshot)
+        return snapshot, (sync_arguments(args) if args.process_args else snapshot.arguments), None
+    client = client_for(args)
+    require_root(client, args.root)
+    sync_args = sync_arguments(args, client)
+    return take_inventory(client, args.root, sync_args, show_progress=not args.quiet), sync_args, client
+
+
+def cmd_what_if(args: argparse.Namespace) -> int:
+    matplotlib.use("Agg")
+    snapshot, sync_args, client = _snapshot(args)
+    result = audit(snapshot, sync_args)
+    model = ThresholdModel.build(result, snapshot.smart_tags)
+    current = model.current
+    shown = model.sweep([*SHOWN_STEPS, *args.threshold, *([current] if 0 <= current <= 1 else [])])
+    print(f"What the ACS process would write, from the snapshot taken {snapshot.meta.get('taken_at', '?')} "
+          f"({len(snapshot.assets)} assets); the step's minimumConfidence is {current:g} (marked *)")
+    shown.insert(0, " ", shown.pop("current").map({True: "*", False: ""}))
+    print_frame(shown, limit=len(shown))
+    for value in args.threshold:
+        print(f"\nTags dropped most at minimumConfidence={value:g} (newly: written now, not then):")
+        print_frame(model.dropped_tags(value, top=10))
+    sweep = model.sweep(sweep_thresholds(args.threshold, current))
+    if args.csv:
+        Path(args.csv).parent.mkdir(parents=True, exist_ok=True)
+        sweep.to_csv(args.csv, index=False)
+        print(f"\nSweep written to {args.csv}")
+    table = confidence_per_tag(snapshot.smart_tags, current) if args.tags else None
+    if table is not None:
+        print(f"\nConfidence per smart tag (under_threshold_pct: dropped at {current:g}):")
+        print_frame(table.round(3), limit=40)
+    if args.plot:
+        _save_plots(args.plot, sweep, table, current, args.threshold[-1] if args.threshold else None)
+    if args.plan is not None:
+        _plan(args, snapshot, sync_args, client, current)
+    return 0
+
+
+def _save_plots(target: str, sweep: object, table: object, current: float, chosen: float | None) -> None:
+    from matplotlib import pyplot as plt
+
+    path = Path(target)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ax = plot_what_if(sweep, chosen=chosen)
+    ax.figure.savefig(path, dpi=100)
+    plt.close(ax.figure)
+    print(f"What-if plot saved to {path}")
+    if table is not None:
+        tags_path = path.with_name(f"{path.stem}-tags{path.suffix}")
+        ax = tag_confidence_plot(table, current)
+        ax.figure.savefig(tags_path, dpi=100)
+        plt.close(ax.figure)
+        print(f"Tag confidence plot saved to {tags_path}")
+
+
+def _plan(args: argparse.Namespace, snapshot: Snapshot, sync_args: object, client: object, current: float) -> None:
+    chosen = arguments_at(sync_args, args.plan)
+    label = threshold_label(chosen.minimum_confidence, current)
+    planned: AuditResult = audit(snapshot, chosen)
+    fixable = planned.assets[planned.assets["status"].isin(FIXABLE_STATUSES)]
+    print(f"\nFix list {label}: {len(fixable)} assets to fix "
+          f"({', '.join(f'{s} {n}' for s, n in fixable['status'].value_counts().items() if n)})")
+    client = client or client_for(args)
+    source = snapshot.meta.get("source")
+    if source and source.rstrip("/") != client.base_url.rstrip("/"):
+        raise ConfigError(f"The snapshot is of {source}, not of {client.base_url}: pass --url {source} to plan")
+    plan = plan_sync(client, fixable["path"].astype(str).tolist(), chosen)
+    print(f"Sync preview {label} (nothing written; apply with the step set to this value, or sync "
+          f"--process-args minimumConfidence={args.plan:g}):\n{plan.summary()}")

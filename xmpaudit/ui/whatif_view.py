@@ -1,0 +1,69 @@
+"""The what-if widget for the app and notebooks: a minimumConfidence slider (type a value in its box too) over
+the sweep plot, the numbers at the chosen value next to the step's, the tags it drops most and the per-tag view."""
+
+from __future__ import annotations
+
+import html
+
+import ipywidgets as widgets
+import pandas as pd
+from IPython.display import display
+from matplotlib import pyplot as plt
+
+from xmpaudit.audit.result import AuditResult
+from xmpaudit.audit.tag_confidence import confidence_per_tag, tag_confidence_plot
+from xmpaudit.audit.whatif import ThresholdModel, sweep_thresholds, threshold_label, threshold_words
+from xmpaudit.audit.whatif_plot import plot_what_if
+
+NUMBER_WORDS = {"tags_written": "tags written", "assets_left_empty": "assets with smart tags left empty",
+                "in_sync_to_stale": "in-sync nodes going out of date", "in_sync_to_invalid": "in-sync assets failing",
+                "invalid": "assets the process fails on"}
+
+
+def numbers_html(sweep: pd.DataFrame, chosen: float, current: float) -> str:
+    """The sweep's numbers at ``chosen`` beside those at ``current``, as a small HTML table."""
+    at = sweep.set_index("threshold")
+    rows = "".join(f"<tr><td>{words}</td><td style='text-align:right'>{int(at.loc[current, key]):,}</td>"
+                   f"<td style='text-align:right'><b>{int(at.loc[chosen, key]):,}</b></td></tr>"
+                   for key, words in NUMBER_WORDS.items())
+    return (f"<p>{html.escape(threshold_label(chosen, current)).replace('planned for', 'Numbers for')}</p>"
+            f"<table><tr><th></th><th>now ({threshold_words(current)})</th><th>at {threshold_words(chosen)}</th>"
+            f"</tr>{rows}</table>")
+
+
+def what_if_view(result: AuditResult, smart_tags: pd.DataFrame) -> widgets.Widget:
+    """One widget: the what-if of ``result``'s snapshot (nothing is read from or written to AEM)."""
+    model = ThresholdModel.build(result, smart_tags)
+    current = model.current
+    slider = widgets.FloatSlider(value=current if 0 <= current <= 1 else 0.0, min=0.0, max=1.0, step=0.01,
+                                 description="minimumConfidence", readout_format=".2f",
+                                 style={"description_width": "initial"}, continuous_update=False,
+                                 layout=widgets.Layout(width="480px"))
+    plot, numbers, dropped = widgets.Output(), widgets.HTML(), widgets.Output()
+    tags_out = widgets.Output()
+
+    def show(chosen: float) -> None:
+        sweep = model.sweep(sweep_thresholds([chosen], current))
+        numbers.value = numbers_html(sweep, chosen, current)
+        plot.clear_output(wait=True)
+        with plot:
+            ax = plot_what_if(sweep, chosen=None if chosen == current else chosen)
+            plt.show()
+            plt.close(ax.figure)
+        dropped.clear_output(wait=True)
+        with dropped:
+            display(model.dropped_tags(chosen, top=15))
+
+    slider.observe(lambda change: show(round(float(change["new"]), 4)), names="value")
+    show(slider.value)
+    with tags_out:
+        table = confidence_per_tag(smart_tags, current)
+        ax = tag_confidence_plot(table, current)
+        plt.show()
+        plt.close(ax.figure)
+        display(table.head(30).round(3))
+    threshold_tab = widgets.VBox([slider, numbers, plot, widgets.HTML("<b>Tags dropped most</b>"), dropped])
+    tabs = widgets.Tab(children=[threshold_tab, tags_out])
+    tabs.set_title(0, "What if")
+    tabs.set_title(1, "Confidence per tag")
+    return tabs
