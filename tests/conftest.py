@@ -16,6 +16,21 @@ from xmpaudit.read.snapshot import Snapshot
 from xmpaudit.simulator import DemoSpec, Repository, Simulator, build_demo_repository
 
 DEMO_ROOT = "/content/dam/xmpaudit-demo"
+SIMULATOR_FIXTURES = {"simulator", "client", "demo_readonly"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Markers that follow from where a test lives and what it uses, so the fast tier (./dev.sh test-fast) cannot
+    pick up a slow test by accident: tests/contract is ``contract``, tests/acs is ``acs``, and a test that talks to
+    a simulator over HTTP is ``e2e``."""
+    for item in items:
+        folder = item.path.relative_to(config.rootpath).parts[:2]
+        if folder == ("tests", "contract"):
+            item.add_marker(pytest.mark.contract)
+        if folder == ("tests", "acs"):
+            item.add_marker(pytest.mark.acs)
+        if SIMULATOR_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.e2e)
 
 
 @pytest.fixture(scope="session")
