@@ -38,6 +38,7 @@ _OWNERS: dict[str, str] = {
     # the audit and how it is shown
     "audit": "xmpaudit.audit.compare",
     "AuditResult": "xmpaudit.audit.result",
+    "audit_partitions": "xmpaudit.audit.partitions",
     "check_binaries": "xmpaudit.audit.binaries",
     "headline": "xmpaudit.audit.headline",
     "Headline": "xmpaudit.audit.headline",
