@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ from xmpaudit.read.snapshot import Snapshot
 from xmpaudit.simulator import DemoSpec, Repository, Simulator, build_demo_repository
 
 DEMO_ROOT = "/content/dam/xmpaudit-demo"
+TESTS = Path(__file__).resolve().parent
 SIMULATOR_FIXTURES = {"simulator", "client", "demo_readonly"}
 
 
@@ -24,10 +26,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     pick up a slow test by accident: tests/contract is ``contract``, tests/acs is ``acs``, and a test that talks to
     a simulator over HTTP is ``e2e``."""
     for item in items:
-        folder = item.path.relative_to(config.rootpath).parts[:2]
-        if folder == ("tests", "contract"):
+        if TESTS / "contract" in item.path.parents:
             item.add_marker(pytest.mark.contract)
-        if folder == ("tests", "acs"):
+        if TESTS / "acs" in item.path.parents:
             item.add_marker(pytest.mark.acs)
         if SIMULATOR_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.e2e)
