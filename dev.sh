@@ -2,11 +2,15 @@
 # xmpaudit developer entry point.
 #   ./dev.sh run    open JupyterLab on the notebooks against the embedded demo DAM (or XMPAUDIT_URL if set)
 #   ./dev.sh test   install everything into .venv and run all tests (what CI runs)
+#   ./dev.sh test-fast  the inner loop: ruff, the import contracts and the tests without a server, a notebook, a
+#                   browser, Sling, the ACS jar or external tools (markers e2e, notebooks, contract, browser, acs, slow)
 #   ./dev.sh lint   ruff and the import contracts (layers, no circles)
 set -euo pipefail
 cd "$(dirname "$0")"
 VENV=${XMPAUDIT_VENV:-.venv}
 PYTHON=${PYTHON:-python3}
+# the fast tier leaves out every test that needs a server, a notebook kernel, a browser, Sling, Maven or a corpus
+FAST_TIER="not (e2e or notebooks or contract or browser or acs or slow)"
 
 ensure_venv() {
   if [ ! -x "$VENV/bin/python" ]; then
@@ -55,13 +59,21 @@ case "${1:-}" in
     "$VENV/bin/lint-imports" --no-cache
     exec "$VENV/bin/python" -m pytest "$@"
     ;;
+  test-fast)
+    shift
+    ensure_venv
+    export MPLBACKEND=Agg
+    "$VENV/bin/ruff" check xmpaudit tests benchmarks
+    "$VENV/bin/lint-imports" --no-cache
+    exec "$VENV/bin/python" -m pytest -m "$FAST_TIER" "$@"
+    ;;
   lint)
     ensure_venv
     "$VENV/bin/ruff" check xmpaudit tests benchmarks
     exec "$VENV/bin/lint-imports" --no-cache
     ;;
   *)
-    echo "usage: ./dev.sh run|test|lint" >&2
+    echo "usage: ./dev.sh run|test|test-fast|lint" >&2
     exit 2
     ;;
 esac

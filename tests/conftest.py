@@ -1,17 +1,37 @@
-"""Shared fixtures: a fresh demo simulator per test and an authenticated client to it."""
+"""Shared fixtures: a fresh demo simulator per test and an authenticated client to it; one read-only demo per test
+module for tests that do not write; hits, XMP nodes, repositories and snapshots built by hand."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from xmpaudit.aem.client import AemClient
 from xmpaudit.aem.settings import ConnectionSettings
+from xmpaudit.core.acs import SyncArguments
+from xmpaudit.read.snapshot import Snapshot
 from xmpaudit.simulator import DemoSpec, Repository, Simulator, build_demo_repository
 
 DEMO_ROOT = "/content/dam/xmpaudit-demo"
+TESTS = Path(__file__).resolve().parent
+SIMULATOR_FIXTURES = {"simulator", "client", "demo_readonly"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Markers that follow from where a test lives and what it uses, so the fast tier (./dev.sh test-fast) cannot
+    pick up a slow test by accident: tests/contract is ``contract``, tests/acs is ``acs``, and a test that talks to
+    a simulator over HTTP is ``e2e``."""
+    for item in items:
+        if TESTS / "contract" in item.path.parents:
+            item.add_marker(pytest.mark.contract)
+        if TESTS / "acs" in item.path.parents:
+            item.add_marker(pytest.mark.acs)
+        if SIMULATOR_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.e2e)
 
 
 @pytest.fixture(autouse=True)
@@ -46,6 +66,30 @@ def client_for(sim: Simulator, **overrides: Any) -> AemClient:
 def client(simulator: Simulator) -> Iterator[AemClient]:
     with client_for(simulator) as c:
         yield c
+
+
+@dataclass(frozen=True)
+class ReadOnlyDemo:
+    """A demo simulator shared by the tests of one module, and a client to it. Only read through it."""
+
+    simulator: Simulator
+    client: AemClient
+    root: str = DEMO_ROOT
+
+
+def _post_count(sim: Simulator) -> int:
+    return sum(n for endpoint, n in sim.stats.by_endpoint.items() if endpoint.startswith("POST"))
+
+
+@pytest.fixture(scope="module")
+def demo_readonly(demo_spec: DemoSpec) -> Iterator[ReadOnlyDemo]:
+    """One demo simulator for a whole test module whose tests only read (faster than one per test). A test that
+    writes (any POST, any content change) makes the module's teardown fail: use ``simulator``/``client`` then."""
+    with Simulator(build_demo_repository(demo_spec), workflow_seconds=0.02) as sim, client_for(sim) as c:
+        generation = sim.repo.generation
+        yield ReadOnlyDemo(sim, c)
+        assert _post_count(sim) == 0, f"a test using demo_readonly wrote to it: {sim.stats.by_endpoint}"
+        assert sim.repo.generation == generation, "a test using demo_readonly changed the repository"
 
 
 def asset_hit(path: str, tags: list[dict[str, Any]] | None = None, xmp: dict[str, Any] | None = None,
@@ -83,6 +127,13 @@ def small_repository(assets: dict[str, dict[str, Any]]) -> Repository:
         content = {k: v for k, v in hit.items() if k != "jcr:path"}
         repo.import_json(parent, name, content)
     return repo
+
+
+def snapshot_from_hits(hits: Iterable[dict[str, Any]], args: SyncArguments | None = None,
+                       **meta: Any) -> Snapshot:
+    """A snapshot of hand-built hits (see asset_hit), as an inventory with these arguments would save it."""
+    args = args or SyncArguments()
+    return Snapshot.from_hits(list(hits), args, **{"source": "test", "root": "", **meta})
 
 
 @pytest.fixture

@@ -3,24 +3,17 @@ import json
 import pandas as pd
 import pytest
 
-from tests.conftest import asset_hit, xmp_node
+from tests.conftest import asset_hit, snapshot_from_hits, xmp_node
 from xmpaudit.audit.compare import audit, expected_tags
 from xmpaudit.core.acs import SyncArguments, expected_xmp_node
 from xmpaudit.core.statuses import STATUSES
 from xmpaudit.read.frames import ASSET_COLUMNS, SMART_TAG_COLUMNS, frames_from_hits
-from xmpaudit.read.snapshot import Snapshot
 
 DOG, CAT = {"name": "dog", "confidence": 0.9, "isCustom": False}, {"name": "cat", "confidence": 0.4}
 
 
-def snapshot(hits, args=None):
-    args = args or SyncArguments()
-    assets, tags, xmp = frames_from_hits(hits, args)
-    return Snapshot(assets, tags, xmp, {"arguments": args.to_process_args()})
-
-
 def status_of(hits, args=None):
-    result = audit(snapshot(hits, args), args)
+    result = audit(snapshot_from_hits(hits, args), args)
     return dict(zip(result.assets["name"], result.assets["status"].astype(str), strict=True)), result
 
 
@@ -103,7 +96,7 @@ def test_tag_diff_and_expected_numbering():
     hits = [asset_hit("/d/a.jpg", [DOG, CAT, {"name": "sky", "confidence": 0.2}],
                       xmp_node([("dog", 0.9), ("bird", 0.4), ("x", 0.1), ("y", 0.1)]))]
     _, result = status_of(hits)
-    expected = expected_tags(snapshot(hits).smart_tags, 0.0)
+    expected = expected_tags(snapshot_from_hits(hits).smart_tags, 0.0)
     assert expected["index"].tolist() == [1, 2, 3]
     assert result.tags["change"].astype(str).tolist() == ["same", "renamed", "renamed", "removed"]
 
@@ -117,7 +110,7 @@ def test_coverage_and_other_arguments():
     assert coverage.loc["/d/f1", "with_smart_tags"] == 2 and coverage.loc["/d/f1", "orphan_xmp"] == 1
     assert pd.isna(coverage.loc["/d/f2", "coverage_pct"])
     with pytest.raises(ValueError, match="other XMP node"):
-        audit(snapshot(hits), SyncArguments(sequence_name="dam:other"))
+        audit(snapshot_from_hits(hits), SyncArguments(sequence_name="dam:other"))
 
 
 def test_custom_sequence_and_property_names():
@@ -244,7 +237,7 @@ def test_item_property_problems_show_in_the_tag_diff():
 def test_names_are_blank_by_java_rules():
     tags = [{"name": "\u00a0", "confidence": 0.5}, {"name": " \t\u2003", "confidence": 0.5},
             {"name": "\u0085", "confidence": 0.5}]
-    expected = expected_tags(snapshot([asset_hit("/d/a.jpg", tags)]).smart_tags, 0.0)
+    expected = expected_tags(snapshot_from_hits([asset_hit("/d/a.jpg", tags)]).smart_tags, 0.0)
     assert expected["name"].tolist() == ["\u00a0", "\u0085"]
 
 

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.conftest import asset_hit
+from tests.conftest import asset_hit, snapshot_from_hits
 from xmpaudit.aem.querybuilder import asset_query
 from xmpaudit.audit.compare import audit
 from xmpaudit.audit.partitions import audit_partitions
@@ -23,10 +23,6 @@ from xmpaudit.simulator import DemoSpec, build_demo_repository
 from xmpaudit.simulator.querybuilder import run_query
 
 ARGS = SyncArguments()
-
-
-def snapshot_of(hits, args=ARGS, **meta):
-    return Snapshot.from_hits(hits, args, source="test", root="", **meta)
 
 
 # -- a path-keyed reference: merges on path strings, the way the audit worked before integer ids ----------
@@ -174,7 +170,7 @@ def random_hits(count: int, seed: int) -> list[dict]:
 @pytest.mark.parametrize("seed", [1, 2, 3])
 @pytest.mark.parametrize("minimum", [0.0, 0.5])
 def test_random_frames_match_the_path_keyed_reference(seed, minimum):
-    snapshot = snapshot_of(random_hits(400, seed))
+    snapshot = snapshot_from_hits(random_hits(400, seed))
     got = assert_matches_reference(snapshot, minimum)
     assert got["status"].nunique() >= 5
 
@@ -182,13 +178,13 @@ def test_random_frames_match_the_path_keyed_reference(seed, minimum):
 def test_demo_dam_matches_the_reference_and_the_demo_scenarios():
     repo = build_demo_repository(DemoSpec(assets=240))
     body = run_query(repo, asset_query("/content/dam/xmpaudit-demo", limit=1000, offset=0))
-    snapshot = snapshot_of(json.loads(json.dumps(body["hits"], default=str)))  # through JSON like the wire
+    snapshot = snapshot_from_hits(json.loads(json.dumps(body["hits"], default=str)))  # through JSON like the wire
     got = assert_matches_reference(snapshot)
     assert set(got["status"]) == {"invalid", "no_smart_tags", "missing_xmp", "stale_xmp", "orphan_xmp", "in_sync"}
 
 
 def test_ids_that_are_not_row_numbers_and_rows_out_of_order():
-    snapshot = snapshot_of(random_hits(200, 7))
+    snapshot = snapshot_from_hits(random_hits(200, 7))
     keep = snapshot.assets["asset_id"] % 3 != 0  # a filtered snapshot: ids 1, 2, 4, 5, … and tags of others
     part = Snapshot(snapshot.assets[keep].iloc[::-1].reset_index(drop=True), snapshot.smart_tags.sample(frac=1,
                     random_state=1), snapshot.xmp_tags.sample(frac=1, random_state=2), snapshot.meta)
@@ -199,7 +195,7 @@ def test_ids_that_are_not_row_numbers_and_rows_out_of_order():
 
 
 def test_result_frames_keep_their_public_columns():
-    result = audit(snapshot_of(random_hits(60, 4)))
+    result = audit(snapshot_from_hits(random_hits(60, 4)))
     for column in ("path", "folder", "status", "reason", "expected_count", "xmp_item_count", "smart_tag_count"):
         assert column in result.assets
     assert {"asset", "index", "name_expected", "name_xmp", "change"} <= set(result.tags)
@@ -222,7 +218,7 @@ def test_result_frames_keep_their_public_columns():
 # -- snapshots: save/load and concat ------------------------------------------------------------------------
 
 def test_save_and_load_keep_every_dtype(tmp_path):
-    snapshot = snapshot_of(random_hits(80, 5))
+    snapshot = snapshot_from_hits(random_hits(80, 5))
     snapshot.save(tmp_path / "s")
     loaded = Snapshot.load(tmp_path / "s")
     for name in ("assets", "smart_tags", "xmp_tags"):
@@ -233,7 +229,7 @@ def test_save_and_load_keep_every_dtype(tmp_path):
 
 
 def test_old_snapshots_are_refused_with_one_clear_message(tmp_path):
-    snapshot = snapshot_of(random_hits(5, 6))
+    snapshot = snapshot_from_hits(random_hits(5, 6))
     snapshot.save(tmp_path / "s")
     snapshot.assets.drop(columns=["asset_id", "xmp_shape"]).to_parquet(tmp_path / "s" / "assets.parquet")
     with pytest.raises(ConfigError, match=r"lacks columns \['asset_id', 'xmp_shape'\].*take a new inventory"):
@@ -242,8 +238,8 @@ def test_old_snapshots_are_refused_with_one_clear_message(tmp_path):
 
 def test_concat_rekeys_ids_and_equals_one_snapshot():
     hits = random_hits(300, 8)
-    whole = snapshot_of(hits, taken_at="2026-01-02T00:00:00+00:00", requests=3)
-    parts = [snapshot_of(hits[i:i + 70], taken_at=f"2026-01-0{1 + i // 70}T00:00:00+00:00", requests=1)
+    whole = snapshot_from_hits(hits, taken_at="2026-01-02T00:00:00+00:00", requests=3)
+    parts = [snapshot_from_hits(hits[i:i + 70], taken_at=f"2026-01-0{1 + i // 70}T00:00:00+00:00", requests=1)
              for i in range(0, 300, 70)]
     combined = Snapshot.concat(parts)
     for name in ("assets", "smart_tags", "xmp_tags"):
@@ -258,8 +254,8 @@ def test_concat_rekeys_ids_and_equals_one_snapshot():
 
 
 def test_concat_keeps_the_last_copy_of_an_asset_and_refuses_other_names():
-    old = snapshot_of([asset_hit("/d/a.jpg", [{"name": "dog", "confidence": 0.9}]), asset_hit("/d/b.jpg")])
-    new = snapshot_of([asset_hit("/d/a.jpg", [{"name": "cat", "confidence": 0.5}],
+    old = snapshot_from_hits([asset_hit("/d/a.jpg", [{"name": "dog", "confidence": 0.9}]), asset_hit("/d/b.jpg")])
+    new = snapshot_from_hits([asset_hit("/d/a.jpg", [{"name": "cat", "confidence": 0.5}],
                                  expected_xmp_node([("cat", 0.5)], ARGS))])
     combined = Snapshot.concat([old, new])
     assert combined.assets["path"].tolist() == ["/d/b.jpg", "/d/a.jpg"]
@@ -277,9 +273,9 @@ def test_concat_keeps_the_last_copy_of_an_asset_and_refuses_other_names():
 
 def test_audit_partitions_equals_the_audit_of_everything(tmp_path):
     hits = random_hits(500, 9)
-    whole = audit(snapshot_of(hits))
+    whole = audit(snapshot_from_hits(hits))
     for number, start in enumerate(range(0, 500, 120)):
-        snapshot_of(hits[start:start + 120]).save(tmp_path / "inventory" / f"part-{number:03d}")
+        snapshot_from_hits(hits[start:start + 120]).save(tmp_path / "inventory" / f"part-{number:03d}")
     combined = audit_partitions(tmp_path / "inventory")
     assert len(combined.partitions) == 5
     pd.testing.assert_series_equal(combined.counts(), whole.counts())
@@ -296,6 +292,6 @@ def test_audit_partitions_equals_the_audit_of_everything(tmp_path):
 
 
 def test_empty_snapshot_audits():
-    result = audit(snapshot_of([]))
+    result = audit(snapshot_from_hits([]))
     assert result.counts().sum() == 0 and result.coverage().empty and result.tags.empty
     assert np.array_equal(result.counts().to_numpy(), np.zeros(len(STATUSES)))

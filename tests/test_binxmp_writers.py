@@ -27,6 +27,9 @@ HAS_EXIFTOOL = shutil.which("exiftool") is not None
 HAS_TOOLKIT = importlib.util.find_spec("libxmp") is not None and shutil.which("exempi") is not None
 HAS_IMAGEMAGICK = any(shutil.which(t) for t in ("convert-im6.q16", "magick", "convert"))
 HAS_PIKEPDF = importlib.util.find_spec("pikepdf") is not None
+
+pytestmark = pytest.mark.slow  # a corpus written by external tools at test time
+
 needs_exiftool = pytest.mark.skipif(not HAS_EXIFTOOL, reason="exiftool not installed (Debian libimage-exiftool-perl;"
                                     " ./dev.sh test installs it)")
 

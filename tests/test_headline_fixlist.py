@@ -8,26 +8,20 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from tests.conftest import asset_hit, xmp_node
+from tests.conftest import asset_hit, snapshot_from_hits, xmp_node
 from xmpaudit.audit.compare import audit
 from xmpaudit.audit.fixlist import aem_metadata_csv, export, fix_list
 from xmpaudit.audit.headline import headline, summary
 from xmpaudit.audit.report import write_report
-from xmpaudit.core.acs import SyncArguments
 from xmpaudit.core.cells import FORMULA_TRIGGERS, safe_cell
 from xmpaudit.core.errors import ConfigError
 from xmpaudit.core.statuses import reason_words
-from xmpaudit.read.frames import frames_from_hits
-from xmpaudit.read.snapshot import Snapshot
 
 EVIL = ["=HYPERLINK(\"http://x\")", "+1+2", "-3", "@SUM(A1)", "\tcmd", "\rcmd"]
 
 
 def snapshot_of(hits):
-    assets, tags, xmp = frames_from_hits(hits)
-    meta = {"arguments": SyncArguments().to_process_args(), "source": "http://aem", "root": "/c/d",
-            "taken_at": "2026-11-25T10:00:00+00:00"}
-    return Snapshot(assets, tags, xmp, meta)
+    return snapshot_from_hits(hits, source="http://aem", root="/c/d", taken_at="2026-11-25T10:00:00+00:00")
 
 
 @pytest.fixture

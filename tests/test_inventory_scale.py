@@ -24,6 +24,9 @@ from xmpaudit.simulator.bulk_dam import BULK_ROOT, BulkSpec, add_asset, build_bu
 from xmpaudit.simulator.cloud_limits import CloudLimits
 
 READ_LIMIT = 500  # the simulator's stand-in for AEM's 100,000
+
+pytestmark = pytest.mark.e2e
+
 SMALL = {"page_size": 100, "read_budget": 250, "partition_assets": 400}
 
 

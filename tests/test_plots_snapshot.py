@@ -5,12 +5,11 @@ matplotlib.use("Agg")
 import pandas as pd
 import pytest
 
-from tests.conftest import asset_hit, xmp_node
+from tests.conftest import asset_hit, snapshot_from_hits, xmp_node
 from xmpaudit.audit import plots
 from xmpaudit.audit.compare import audit
 from xmpaudit.core.acs import SyncArguments
 from xmpaudit.core.errors import ConfigError
-from xmpaudit.read.frames import frames_from_hits
 from xmpaudit.read.snapshot import Snapshot
 
 
@@ -19,8 +18,7 @@ def snap():
     hits = [asset_hit("/c/d/f1/a.jpg", [{"name": "dog", "confidence": 0.9}], xmp_node([("dog", 0.9)])),
             asset_hit("/c/d/f1/b.jpg", [{"name": "dog", "confidence": 0.3}, {"name": "cat", "confidence": 0.7}]),
             asset_hit("/c/d/f2/c.jpg", None, xmp_node([("x", 0.1)]))]
-    assets, tags, xmp = frames_from_hits(hits)
-    return Snapshot(assets, tags, xmp, {"arguments": SyncArguments().to_process_args(), "source": "http://x"})
+    return snapshot_from_hits(hits, source="http://x")
 
 
 def test_plots_show_the_data(snap):

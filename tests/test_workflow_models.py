@@ -16,7 +16,8 @@ def served(setup: WorkflowSetup) -> Simulator:
     return Simulator(build_demo_repository(DemoSpec(assets=30), workflows=setup), workflow_seconds=0.02)
 
 
-def test_demo_models_are_discovered_runtime_first(client):
+def test_demo_models_are_discovered_runtime_first(demo_readonly):
+    client = demo_readonly.client
     steps = discover_process_args(client)
     assert [(s.kind, s.model) for s in steps] == [
         ("runtime", "/var/workflow/models/smart-tags-to-xmp"),

@@ -7,11 +7,13 @@ Module paths below it are internal. Names load on first use, so ``import xmpaudi
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 from typing import Any
 
 from xmpaudit.core.version import __version__
 
-# public name -> the module that owns it (a name equal to its module's last part is that module itself)
+# public name -> the module that owns it (the name is an attribute of that module, or the module itself in _MODULES)
 _OWNERS: dict[str, str] = {
     # the session every surface opens: connection, process arguments, a fresh snapshot
     "open_session": "xmpaudit.workspace.session",
@@ -39,6 +41,7 @@ _OWNERS: dict[str, str] = {
     # the audit and how it is shown
     "audit": "xmpaudit.audit.compare",
     "AuditResult": "xmpaudit.audit.result",
+    "audit_partitions": "xmpaudit.audit.partitions",
     "check_binaries": "xmpaudit.audit.binaries",
     "headline": "xmpaudit.audit.headline",
     "Headline": "xmpaudit.audit.headline",
@@ -84,6 +87,9 @@ _OWNERS: dict[str, str] = {
     "build_demo_repository": "xmpaudit.simulator",
 }
 
+# public names that are modules (``plots.status_by_folder(result)``); every other name is a function or a class
+_MODULES = {"plots"}
+
 __all__ = ["__version__", *sorted(_OWNERS)]
 
 
@@ -92,9 +98,22 @@ def __getattr__(name: str) -> Any:
     if owner is None:
         raise AttributeError(f"module 'xmpaudit' has no attribute {name!r}")
     module = importlib.import_module(owner)
-    value = module if owner.rsplit(".", 1)[-1] == name else getattr(module, name)
+    value = module if name in _MODULES else getattr(module, name)
     globals()[name] = value
     return value
+
+
+class _PublicFace(types.ModuleType):
+    """The package, whose public names a sub-package of the same name (``audit``) cannot hide once imported."""
+
+    def __getattribute__(self, name: str) -> Any:
+        value = super().__getattribute__(name)
+        if isinstance(value, types.ModuleType) and name in _OWNERS and name not in _MODULES:
+            return __getattr__(name)
+        return value
+
+
+sys.modules[__name__].__class__ = _PublicFace
 
 
 def __dir__() -> list[str]:

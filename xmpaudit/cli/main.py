@@ -19,6 +19,7 @@ from xmpaudit.cli.serve_verbs import cmd_app, cmd_lab, cmd_notebook_report, cmd_
 from xmpaudit.cli.whatif_verbs import add_whatif_parser
 from xmpaudit.cli.write_verbs import cmd_sync, cmd_undo, cmd_writeback
 from xmpaudit.core.errors import XmpAuditError
+from xmpaudit.core.locations import default_journal_path
 from xmpaudit.simulator.serve import add_simulator_options
 
 
@@ -141,6 +142,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if getattr(args, "journal", "") is None:
+        args.journal = default_journal_path()  # decided when run, so $XMPAUDIT_HOME/$XMPAUDIT_JOURNAL count
     if getattr(args, "assets", 0) < 0:
         print("--assets must be >= 0", file=sys.stderr)
         return 2

@@ -13,7 +13,6 @@ from xmpaudit.aem.process_args import AS_GIVEN, given_process_args, resolve_proc
 from xmpaudit.aem.settings import PROFILE_VARIABLE, env_variable
 from xmpaudit.audit.compare import audit
 from xmpaudit.core.errors import ConfigError
-from xmpaudit.core.locations import default_journal_path
 from xmpaudit.read.inventory import take_inventory
 
 DEFAULT_NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
@@ -22,8 +21,9 @@ DEFAULT_ROOT = "/content/dam/xmpaudit-demo"
 
 def add_journal_option(parser: argparse.ArgumentParser, purpose: str = "journal file") -> None:
     """``--journal``, defaulting to the per-user journal every surface shares."""
-    default = str(default_journal_path())
-    parser.add_argument("--journal", default=default, help=f"{purpose} (default: the shared journal, {default})")
+    parser.add_argument("--journal", type=Path, default=None,
+                        help=f"{purpose} (default: the per-user journal every surface shares, "
+                             "$XMPAUDIT_JOURNAL or <data folder>/journal.jsonl)")
 
 
 def add_connection_options(parser: argparse.ArgumentParser) -> None:

@@ -1,0 +1,55 @@
+"""read/incremental.py: a re-inventory that reads only what changed, and refuses a snapshot of something else."""
+
+from datetime import datetime, timedelta, timezone
+
+import pandas as pd
+import pytest
+
+from xmpaudit.core.acs import SyncArguments
+from xmpaudit.core.errors import ConfigError
+from xmpaudit.read.incremental import incremental_since, refresh_inventory
+from xmpaudit.read.inventory import take_inventory
+
+
+@pytest.fixture(scope="module")
+def full(demo_readonly):
+    return take_inventory(demo_readonly.client, demo_readonly.root, show_progress=False)
+
+
+def canonical(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.drop(columns=["asset_id"]).astype(str).sort_values(list(frame.columns.drop("asset_id"))) \
+        .reset_index(drop=True)
+
+
+def test_nothing_changed_gives_the_same_assets_with_few_requests(demo_readonly, full):
+    refreshed, changes = refresh_inventory(demo_readonly.client, full, show_progress=False)
+    for name in ("assets", "smart_tags", "xmp_tags"):
+        pd.testing.assert_frame_equal(canonical(getattr(refreshed, name)), canonical(getattr(full, name)))
+    assert (changes.added, changes.deleted) == ([], [])
+    assert refreshed.meta["requests"] == changes.requests < len(full.assets) / 10
+
+
+def test_also_read_rereads_exactly_the_named_assets(demo_readonly, full):
+    wanted = full.assets["path"].astype(str).tolist()[:3]
+    since = datetime.now(timezone.utc) + timedelta(days=1)  # nothing is newer: only also_read is read again
+    refreshed, changes = refresh_inventory(demo_readonly.client, full, since=since, also_read=wanted,
+                                           show_progress=False)
+    assert changes.changed == sorted(wanted) and (changes.added, changes.deleted) == ([], [])
+    assert sorted(refreshed.assets["path"].astype(str)) == sorted(full.assets["path"].astype(str))
+
+
+def test_a_snapshot_of_another_aem_or_other_arguments_is_refused(demo_readonly, full):
+    other = type(full)(full.assets, full.smart_tags, full.xmp_tags, {**full.meta, "source": "http://elsewhere"})
+    with pytest.raises(ConfigError, match="another AEM"):
+        refresh_inventory(demo_readonly.client, other, show_progress=False)
+    with pytest.raises(ConfigError, match="other process arguments"):
+        refresh_inventory(demo_readonly.client, full, SyncArguments(minimum_confidence=0.5), show_progress=False)
+
+
+def test_changes_are_read_from_the_previous_snapshot_minus_a_margin(full):
+    taken = datetime.fromisoformat(full.meta["taken_at"])
+    assert incremental_since(full) == taken - timedelta(minutes=10)
+    assert incremental_since(full, timedelta(0)) == taken
+    untimed = type(full)(full.assets, full.smart_tags, full.xmp_tags, {})
+    with pytest.raises(ConfigError, match="no taken_at"):
+        incremental_since(untimed)
