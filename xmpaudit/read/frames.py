@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import math
 from array import array
+from datetime import datetime
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from xmpaudit.core.acs import SMART_TAGS_NODE, SyncArguments, parse_confidence, tag_name
+from xmpaudit.core.dates import parse_jcr_date
 from xmpaudit.core.jcrpath import name_of, parent_of
 
 # shape bits (asset level: xmp_shape; item level: item_shape)
@@ -46,7 +48,7 @@ ASSET_COLUMNS = {
     "xmp_array_size": "Int64",
     "xmp_item_count": "Int32",
     "xmp_shape": "uint8",
-    "last_modified": "string",
+    "last_modified": "datetime64[ns, UTC]",
 }
 SMART_TAG_COLUMNS = {
     "asset_id": "int32",
@@ -335,10 +337,26 @@ class FrameBuilder:
         return typed(assets, ASSET_COLUMNS), frames[0], frames[1]
 
 
+def utc_times(values: Any) -> pd.DatetimeIndex:
+    """JCR dates (Sling's ``Wed Nov 25 2026 10:12:32 GMT+0000`` or ISO 8601 text, or datetimes) as UTC
+    datetimes; NaT where a value is missing or not a date. Each distinct text is parsed once."""
+    series = pd.Series(values, dtype=object) if not isinstance(values, pd.Series) else values
+    if isinstance(series.dtype, pd.DatetimeTZDtype):
+        return pd.DatetimeIndex(series.dt.tz_convert("UTC")).as_unit("ns")
+    if pd.api.types.is_datetime64_dtype(series.dtype):
+        return pd.DatetimeIndex(series.dt.tz_localize("UTC")).as_unit("ns")
+    texts = series.astype(object)
+    parsed = {value: value if isinstance(value, datetime) else parse_jcr_date(value)
+              for value in pd.unique(texts[texts.notna()].to_numpy(object))}
+    return pd.DatetimeIndex(pd.to_datetime(texts.map(parsed), utc=True)).as_unit("ns")
+
+
 def typed_column(values: pd.Series, dtype: str) -> Any:
     """One column in its declared dtype (no copy when it has it already)."""
     if dtype == "category":
         return as_category(values)
+    if dtype.startswith("datetime64"):
+        return utc_times(values).array
     if dtype in ("string", "Int64", "Int32"):
         return pd.array(values, dtype=dtype)
     return values.to_numpy(dtype=dtype)
