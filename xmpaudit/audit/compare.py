@@ -334,8 +334,8 @@ def audit(snapshot: Snapshot, args: SyncArguments | None = None) -> AuditResult:
              "types": (shape & SHAPE_TYPES) > 0, "extra properties": (shape & SHAPE_EXTRA_PROPERTIES) > 0,
              "structure": structure_flag}
     bits = np.zeros(count, dtype=np.uint8)
-    for reason, flag in flags.items():
-        bits |= np.where(flag, np.uint8(STALE_FLAG[reason]), np.uint8(0))
+    for stale_reason, flag in flags.items():
+        bits |= np.where(flag, np.uint8(STALE_FLAG[stale_reason]), np.uint8(0))
     stale = xmp_present & (bits > 0)
 
     status = np.select(

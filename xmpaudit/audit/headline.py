@@ -9,7 +9,7 @@ from typing import Any, Protocol
 import pandas as pd
 
 from xmpaudit.audit.counts import coverage_table, status_by_folder
-from xmpaudit.core.number_words import change_words, count_words, percent_words, points_words, share_pct
+from xmpaudit.core.number_words import change_words, count_words, counted, percent_words, points_words, share_pct
 from xmpaudit.core.statuses import FIXABLE_STATUSES, STATUS_DTYPE, STATUS_ORDER, coverage_of, status_words
 
 META_SHOWN = ("source", "root", "taken_at")
@@ -49,12 +49,12 @@ class Headline:
     def coverage_sentence(self) -> str:
         """The coverage in one sentence (markdown: the percentage in bold)."""
         if self.coverage_pct is None:
-            return f"No asset with smart tags among {count_words(self.total)} assets."
+            return f"No asset with smart tags among {counted(self.total, 'asset')}."
         change = self.coverage_change
         since = "" if change is None else \
             f" ({points_words(change)} since {self.previous.get('taken_at', 'the previous snapshot')})"
-        return (f"**{percent_words(self.coverage_pct)}** of the {count_words(self.tagged)} assets with smart tags "
-                f"have their tags in XMP{since}; {count_words(self.total)} assets in all.")
+        return (f"**{percent_words(self.coverage_pct)}** of the {counted(self.tagged, 'asset')} with smart tags "
+                f"have their tags in XMP{since}; {counted(self.total, 'asset')} in all.")
 
     def status_lines(self) -> list[str]:
         """One line per status that has assets (or changed): words, count, share and change."""

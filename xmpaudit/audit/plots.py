@@ -13,7 +13,7 @@ from xmpaudit.audit.counts import coverage_table
 from xmpaudit.audit.counts import status_by_folder as counts_by_folder
 from xmpaudit.audit.headline import worst_folders
 from xmpaudit.audit.result import AuditResult
-from xmpaudit.core.number_words import count_words, percent_words, share_pct
+from xmpaudit.core.number_words import count_words, counted, percent_words, share_pct
 from xmpaudit.core.statuses import NOT_TAGGED, STATUS_COLOURS, STATUS_ORDER, STATUS_WORDS, coverage_of
 
 # the statuses of assets with smart tags (the coverage denominator), drawn left to right in STATUS_ORDER
@@ -97,11 +97,11 @@ def status_by_folder(result: AuditResult, ax: Axes | None = None, root: str | No
             f"{percent_words(row.coverage_pct)} covered ({count_words(row.node_in_sync)} of " \
             f"{count_words(row.with_smart_tags)})"
         to_fix = int(sum(getattr(row, s) for s in ("missing_xmp", "stale_xmp", "orphan_xmp")))
-        ax.text(101.5, y, f"{covered}\n{count_words(to_fix)} to fix of {count_words(row.assets)} assets",
+        ax.text(101.5, y, f"{covered}\n{count_words(to_fix)} to fix of {counted(row.assets, 'asset')}",
                 va="center", fontsize="small")
     overall, tagged = coverage_of(result.counts())
     overall_text = "\nno asset has smart tags" if overall is None else \
-        f"\n{percent_words(overall)} of the {count_words(tagged)} assets with smart tags are covered"
+        f"\n{percent_words(overall)} of the {counted(tagged, 'asset')} with smart tags are covered"
     ax.set_title(title + overall_text, loc="left")
     if present:
         ax.legend(loc="upper center", bbox_to_anchor=(0.4, -0.1 if len(table) > 4 else -0.25), ncol=3,
@@ -116,7 +116,7 @@ def status_shares(result: AuditResult, ax: Axes | None = None, root: str | None 
     counts = result.counts().reindex(list(STATUS_ORDER))
     counts = counts[counts > 0]
     total = int(counts.sum())
-    title = f"Assets by status under {folder} ({count_words(total)} assets)" if folder else "Assets by status"
+    title = f"Assets by status under {folder} ({counted(total, 'asset')})" if folder else "Assets by status"
     if not total:
         return _sentence(_new_axes(ax, 7, 1.6), title, f"No assets under {folder or 'the audited folder'}.")
     ax = _new_axes(ax, 7, 0.4 * len(counts) + 1.2)
@@ -137,7 +137,7 @@ def confidence_histogram(smart_tags: pd.DataFrame, minimum_confidence: float = 0
                          ax: Axes | None = None, bins: int = 20) -> Axes:
     """Share of smart tags per confidence band, with the minimumConfidence cut marked."""
     values = smart_tags["confidence"].dropna().astype(float)
-    title = f"Smart tag confidence ({count_words(len(values))} tags)"
+    title = f"Smart tag confidence ({counted(len(values), 'tag')})"
     if not len(values):
         return _sentence(_new_axes(ax, 7, 1.6), title, "No smart tag has a confidence to show.")
     ax = _new_axes(ax, 7, 3.5)
@@ -168,7 +168,7 @@ def top_tags(smart_tags: pd.DataFrame, n: int = 20, ax: Axes | None = None,
     if tagged is None:
         title = f"Top {len(counts)} smart tags (assets carrying each)"
     else:
-        title = f"Top {len(counts)} smart tags (% of the {count_words(tagged)} assets with smart tags)"
+        title = f"Top {len(counts)} smart tags (% of the {counted(tagged, 'asset')} with smart tags)"
     if counts.empty:
         return _sentence(_new_axes(ax, 7, 1.6), title, "No asset has smart tags.")
     ax = _new_axes(ax, 7, 0.3 * len(counts) + 1.2)
@@ -178,7 +178,8 @@ def top_tags(smart_tags: pd.DataFrame, n: int = 20, ax: Axes | None = None,
     ax.invert_yaxis()
     for y, value in enumerate(counts.to_numpy()):
         share = "" if tagged is None else f" ({percent_words(share_pct(value, tagged))})"
-        ax.annotate(count_words(value) + share, (value, y), xytext=(3, 0), textcoords="offset points", va="center", fontsize="x-small")
+        ax.annotate(count_words(value) + share, (value, y), xytext=(3, 0), textcoords="offset points", va="center",
+                    fontsize="x-small")
     ax.set_xlim(0, counts.max() * 1.3)
     ax.set_xlabel("assets tagged")
     ax.set_title(title, loc="left")

@@ -36,3 +36,8 @@ def percent_words(value: Any, missing: str = "n/a") -> str:
 def points_words(value: Any) -> str:
     """A change of a percentage in points (``+20.0 points``)."""
     return "" if _missing(value) else f"{float(value):+,.{PERCENT_DECIMALS}f} points"
+
+
+def counted(value: int, noun: str, plural: str | None = None) -> str:
+    """A count and its noun (``1 asset``, ``78,760 assets``)."""
+    return f"{count_words(value)} {noun if int(value) == 1 else plural or noun + 's'}"
