@@ -90,7 +90,7 @@ def test_notebooks_run_in_order_against_the_simulator(tmp_path, monkeypatch):
             assert "assetdetails.html" in text, "the fix list links into AEM"
     assert (tmp_path / "snapshots" / "latest" / "assets.parquet").exists()
     assert {p.name for p in (tmp_path / "exports").iterdir()} == {
-        "fix-list-aem-import.csv", "fix-list-paths.txt", "audit.xlsx"}
+        "fix-list.csv", "fix-list-paths.txt", "audit.xlsx"}
     outputs = str(nbformat.read(NOTEBOOKS[1], as_version=4))  # untouched
     assert "image/png" not in outputs
 

@@ -18,7 +18,7 @@ import pandas as pd
 from xmpaudit.aem.asset_links import asset_link
 from xmpaudit.audit.headline import headline
 from xmpaudit.audit.result import AuditResult
-from xmpaudit.core.cells import CSV_OPTIONS, excel_frame, safe_cell, safe_frame
+from xmpaudit.core.cells import csv_options, excel_frame, safe_cell, safe_frame
 from xmpaudit.core.errors import ConfigError
 from xmpaudit.core.number_words import count_words
 from xmpaudit.core.statuses import FIXABLE_STATUSES, STATUS_DTYPE, STATUS_RANK, reasons_in_words, status_words
@@ -157,11 +157,12 @@ def write_excel(views: dict[str, pd.DataFrame], path: str | Path) -> Path:
 
 
 def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
-    """A UTF-8 CSV with every text cell neutralised against formula injection and quoted (control characters
-    are kept inside their cell)."""
+    """A UTF-8 CSV with every text cell neutralised against formula injection; control characters are kept,
+    quoted (``cells.csv_options``)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    safe_frame(frame).to_csv(path, **CSV_OPTIONS)
+    cells = safe_frame(frame)
+    cells.to_csv(path, **csv_options(cells))
     return path
 
 

@@ -15,10 +15,8 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\
 # characters an .xlsx (XML 1.0) cannot hold: C0 controls other than tab, LF and CR; lone surrogates; U+FFFE/U+FFFF
 XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
-# CSV: every text cell quoted, so control characters are kept inside their cell (numbers stay numbers);
-# a lone surrogate (not UTF-8) is written as a backslash escape rather than failing the export
-CSV_OPTIONS: dict[str, Any] = {"index": False, "encoding": "utf-8", "quoting": csv.QUOTE_NONNUMERIC,
-                               "errors": "backslashreplace"}
+# C0 control characters (and DEL) a CSV keeps inside quotes; CR and LF are quoted by the csv module already
+CONTROL = re.compile("[\x00-\x1f\x7f]")
 
 
 def safe_cell(value: Any) -> Any:
@@ -52,6 +50,16 @@ def _cells(frame: pd.DataFrame, cell: Any) -> pd.DataFrame:
     out.columns = [cell(c) if isinstance(c, str) else c for c in out.columns]
     out.index = out.index.map(cell)
     return out
+
+
+def csv_options(frame: pd.DataFrame) -> dict[str, Any]:
+    """``to_csv`` options for ``frame``: UTF-8 (a lone surrogate written as a backslash escape rather than failing),
+    and when any text cell or column name holds a control character, every text cell quoted, so each is kept
+    inside its cell (numbers stay unquoted)."""
+    texts = [str(c) for c in frame.columns] + [v for c in frame.columns if _is_text(frame[c])
+                                               for v in frame[c].dropna().astype(str).unique()]
+    quoting = csv.QUOTE_NONNUMERIC if any(CONTROL.search(t) for t in texts) else csv.QUOTE_MINIMAL
+    return {"index": False, "encoding": "utf-8", "errors": "backslashreplace", "quoting": quoting}
 
 
 def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
