@@ -91,8 +91,10 @@ class Headline:
         return "\n".join(lines)
 
     def to_text_lines(self, folders: int = 5) -> list[str]:
-        """The summary as plain lines (no markdown marks), e.g. for the head of a spreadsheet."""
-        return [line.replace("**", "") for line in self.to_markdown(folders).splitlines()]
+        """The summary as plain lines (no markdown marks; bullets as "•", which no spreadsheet reads as a
+        formula), e.g. for the head of a spreadsheet."""
+        return [("• " + line[2:] if line.startswith("- ") else line).replace("**", "")
+                for line in self.to_markdown(folders).splitlines()]
 
     def _repr_markdown_(self) -> str:
         return self.to_markdown()

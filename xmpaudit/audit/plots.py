@@ -13,6 +13,7 @@ from xmpaudit.audit.counts import coverage_table
 from xmpaudit.audit.counts import status_by_folder as counts_by_folder
 from xmpaudit.audit.headline import worst_folders
 from xmpaudit.audit.result import AuditResult
+from xmpaudit.core.cells import visible_controls
 from xmpaudit.core.number_words import count_words, counted, percent_words, share_pct
 from xmpaudit.core.statuses import NOT_TAGGED, STATUS_COLOURS, STATUS_ORDER, STATUS_WORDS, coverage_of
 
@@ -48,9 +49,9 @@ def audited_folder(result: AuditResult, root: str | None = None) -> str | None:
     audited asset; None without assets."""
     root = root or result.meta.get("root")
     if root:
-        return str(root)
+        return visible_controls(str(root))
     folders = result.assets["folder"].dropna().astype(str).unique().tolist()
-    return posixpath.commonpath(folders) if folders else None
+    return visible_controls(posixpath.commonpath(folders)) if folders else None
 
 
 def _sentence(ax: Axes, title: str, sentence: str) -> Axes:
@@ -87,7 +88,7 @@ def status_by_folder(result: AuditResult, ax: Axes | None = None, root: str | No
         ax.barh(positions, shares[status], left=left, color=STATUS_COLOURS[status], height=0.72,
                 label=STATUS_WORDS[status], edgecolor="white", linewidth=0.5)
         left += shares[status]
-    ax.set_yticks(list(positions), [_short_folder(f, common or "") for f in table.index])
+    ax.set_yticks(list(positions), [visible_controls(_short_folder(f, common or "")) for f in table.index])
     ax.invert_yaxis()
     ax.set_xlim(0, 150)  # room on the right for the coverage text
     ax.set_xticks(range(0, 101, 20))
@@ -173,7 +174,8 @@ def top_tags(smart_tags: pd.DataFrame, n: int = 20, ax: Axes | None = None,
         return _sentence(_new_axes(ax, 7, 1.6), title, "No asset has smart tags.")
     ax = _new_axes(ax, 7, 0.3 * len(counts) + 1.2)
     ax.barh(range(len(counts)), counts.to_numpy(), color=TAG_COLOUR)
-    labels = [" ".join(str(name).split()) for name in counts.index]  # tabs/line breaks in a name: one line
+    # tabs/line breaks in a name: one line; other control characters as visible escapes (no font draws them)
+    labels = [visible_controls(" ".join(str(name).split())) for name in counts.index]
     ax.set_yticks(range(len(counts)), labels, fontsize="small")
     ax.invert_yaxis()
     for y, value in enumerate(counts.to_numpy()):

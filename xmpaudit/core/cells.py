@@ -31,6 +31,11 @@ def _escape(match: re.Match[str]) -> str:
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
+def visible_controls(text: str) -> str:
+    """``text`` with its control characters written as escapes (``\\x07``), e.g. for a label no font can draw."""
+    return CONTROL.sub(_escape, text)
+
+
 def excel_cell(value: Any) -> Any:
     """``safe_cell(value)`` with the characters an .xlsx cannot hold written as visible escapes (``\\x07``)."""
     value = safe_cell(value)
