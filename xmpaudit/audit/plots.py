@@ -49,9 +49,9 @@ def audited_folder(result: AuditResult, root: str | None = None) -> str | None:
     audited asset; None without assets."""
     root = root or result.meta.get("root")
     if root:
-        return visible_controls(str(root))
+        return str(root)
     folders = result.assets["folder"].dropna().astype(str).unique().tolist()
-    return visible_controls(posixpath.commonpath(folders)) if folders else None
+    return posixpath.commonpath(folders) if folders else None
 
 
 def _sentence(ax: Axes, title: str, sentence: str) -> Axes:
@@ -74,9 +74,10 @@ def status_by_folder(result: AuditResult, ax: Axes | None = None, root: str | No
     in-sync part is the coverage), with the coverage % and counts written beside each bar."""
     folder = audited_folder(result, root)
     worst = worst_folders(result).head(max_folders)
-    title = f"XMP coverage by folder under {folder}, worst first" if folder else "XMP coverage by folder"
+    shown = visible_controls(folder or "the audited folder")
+    title = f"XMP coverage by folder under {shown}, worst first" if folder else "XMP coverage by folder"
     if worst.empty:
-        return _sentence(_new_axes(ax, 8, 1.6), title, f"No assets under {folder or 'the audited folder'}.")
+        return _sentence(_new_axes(ax, 8, 1.6), title, f"No assets under {shown}.")
     table = coverage_table(counts_by_folder(result.assets)).reindex(worst["folder"].astype(object))
     present = [s for s in TAGGED_ORDER if table[s].sum() > 0]
     shares = table[present].div(table["with_smart_tags"].where(lambda n: n > 0), axis=0).fillna(0) * 100
@@ -114,12 +115,13 @@ def status_by_folder(result: AuditResult, ax: Axes | None = None, root: str | No
 def status_shares(result: AuditResult, ax: Axes | None = None, root: str | None = None) -> Axes:
     """Assets per status (in words), as count and share, problems first."""
     folder = audited_folder(result, root)
+    shown = visible_controls(folder or "the audited folder")
     counts = result.counts().reindex(list(STATUS_ORDER))
     counts = counts[counts > 0]
     total = int(counts.sum())
-    title = f"Assets by status under {folder} ({counted(total, 'asset')})" if folder else "Assets by status"
+    title = f"Assets by status under {shown} ({counted(total, 'asset')})" if folder else "Assets by status"
     if not total:
-        return _sentence(_new_axes(ax, 7, 1.6), title, f"No assets under {folder or 'the audited folder'}.")
+        return _sentence(_new_axes(ax, 7, 1.6), title, f"No assets under {shown}.")
     ax = _new_axes(ax, 7, 0.4 * len(counts) + 1.2)
     ax.barh(range(len(counts)), counts.to_numpy(), color=[STATUS_COLOURS[s] for s in counts.index])
     ax.set_yticks(range(len(counts)), [STATUS_WORDS[s] for s in counts.index])
