@@ -314,3 +314,15 @@ def test_the_fix_list_the_report_and_the_grid_link_the_same_way(tmp_path):
         == [link]
     assert asset_link(None, path) is None and asset_link("", path) is None
     assert local_fix_frame(result, snap.smart_tags, "")["link"].isna().all()
+
+
+def test_date_columns_read_as_parse_jcr_date_reads_one_value():
+    from xmpaudit.core.date_columns import utc_times
+    from xmpaudit.core.dates import parse_jcr_date
+
+    values = ["Wed Nov 25 2026 10:12:32 GMT+0100", "Wed Nov 25 2026 10:12:32 GMT-0530",
+              "Tue Feb 29 2028 00:00:00 GMT+0000", "2026-11-25T10:00:00.123+02:00", "2026-11-25T10:00:00Z", "junk",
+              None, "Wed Xyz 25 2026 10:12:32 GMT+0100"]
+    got = utc_times(values)
+    assert str(got.dtype) == "datetime64[ns, UTC]"
+    assert [None if pd.isna(g) else g.to_pydatetime() for g in got] == [parse_jcr_date(v) for v in values]

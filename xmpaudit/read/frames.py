@@ -15,14 +15,13 @@ from __future__ import annotations
 
 import math
 from array import array
-from datetime import datetime
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from xmpaudit.core.acs import SMART_TAGS_NODE, SyncArguments, parse_confidence, tag_name
-from xmpaudit.core.dates import parse_jcr_date
+from xmpaudit.core.date_columns import utc_times
 from xmpaudit.core.jcrpath import name_of, parent_of
 
 # shape bits (asset level: xmp_shape; item level: item_shape)
@@ -335,20 +334,6 @@ class FrameBuilder:
                 frame["asset_id"] = new_id[frame["asset_id"].to_numpy(dtype=np.int64)]
             frames.append(typed(frame, spec, dtype))
         return typed(assets, ASSET_COLUMNS), frames[0], frames[1]
-
-
-def utc_times(values: Any) -> pd.DatetimeIndex:
-    """JCR dates (Sling's ``Wed Nov 25 2026 10:12:32 GMT+0000`` or ISO 8601 text, or datetimes) as UTC
-    datetimes; NaT where a value is missing or not a date. Each distinct text is parsed once."""
-    series = pd.Series(values, dtype=object) if not isinstance(values, pd.Series) else values
-    if isinstance(series.dtype, pd.DatetimeTZDtype):
-        return pd.DatetimeIndex(series.dt.tz_convert("UTC")).as_unit("ns")
-    if pd.api.types.is_datetime64_dtype(series.dtype):
-        return pd.DatetimeIndex(series.dt.tz_localize("UTC")).as_unit("ns")
-    texts = series.astype(object)
-    parsed = {value: value if isinstance(value, datetime) else parse_jcr_date(value)
-              for value in pd.unique(texts[texts.notna()].to_numpy(object))}
-    return pd.DatetimeIndex(pd.to_datetime(texts.map(parsed), utc=True)).as_unit("ns")
 
 
 def typed_column(values: pd.Series, dtype: str) -> Any:
