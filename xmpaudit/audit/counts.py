@@ -29,7 +29,7 @@ def status_by_folder(assets: pd.DataFrame) -> pd.DataFrame:
 
 
 def coverage_table(by_folder: pd.DataFrame) -> pd.DataFrame:
-    """``status_by_folder`` plus assets, with_smart_tags, in_sync and coverage_pct (``statuses.coverage_columns``),
+    """``status_by_folder`` plus assets, with_smart_tags, node_in_sync and coverage_pct (``statuses.coverage_columns``),
     sorted by folder."""
     table = by_folder.reindex(columns=list(STATUSES), fill_value=0).astype(np.int64)
     return pd.concat([table, coverage_columns(table)], axis=1).sort_index()

@@ -15,7 +15,7 @@ from xmpaudit.audit.headline import worst_folders
 from xmpaudit.audit.result import AuditResult
 from xmpaudit.core.cells import visible_controls
 from xmpaudit.core.number_words import count_words, counted, percent_words, share_pct
-from xmpaudit.core.statuses import NOT_TAGGED, STATUS_COLOURS, STATUS_ORDER, STATUS_WORDS, coverage_of
+from xmpaudit.core.statuses import FIXABLE_STATUSES, NOT_TAGGED, STATUS_COLOURS, STATUS_ORDER, STATUS_WORDS, coverage_of
 
 # the statuses of assets with smart tags (the coverage denominator), drawn left to right in STATUS_ORDER
 TAGGED_ORDER = tuple(s for s in STATUS_ORDER if s not in NOT_TAGGED)
@@ -98,7 +98,7 @@ def status_by_folder(result: AuditResult, ax: Axes | None = None, root: str | No
         covered = "no assets with smart tags" if pd.isna(row.coverage_pct) else \
             f"{percent_words(row.coverage_pct)} covered ({count_words(row.node_in_sync)} of " \
             f"{count_words(row.with_smart_tags)})"
-        to_fix = int(sum(getattr(row, s) for s in ("missing_xmp", "stale_xmp", "orphan_xmp")))
+        to_fix = int(sum(getattr(row, s) for s in FIXABLE_STATUSES))
         ax.text(101.5, y, f"{covered}\n{count_words(to_fix)} to fix of {counted(row.assets, 'asset')}",
                 va="center", fontsize="small")
     overall, tagged = coverage_of(result.counts())
