@@ -16,7 +16,7 @@ from xmpaudit.audit.compare import audit
 from xmpaudit.audit.partitions import audit_partitions
 from xmpaudit.core.acs import SyncArguments, expected_xmp_node, is_blank
 from xmpaudit.core.errors import ConfigError
-from xmpaudit.core.statuses import NODE_IN_SYNC, STATUSES
+from xmpaudit.core.statuses import NODE_IN_SYNC, STATUSES, stale_reasons
 from xmpaudit.read.frames import SHAPE_EXTRA_PROPERTIES, SHAPE_STRUCTURE, SHAPE_TYPES
 from xmpaudit.read.snapshot import Snapshot
 from xmpaudit.simulator import DemoSpec, build_demo_repository
@@ -88,16 +88,17 @@ def reference_audit(snapshot: Snapshot, minimum: float) -> pd.DataFrame:
         elif not tagged and items > 0:
             status, reason = "orphan_xmp", "XMP array has tags but the asset has no smart tags"
         elif not tagged and present and words:
-            status, reason = "stale_xmp", "differs in: " + ",".join(words)
+            status, reason = "stale_xmp", None
         elif not tagged:
             status, reason = "no_smart_tags", None
         elif not present:
             status, reason = "missing_xmp", "no XMP array node yet"
         elif words:
-            status, reason = "stale_xmp", "differs in: " + ",".join(words)
+            status, reason = "stale_xmp", None
         else:
             status, reason = "in_sync", None
-        rows.append({"path": path, "status": status, "reason": reason, "expected_count": int(count[path])})
+        rows.append({"path": path, "status": status, "reason": reason,
+                     "stale": ",".join(words) if status == "stale_xmp" else "", "expected_count": int(count[path])})
     return pd.DataFrame(rows)
 
 
@@ -105,6 +106,7 @@ def assert_matches_reference(snapshot: Snapshot, minimum: float = 0.0) -> pd.Dat
     result = audit(snapshot, SyncArguments(minimum_confidence=minimum))
     got = pd.DataFrame({"path": result.assets["path"].astype(object), "status": result.assets["status"].astype(object),
                         "reason": result.assets["reason"].astype(object).where(result.assets["reason"].notna(), None),
+                        "stale": [",".join(stale_reasons(flags)) for flags in result.assets["stale_flags"]],
                         "expected_count": result.assets["expected_count"].astype(int)})
     want = reference_audit(snapshot, minimum)
 
@@ -190,13 +192,14 @@ def test_ids_that_are_not_row_numbers_and_rows_out_of_order():
                     random_state=1), snapshot.xmp_tags.sample(frac=1, random_state=2), snapshot.meta)
     whole = audit(snapshot).assets.set_index(snapshot.assets["path"].astype(object))
     subset = audit(part).assets.set_index(part.assets["path"].astype(object))
-    pd.testing.assert_frame_equal(subset[["status", "reason", "expected_count"]],
-                                  whole.loc[subset.index, ["status", "reason", "expected_count"]])
+    pd.testing.assert_frame_equal(subset[["status", "reason", "stale_flags", "expected_count"]],
+                                  whole.loc[subset.index, ["status", "reason", "stale_flags", "expected_count"]])
 
 
 def test_result_frames_keep_their_public_columns():
     result = audit(snapshot_from_hits(random_hits(60, 4)))
-    for column in ("path", "folder", "status", "reason", "expected_count", "xmp_item_count", "smart_tag_count"):
+    for column in ("path", "folder", "status", "reason", "stale_flags", "expected_count", "xmp_item_count",
+                   "smart_tag_count"):
         assert column in result.assets
     assert {"asset", "index", "name_expected", "name_xmp", "change"} <= set(result.tags)
     assert {"asset", "index", "name", "confidence"} <= set(result.expected)
@@ -282,7 +285,8 @@ def test_audit_partitions_equals_the_audit_of_everything(tmp_path):
     pd.testing.assert_frame_equal(combined.coverage(), whole.coverage(), check_index_type=False)
     fixable = whole.fixable()
     assert sorted(combined.fixable()["path"]) == sorted(fixable["path"])
-    assert combined.fixable().set_index("path").loc[fixable["path"], "reason"].tolist() == fixable["reason"].tolist()
+    for column in ("reason", "stale_flags"):
+        assert combined.fixable().set_index("path").loc[fixable["path"], column].tolist() == fixable[column].tolist()
     # a list of folders, a single snapshot folder, and other arguments work too
     again = audit_partitions(sorted((tmp_path / "inventory").iterdir())[:2], SyncArguments(minimum_confidence=0.5))
     assert again.counts().sum() == 240 and again.arguments.minimum_confidence == 0.5

@@ -34,14 +34,14 @@ def test_inventory_and_reports(workdir, capsys):
                "--export", "fix.csv", "--export", "fix.txt") == 0
     out = capsys.readouterr().out
     assert "assets with smart tags have their tags in XMP" in out and "- XMP missing: " in out
-    assert (workdir / "fix.csv").read_text().startswith("assetPath\n")
+    assert (workdir / "fix.csv").read_text().startswith("priority,name,folder,status,problem,reason,")  # the fix list
     html = (workdir / "r.html").read_text()
     assert "<img alt=\"audit plots\" src=\"data:image/png;base64," in html and "Coverage per folder" in html
     csv = (workdir / "r.csv").read_text().splitlines()
     assert csv[0] == "path,folder,status,reason,smart_tag_count,expected_count,xmp_item_count" and len(csv) == 121
     book = load_workbook(workdir / "r.xlsx")
-    assert book.sheetnames == ["Summary", "Worst folders", "Fix list", "Invalid", "Tag differences", "Assets",
-                               "Plots"]
+    assert book.sheetnames == ["Summary", "By status", "Worst folders", "Fix list", "Invalid", "Tag differences",
+                               "Assets", "Plots"]
     assert len(book["Plots"]._images) == 1
     assert run("audit", "--snapshot", "snap", "--report", "r.pdf") == 2
     assert "must end in .html, .csv or .xlsx" in capsys.readouterr().err

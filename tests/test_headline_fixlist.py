@@ -10,12 +10,12 @@ from openpyxl import load_workbook
 
 from tests.conftest import asset_hit, snapshot_from_hits, xmp_node
 from xmpaudit.audit.compare import audit
-from xmpaudit.audit.fixlist import aem_metadata_csv, export, fix_list
+from xmpaudit.audit.fixlist import FIX_LIST_COLUMNS, aem_metadata_csv, export, fix_list
 from xmpaudit.audit.headline import headline, summary
 from xmpaudit.audit.report import write_report
 from xmpaudit.core.cells import FORMULA_TRIGGERS, safe_cell
 from xmpaudit.core.errors import ConfigError
-from xmpaudit.core.statuses import reason_words
+from xmpaudit.core.statuses import reason_words, stale_flags_of
 
 EVIL = ["=HYPERLINK(\"http://x\")", "+1+2", "-3", "@SUM(A1)", "\tcmd", "\rcmd"]
 
@@ -58,7 +58,7 @@ def test_headline_coverage_shares_change_and_worst_folders(snap):
 def test_headline_without_tagged_assets_and_reasons_in_words():
     result = audit(snapshot_of([asset_hit("/c/d/x.jpg", None)]))
     assert headline(result).coverage_pct is None and "No asset with smart tags" in summary(result)
-    words = reason_words("stale_xmp", "differs in: size,names,order")
+    words = reason_words("stale_xmp", None, stale_flags_of("size", "names", "order"))
     assert words == "XMP differs in number of tags, tag names, tag order"
     assert reason_words("missing_xmp", pd.NA) == ""
 
@@ -80,15 +80,20 @@ def test_fix_list_order_words_tags_flags_and_links(snap):
 
 def test_aem_csv_path_list_and_excel_exports(snap, tmp_path):
     result = audit(snap)
+    # without a tag property there is nothing AEM could import: the .csv is the fix list, its columns say so
     rows = list(csv.reader(export(result, snap.smart_tags, tmp_path / "f.csv").open(encoding="utf-8")))
-    assert rows[0] == ["assetPath"] and rows[1] == ["/c/d/big/c.jpg"] and len(rows) == 6
+    assert rows[0] == FIX_LIST_COLUMNS and len(rows) == 6
+    assert rows[1][FIX_LIST_COLUMNS.index("path")] == "/c/d/big/c.jpg" and rows[1][0] == "1"
+    imported = export(result, snap.smart_tags, tmp_path / "i.csv", tag_property="dc:subject")
+    rows = list(csv.reader(imported.open(encoding="utf-8")))
+    assert rows[0] == ["assetPath", "dc:subject {{String : MULTI}}"] and rows[1] == ["/c/d/big/c.jpg", "owl|zero"]
     with_tags = aem_metadata_csv(fix_list(result, snap.smart_tags), tag_property="dc:subject")
     assert with_tags.columns.tolist() == ["assetPath", "dc:subject {{String : MULTI}}"]
     assert with_tags.iloc[0, 1] == "owl|zero"
     paths = export(result, snap.smart_tags, tmp_path / "f.txt").read_text().splitlines()
     assert paths[0] == "/c/d/big/c.jpg" and len(paths) == 5
     book = load_workbook(export(result, snap.smart_tags, tmp_path / "f.xlsx", client_base_url="http://aem"))
-    assert book.sheetnames == ["Summary", "Worst folders", "Fix list", "Invalid", "Tag differences"]
+    assert book.sheetnames == ["Summary", "By status", "Worst folders", "Fix list", "Invalid", "Tag differences"]
     with pytest.raises(ConfigError, match=r"must end in \.csv"):
         export(result, snap.smart_tags, tmp_path / "f.pdf")
 

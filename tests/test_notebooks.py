@@ -93,7 +93,7 @@ def test_notebooks_run_in_order_against_the_simulator(tmp_path, monkeypatch, xmp
     assert list((xmpaudit_home / "snapshots").glob("*/*/assets.parquet")), "kept in the per-user snapshot store"
     assert not (tmp_path / "snapshots").exists() and not (tmp_path / "journals").exists()
     assert {p.name for p in (tmp_path / "exports").iterdir()} == {
-        "fix-list-aem-import.csv", "fix-list-paths.txt", "audit.xlsx"}
+        "fix-list.csv", "fix-list-paths.txt", "audit.xlsx"}
     outputs = str(nbformat.read(NOTEBOOKS[1], as_version=4))  # untouched
     assert "image/png" not in outputs
 

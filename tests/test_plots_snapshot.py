@@ -26,19 +26,27 @@ def test_plots_show_the_data(snap):
     ax = plots.status_by_folder(result)
     assert [t.get_text() for t in ax.get_yticklabels()] == ["f1", "f2"]  # worst first; f2 has no tags: last
     bars = [(round(p.get_y(), 2), round(p.get_width(), 1), p.get_facecolor()) for p in ax.patches if p.get_width()]
-    assert sorted(w for _, w, _ in bars) == [50.0, 50.0, 100.0]  # shares: f1 half missing, half in sync
+    # shares of the folder's assets with smart tags: f1 half missing, half in sync; f2 has none (its orphan array
+    # has no smart tags), so no bar, and the number beside each bar is the in-sync part of the bar
+    assert sorted(w for _, w, _ in bars) == [50.0, 50.0]
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert legend == ["XMP missing", "XMP left without smart tags", "In sync"]  # words, only statuses present
-    assert [t.get_text() for t in ax.texts] == ["50% covered\n1 to fix of 2", "no tags\n1 to fix of 1"]
+    assert legend == ["XMP missing", "In sync"]  # words, only statuses present
+    assert [t.get_text() for t in ax.texts] == ["50.0% covered (1 of 2)\n1 to fix of 2 assets",
+                                                "no assets with smart tags\n1 to fix of 1 asset"]
+    assert "share of the folder's assets with smart tags" in ax.get_xlabel()
+    assert ax.get_title(loc="left").startswith("XMP coverage by folder under /c/d, worst first\n50.0% of the 2 assets")
     ax = plots.status_shares(result)
     assert [t.get_text() for t in ax.get_yticklabels()] == ["XMP missing", "XMP left without smart tags", "In sync"]
     assert [t.get_text() for t in ax.texts] == ["1 (33.3%)", "1 (33.3%)", "1 (33.3%)"]
     ax = plots.confidence_histogram(snap.smart_tags, 0.5)
     assert round(sum(p.get_height() for p in ax.patches)) == 100  # shares
-    assert "minimumConfidence = 0.5, 67% of tags kept" in ax.get_title(loc="left")
+    assert "minimumConfidence = 0.5, 66.7% of tags kept" in ax.get_title(loc="left")
     ax = plots.top_tags(snap.smart_tags)
     assert [t.get_text() for t in ax.get_yticklabels()] == ["dog", "cat"]
-    assert [t.get_text() for t in ax.texts] == ["2 (100%)", "1 (50%)"]
+    assert [t.get_text() for t in ax.texts] == ["2", "1"]  # no audit given: counts only, no second "tagged"
+    ax = plots.top_tags(snap.smart_tags, result=result)
+    assert [t.get_text() for t in ax.texts] == ["2 (100.0%)", "1 (50.0%)"]
+    assert "% of the 2 assets with smart tags" in ax.get_title(loc="left")
     fig = plots.audit_dashboard(result, snap.smart_tags)
     assert len(fig.axes) == 4
 

@@ -10,9 +10,9 @@ import pytest
 
 from tests.conftest import DEMO_ROOT
 from xmpaudit.audit.compare import audit
-from xmpaudit.core.statuses import STATUS_COLOURS, STATUSES, status_words
+from xmpaudit.core.statuses import STATUS_COLOURS, STATUSES, reasons_in_words, stale_flags_of, status_words
 from xmpaudit.read.inventory import take_inventory
-from xmpaudit.ui.grid import BADGE_TEXT_AND_SYMBOL, reason_in_words, status_badge
+from xmpaudit.ui.grid import BADGE_TEXT_AND_SYMBOL, status_badge
 from xmpaudit.ui.panel import ALL_FOLDERS, AuditPanel, one_line
 from xmpaudit.write.diffwords import describe_change
 from xmpaudit.write.journal import Journal
@@ -73,7 +73,7 @@ def test_columns_show_full_names_reason_in_words_tags_and_link(panel):
     row = panel.table.loc[shown_paths(panel)[0]]
     assert row["name"] in cells and row["link"].endswith(quote(row["path"]))
     assert "/assetdetails.html/content/dam/" in row["link"]
-    assert "differs in: " not in cells or "XMP differs in" in cells
+    assert "differs in: " not in cells  # reasons are worded, never the audit's codes
     stale = panel.table[panel.table["status"] == "stale_xmp"]
     assert stale["reason"].str.startswith("XMP differs in ").all()
     assert "confidences" in " ".join(stale["reason"]) or "tag order" in " ".join(stale["reason"])
@@ -204,7 +204,8 @@ def test_status_colours_are_colour_blind_safe_and_labelled():
         assert STATUS_COLOURS[status] in badge and BADGE_TEXT_AND_SYMBOL[status][1] in badge
         assert html.escape(status_words(status)) in badge
     import pandas as pd
-    words = reason_in_words(pd.Series(["stale_xmp"]), pd.Series(["differs in: order,confidences"]))
+    words = reasons_in_words(pd.Series(["stale_xmp"]), pd.Series([pd.NA]), pd.Series([stale_flags_of("order",
+                                                                                                    "confidences")]))
     assert words[0] == "XMP differs in tag order, confidences"
 
 

@@ -111,4 +111,4 @@ def with_binary_status(result: AuditResult, binary: pd.DataFrame, binary_tags: p
     out["status"] = pd.Categorical(status, categories=list(STATUSES))
     out.loc[candidates[~written.to_numpy()], "reason"] = reason[~written].to_numpy()
     return AuditResult(assets=out.reset_index(drop=True), tags=result.tags, expected=result.expected,
-                       arguments=result.arguments)
+                       arguments=result.arguments, meta=result.meta)

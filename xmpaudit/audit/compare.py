@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from xmpaudit.audit.result import AuditResult, as_categorical, category_is
 from xmpaudit.core.acs import SyncArguments, is_blank
-from xmpaudit.core.statuses import STATUSES
+from xmpaudit.core.statuses import STALE_FLAG, STATUSES
 from xmpaudit.read.frames import (
     ITEM_MISNUMBERED,
     SHAPE_EXTRA_PROPERTIES,
@@ -28,7 +28,6 @@ from xmpaudit.read.frames import (
 )
 from xmpaudit.read.snapshot import Snapshot
 
-STALE_REASONS = ("size", "names", "order", "confidences", "types", "extra properties", "structure")
 CHANGES = ("same", "added", "removed", "renamed", "confidence", "renumbered", "properties")
 MISSING_REASON = "no XMP array node yet"
 ORPHAN_REASON = "XMP array has tags but the asset has no smart tags"
@@ -234,12 +233,6 @@ def _names_differ(diff: _Diff, count: int) -> np.ndarray:
     return flag
 
 
-def _reason_words() -> list[str]:
-    """'differs in: …' for every combination of the STALE_REASONS bits, indexed by the bits."""
-    return ["differs in: " + ",".join(r for i, r in enumerate(STALE_REASONS) if code >> i & 1)
-            for code in range(1 << len(STALE_REASONS))]
-
-
 def _strings(texts: list[str], codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
     """A pandas "string" array of ``texts[code]`` per row (NA where code is -1), built without Python objects."""
     missing = codes < 0
@@ -348,11 +341,12 @@ def audit(snapshot: Snapshot, args: SyncArguments | None = None) -> AuditResult:
     structure_flag = ((shape & SHAPE_STRUCTURE) > 0) | node_type | array_type | \
         _per_asset(diff.misnumbered, diff.asset_row, count)
     size_flag = (array_size != expected_count) | (xmp_items != expected_count)
-    flags = (size_flag, names_flag, order_flag, confidence_flag, (shape & SHAPE_TYPES) > 0,
-             (shape & SHAPE_EXTRA_PROPERTIES) > 0, structure_flag)
-    bits = np.zeros(count, dtype=np.int64)
-    for position, flag in enumerate(flags):
-        bits |= flag.astype(np.int64) << position
+    flags = {"size": size_flag, "names": names_flag, "order": order_flag, "confidences": confidence_flag,
+             "types": (shape & SHAPE_TYPES) > 0, "extra properties": (shape & SHAPE_EXTRA_PROPERTIES) > 0,
+             "structure": structure_flag}
+    bits = np.zeros(count, dtype=np.uint8)
+    for stale_reason, flag in flags.items():
+        bits |= np.where(flag, np.uint8(STALE_FLAG[stale_reason]), np.uint8(0))
     stale = xmp_present & (bits > 0)
 
     status = np.select(
@@ -361,8 +355,6 @@ def audit(snapshot: Snapshot, args: SyncArguments | None = None) -> AuditResult:
         5,
     ).astype(np.int8)
     stale_rows = status == STATUSES.index("stale_xmp")
-    reason[stale_rows] = len(texts) + bits[stale_rows]
-    texts += _reason_words()
     reason[status == STATUSES.index("orphan_xmp")] = len(texts)
     reason[status == STATUSES.index("missing_xmp")] = len(texts) + 1
     texts += [ORPHAN_REASON, MISSING_REASON]
@@ -370,9 +362,10 @@ def audit(snapshot: Snapshot, args: SyncArguments | None = None) -> AuditResult:
     result = assets.copy(deep=False)
     result["status"] = pd.Categorical.from_codes(status, categories=list(STATUSES))
     result["expected_count"] = expected_count
-    result["reason"] = _strings(texts, reason)
+    result["reason"] = _strings(texts, reason)  # stale rows: NA, their reasons are the stale_flags bits
+    result["stale_flags"] = np.where(stale_rows, bits, np.uint8(0))
     tags = _tag_frame(diff, expected, xmp, paths, assets["asset_id"].to_numpy())
-    return AuditResult(assets=result, tags=tags, expected=expected, arguments=args)
+    return AuditResult(assets=result, tags=tags, expected=expected, arguments=args, meta=dict(snapshot.meta))
 
 
 def tag_diff(expected: pd.DataFrame, xmp_tags: pd.DataFrame, assets: pd.DataFrame) -> pd.DataFrame:

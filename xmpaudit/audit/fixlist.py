@@ -1,5 +1,6 @@
-"""The prioritised fix list (what to fix first, in words, with links into AEM) and its exports: AEM metadata
-CSV, a plain path list and an Excel workbook with one sheet per view — every cell safe from formula injection.
+"""The prioritised fix list (what to fix first, in words, with links into AEM) and its exports: the fix list as
+CSV, AEM's metadata import CSV (when a tag property is named), a plain path list and an Excel workbook with one
+sheet per view — every cell safe from formula injection, every character kept (escaped visibly in Excel).
 
 Order (what to fix first): XMP missing, then out of date, then XMP left without smart tags (a missing node hides
 the asset from every XMP-based search; a stale one is wrong; an orphan only carries old tags); within a status,
@@ -11,27 +12,23 @@ from __future__ import annotations
 import html
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import pandas as pd
 
+from xmpaudit.aem.asset_links import asset_link
 from xmpaudit.audit.headline import headline
 from xmpaudit.audit.result import AuditResult
-from xmpaudit.core.cells import safe_cell, safe_frame
+from xmpaudit.core.cells import csv_options, excel_frame, safe_cell, safe_frame
 from xmpaudit.core.errors import ConfigError
-from xmpaudit.core.statuses import FIXABLE_STATUSES, reason_words, status_words
+from xmpaudit.core.number_words import count_words
+from xmpaudit.core.statuses import FIXABLE_STATUSES, STATUS_DTYPE, STATUS_RANK, reasons_in_words, status_words
 
 FIX_LIST_COLUMNS = ["priority", "name", "folder", "status", "problem", "reason", "tags", "tag_count",
                     "top_confidence", "tag_flags", "zero_confidence_tags", "custom_tags", "link", "path"]
-STATUS_RANK = {status: rank for rank, status in enumerate(FIXABLE_STATUSES)}
-EXPORT_KINDS = {".csv": "aem_csv", ".txt": "paths", ".xlsx": "excel"}
-ASSET_DETAILS = "/assetdetails.html"
+EXPORT_KINDS = {".csv": "csv", ".txt": "paths", ".xlsx": "excel"}
 MULTI_VALUE_DELIMITER = "|"
-
-
-def asset_link(base_url: str | None, path: str) -> str | None:
-    """The asset's page in AEM's Assets UI (6.5 and AEMaaCS: ``/assetdetails.html<path>``)."""
-    return None if not base_url else base_url.rstrip("/") + ASSET_DETAILS + quote(path, safe="/")
+COUNT_FORMAT = "#,##0"
+PERCENT_FORMAT = "0.0"
 
 
 def _joined_by_asset(frame: pd.DataFrame) -> pd.Series:
@@ -40,16 +37,6 @@ def _joined_by_asset(frame: pd.DataFrame) -> pd.Series:
     for asset, name in zip(frame["asset"].to_numpy(object), frame["name"].to_numpy(object), strict=True):
         joined.setdefault(asset, []).append(str(name))
     return pd.Series({asset: ", ".join(names) for asset, names in joined.items()}, dtype=object)
-
-
-def _reasons_in_words(status: pd.Series, reason: pd.Series) -> list[str]:
-    cache: dict[tuple[str, Any], str] = {}
-    out = []
-    for key in zip(status.to_numpy(object), reason.astype(object).to_numpy(object), strict=True):
-        if key not in cache:
-            cache[key] = reason_words(*key)
-        out.append(cache[key])
-    return out
 
 
 def fix_list(result: AuditResult, smart_tags: pd.DataFrame, client_base_url: str | None = None) -> pd.DataFrame:
@@ -72,12 +59,13 @@ def fix_list(result: AuditResult, smart_tags: pd.DataFrame, client_base_url: str
         custom = _joined_by_asset(hits)
     to_fix_per_folder = assets["folder"].astype(str).map(assets["folder"].astype(str).value_counts())
     status = assets["status"].astype(str)
+    flags = assets.get("stale_flags")
     out = pd.DataFrame({
         "name": assets["name"].astype(str).to_numpy(),
-        "folder": assets["folder"].astype(str).to_numpy(),
-        "status": status.to_numpy(),
-        "problem": status.map(status_words).to_numpy(),
-        "reason": _reasons_in_words(status, assets["reason"]),
+        "folder": pd.Categorical(assets["folder"].astype(str).to_numpy()),
+        "status": pd.Categorical(status.to_numpy(), dtype=STATUS_DTYPE),
+        "problem": pd.Categorical(status.map(status_words).to_numpy()),
+        "reason": pd.array(reasons_in_words(assets["status"], assets["reason"], flags), dtype="string"),
         "tags": paths.map(tags).astype("string").fillna("").to_numpy(),
         "tag_count": paths.map(grouped.size()).fillna(0).astype("int64").to_numpy(),
         "top_confidence": paths.map(top).astype("Float64").to_numpy(),
@@ -87,6 +75,7 @@ def fix_list(result: AuditResult, smart_tags: pd.DataFrame, client_base_url: str
         "path": paths.to_numpy(),
         "_rank": status.map(STATUS_RANK).to_numpy(),
         "_folder_impact": to_fix_per_folder.to_numpy(),
+        "_folder": assets["folder"].astype(str).to_numpy(),
     })
     flags = []
     for zero_names, custom_names in zip(out["zero_confidence_tags"], out["custom_tags"], strict=True):
@@ -94,7 +83,7 @@ def fix_list(result: AuditResult, smart_tags: pd.DataFrame, client_base_url: str
             [f"custom: {custom_names}"] if custom_names else [])
         flags.append("; ".join(words))
     out["tag_flags"] = flags
-    out = out.sort_values(["_rank", "_folder_impact", "folder", "top_confidence", "tag_count", "path"],
+    out = out.sort_values(["_rank", "_folder_impact", "_folder", "top_confidence", "tag_count", "path"],
                           ascending=[True, False, True, False, False, True], na_position="last", kind="stable")
     out.insert(0, "priority", range(1, len(out) + 1))
     return out[FIX_LIST_COLUMNS].reset_index(drop=True)
@@ -119,70 +108,101 @@ def aem_metadata_csv(fixes: pd.DataFrame, tag_property: str | None = None) -> pd
 
 def export_views(result: AuditResult, smart_tags: pd.DataFrame, *, client_base_url: str | None = None,
                  previous: dict[str, Any] | None = None, meta: dict[str, Any] | None = None) -> dict[str, pd.DataFrame]:
-    """The views of the Excel export, one sheet each: summary, worst folders, fix list, invalid assets,
-    per-tag differences of out-of-date nodes."""
+    """The views of the Excel export, one sheet each: the summary (the headline's own lines, as
+    ``result.summary()`` words them), assets by status, worst folders, fix list, invalid assets, per-tag
+    differences of out-of-date nodes."""
     head = headline(result, previous, meta)
-    summary = head.by_status[["label", "assets", "share_pct", "change"]].rename(columns={"label": "status"})
+    by_status = head.by_status[["label", "assets", "share_pct", "change"]].rename(columns={"label": "status"})
     coverage = pd.DataFrame({"status": ["Coverage % of assets with smart tags"], "assets": [head.tagged],
                              "share_pct": [head.coverage_pct], "change": [head.coverage_change]})
-    invalid = result.assets.loc[result.assets["status"] == "invalid", ["name", "folder", "reason", "path"]]
+    invalid_rows = result.assets["status"] == "invalid"
+    invalid = result.assets.loc[invalid_rows, ["name", "folder", "path"]].assign(reason=result.reasons()[invalid_rows])
     stale = set(result.assets.loc[result.assets["status"] == "stale_xmp", "path"].astype(str))
     tags = result.tags[result.tags["asset"].isin(stale) & (result.tags["change"] != "same")]
-    tags = tags.drop(columns=[c for c in ("misnumbered",) if c in tags.columns]).astype({"change": "string"})
+    tags = tags.drop(columns=[c for c in ("misnumbered",) if c in tags.columns])
     return {
-        "Summary": pd.concat([coverage, summary], ignore_index=True),
+        "Summary": pd.DataFrame({"Summary": head.to_text_lines()}),
+        "By status": pd.concat([coverage, by_status], ignore_index=True).astype({"change": "Float64"}),
         "Worst folders": head.worst_folders,
         "Fix list": fix_list(result, smart_tags, client_base_url),
-        "Invalid": invalid.reset_index(drop=True),
+        "Invalid": invalid[["name", "folder", "reason", "path"]].reset_index(drop=True),
         "Tag differences": tags.reset_index(drop=True),
     }
 
 
+def _number_formats(sheet: Any, frame: pd.DataFrame) -> None:
+    """Counts with thousands separators, percentages with one decimal (as every view shows them)."""
+    for position, column in enumerate(frame.columns, start=1):
+        dtype = frame[column].dtype
+        if pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype):
+            continue
+        number_format = PERCENT_FORMAT if str(column).endswith("_pct") else \
+            COUNT_FORMAT if pd.api.types.is_integer_dtype(dtype) else None
+        if number_format:
+            for (cell,) in sheet.iter_rows(min_row=2, max_row=len(frame) + 1, min_col=position, max_col=position):
+                cell.number_format = number_format
+
+
 def write_excel(views: dict[str, pd.DataFrame], path: str | Path) -> Path:
-    """One sheet per view; every text cell neutralised against formula injection."""
+    """One sheet per view; every text cell neutralised against formula injection and every character an .xlsx
+    cannot hold escaped visibly."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
         for name, frame in views.items():
-            safe_frame(frame).to_excel(writer, sheet_name=name[:31], index=False)
+            cells = excel_frame(frame)
+            cells.to_excel(writer, sheet_name=name[:31], index=False)
+            _number_formats(writer.sheets[name[:31]], cells)
     return path
 
 
 def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
-    """A UTF-8 CSV with every text cell neutralised against formula injection."""
+    """A UTF-8 CSV with every text cell neutralised against formula injection; control characters are kept,
+    quoted (``cells.csv_options``)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    safe_frame(frame).to_csv(path, index=False, encoding="utf-8")
+    cells = safe_frame(frame)
+    cells.to_csv(path, **csv_options(cells))
     return path
 
 
 def export(result: AuditResult, smart_tags: pd.DataFrame, path: str | Path, *, client_base_url: str | None = None,
            previous: dict[str, Any] | None = None, meta: dict[str, Any] | None = None,
            tag_property: str | None = None) -> Path:
-    """Export the fix list; the kind follows the extension: ``.csv`` AEM metadata import CSV, ``.txt`` one asset
-    path per line (for bulk workflow tools and ``--assets-file``), ``.xlsx`` one sheet per view."""
+    """Export the fix list; the kind follows the extension: ``.csv`` the fix list (its columns, in fix order) —
+    or, with ``tag_property``, AEM's metadata import CSV (``assetPath`` and that tag column); ``.txt`` one asset
+    path per line (for bulk workflow tools and ``--assets-file``); ``.xlsx`` one sheet per view."""
     path = Path(path)
     kind = EXPORT_KINDS.get(path.suffix.lower())
     if kind is None:
-        raise ConfigError(f"Export {path} must end in .csv (AEM metadata import), .txt (path list) or .xlsx")
+        raise ConfigError(f"Export {path} must end in .csv (fix list, or AEM metadata import with a tag property), "
+                          ".txt (path list) or .xlsx")
     if kind == "excel":
         return write_excel(export_views(result, smart_tags, client_base_url=client_base_url, previous=previous,
                                         meta=meta), path)
     fixes = fix_list(result, smart_tags, client_base_url)
-    if kind == "aem_csv":
-        return write_csv(aem_metadata_csv(fixes, tag_property), path)
+    if kind == "csv":
+        return write_csv(aem_metadata_csv(fixes, tag_property) if tag_property else fixes, path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("".join(f"{safe_cell(p)}\n" for p in fixes["path"]), encoding="utf-8")
     return path
 
 
+def export_names(tag_property: str | None = None) -> tuple[str, ...]:
+    """The files ``export_all`` writes, named for what they hold."""
+    csv_name = "fix-list-aem-import.csv" if tag_property else "fix-list.csv"
+    return csv_name, "fix-list-paths.txt", "audit.xlsx"
+
+
 def export_all(result: AuditResult, smart_tags: pd.DataFrame, folder: str | Path, *,
                client_base_url: str | None = None, previous: dict[str, Any] | None = None,
-               meta: dict[str, Any] | None = None) -> list[Path]:
-    """All three exports into ``folder``: ``fix-list-aem-import.csv``, ``fix-list-paths.txt``, ``audit.xlsx``."""
+               meta: dict[str, Any] | None = None, tag_property: str | None = None) -> list[Path]:
+    """All three exports into ``folder`` (``export_names``): the fix list as CSV (``fix-list.csv``; with
+    ``tag_property`` AEM's metadata import CSV, ``fix-list-aem-import.csv``), ``fix-list-paths.txt`` and
+    ``audit.xlsx``."""
     folder = Path(folder)
-    return [export(result, smart_tags, folder / name, client_base_url=client_base_url, previous=previous, meta=meta)
-            for name in ("fix-list-aem-import.csv", "fix-list-paths.txt", "audit.xlsx")]
+    return [export(result, smart_tags, folder / name, client_base_url=client_base_url, previous=previous, meta=meta,
+                   tag_property=tag_property) for name in export_names(tag_property)]
 
 
 def _escaped(value: Any) -> str:
@@ -208,7 +228,8 @@ class FixListTable:
         table["name"] = [f'<a href="{html.escape(link)}" target="_blank">{html.escape(str(name))}</a>' if link else
                          html.escape(str(name)) for name, link in zip(shown["name"], shown["link"], strict=True)]
         more = len(self.fixes) - len(shown)
-        tail = f"<p>… and {more} more (export them all with EXPORT_DIR or <code>--export</code>)</p>" if more else ""
+        tail = (f"<p>… and {count_words(more)} more (export them all with EXPORT_DIR or <code>--export</code>)</p>"
+                if more else "")
         return table.to_html(index=False, escape=False) + tail
 
     def _repr_html_(self) -> str:

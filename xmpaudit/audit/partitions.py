@@ -10,13 +10,14 @@ import numpy as np
 import pandas as pd
 
 from xmpaudit.audit.compare import audit
-from xmpaudit.audit.result import coverage_table, status_by_folder
+from xmpaudit.audit.counts import coverage_table, status_by_folder
 from xmpaudit.core.acs import SyncArguments
 from xmpaudit.core.errors import ConfigError
 from xmpaudit.core.statuses import STATUSES
 from xmpaudit.read.snapshot import Snapshot
 
-FIXABLE_COLUMNS = ["path", "folder", "status", "reason", "smart_tag_count", "expected_count", "xmp_item_count"]
+FIXABLE_COLUMNS = ["path", "folder", "status", "reason", "stale_flags", "smart_tag_count", "expected_count",
+                   "xmp_item_count"]
 
 
 @dataclass
@@ -82,4 +83,5 @@ def audit_partitions(source: str | Path | Iterable[str | Path], args: SyncArgume
     fixable_assets = pd.concat(fixable, ignore_index=True) if fixable else pd.DataFrame(columns=FIXABLE_COLUMNS)
     fixable_assets["status"] = pd.Categorical(fixable_assets["status"], categories=list(STATUSES))
     fixable_assets["folder"] = fixable_assets["folder"].astype("category")
+    fixable_assets["stale_flags"] = fixable_assets["stale_flags"].astype(np.uint8)
     return PartitionedAudit(by_folder, fixable_assets, used or SyncArguments(), folders)

@@ -11,20 +11,27 @@ from pathlib import Path
 from typing import Any
 
 import matplotlib.pyplot as plt
+import pandas as pd
 
 from xmpaudit.audit import plots
 from xmpaudit.audit.fixlist import FixListTable, export_views, fix_list, write_csv, write_excel
 from xmpaudit.audit.headline import headline
 from xmpaudit.audit.result import AuditResult
 from xmpaudit.core.errors import ConfigError
+from xmpaudit.core.number_words import change_words, count_words, percent_words
 from xmpaudit.read.snapshot import Snapshot
 
 ASSET_REPORT_COLUMNS = ["path", "folder", "status", "reason", "smart_tag_count", "expected_count", "xmp_item_count"]
 FORMATS = {".html": "html", ".htm": "html", ".csv": "csv", ".xlsx": "excel"}
 
 
+def asset_rows(result: AuditResult) -> pd.DataFrame:
+    """Every audited asset with its status and the reason in words (as the fix list and the panel word it)."""
+    return result.assets[ASSET_REPORT_COLUMNS].assign(reason=result.reasons())
+
+
 def _figure_png(result: AuditResult, snapshot: Snapshot) -> bytes:
-    figure = plots.audit_dashboard(result, snapshot.smart_tags)
+    figure = plots.audit_dashboard(result, snapshot.smart_tags, root=snapshot.meta.get("root"))
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=90)
     plt.close(figure)
@@ -41,7 +48,7 @@ def write_report(result: AuditResult, snapshot: Snapshot, path: str | Path, *,
         raise ConfigError(f"Report {path} must end in .html, .csv or .xlsx")
     path.parent.mkdir(parents=True, exist_ok=True)
     if kind == "csv":
-        write_csv(result.assets[ASSET_REPORT_COLUMNS], path)
+        write_csv(asset_rows(result), path)
     elif kind == "excel":
         _excel(result, snapshot, path, previous)
     else:
@@ -55,7 +62,7 @@ def _excel(result: AuditResult, snapshot: Snapshot, path: Path, previous: dict[s
 
     base = snapshot.meta.get("source") or None
     views = export_views(result, snapshot.smart_tags, client_base_url=base, previous=previous, meta=snapshot.meta)
-    views["Assets"] = result.assets[ASSET_REPORT_COLUMNS]
+    views["Assets"] = asset_rows(result)
     write_excel(views, path)
     book = load_workbook(path)
     book.create_sheet("Plots").add_image(XlImage(io.BytesIO(_figure_png(result, snapshot))), "A1")
@@ -80,12 +87,26 @@ def _markdown_html(text: str) -> str:
     return "\n".join(out + (["</ul>"] if in_list else []))
 
 
+def _table_html(frame: pd.DataFrame) -> str:
+    """A table with counts and percentages worded as in the headline (thousands separators, one decimal)."""
+    formatters = {}
+    for column in frame.columns:
+        if column.endswith("_pct"):
+            formatters[column] = lambda v: percent_words(v, missing="")
+        elif column == "change":
+            formatters[column] = change_words
+        elif pd.api.types.is_integer_dtype(frame[column].dtype):
+            formatters[column] = count_words
+    return frame.to_html(index=False, na_rep="", formatters=formatters)
+
+
 def _html(result: AuditResult, snapshot: Snapshot, previous: dict[str, Any] | None) -> str:
     image = base64.b64encode(_figure_png(result, snapshot)).decode("ascii")
     head = headline(result, previous, snapshot.meta)
     base = snapshot.meta.get("source") or None
     fixes = fix_list(result, snapshot.smart_tags, base)
-    invalid = result.assets.loc[result.assets["status"] == "invalid", ["path", "reason"]]
+    invalid_rows = result.assets["status"] == "invalid"
+    invalid = result.assets.loc[invalid_rows, ["path"]].assign(reason=result.reasons()[invalid_rows])
     when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     return f"""<!doctype html><html><head><meta charset="utf-8"><title>xmpaudit report</title>
 <style>body{{font-family:sans-serif;margin:2em}} table{{border-collapse:collapse;font-size:13px}}
@@ -94,9 +115,9 @@ td,th{{border:1px solid #ccc;padding:3px 6px}} th{{background:#eee}} img{{max-wi
 <section id="summary">{_markdown_html(head.to_markdown())}</section>
 <p>Report {when} · ACS process arguments:
 <code>{html.escape(result.arguments.to_process_args()).replace(chr(10), ' · ')}</code></p>
-<h2>Assets by status</h2>{head.by_status.drop(columns="status").to_html(index=False, na_rep="")}
-<h2>Coverage per folder, worst first</h2>{head.worst_folders.to_html(index=False, na_rep="")}
+<h2>Assets by status</h2>{_table_html(head.by_status.drop(columns="status"))}
+<h2>Coverage per folder, worst first</h2>{_table_html(head.worst_folders)}
 <h2>Plots</h2><img alt="audit plots" src="data:image/png;base64,{image}">
-<h2>What to fix first ({len(fixes)})</h2>{FixListTable(fixes, limit=None).to_html()}
-<h2>Invalid assets ({len(invalid)})</h2>{invalid.to_html(index=False, na_rep="")}
+<h2>What to fix first ({count_words(len(fixes))})</h2>{FixListTable(fixes, limit=None).to_html()}
+<h2>Invalid assets ({count_words(len(invalid))})</h2>{invalid.to_html(index=False, na_rep="")}
 </body></html>"""

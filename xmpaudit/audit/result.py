@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from xmpaudit.audit.counts import coverage_table, status_by_folder, status_counts
 from xmpaudit.audit.headline import summary
 from xmpaudit.core.acs import SyncArguments
-from xmpaudit.core.statuses import FIXABLE_STATUSES, NODE_IN_SYNC, STATUSES
+from xmpaudit.core.statuses import FIXABLE_STATUSES, reasons_in_words
 
 
 def as_categorical(values: pd.Series) -> pd.Categorical:
@@ -26,12 +27,14 @@ def category_is(values: pd.Series, wanted: str) -> np.ndarray:
 
 @dataclass
 class AuditResult:
-    """Audit outcome: ``assets`` (with status and reason), ``tags`` (per-tag diff), ``expected`` tags."""
+    """Audit outcome: ``assets`` (with status, reason and stale_flags), ``tags`` (per-tag diff), ``expected`` tags;
+    ``meta``: the snapshot's source, root and time (shown by the summary)."""
 
     assets: pd.DataFrame
     tags: pd.DataFrame
     expected: pd.DataFrame
     arguments: SyncArguments
+    meta: dict[str, Any] = field(default_factory=dict)
 
     def counts(self) -> pd.Series:
         """Number of assets per status (every status listed)."""
@@ -45,38 +48,15 @@ class AuditResult:
         """Assets the sync can fix (missing, stale or orphan XMP)."""
         return self.assets[self.assets["status"].isin(FIXABLE_STATUSES)]
 
+    def reasons(self) -> pd.Series:
+        """Why each asset has its status, in words (as every view shows it), indexed like ``assets``."""
+        assets = self.assets
+        flags = assets.get("stale_flags")
+        return pd.Series(reasons_in_words(assets["status"], assets["reason"], flags), index=assets.index,
+                         dtype="string", name="reason")
+
     def summary(self, previous: dict[str, Any] | None = None, meta: dict[str, Any] | None = None) -> str:
-        """A short markdown summary (coverage, counts by status, worst folders) for an email or a ticket;
-        ``previous``: the counts of an earlier snapshot, for the change since."""
-
+        """A short markdown summary (coverage, counts by status, worst folders) for an email or a ticket, the
+        same text the CLI's ``audit`` prints; ``previous``: the counts of an earlier snapshot, for the change
+        since; ``meta`` defaults to the audited snapshot's."""
         return summary(self, previous, meta)
-
-
-def status_counts(assets: pd.DataFrame) -> pd.Series:
-    """Number of assets per status (every status listed)."""
-    codes = pd.Categorical(assets["status"], categories=list(STATUSES)).codes
-    counts = np.bincount(codes[codes >= 0], minlength=len(STATUSES))
-    return pd.Series(counts, index=pd.Index(list(STATUSES), name="status"), name="count")
-
-
-def status_by_folder(assets: pd.DataFrame) -> pd.DataFrame:
-    """Assets per folder (rows, sorted) and status (columns, every status)."""
-    folders = as_categorical(assets["folder"])
-    status = pd.Categorical(assets["status"], categories=list(STATUSES)).codes.astype(np.int64)
-    seen = (folders.codes >= 0) & (status >= 0)
-    cells = np.bincount(folders.codes[seen].astype(np.int64) * len(STATUSES) + status[seen],
-                        minlength=len(folders.categories) * len(STATUSES)).reshape(-1, len(STATUSES))
-    table = pd.DataFrame(cells, index=pd.Index(folders.categories.astype(object), name="folder"),
-                         columns=pd.Index(list(STATUSES), name="status"))
-    return table[table.sum(axis=1) > 0]
-
-
-def coverage_table(by_folder: pd.DataFrame) -> pd.DataFrame:
-    """``status_by_folder`` plus assets, with_smart_tags and coverage_pct, sorted by folder."""
-    table = by_folder.reindex(columns=list(STATUSES), fill_value=0).copy()
-    table["assets"] = table[list(STATUSES)].sum(axis=1)
-    # orphan XMP arrays belong to assets without smart tags: not in the denominator (as in the headline)
-    table["with_smart_tags"] = table["assets"] - table["no_smart_tags"] - table["invalid"] - table["orphan_xmp"]
-    denominator = table["with_smart_tags"].where(table["with_smart_tags"] > 0)
-    table["coverage_pct"] = (100.0 * table[list(NODE_IN_SYNC)].sum(axis=1) / denominator).round(1)
-    return table.sort_index()

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from xmpaudit.core.acs import SMART_TAGS_NODE, SyncArguments, parse_confidence, tag_name
+from xmpaudit.core.date_columns import utc_times
 from xmpaudit.core.jcrpath import name_of, parent_of
 
 # shape bits (asset level: xmp_shape; item level: item_shape)
@@ -46,7 +47,7 @@ ASSET_COLUMNS = {
     "xmp_array_size": "Int64",
     "xmp_item_count": "Int32",
     "xmp_shape": "uint8",
-    "last_modified": "string",
+    "last_modified": "datetime64[ns, UTC]",
 }
 SMART_TAG_COLUMNS = {
     "asset_id": "int32",
@@ -339,6 +340,8 @@ def typed_column(values: pd.Series, dtype: str) -> Any:
     """One column in its declared dtype (no copy when it has it already)."""
     if dtype == "category":
         return as_category(values)
+    if dtype.startswith("datetime64"):
+        return utc_times(values).array
     if dtype in ("string", "Int64", "Int32"):
         return pd.array(values, dtype=dtype)
     return values.to_numpy(dtype=dtype)

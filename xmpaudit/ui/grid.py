@@ -6,13 +6,13 @@ from __future__ import annotations
 import html
 import os
 from collections.abc import Callable
-from urllib.parse import quote
 
 import ipywidgets as w
 import pandas as pd
 
+from xmpaudit.aem.asset_links import asset_link
 from xmpaudit.audit.result import AuditResult
-from xmpaudit.core.statuses import STATUS_COLOURS, reason_words, status_words
+from xmpaudit.core.statuses import STATUS_COLOURS, STATUS_DTYPE, status_words
 
 # The plots' Okabe-Ito colours and the headline's status words, each badge with a symbol and a text colour, so
 # colour is never the only cue and every view names a status the same way.
@@ -41,34 +41,16 @@ def status_badge(status: str) -> str:
             f"white-space:nowrap'>{symbol} {html.escape(words)}</span>")
 
 
-def reason_in_words(status: pd.Series, reason: pd.Series) -> pd.Series:
-    """The audit's reasons as sentences a DAM librarian reads ("XMP differs in tag order, confidences", worded as
-    in the headline and reports)."""
-    text = reason.astype("string").fillna("")
-    stale = text.str.startswith("differs in: ")
-    words = {value: reason_words("stale_xmp", value) for value in text[stale].unique()}
-    text.loc[stale] = text[stale].map(words)
-    status = status.astype(str)
-    text = text.mask((status == "in_sync") & (text == ""), "the XMP holds exactly what the process would write")
-    text = text.mask((status == "no_smart_tags") & (text == ""), "nothing to write: the asset has no smart tags")
-    return text.mask(status == "missing_xmp", "no XMP smart-tag array yet: a sync creates it")
-
-
-def asset_link(base_url: str, path: str) -> str:
-    """The asset's page in AEM's Assets UI."""
-    return f"{base_url.rstrip('/')}/assetdetails.html{quote(path)}"
-
-
 # The panel lists every audited asset (in-sync ones too, so a librarian sees what is fine); ``fixlist.fix_list``
 # is the prioritised subset of fixable assets for reports and exports.
 def local_fix_frame(result: AuditResult, smart_tags: pd.DataFrame | None, base_url: str) -> pd.DataFrame:
-    """One row per audited asset, indexed by path: full name, folder, status, reason in words, tags (highest
-    confidence first), top confidence and a link to AEM."""
+    """One row per audited asset, indexed by path: full name, folder, status (ordered as every view lists them),
+    reason in words, tags (highest confidence first), top confidence and a link to AEM."""
     assets = result.assets
     frame = pd.DataFrame({"path": assets["path"].astype(str).to_numpy(), "name": assets["name"].astype(str).to_numpy(),
                           "folder": assets["folder"].astype(str).to_numpy(),
-                          "status": assets["status"].astype(str).to_numpy(),
-                          "reason": reason_in_words(assets["status"], assets["reason"]).to_numpy()})
+                          "status": pd.Categorical(assets["status"].astype(str).to_numpy(), dtype=STATUS_DTYPE),
+                          "reason": result.reasons().to_numpy(dtype=object)})
     frame.index = pd.Index(frame["path"], name=None)
     tags = smart_tags if smart_tags is not None else result.expected
     named = tags[tags["name"].notna()]
@@ -202,7 +184,8 @@ class PagedGrid:
             "reason": html.escape(str(row["reason"])),
             "tags": html.escape(str(row["tags"])),
             "top_confidence": confidence,
-            "link": f"<a href='{html.escape(str(row['link']))}' target='_blank' rel='noopener'>open</a>",
+            "link": "" if pd.isna(row["link"]) else
+            f"<a href='{html.escape(str(row['link']))}' target='_blank' rel='noopener'>open</a>",
         }
         spans = "".join(f"<span class='xmpaudit-col-{key}' style='width:{widths[key]};flex:none;padding-right:6px;"
                         f"overflow-wrap:anywhere;white-space:normal'>{cells[key]}</span>" for key in cells)

@@ -20,6 +20,7 @@ from xmpaudit.core.acs import SyncArguments
 from xmpaudit.core.errors import AemError, AemNotFoundError, ConfigError
 from xmpaudit.core.jcrpath import validate_path
 from xmpaudit.core.progress import Progress, ProgressCallback
+from xmpaudit.core.statuses import reason_words
 from xmpaudit.read.inventory import snapshot_of
 from xmpaudit.write.journal import Journal
 
@@ -138,8 +139,7 @@ def prove_written_back(client: AemClient, report: pd.DataFrame, args: SyncArgume
             status, reason = "not_written_back", "asset no longer exists"
         else:
             status = str(audited.loc[asset, "status"])
-            found = audited.loc[asset, "reason"]
-            reason = "" if pd.isna(found) else str(found)
+            reason = reason_words(status, audited.loc[asset, "reason"], audited.loc[asset, "stale_flags"])
             if status not in ("written_back", "not_written_back"):
                 reason = f"XMP node is {status}{': ' + reason if reason else ''}; nothing to compare the binary with"
                 status = "not_written_back"
