@@ -220,23 +220,36 @@ class AemClient:
     # -- Sling GET ---------------------------------------------------------------------------------------
 
     def read_tree(self, path: str, depth: int | str = "infinity") -> dict[str, Any]:
-        """Read a node as Sling JSON to ``depth``; when Sling answers 300 (too many nodes), read shallower
-        and fetch the cut-off subtrees separately, so the result is always complete to ``depth``."""
+        """Read a node as Sling JSON to ``depth``, always complete: when Sling answers 300 (more nodes than its
+        ``json.maximumresults``), read it to the deepest level it offers — at least one, since Sling always lists
+        all of a node's children (SLING-2320) — and read each subtree cut off there separately. A cut read is
+        never taken as a node without children: a ``.1.json`` answered 300 raises AemHttpError."""
         validate_path(path)
+        if depth != "infinity" and int(depth) <= 1:
+            return self._read_node(f"{path}.{int(depth)}.json")
         response = self.request("GET", f"{path}.{depth}.json", expected=(200, 300))
         body = parse_json(response)
         if response.status_code == 200:
-            if not isinstance(body, dict):
-                raise AemResponseError(f"{response.url} is not a JSON object", url=response.url, status=200)
-            return body
-        allowed = _deepest_suggestion(body, response.url)
-        node = self.get_json(f"{path}.{allowed}.json")
-        remaining = "infinity" if depth == "infinity" else int(depth) - allowed
-        if remaining == 0:
-            return node
-        for child_path, holder, name in _nodes_at_depth(node, path, allowed):
+            return _json_object(body, response)
+        level = max(_deepest_suggestion(body, response.url), 1)
+        if depth != "infinity":
+            level = min(level, int(depth) - 1)
+        node = self._read_node(f"{path}.{level}.json")
+        remaining = "infinity" if depth == "infinity" else int(depth) - level
+        for child_path, holder, name in _nodes_at_depth(node, path, level):
             holder[name] = self.read_tree(child_path, remaining)
         return node
+
+    def _read_node(self, path_json: str) -> dict[str, Any]:
+        response = self.request("GET", path_json)
+        return _json_object(parse_json(response), response)
+
+
+def _json_object(body: Any, response: requests.Response) -> dict[str, Any]:
+    if not isinstance(body, dict):
+        raise AemResponseError(f"{response.url} is not a JSON object", url=response.url,
+                               status=response.status_code)
+    return body
 
 
 def _nodes_at_depth(node: dict[str, Any], path: str, depth: int) -> list[tuple[str, dict[str, Any], str]]:
@@ -323,9 +336,16 @@ def _root_cause(exc: BaseException) -> str:
 
 
 def parse_json(response: requests.Response) -> Any:
-    """The response body as JSON, or AemResponseError quoting the start of what came instead."""
+    """The response body as JSON, or AemResponseError quoting the start of what came instead (or saying it is
+    nested too deeply to read)."""
     try:
         return response.json()
+    except RecursionError:
+        raise AemResponseError(
+            f"{response.request.method} {response.url} answered HTTP {response.status_code} with JSON nested too "
+            "deeply to read",
+            method=response.request.method or "", url=response.url, status=response.status_code,
+        ) from None
     except (ValueError, json.JSONDecodeError):
         snippet = response.text[:200].replace("\n", " ")
         raise AemResponseError(
