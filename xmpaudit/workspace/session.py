@@ -169,7 +169,8 @@ def open_session(
         unusable = _same_source(saved.meta, client, root, args)
         written = last_write_under(journal, root)
         # reads began at inventory_started (ms, set below); older snapshots only have taken_at (s, at the end)
-        taken = parse_moment(saved.meta.get("inventory_started") or saved.meta.get("taken_at"))
+        taken = parse_moment(saved.meta.get("oldest_read") or saved.meta.get("inventory_started")
+                             or saved.meta.get("taken_at"))
         if refresh:
             pass  # asked for: the banner says "new inventory"
         elif unusable:
