@@ -6,7 +6,14 @@ from __future__ import annotations
 import argparse
 import sys
 
-from xmpaudit.cli.options import DEFAULT_JOURNAL, DEFAULT_NOTEBOOKS, DEFAULT_ROOT, add_connection_options, positive_int
+from xmpaudit.cli.options import (
+    DEFAULT_JOURNAL,
+    DEFAULT_NOTEBOOKS,
+    DEFAULT_ROOT,
+    add_connection_options,
+    check_output_paths,
+    positive_int,
+)
 from xmpaudit.cli.read_verbs import cmd_audit, cmd_inventory
 from xmpaudit.cli.serve_verbs import cmd_app, cmd_lab, cmd_notebook_report, cmd_simulator
 from xmpaudit.cli.write_verbs import cmd_sync, cmd_undo, cmd_writeback
@@ -121,6 +128,7 @@ def main(argv: list[str] | None = None) -> int:
         print("--assets must be >= 0", file=sys.stderr)
         return 2
     try:
+        check_output_paths(args)
         return int(args.func(args))
     except XmpAuditError as exc:
         print(f"error: {exc}", file=sys.stderr)

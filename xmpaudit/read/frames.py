@@ -131,19 +131,28 @@ def _string_or_none(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
+LONG_RANGE = range(-(2**63), 2**63)
+
+
 def _is_long(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+    """A JSON integer a JCR Long can hold (a wider one cannot come from the repository: it is no Long)."""
+    return isinstance(value, int) and not isinstance(value, bool) and value in LONG_RANGE
+
+
+def _confidence_of(value: Any) -> tuple[float | None, str | None]:
+    """``parse_confidence`` of a JSON value; an integer wider than a Long is read as its digits would be as a
+    String (``Double.parseDouble``), never overflowing."""
+    if isinstance(value, int) and not isinstance(value, bool) and value not in LONG_RANGE:
+        value = str(value)
+    return parse_confidence(value)
 
 
 def _size_value(value: Any) -> int | None:
     """xmpArraySize as a number (a wrongly typed "2" or 2.0 still counts as 2; the type is a shape problem)."""
-    if _is_long(value):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit() and value.strip().isascii():
-        return int(value)
-    return None
+    whole_float = isinstance(value, float) and value.is_integer()
+    digits = isinstance(value, str) and value.strip().lstrip("-").isdigit() and value.strip().isascii()
+    number = int(value) if whole_float or digits else value
+    return number if _is_long(number) else None
 
 
 def _array_shape(node: dict[str, Any]) -> int:
@@ -278,7 +287,7 @@ class FrameBuilder:
         a["smart_tag_count"].append(len(smart_children))
         a["last_modified"].append(_string_or_none(content.get("jcr:lastModified")))
         for order, (node_name, tag) in enumerate(smart_children):
-            confidence, problem = parse_confidence(tag.get("confidence"))
+            confidence, problem = _confidence_of(tag.get("confidence"))
             is_custom = tag.get("isCustom")
             s["asset_id"].append(asset_id)
             s["order"].append(order)
@@ -297,7 +306,7 @@ class FrameBuilder:
         for index, (node_name, item) in enumerate(items, start=1):
             bits = _item_shape(item, index, node_name, self.args)
             shape |= item_shape_to_asset(bits)
-            confidence, _ = parse_confidence(item.get(self.args.confidence_property))
+            confidence, _ = _confidence_of(item.get(self.args.confidence_property))
             x["asset_id"].append(asset_id)
             x["index"].append(index)
             x["node_name"].append(node_name)
