@@ -22,6 +22,7 @@ import pandas as pd
 
 from xmpaudit.core.acs import SMART_TAGS_NODE, SyncArguments, parse_confidence, tag_name
 from xmpaudit.core.jcrpath import name_of, parent_of
+from xmpaudit.read.hits import hit_content, hit_metadata
 
 # shape bits (asset level: xmp_shape; item level: item_shape)
 SHAPE_TYPES = 1  # a JCR type differs (xmpArraySize not Long, confidence not Double, name/node type not String)
@@ -275,8 +276,8 @@ class FrameBuilder:
     def add_hit(self, hit: dict[str, Any]) -> None:
         asset_id = len(self)
         a, s, x = self._assets, self._smart, self._xmp
-        content = hit.get("jcr:content") if isinstance(hit.get("jcr:content"), dict) else {}
-        metadata = content.get("metadata") if isinstance(content.get("metadata"), dict) else None
+        content = hit_content(hit)
+        metadata = hit_metadata(hit)
         smart = metadata.get(SMART_TAGS_NODE) if metadata else None
         xmp = metadata.get(self.args.sequence_name) if metadata else None
         smart_children = child_nodes(smart) if isinstance(smart, dict) else []
