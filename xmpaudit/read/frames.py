@@ -22,7 +22,7 @@ import pandas as pd
 
 from xmpaudit.core.acs import SMART_TAGS_NODE, SyncArguments, parse_confidence, tag_name
 from xmpaudit.core.jcrpath import name_of, parent_of
-from xmpaudit.read.hits import hit_content, hit_metadata
+from xmpaudit.read.hits import asset_identity, hit_content, hit_metadata
 
 # shape bits (asset level: xmp_shape; item level: item_shape)
 SHAPE_TYPES = 1  # a JCR type differs (xmpArraySize not Long, confidence not Double, name/node type not String)
@@ -48,7 +48,10 @@ ASSET_COLUMNS = {
     "xmp_item_count": "Int32",
     "xmp_shape": "uint8",
     "last_modified": "string",
+    "identity": "string",
 }
+# Columns a snapshot saved before they existed may lack (loaded as missing values).
+OPTIONAL_ASSET_COLUMNS = frozenset({"identity"})
 SMART_TAG_COLUMNS = {
     "asset_id": "int32",
     "asset": "category",
@@ -287,6 +290,7 @@ class FrameBuilder:
         a["has_metadata"].append(metadata is not None)
         a["smart_tag_count"].append(len(smart_children))
         a["last_modified"].append(_string_or_none(content.get("jcr:lastModified")))
+        a["identity"].append(asset_identity(hit))
         for order, (node_name, tag) in enumerate(smart_children):
             confidence, problem = _confidence_of(tag.get("confidence"))
             is_custom = tag.get("isCustom")

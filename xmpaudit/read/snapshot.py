@@ -18,6 +18,7 @@ from xmpaudit.core.acs import SyncArguments
 from xmpaudit.core.errors import ConfigError
 from xmpaudit.read.frames import (
     ASSET_COLUMNS,
+    OPTIONAL_ASSET_COLUMNS,
     SMART_TAG_COLUMNS,
     XMP_TAG_COLUMNS,
     asset_column,
@@ -106,12 +107,17 @@ class Snapshot:
         for name in FRAME_FILES:
             file = folder / f"{name}.parquet"
             stored = _stored_columns(name)
-            missing = sorted(set(stored) - set(pq.read_schema(file).names))
+            present = set(pq.read_schema(file).names)
+            optional = OPTIONAL_ASSET_COLUMNS if name == "assets" else frozenset()
+            missing = sorted(set(stored) - present - optional)
             if missing:
                 raise ConfigError(f"{file} lacks columns {missing} "
                                   "(a damaged snapshot, or one from an older xmpaudit: take a new inventory)")
             # column by column, each converted at once: memory holds the frames plus one column in transit
-            columns[name] = {c: typed_column(pd.read_parquet(file, columns=[c])[c], t) for c, t in stored.items()}
+            rows = pq.read_metadata(file).num_rows
+            columns[name] = {c: typed_column(pd.read_parquet(file, columns=[c])[c] if c in present
+                                             else pd.Series([None] * rows, dtype="object"), t)
+                             for c, t in stored.items()}
         assets = pd.DataFrame(columns.pop("assets"))
         if not (assets["asset_id"].to_numpy() == np.arange(len(assets))).all():
             raise ConfigError(f"{folder / 'assets.parquet'} has asset ids that are not its row numbers")

@@ -73,7 +73,7 @@ class ScanSpec:
             "daterange.upperOperation": "<",
         }
         if self.hits == "selective":
-            extra.update({"p.hits": "selective", "p.properties": f"jcr:path {self.prop}"})
+            extra.update({"p.hits": "selective", "p.properties": f"jcr:path {self.prop} jcr:uuid"})
             extra.pop("p.nodedepth", None)
         params = asset_query(self.root, limit=limit, offset=offset, extra=extra)
         if self.hits == "selective":
