@@ -6,6 +6,7 @@ import json
 import threading
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -33,6 +34,9 @@ POST_RETRY_STATUSES = frozenset({429, 503})  # answers that say the POST was not
 UNCERTAIN_POST_STATUSES = frozenset({502, 504})  # a gateway lost AEM's answer: the POST may have been applied
 LOGIN_PAGE_MARKERS = ("j_security_check", "j_username", "login-box", "granite-login")
 WORKFLOW_START_PATH = "/etc/workflow/instances"
+# Subtrees cut off a Sling GET are read one by one up to this many, else with this many GETs in flight.
+SUBTREES_IN_SEQUENCE = 8
+SUBTREE_WORKERS = 4
 FormData = Iterable[tuple[str, str]] | Mapping[str, str]
 
 
@@ -236,8 +240,14 @@ class AemClient:
             level = min(level, int(depth) - 1)
         node = self._read_node(f"{path}.{level}.json")
         remaining = "infinity" if depth == "infinity" else int(depth) - level
-        for child_path, holder, name in _nodes_at_depth(node, path, level):
-            holder[name] = self.read_tree(child_path, remaining)
+        cut = _nodes_at_depth(node, path, level)
+        if len(cut) <= SUBTREES_IN_SEQUENCE:
+            subtrees = [self.read_tree(child_path, remaining) for child_path, _, _ in cut]
+        else:
+            with ThreadPoolExecutor(SUBTREE_WORKERS, thread_name_prefix="xmpaudit-subtrees") as pool:
+                subtrees = list(pool.map(lambda item: self.read_tree(item[0], remaining), cut))
+        for (_, holder, name), subtree in zip(cut, subtrees, strict=True):
+            holder[name] = subtree
         return node
 
     def _read_node(self, path_json: str) -> dict[str, Any]:
