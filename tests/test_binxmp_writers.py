@@ -51,6 +51,16 @@ def _toolkit(kind: str, tags, tmp: Path) -> bytes:
     return w.toolkit_write(base, f".{kind}", tmp, w.tags_rdf(tags))
 
 
+def _toolkit_utf16(container: str, encoding: str, tags) -> bytes:
+    """A UTF-16 packet serialised by the Adobe XMP Toolkit, in a TIFF's tag 700 or a PDF's /Metadata stream."""
+    if not HAS_TOOLKIT:
+        pytest.skip("Adobe XMP Toolkit not available (Debian exempi + PyPI python-xmp-toolkit)")
+    packet = w.toolkit_packet(w.tags_rdf(tags), encoding)
+    if container == "pdf":
+        return w.pdf_xref_stream(tags, packet=packet)
+    return w.tiff_file(packet, "<" if encoding.endswith("le") else ">")
+
+
 def _imagemagick(kind: str, tags, tmp: Path) -> bytes:
     if not HAS_IMAGEMAGICK:
         pytest.skip("ImageMagick not installed (Debian imagemagick)")
@@ -92,6 +102,10 @@ CORPUS: dict[str, Callable[[Path, Path], bytes]] = {
     "toolkit.tif": lambda t, c: _toolkit("tif", TAGS, t),
     "toolkit-extended.jpg": lambda t, c: _toolkit("jpg", MANY, t),
     "toolkit-large.png": lambda t, c: _toolkit("png", MANY, t),
+    "toolkit-utf16le.tif": lambda t, c: _toolkit_utf16("tif", "utf-16-le", TAGS),
+    "toolkit-utf16be.tif": lambda t, c: _toolkit_utf16("tif", "utf-16-be", TAGS),
+    "toolkit-utf16le.pdf": lambda t, c: _toolkit_utf16("pdf", "utf-16-le", TAGS),
+    "toolkit-utf16be.pdf": lambda t, c: _toolkit_utf16("pdf", "utf-16-be", TAGS),
     "imagemagick-raw-profile.png": lambda t, c: _imagemagick("png", TAGS, t),
     "imagemagick.jpg": lambda t, c: _imagemagick("jpg", TAGS, t),
     "imagemagick.tif": lambda t, c: _imagemagick("tif", TAGS, t),

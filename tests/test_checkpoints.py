@@ -11,6 +11,7 @@ UTC = timezone.utc
 IDENTITY = {"source": "http://aem", "root": "/c", "arguments": ""}
 WHOLE = Window(datetime(2020, 1, 1, tzinfo=UTC), datetime(2024, 1, 1, tzinfo=UTC))
 FIRST = Window(datetime(2020, 1, 1, tzinfo=UTC), datetime(2021, 1, 1, tzinfo=UTC))
+STARTED = "2026-12-03T10:00:00.000+00:00"  # when the part's read began
 THIRD = Window(datetime(2022, 1, 1, tzinfo=UTC), datetime(2023, 1, 1, tzinfo=UTC))
 
 
@@ -20,22 +21,22 @@ def hits(*names):
 
 def test_in_memory_parts_come_back_in_window_order():
     parts = Partitions(None, IDENTITY, SyncArguments())
-    parts.add(THIRD, hits("c"))
-    parts.add(FIRST, hits("a", "b"))
+    parts.add(THIRD, hits("c"), STARTED)
+    parts.add(FIRST, hits("a", "b"), STARTED)
     assert [list(s.assets["path"].astype(str)) for s in parts.snapshots()] == [["/c/a.jpg", "/c/b.jpg"], ["/c/c.jpg"]]
 
 
 def test_gaps_are_what_no_finished_window_covers():
     parts = Partitions(None, IDENTITY, SyncArguments())
     assert parts.gaps(WHOLE) == [WHOLE]
-    parts.add(FIRST, hits("a"))
-    parts.add(THIRD, hits("c"))
+    parts.add(FIRST, hits("a"), STARTED)
+    parts.add(THIRD, hits("c"), STARTED)
     assert parts.gaps(WHOLE) == [Window(FIRST.end, THIRD.start), Window(THIRD.end, WHOLE.end)]
 
 
 def test_saved_parts_resume_for_the_same_inventory_only(tmp_path):
     first = Partitions(tmp_path, IDENTITY, SyncArguments())
-    first.add(FIRST, hits("a", "b"))
+    first.add(FIRST, hits("a", "b"), STARTED)
     assert (tmp_path / STATE_FILE).is_file()
     resumed = Partitions(tmp_path, IDENTITY, SyncArguments())
     assert resumed.gaps(WHOLE) == [Window(FIRST.end, WHOLE.end)]
@@ -46,14 +47,14 @@ def test_saved_parts_resume_for_the_same_inventory_only(tmp_path):
 
 def test_a_completed_inventory_starts_afresh(tmp_path):
     first = Partitions(tmp_path, IDENTITY, SyncArguments())
-    first.add(FIRST, hits("a"))
+    first.add(FIRST, hits("a"), STARTED)
     first.complete()
     assert Partitions(tmp_path, IDENTITY, SyncArguments()).gaps(WHOLE) == [WHOLE]
 
 
 def test_a_sink_takes_the_hits_instead_of_frames():
     received = []
-    parts = Partitions(None, IDENTITY, SyncArguments(), sink=lambda window, got: received.append((window, len(got))))
-    parts.add(FIRST, hits("a", "b"))
-    assert received == [(FIRST, 2)] and parts.snapshots() == []
+    parts = Partitions(None, IDENTITY, SyncArguments(), sink=lambda window, got, started: received.append((window, len(got), started)))
+    parts.add(FIRST, hits("a", "b"), STARTED)
+    assert received == [(FIRST, 2, STARTED)] and parts.snapshots() == []
     assert parts.gaps(WHOLE) == [Window(FIRST.end, WHOLE.end)]

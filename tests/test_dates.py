@@ -35,7 +35,8 @@ def test_iso_text_is_utc_with_milliseconds_and_round_trips():
     assert parse_jcr_date(iso_text(moment)) == moment
 
 
-def test_parse_moment_keeps_zones_and_assumes_utc_without_one():
-    assert parse_moment("2026-11-25T10:00:00+02:00").utcoffset() == timedelta(hours=2)
+def test_parse_moment_keeps_the_instant_in_utc_and_assumes_utc_without_a_zone():
+    assert parse_moment("2026-11-25T10:00:00+02:00") == datetime(2026, 11, 25, 8, tzinfo=UTC)
+    assert parse_moment("2026-11-25T10:00:00+02:00").utcoffset() == timedelta(0)
     assert parse_moment("2026-11-25T10:00:00") == datetime(2026, 11, 25, 10, tzinfo=UTC)
     assert parse_moment("not a date") is None

@@ -155,7 +155,7 @@ def test_cli_audit_records_history_and_writes_the_json_summary_beside_the_html(a
     assert {k: summary[k] for k in ("source", "root", "counts", "coverage_pct", "minimum_confidence")} == \
         {k: last[k] for k in ("source", "root", "counts", "coverage_pct", "minimum_confidence")}
     assert summary["schema"] == "xmpaudit.audit-summary/1" and summary["counts"]["missing_xmp"] > 0
-    assert summary["previous_taken_at"] == history["taken_at"].iloc[0].strftime("%Y-%m-%dT%H:%M:%S+00:00")
+    assert pd.Timestamp(summary["previous_taken_at"]) == history["taken_at"].iloc[0]
     assert summary["coverage_change"] == round(summary["coverage_pct"] - history["coverage_pct"].iloc[0], 1)
 
 

@@ -46,10 +46,11 @@ def test_a_snapshot_of_another_aem_or_other_arguments_is_refused(demo_readonly, 
         refresh_inventory(demo_readonly.client, full, SyncArguments(minimum_confidence=0.5), show_progress=False)
 
 
-def test_changes_are_read_from_the_previous_snapshot_minus_a_margin(full):
-    taken = datetime.fromisoformat(full.meta["taken_at"])
+def test_changes_are_read_from_the_previous_snapshots_oldest_read_minus_a_margin(full):
+    taken = datetime.fromisoformat(full.meta["oldest_read"])  # when its oldest part began to be read
+    assert taken <= datetime.fromisoformat(full.meta["taken_at"])
     assert incremental_since(full) == taken - timedelta(minutes=10)
     assert incremental_since(full, timedelta(0)) == taken
     untimed = type(full)(full.assets, full.smart_tags, full.xmp_tags, {})
-    with pytest.raises(ConfigError, match="no taken_at"):
+    with pytest.raises(ConfigError, match="no oldest_read or taken_at"):
         incremental_since(untimed)

@@ -262,6 +262,28 @@ def test_incremental_inventory_reads_only_changes_and_notices_deletions(bulk):
     assert_same(after, plain_snapshot(bulk))
 
 
+def test_incremental_inventory_rereads_an_asset_replaced_with_an_older_last_modified(bulk):
+    """A package restore or a move with replace puts another node at the path: its jcr:lastModified may be older
+    than the previous read, its jcr:created (and jcr:uuid on AEM) differ."""
+    with client_for(bulk) as client:
+        before = take_inventory(client, BULK_ROOT, show_progress=False, **SMALL)
+    path = f"{BULK_ROOT}/folder-00000/asset-00000100.jpg"
+    old = datetime(2001, 1, 1, tzinfo=timezone.utc)
+    with bulk.repo.lock:
+        bulk.repo.remove(path)
+        folder = bulk.repo.require(f"{BULK_ROOT}/folder-00000")
+        restored = add_asset(folder, "asset-00000100.jpg", old, metadata_node([("restored", 0.7)], with_xmp=False))
+        restored.children["jcr:content"].set("jcr:lastModified", old)
+        bulk.repo.changed()
+    with client_for(bulk) as client:
+        after, changes = refresh_inventory(client, before, page_size=SMALL["page_size"],
+                                           read_budget=SMALL["read_budget"], show_progress=False)
+    assert changes.changed == [path] and changes.added == [] and changes.deleted == []
+    tags = after.smart_tags[after.smart_tags["asset"].astype(str) == path]
+    assert tags["name"].astype(str).tolist() == ["restored"]
+    assert_same(after, plain_snapshot(bulk))
+
+
 def test_simulator_answers_like_aem_when_a_query_reads_too_many_nodes(bulk):
     with client_for(bulk) as client:
         response = client.session.get(bulk.url + "/bin/querybuilder.json",

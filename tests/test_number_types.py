@@ -97,3 +97,19 @@ def test_no_extra_reads_where_confidences_are_not_whole_numbers(numbers):
     statuses(numbers)
     assert not [p for method, p in numbers.stats.log if method == "GET" and p.endswith(".json")
                 and not p.startswith("/bin/querybuilder")]
+
+
+@pytest.mark.parametrize("big", [2**64, 10**400, -(2**70)])
+def test_integers_wider_than_a_long_are_read_without_overflow(big):
+    """No JCR Long holds them: the size counts as wrongly typed (stale), a confidence is read as its digits."""
+    from xmpaudit.core.acs import SyncArguments
+    from xmpaudit.read.snapshot import Snapshot
+
+    node = xmp_node([("a", 0.5)])
+    node["xmpArraySize"] = big
+    node["1"]["dam:predictedTagConfidence"] = big
+    snapshot = Snapshot.from_hits([asset_hit(f"{ROOT}/big.jpg", [{"name": "x", "confidence": big}], node)],
+                                  SyncArguments())
+    assert snapshot.assets["xmp_array_size"].isna().all()
+    assert snapshot.smart_tags["confidence"].iloc[0] == float(str(big))  # Double.parseDouble: 1e400 is Infinity
+    assert audit(snapshot).assets["status"].astype(str).tolist() == ["stale_xmp"]

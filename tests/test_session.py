@@ -5,6 +5,7 @@ write, fully when too old), the banner saying which and why, and the previous sn
 import json
 from datetime import datetime, timedelta, timezone
 
+import pandas as pd
 import pytest
 
 from tests.conftest import DEMO_ROOT, client_for
@@ -128,7 +129,7 @@ def test_refresh_keeps_the_replaced_snapshots_counts_even_if_never_audited(simul
     second = session(simulator, tmp_path, refresh=True)
     assert second.origin == "new inventory" and not second.notes
     history = read_history(first.snapshot.meta["source"], DEMO_ROOT)
-    assert history["taken_at"].dt.strftime("%Y-%m-%dT%H:%M:%S+00:00").tolist() == [first.snapshot.meta["taken_at"]]
+    assert history["taken_at"].tolist() == [pd.Timestamp(first.snapshot.meta["taken_at"])]
     assert history["surface"].tolist() == ["session, replaced snapshot"]
 
 

@@ -21,11 +21,12 @@ def test_a_page_is_bounded_by_the_window_and_ordered_by_its_key():
     assert (params["p.limit"], params["p.offset"], params["p.hits"]) == ("100", "3", "full")
 
 
-def test_a_listing_asks_only_for_paths_and_the_key():
+def test_a_listing_asks_only_for_paths_the_key_and_the_identity():
     params = ScanSpec("/c", prop="jcr:content/jcr:lastModified", hits="selective").params(WINDOW, WINDOW.start,
                                                                                           limit=5, offset=0)
     assert params["p.hits"] == "selective" and "p.nodedepth" not in params
-    assert params["p.properties"] == "jcr:path jcr:content/jcr:lastModified"
+    # jcr:uuid tells an asset replaced at the same path (with an older lastModified) from the one listed before
+    assert params["p.properties"] == "jcr:path jcr:content/jcr:lastModified jcr:uuid"
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +48,7 @@ def test_every_asset_is_read_exactly_once_in_small_pages(demo_readonly, planned)
     got: list[str] = []
     sizes: list[tuple[Window, int]] = []
 
-    def take(window: Window, hits: list[dict]) -> None:
+    def take(window: Window, hits: list[dict], read_started: str) -> None:
         got.extend(h["jcr:path"] for h in hits)
         sizes.append((window, len(hits)))
 

@@ -130,6 +130,35 @@ def toolkit_write(source: bytes, suffix: str, directory: Path, packet: str) -> b
     return path.read_bytes()
 
 
+# The Adobe XMP Toolkit's serialisation options for packet encodings (XMP_Const.h kXMP_EncodeUTF16Big/Little)
+TOOLKIT_ENCODINGS = {"utf-16-be": 0x2, "utf-16-le": 0x3}
+
+
+def toolkit_packet(rdf_text: str, encoding: str) -> bytes:
+    """``rdf_text`` serialised by the Adobe XMP Toolkit (exempi) in UTF-16 with its default padding (2 KB of
+    spaces; in UTF-16LE the Toolkit writes them big-endian), read by length: the packet holds NUL bytes."""
+    import ctypes
+
+    from libxmp import XMPMeta, exempi
+
+    library = exempi.EXEMPI
+    library.xmp_serialize_and_format.restype = ctypes.c_bool
+    library.xmp_serialize_and_format.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_uint32, ctypes.c_uint32,
+                                                 ctypes.c_char_p, ctypes.c_char_p, ctypes.c_int32]
+    library.xmp_string_cstr.restype = ctypes.c_void_p
+    library.xmp_string_cstr.argtypes = [ctypes.c_void_p]
+    library.xmp_string_len.restype = ctypes.c_size_t
+    library.xmp_string_len.argtypes = [ctypes.c_void_p]
+    meta = XMPMeta(xmp_str=rdf_text)
+    out = exempi._string_new()
+    try:
+        if not library.xmp_serialize_and_format(meta.xmpptr, out, TOOLKIT_ENCODINGS[encoding], 0, b"\n", b" ", 0):
+            raise RuntimeError("exempi could not serialise the packet")
+        return ctypes.string_at(library.xmp_string_cstr(out), library.xmp_string_len(out))
+    finally:
+        exempi._string_free(out)
+
+
 def imagemagick_write(source: bytes, suffix: str, directory: Path, packet: bytes) -> bytes:
     """ImageMagick attaches ``packet`` as its XMP profile (PNG: a zTXt "Raw profile type xmp" chunk)."""
     tool = shutil.which("convert-im6.q16") or shutil.which("magick") or "convert"
@@ -294,15 +323,19 @@ def pdf_embedded_image_first(image_tags, document_tags) -> bytes:
     return pdf.bytes()
 
 
-def pdf_xref_stream(tags, *, encoding: str = "utf-8", wrapper: bool = False, filler: int = 0) -> bytes:
+def pdf_xref_stream(tags, *, encoding: str = "utf-8", wrapper: bool = False, filler: int = 0,
+                    packet: bytes | None = None) -> bytes:
     """Catalogue in a compressed object stream, FlateDecode /Metadata (optionally without the xpacket wrapper,
-    in UTF-16), an xref stream with the PNG predictor; ``filler`` bytes of image data before the packet."""
+    in UTF-16; or ``packet`` as given), an xref stream with the PNG predictor; ``filler`` bytes of image data
+    before the packet."""
     pdf = PdfBuilder()
     if filler:
         pdf.stream(8, "/Type /XObject /Subtype /Image /Width 1 /Height 1 /ColorSpace /DeviceGray "
                       "/BitsPerComponent 8", b"\0" * filler)
     text = tags_rdf(tags)
-    pdf.stream(4, "/Type /Metadata /Subtype /XML", (xpacket(text) if wrapper else text).encode(encoding), flate=True)
+    if packet is None:
+        packet = (xpacket(text) if wrapper else text).encode(encoding)
+    pdf.stream(4, "/Type /Metadata /Subtype /XML", packet, flate=True)
     pdf.object_stream(9, {1: b"<< /Type /Catalog /Pages 2 0 R /Metadata 4 0 R >>", **PAGE_OBJECTS})
     pdf.xref_stream(1, 10)
     return pdf.bytes()

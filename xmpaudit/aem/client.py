@@ -6,6 +6,7 @@ import json
 import threading
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -33,6 +34,9 @@ POST_RETRY_STATUSES = frozenset({429, 503})  # answers that say the POST was not
 UNCERTAIN_POST_STATUSES = frozenset({502, 504})  # a gateway lost AEM's answer: the POST may have been applied
 LOGIN_PAGE_MARKERS = ("j_security_check", "j_username", "login-box", "granite-login")
 WORKFLOW_START_PATH = "/etc/workflow/instances"
+# Subtrees cut off a Sling GET are read one by one up to this many, else with this many GETs in flight.
+SUBTREES_IN_SEQUENCE = 8
+SUBTREE_WORKERS = 4
 FormData = Iterable[tuple[str, str]] | Mapping[str, str]
 
 
@@ -220,23 +224,42 @@ class AemClient:
     # -- Sling GET ---------------------------------------------------------------------------------------
 
     def read_tree(self, path: str, depth: int | str = "infinity") -> dict[str, Any]:
-        """Read a node as Sling JSON to ``depth``; when Sling answers 300 (too many nodes), read shallower
-        and fetch the cut-off subtrees separately, so the result is always complete to ``depth``."""
+        """Read a node as Sling JSON to ``depth``, always complete: when Sling answers 300 (more nodes than its
+        ``json.maximumresults``), read it to the deepest level it offers — at least one, since Sling always lists
+        all of a node's children (SLING-2320) — and read each subtree cut off there separately. A cut read is
+        never taken as a node without children: a ``.1.json`` answered 300 raises AemHttpError."""
         validate_path(path)
+        if depth != "infinity" and int(depth) <= 1:
+            return self._read_node(f"{path}.{int(depth)}.json")
         response = self.request("GET", f"{path}.{depth}.json", expected=(200, 300))
         body = parse_json(response)
         if response.status_code == 200:
-            if not isinstance(body, dict):
-                raise AemResponseError(f"{response.url} is not a JSON object", url=response.url, status=200)
-            return body
-        allowed = _deepest_suggestion(body, response.url)
-        node = self.get_json(f"{path}.{allowed}.json")
-        remaining = "infinity" if depth == "infinity" else int(depth) - allowed
-        if remaining == 0:
-            return node
-        for child_path, holder, name in _nodes_at_depth(node, path, allowed):
-            holder[name] = self.read_tree(child_path, remaining)
+            return _json_object(body, response)
+        level = max(_deepest_suggestion(body, response.url), 1)
+        if depth != "infinity":
+            level = min(level, int(depth) - 1)
+        node = self._read_node(f"{path}.{level}.json")
+        remaining = "infinity" if depth == "infinity" else int(depth) - level
+        cut = _nodes_at_depth(node, path, level)
+        if len(cut) <= SUBTREES_IN_SEQUENCE:
+            subtrees = [self.read_tree(child_path, remaining) for child_path, _, _ in cut]
+        else:
+            with ThreadPoolExecutor(SUBTREE_WORKERS, thread_name_prefix="xmpaudit-subtrees") as pool:
+                subtrees = list(pool.map(lambda item: self.read_tree(item[0], remaining), cut))
+        for (_, holder, name), subtree in zip(cut, subtrees, strict=True):
+            holder[name] = subtree
         return node
+
+    def _read_node(self, path_json: str) -> dict[str, Any]:
+        response = self.request("GET", path_json)
+        return _json_object(parse_json(response), response)
+
+
+def _json_object(body: Any, response: requests.Response) -> dict[str, Any]:
+    if not isinstance(body, dict):
+        raise AemResponseError(f"{response.url} is not a JSON object", url=response.url,
+                               status=response.status_code)
+    return body
 
 
 def _nodes_at_depth(node: dict[str, Any], path: str, depth: int) -> list[tuple[str, dict[str, Any], str]]:
@@ -323,9 +346,16 @@ def _root_cause(exc: BaseException) -> str:
 
 
 def parse_json(response: requests.Response) -> Any:
-    """The response body as JSON, or AemResponseError quoting the start of what came instead."""
+    """The response body as JSON, or AemResponseError quoting the start of what came instead (or saying it is
+    nested too deeply to read)."""
     try:
         return response.json()
+    except RecursionError:
+        raise AemResponseError(
+            f"{response.request.method} {response.url} answered HTTP {response.status_code} with JSON nested too "
+            "deeply to read",
+            method=response.request.method or "", url=response.url, status=response.status_code,
+        ) from None
     except (ValueError, json.JSONDecodeError):
         snippet = response.text[:200].replace("\n", " ")
         raise AemResponseError(

@@ -7,6 +7,8 @@ from typing import Any
 from urllib.parse import unquote
 
 from xmpaudit.aem.client import WORKFLOW_START_PATH, AemClient, absolute_location
+from xmpaudit.aem.querybuilder import QUERYBUILDER_PATH
+from xmpaudit.core.dates import parse_jcr_date
 from xmpaudit.core.errors import AemConnectionError, AemError
 
 WRITEBACK_MODEL = "/var/workflow/models/dam-xmp-writeback"
@@ -14,7 +16,6 @@ WORKFLOW_MODELS_PATH = "/etc/workflow/models.json"
 FINAL_STATES = frozenset({"COMPLETED", "ABORTED", "FAILED", "TERMINATED"})
 RUNNING_STATES = frozenset({"RUNNING", "SUSPENDED", "ACTIVE"})
 INSTANCES_ROOT = "/var/workflow/instances"
-QUERYBUILDER_PATH = "/bin/querybuilder.json"
 ADOPT_WINDOW = timedelta(minutes=2)  # clock-skew allowance: a finished instance started since (POST - this) is ours
 
 
@@ -45,18 +46,6 @@ def outcome_uncertain(exc: AemError) -> bool:
     return isinstance(exc, AemConnectionError) or exc.status is None or exc.status >= 500
 
 
-def _parse_time(value: Any) -> datetime | None:
-    text = str(value or "")
-    for parse in (lambda t: datetime.fromisoformat(t.replace("Z", "+00:00")),
-                  lambda t: datetime.strptime(t[:33], "%a %b %d %Y %H:%M:%S GMT%z")):
-        try:
-            moment = parse(text)
-        except ValueError:
-            continue
-        return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-    return None
-
-
 def find_instances(client: AemClient, asset: str, model: str) -> list[dict[str, Any]]:
     """Workflow instances of ``model`` for payload ``asset``, newest first (QueryBuilder on
     /var/workflow/instances: ``modelId`` and ``data/payload/path``)."""
@@ -77,7 +66,7 @@ def adopt_instance(client: AemClient, asset: str, model: str, sent_at: datetime)
     within ADOPT_WINDOW of the POST), or None."""
     for hit in find_instances(client, asset, model):
         state = str(hit.get("status") or hit.get("state") or "").upper()
-        started = _parse_time(hit.get("startTime"))
+        started = parse_jcr_date(hit.get("startTime"))
         if state in RUNNING_STATES or (started is not None and started >= sent_at - ADOPT_WINDOW):
             return str(hit["jcr:path"])
     return None

@@ -12,6 +12,7 @@ from xmpaudit.cli.options import (
     DEFAULT_ROOT,
     add_connection_options,
     add_journal_option,
+    check_output_paths,
     positive_int,
 )
 from xmpaudit.cli.read_verbs import cmd_audit, cmd_inventory
@@ -148,6 +149,7 @@ def main(argv: list[str] | None = None) -> int:
         print("--assets must be >= 0", file=sys.stderr)
         return 2
     try:
+        check_output_paths(args)
         return int(args.func(args))
     except XmpAuditError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -88,7 +88,7 @@ def sync_arguments(args: argparse.Namespace, client: Any = None) -> Any:
 def asset_paths(args: argparse.Namespace, client: Any, sync_args: Any) -> list[str]:
     """Assets named by --assets-file, else the assets under --root with one of --status."""
     if args.assets_file:
-        lines = Path(args.assets_file).read_text(encoding="utf-8").splitlines()
+        lines = read_assets_file(args.assets_file)
         return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
 
     require_root(client, args.root)
@@ -115,3 +115,40 @@ def positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
     return value
+
+
+def read_assets_file(name: str) -> list[str]:
+    """The lines of an --assets-file; a missing, unreadable, non-UTF-8 file or a folder is one ConfigError."""
+    path = Path(name)
+    if path.is_dir():
+        raise ConfigError(f"--assets-file {name} is a folder, not a file of asset paths")
+    try:
+        return path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        raise ConfigError(f"--assets-file {name} does not exist") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"--assets-file {name} is not UTF-8 text (byte {exc.start})") from None
+    except OSError as exc:
+        raise ConfigError(f"--assets-file {name} cannot be read: {exc.strerror or exc}") from None
+
+
+def check_output_paths(args: argparse.Namespace) -> None:
+    """One ConfigError when --out or --checkpoint names a file, or --journal's parent (or the journal) is one."""
+    for option, folder in (("--out", getattr(args, "out", None)), ("--checkpoint", getattr(args, "checkpoint", None))):
+        if folder and _file_on_the_way(Path(folder)):
+            raise ConfigError(f"{option} {folder}: {_file_on_the_way(Path(folder))} is a file, not a folder")
+    journal = getattr(args, "journal", None)
+    if journal:
+        if Path(journal).is_dir():
+            raise ConfigError(f"--journal {journal} is a folder, not a journal file")
+        blocking = _file_on_the_way(Path(journal).parent)
+        if blocking:
+            raise ConfigError(f"--journal {journal}: {blocking} is a file, not a folder")
+
+
+def _file_on_the_way(folder: Path) -> Path | None:
+    """The first existing non-folder on the way to (and including) ``folder``, if any."""
+    for step in [*reversed(folder.parents), folder]:
+        if step.exists() and not step.is_dir():
+            return step
+    return None

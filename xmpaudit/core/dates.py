@@ -1,18 +1,24 @@
-"""JCR dates: parsing AEM's date strings and writing ISO text."""
+"""JCR dates: parsing AEM's date strings and writing ISO text (the one place dates are parsed)."""
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
 from typing import Any
 
+SLING_DATE = "%a %b %d %Y %H:%M:%S GMT%z"
+SLING_DATE_LENGTH = len("Wed Nov 25 2026 10:12:32 GMT+0000")
+
 
 def parse_jcr_date(value: Any) -> datetime | None:
-    """A Date as Sling renders it (``Wed Nov 25 2026 10:12:32 GMT+0000``) or ISO 8601; None otherwise."""
+    """A Date as Sling renders it (``Wed Nov 25 2026 10:12:32 GMT+0000``, a zone name after it ignored) or ISO 8601
+    (``Z`` or an offset; none is UTC), in UTC; None otherwise."""
+    if isinstance(value, datetime):
+        return (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
     if not isinstance(value, str):
         return None
     text = value.strip()
     try:
-        return datetime.strptime(text, "%a %b %d %Y %H:%M:%S GMT%z").astimezone(timezone.utc)
+        return datetime.strptime(text[:SLING_DATE_LENGTH], SLING_DATE).astimezone(timezone.utc)
     except ValueError:
         pass
     try:
@@ -27,8 +33,5 @@ def iso_text(value: datetime) -> str:
 
 
 def parse_moment(text: Any) -> datetime | None:
-    try:
-        moment = datetime.fromisoformat(str(text))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    """A moment xmpaudit wrote (ISO 8601) or AEM sent, in UTC; None when it is none (``parse_jcr_date``)."""
+    return parse_jcr_date(text if isinstance(text, datetime) else None if text is None else str(text))

@@ -23,6 +23,7 @@ import pandas as pd
 from xmpaudit.core.acs import SMART_TAGS_NODE, SyncArguments, parse_confidence, tag_name
 from xmpaudit.core.date_columns import utc_times
 from xmpaudit.core.jcrpath import name_of, parent_of
+from xmpaudit.read.hits import asset_identity, hit_content, hit_metadata
 
 # shape bits (asset level: xmp_shape; item level: item_shape)
 SHAPE_TYPES = 1  # a JCR type differs (xmpArraySize not Long, confidence not Double, name/node type not String)
@@ -48,7 +49,10 @@ ASSET_COLUMNS = {
     "xmp_item_count": "Int32",
     "xmp_shape": "uint8",
     "last_modified": "datetime64[ns, UTC]",
+    "identity": "string",
 }
+# Columns a snapshot saved before they existed may lack (loaded as missing values).
+OPTIONAL_ASSET_COLUMNS = frozenset({"identity"})
 SMART_TAG_COLUMNS = {
     "asset_id": "int32",
     "asset": "category",
@@ -132,19 +136,28 @@ def _string_or_none(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
+LONG_RANGE = range(-(2**63), 2**63)
+
+
 def _is_long(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+    """A JSON integer a JCR Long can hold (a wider one cannot come from the repository: it is no Long)."""
+    return isinstance(value, int) and not isinstance(value, bool) and value in LONG_RANGE
+
+
+def _confidence_of(value: Any) -> tuple[float | None, str | None]:
+    """``parse_confidence`` of a JSON value; an integer wider than a Long is read as its digits would be as a
+    String (``Double.parseDouble``), never overflowing."""
+    if isinstance(value, int) and not isinstance(value, bool) and value not in LONG_RANGE:
+        value = str(value)
+    return parse_confidence(value)
 
 
 def _size_value(value: Any) -> int | None:
     """xmpArraySize as a number (a wrongly typed "2" or 2.0 still counts as 2; the type is a shape problem)."""
-    if _is_long(value):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit() and value.strip().isascii():
-        return int(value)
-    return None
+    whole_float = isinstance(value, float) and value.is_integer()
+    digits = isinstance(value, str) and value.strip().lstrip("-").isdigit() and value.strip().isascii()
+    number = int(value) if whole_float or digits else value
+    return number if _is_long(number) else None
 
 
 def _array_shape(node: dict[str, Any]) -> int:
@@ -267,8 +280,8 @@ class FrameBuilder:
     def add_hit(self, hit: dict[str, Any]) -> None:
         asset_id = len(self)
         a, s, x = self._assets, self._smart, self._xmp
-        content = hit.get("jcr:content") if isinstance(hit.get("jcr:content"), dict) else {}
-        metadata = content.get("metadata") if isinstance(content.get("metadata"), dict) else None
+        content = hit_content(hit)
+        metadata = hit_metadata(hit)
         smart = metadata.get(SMART_TAGS_NODE) if metadata else None
         xmp = metadata.get(self.args.sequence_name) if metadata else None
         smart_children = child_nodes(smart) if isinstance(smart, dict) else []
@@ -278,8 +291,9 @@ class FrameBuilder:
         a["has_metadata"].append(metadata is not None)
         a["smart_tag_count"].append(len(smart_children))
         a["last_modified"].append(_string_or_none(content.get("jcr:lastModified")))
+        a["identity"].append(asset_identity(hit))
         for order, (node_name, tag) in enumerate(smart_children):
-            confidence, problem = parse_confidence(tag.get("confidence"))
+            confidence, problem = _confidence_of(tag.get("confidence"))
             is_custom = tag.get("isCustom")
             s["asset_id"].append(asset_id)
             s["order"].append(order)
@@ -298,7 +312,7 @@ class FrameBuilder:
         for index, (node_name, item) in enumerate(items, start=1):
             bits = _item_shape(item, index, node_name, self.args)
             shape |= item_shape_to_asset(bits)
-            confidence, _ = parse_confidence(item.get(self.args.confidence_property))
+            confidence, _ = _confidence_of(item.get(self.args.confidence_property))
             x["asset_id"].append(asset_id)
             x["index"].append(index)
             x["node_name"].append(node_name)

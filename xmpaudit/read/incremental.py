@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import numpy as np
 import pandas as pd
@@ -17,9 +17,10 @@ from xmpaudit.core.dates import iso_text, parse_jcr_date
 from xmpaudit.core.errors import ConfigError
 from xmpaudit.core.progress import Progress
 from xmpaudit.read.checkpoints import Partitions
-from xmpaudit.read.inventory import LAST_MODIFIED, scan_windows, snapshot_of
+from xmpaudit.read.hits import asset_identity
+from xmpaudit.read.scan import LAST_MODIFIED, scan_windows, snapshot_of
 from xmpaudit.read.snapshot import Snapshot
-from xmpaudit.read.windows import DEFAULT_READ_BUDGET, LISTING_PAGE_SIZE, ScanSpec
+from xmpaudit.read.windows import DEFAULT_READ_BUDGET, LISTING_PAGE_SIZE, ScanSpec, now_text
 
 
 @dataclass
@@ -59,11 +60,21 @@ def _without_assets(snapshot: Snapshot, paths: set[str]) -> Snapshot:
     return Snapshot(assets=assets, meta=dict(snapshot.meta), **frames)
 
 
+def _replaced(previous: Snapshot, listing: dict[str, str | None]) -> list[str]:
+    """Paths whose node is another than the one ``previous`` read (``jcr:uuid``/``jcr:created`` differ)."""
+    if "identity" not in previous.assets.columns:
+        return []
+    known = previous.assets[["path", "identity"]].dropna()
+    return [path for path, seen in zip(known["path"].astype(str), known["identity"].astype(str), strict=True)
+            if listing.get(path) is not None and listing[path] != seen]
+
+
 def incremental_since(previous: Snapshot, margin: timedelta = timedelta(minutes=10)) -> datetime:
-    """From when an incremental inventory re-reads changes: the previous snapshot's ``taken_at`` minus ``margin``."""
-    taken = parse_jcr_date(previous.meta.get("taken_at"))
+    """From when an incremental inventory re-reads changes: when the reading of the previous snapshot's oldest part
+    began (``oldest_read``; older snapshots: ``taken_at``, their end) minus ``margin``."""
+    taken = parse_jcr_date(previous.meta.get("oldest_read") or previous.meta.get("taken_at"))
     if taken is None:
-        raise ConfigError("The previous snapshot has no taken_at time; pass since=…")
+        raise ConfigError("The previous snapshot has no oldest_read or taken_at time; pass since=…")
     return taken - margin
 
 
@@ -84,7 +95,9 @@ def refresh_inventory(
     ``jcr:content/jcr:lastModified`` is at or after ``since`` (default: ``incremental_since(previous, margin)``),
     assets not in ``previous`` (by a paths-only listing of 5 × ``page_size`` paths a page, which also finds the
     deleted ones), and the assets in ``also_read`` — those whose change leaves no last-modified time, such as the
-    ones xmpaudit itself wrote (``Journal.assets_since``)."""
+    ones xmpaudit itself wrote (``Journal.assets_since``). An asset replaced at its path by another node (its
+    ``jcr:uuid`` or ``jcr:created`` differ from the previous read, seen in the same listing) is read again
+    even where its ``jcr:lastModified`` is older."""
     args = args or SyncArguments()
     root = previous.meta.get("root")
     if not isinstance(root, str) or previous.meta.get("source") != client.base_url:
@@ -94,11 +107,12 @@ def refresh_inventory(
     if since is None:
         since = incremental_since(previous, margin)
     started = client.request_count
-    taken_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    began = now_text()
     identity = {"source": client.base_url, "root": root, "arguments": args.to_process_args()}
     with Progress(None, f"Changes under {root}", show=show_progress) as progress:
-        listing: list[str] = []
-        lister = Partitions(None, identity, args, sink=lambda _, hits: listing.extend(h["jcr:path"] for h in hits))
+        listing: dict[str, str | None] = {}
+        lister = Partitions(None, identity, args, sink=lambda _, hits, __: listing.update(
+            (h["jcr:path"], asset_identity(h)) for h in hits))
         list_spec = ScanSpec(root, hits="selective", page_size=min(LISTING_PAGE_SIZE, 5 * page_size, read_budget // 2),
                              read_budget=read_budget, partition_assets=10**12)
         scan_windows(client, list_spec, lister, workers=workers, lower=None, progress=None)
@@ -109,7 +123,8 @@ def refresh_inventory(
     changed = set().union(*(set(s.assets["path"]) for s in changed_snapshots)) if changed_snapshots else set()
     before = set(previous.assets["path"])
     now = set(listing)
-    unseen = [path for path in dict.fromkeys(also_read) if path in now and path not in changed]
+    replaced = _replaced(previous, listing)
+    unseen = [path for path in dict.fromkeys([*also_read, *replaced]) if path in now and path not in changed]
     if unseen:
         changed_snapshots.append(snapshot_of(client, unseen, args))
         changed |= set(unseen)
@@ -117,7 +132,8 @@ def refresh_inventory(
     deleted = sorted(before - now)
     extra = [snapshot_of(client, added, args)] if added else []
     merged = Snapshot.concat([_without_assets(previous, changed | set(deleted)), *changed_snapshots, *extra])
-    merged.meta = {**identity, "taken_at": taken_at, "requests": client.request_count - started,
+    # fresh as of ``began``: every change since ``since`` (before the previous snapshot's oldest read) is re-read
+    merged.meta = {**identity, "taken_at": now_text(), "oldest_read": began, "requests": client.request_count - started,
                    "incremental_since": iso_text(since)}
     changes = InventoryChanges(sorted(changed & before), added + sorted(changed - before), deleted,
                                client.request_count - started)

@@ -4,57 +4,30 @@ limit), a few pages in flight, each finished partition checkpointed as Parquet (
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 from xmpaudit.aem.client import AemClient
 from xmpaudit.aem.querybuilder import DEFAULT_WORKERS, MAX_PAGE_SIZE
 from xmpaudit.core.acs import SyncArguments
-from xmpaudit.core.dates import parse_jcr_date
+from xmpaudit.core.dates import iso_text, parse_moment
 from xmpaudit.core.errors import ConfigError
 from xmpaudit.core.jcrpath import validate_path
 from xmpaudit.core.progress import Progress, ProgressCallback
 from xmpaudit.read.checkpoints import Partitions
-from xmpaudit.read.folder_reads import read_assets
 from xmpaudit.read.frames import FrameBuilder
-from xmpaudit.read.number_types import confirm_confidence_types
+from xmpaudit.read.scan import LAST_MODIFIED, scan_windows, snapshot_of
 from xmpaudit.read.snapshot import Snapshot
-from xmpaudit.read.windows import (
-    DEFAULT_READ_BUDGET,
-    EPOCH,
-    FAR_FUTURE,
-    PARTITION_ASSETS,
-    ScanSpec,
-    Window,
-    plan_windows,
-    run_windows,
-)
+from xmpaudit.read.windows import DEFAULT_READ_BUDGET, EPOCH, PARTITION_ASSETS, ScanSpec, now_text
 
-LAST_MODIFIED = "jcr:content/jcr:lastModified"
+__all__ = ["LAST_MODIFIED", "snapshot_of", "take_inventory"]
+# A resumed inventory re-reads assets modified since its oldest kept part was read, less this margin (clock skew).
+RESUME_MARGIN = timedelta(minutes=10)
 
 
 def _empty_snapshot(args: SyncArguments) -> Snapshot:
     assets, smart_tags, xmp_tags = FrameBuilder(args).build()
     return Snapshot(assets, smart_tags, xmp_tags, {})
-
-
-def scan_windows(client: AemClient, spec: ScanSpec, partitions: Partitions, *, workers: int, lower: datetime | None,
-          progress: Progress | None) -> None:
-    """Cover every asset under the root whose ``spec.prop`` is at or after ``lower`` with finished partitions."""
-    if partitions.range is None:
-        start = (lower or EPOCH).replace(microsecond=0)
-        partitions.set_range(Window(start, FAR_FUTURE))
-    whole = Window(parse_jcr_date(partitions.range[0]), parse_jcr_date(partitions.range[1]))  # type: ignore[arg-type]
-    gaps = partitions.gaps(whole)
-    if gaps:
-        windows = plan_windows(client, spec, gaps, workers, progress)
-        def add(window: Window, hits: list[dict[str, Any]]) -> None:
-            if spec.hits == "full":
-                confirm_confidence_types(client, hits, partitions.args)
-            partitions.add(window, hits)
-
-        run_windows(client, spec, windows, workers, add, progress)
 
 
 def take_inventory(
@@ -75,8 +48,10 @@ def take_inventory(
     The assets are split into ``jcr:created`` windows paged by that key (``orderby=@jcr:created`` with a
     ``daterange`` lower bound), so no query reads more than ``read_budget`` nodes; up to ``workers`` pages are in
     flight. With ``checkpoint_dir`` every finished partition is saved there as Parquet and an interrupted
-    inventory started again with the same folder reads only what is missing (after a completed one, the next
-    inventory with that folder starts afresh)."""
+    inventory started again with the same folder reads only what is missing, then re-reads the assets modified
+    since its oldest kept part was read (after a completed one, the next inventory with that folder starts
+    afresh). ``meta["oldest_read"]`` is when the reading of its oldest part began: the snapshot is as fresh as
+    that, whatever ``taken_at`` (its end) says."""
     validate_path(root)
     args = args or SyncArguments()
     if not 1 <= page_size <= MAX_PAGE_SIZE:
@@ -90,22 +65,30 @@ def take_inventory(
     partitions = Partitions(folder, identity, args)
     spec = ScanSpec(root, page_size=page_size, read_budget=read_budget, partition_assets=partition_assets)
     started = client.request_count
+    began = now_text()
+    kept_oldest = partitions.oldest_read() if partitions.finished else None
+    resumed = bool(partitions.finished)
     with Progress(None, f"Inventory {root}", show=show_progress, callback=on_progress) as progress:
         scan_windows(client, spec, partitions, workers=workers, lower=None, progress=progress)
     parts = partitions.snapshots()
-    partitions.complete()
+    oldest = partitions.oldest_read() or began
     snapshot = Snapshot.concat(parts) if parts else _empty_snapshot(args)  # in jcr:created order
+    snapshot.meta = {**identity, "taken_at": now_text()}
+    if resumed:
+        since = (parse_moment(kept_oldest) or EPOCH) - RESUME_MARGIN
+        changed = Partitions(None, identity, args)
+        changed_spec = ScanSpec(root, prop=LAST_MODIFIED, page_size=page_size, read_budget=read_budget)
+        scan_windows(client, changed_spec, changed, workers=workers, lower=since, progress=None)
+        if changed.finished:  # the rows read now replace the kept ones (concat keeps a path's last row)
+            snapshot = Snapshot.concat([snapshot, *changed.snapshots()])
+    partitions.complete()
     snapshot.meta = {
         **identity,
-        "taken_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "taken_at": now_text(),
+        "oldest_read": oldest,
         "requests": client.request_count - started,
         "partitions": len(parts),
     }
+    if resumed:
+        snapshot.meta["resumed_since"] = iso_text(since)
     return snapshot
-
-
-def snapshot_of(client: AemClient, paths: list[str], args: SyncArguments | None = None) -> Snapshot:
-    """A snapshot of just these assets, read in a few queries (folder pages where dense; deleted ones are absent)."""
-
-    args = args or SyncArguments()
-    return Snapshot.from_hits(read_assets(client, paths, args=args).values(), args, source=client.base_url, root="")

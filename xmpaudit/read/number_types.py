@@ -9,6 +9,7 @@ from typing import Any
 from xmpaudit.aem.client import AemClient
 from xmpaudit.core.acs import SyncArguments
 from xmpaudit.core.errors import AemNotFoundError
+from xmpaudit.read.hits import metadata_child
 
 # metadata(0) / XMP node(1) / items(2) / grandchildren(3): what a full hit holds below ``metadata``
 METADATA_DEPTH = 3
@@ -21,10 +22,8 @@ def _is_integer(value: Any) -> bool:
 def integer_confidence(hit: dict[str, Any], args: SyncArguments) -> bool:
     """Whether an item of the hit's XMP node shows its confidence as a JSON integer (a Long, or a whole Double
     written without a point)."""
-    content = hit.get("jcr:content")
-    metadata = content.get("metadata") if isinstance(content, dict) else None
-    node = metadata.get(args.sequence_name) if isinstance(metadata, dict) else None
-    if not isinstance(node, dict):
+    node = metadata_child(hit, args.sequence_name)
+    if node is None:
         return False
     for item in node.values():
         if isinstance(item, dict):

@@ -11,12 +11,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from xmpaudit.core.acs import SyncArguments
 from xmpaudit.core.errors import ConfigError
 from xmpaudit.read.frames import (
     ASSET_COLUMNS,
+    OPTIONAL_ASSET_COLUMNS,
     SMART_TAG_COLUMNS,
     XMP_TAG_COLUMNS,
     asset_column,
@@ -83,20 +85,39 @@ class Snapshot:
 
     @classmethod
     def load(cls, folder: str | Path) -> Snapshot:
-        """Read a snapshot written by ``save``, checking that every frame and column is there."""
+        """Read a snapshot written by ``save``, checking that every frame and column is there; a damaged one
+        (truncated, garbage, empty or wrongly shaped files) is one ConfigError naming the folder."""
         folder = Path(folder)
-        if not (folder / META_FILE).exists():
+        if not (folder / META_FILE).is_file():
             raise ConfigError(f"{folder} is not a snapshot folder (no {META_FILE})")
+        try:
+            return cls._load(folder)
+        except ConfigError:
+            raise
+        except (OSError, ValueError, KeyError, TypeError, IndexError, pa.ArrowException) as exc:
+            detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise ConfigError(f"The snapshot in {folder} is damaged ({detail}): take a new inventory") from None
+
+    @classmethod
+    def _load(cls, folder: Path) -> Snapshot:
+        meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
+        if not isinstance(meta, dict):
+            raise ConfigError(f"{folder / META_FILE} is not a JSON object (a damaged snapshot: take a new inventory)")
         columns = {}
         for name in FRAME_FILES:
             file = folder / f"{name}.parquet"
             stored = _stored_columns(name)
-            missing = sorted(set(stored) - set(pq.read_schema(file).names))
+            present = set(pq.read_schema(file).names)
+            optional = OPTIONAL_ASSET_COLUMNS if name == "assets" else frozenset()
+            missing = sorted(set(stored) - present - optional)
             if missing:
                 raise ConfigError(f"{file} lacks columns {missing} "
                                   "(a damaged snapshot, or one from an older xmpaudit: take a new inventory)")
             # column by column, each converted at once: memory holds the frames plus one column in transit
-            columns[name] = {c: typed_column(pd.read_parquet(file, columns=[c])[c], t) for c, t in stored.items()}
+            rows = pq.read_metadata(file).num_rows
+            columns[name] = {c: typed_column(pd.read_parquet(file, columns=[c])[c] if c in present
+                                             else pd.Series([None] * rows, dtype="object"), t)
+                             for c, t in stored.items()}
         assets = pd.DataFrame(columns.pop("assets"))
         if not (assets["asset_id"].to_numpy() == np.arange(len(assets))).all():
             raise ConfigError(f"{folder / 'assets.parquet'} has asset ids that are not its row numbers")
@@ -104,9 +125,12 @@ class Snapshot:
         tags = {}
         for name in TAG_FRAMES:
             stored = columns.pop(name)
+            ids = np.asarray(stored["asset_id"])
+            if len(ids) and (ids.min() < 0 or ids.max() >= len(assets)):
+                raise ConfigError(f"{folder / (name + '.parquet')} points to assets that are not in the snapshot "
+                                  "(a damaged snapshot: take a new inventory)")
             stored["asset"] = asset_column(stored["asset_id"], paths)
             tags[name] = pd.DataFrame({c: stored[c] for c in FRAME_FILES[name]})
-        meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
         return cls(assets=assets, meta=meta, **tags)
 
     @classmethod

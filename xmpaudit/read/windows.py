@@ -73,7 +73,7 @@ class ScanSpec:
             "daterange.upperOperation": "<",
         }
         if self.hits == "selective":
-            extra.update({"p.hits": "selective", "p.properties": f"jcr:path {self.prop}"})
+            extra.update({"p.hits": "selective", "p.properties": f"jcr:path {self.prop} jcr:uuid"})
             extra.pop("p.nodedepth", None)
         params = asset_query(self.root, limit=limit, offset=offset, extra=extra)
         if self.hits == "selective":
@@ -95,24 +95,33 @@ class _Shared:
                 self.progress.advance(count)
 
 
-PartitionSink = Callable[[Window, list[dict[str, Any]]], None]
+# (window, its hits, when the first request for them was sent: ISO 8601 with milliseconds)
+PartitionSink = Callable[[Window, list[dict[str, Any]], str], None]
+
+
+def now_text() -> str:
+    """The current moment as ISO 8601 with milliseconds (how reads are stamped)."""
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
 
 def _scan_window(client: AemClient, spec: ScanSpec, window: Window, shared: _Shared,
                  on_partition: PartitionSink) -> None:
     """Page one window by its ordered key: the lower bound moves to the last hit's second and ``p.offset`` skips
     only the rows already taken at that second, so no query reads more than a page plus ties. Closed partitions
-    (every ``spec.partition_assets`` assets, at a second boundary) go to ``on_partition``."""
+    (every ``spec.partition_assets`` assets, at a second boundary) go to ``on_partition`` with the moment the
+    request for their first rows was sent."""
     url = client.url_for(QUERYBUILDER_PATH)
     cursor, skip = window.start, 0
     part_start = window.start
     done: list[dict[str, Any]] = []  # hits before ``cursor``
     tail: list[dict[str, Any]] = []  # hits at ``cursor``'s second
     tail_paths: set[str] = set()
+    part_began = tail_began = now_text()
     while not shared.stopped:
         if skip + spec.page_size > spec.read_budget:
             raise PagingError(f"more than {spec.read_budget - spec.page_size} assets under {spec.root} share "
                               f"{spec.prop} {iso_text(cursor)}; cannot page them under the read limit", url=url)
+        asked = now_text()
         body = get_page(client, spec.params(window, cursor, limit=spec.page_size, offset=skip))
         hits, more = check_page(body, url)
         new = 0
@@ -125,7 +134,7 @@ def _scan_window(client: AemClient, spec: ScanSpec, window: Window, shared: _Sha
                 continue  # every row before the cursor was taken already: a duplicate
             if second > cursor:
                 done.extend(tail)
-                tail, tail_paths, cursor, skip = [], set(), second, 0
+                tail, tail_paths, cursor, skip, tail_began = [], set(), second, 0, asked
             skip += 1
             if hit["jcr:path"] in tail_paths:
                 continue  # a duplicate hit across pages
@@ -135,14 +144,14 @@ def _scan_window(client: AemClient, spec: ScanSpec, window: Window, shared: _Sha
         shared.advance(new)
         if not more:
             done.extend(tail)
-            on_partition(Window(part_start, window.end), done)
+            on_partition(Window(part_start, window.end), done, part_began)
             return
         if new == 0:
             raise PagingError(f"QueryBuilder at {url} keeps answering more=true without new hits "
                               f"({spec.prop} >= {iso_text(cursor)}, offset {skip - len(hits)}); stopped", url=url)
         if len(done) >= spec.partition_assets:
-            on_partition(Window(part_start, cursor), done)
-            done, part_start = [], cursor
+            on_partition(Window(part_start, cursor), done, part_began)
+            done, part_start, part_began = [], cursor, tail_began
 
 
 def run_windows(client: AemClient, spec: ScanSpec, windows: list[Window], workers: int,

@@ -17,6 +17,7 @@ from xmpaudit.core.acs import SMART_TAGS_NODE, SyncArguments, expected_xmp_node
 from xmpaudit.core.errors import ConfigError
 from xmpaudit.core.jcrpath import validate_path
 from xmpaudit.read.folder_reads import read_assets
+from xmpaudit.read.hits import hit_metadata, metadata_child
 from xmpaudit.read.snapshot import Snapshot
 
 Node = dict[str, Any]
@@ -97,9 +98,7 @@ def skipped_frame(rows: list[dict[str, str]]) -> pd.DataFrame:
 
 
 def current_node(hit: dict[str, Any], args: SyncArguments) -> Node | None:
-    metadata = (hit.get("jcr:content") or {}).get("metadata")
-    node = metadata.get(args.sequence_name) if isinstance(metadata, dict) else None
-    return node if isinstance(node, dict) else None
+    return metadata_child(hit, args.sequence_name)
 
 
 def _nodes_for(expected: pd.DataFrame, paths: Iterable[str], invalid: set[str], args: SyncArguments
@@ -166,8 +165,7 @@ def destructive_sequence_name(hits: dict[str, dict[str, Any]], args: SyncArgumen
     if name == SMART_TAGS_NODE:
         return f"sequenceName={name} is the smart tags node itself; syncing would replace the smart tags"
     for path, hit in hits.items():
-        metadata = (hit.get("jcr:content") or {}).get("metadata")
-        value = metadata.get(name) if isinstance(metadata, dict) else None
+        value = (hit_metadata(hit) or {}).get(name)
         if value is None:
             continue
         if not isinstance(value, dict):

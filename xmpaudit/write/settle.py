@@ -10,6 +10,7 @@ from xmpaudit.aem.client import AemClient
 from xmpaudit.core.errors import AemError
 from xmpaudit.core.jcrpath import common_ancestor
 from xmpaudit.read.folder_reads import read_assets
+from xmpaudit.read.hits import metadata_child
 from xmpaudit.read.path_reads import fetch_assets
 from xmpaudit.write import journal as events
 from xmpaudit.write.journal import Journal
@@ -27,9 +28,7 @@ def journal_record(run: str, kind: str, event: str, change: PlannedChange, **ext
 
 
 def _metadata_child(hit: dict[str, Any], name: str) -> Node | None:
-    metadata = (hit.get("jcr:content") or {}).get("metadata")
-    node = metadata.get(name) if isinstance(metadata, dict) else None
-    return node if isinstance(node, dict) else None
+    return metadata_child(hit, name)
 
 
 def settle(client: AemClient, written: list[PlannedChange], uncertain: list[PlannedChange], journal: Journal,

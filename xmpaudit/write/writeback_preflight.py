@@ -21,6 +21,7 @@ from xmpaudit.aem.workflows import WRITEBACK_MODEL
 from xmpaudit.core.errors import ConfigError
 from xmpaudit.core.jcrpath import validate_path
 from xmpaudit.read.folder_reads import read_assets
+from xmpaudit.read.hits import hit_content, hit_metadata
 
 CLOUD_NOTES = (
     "AEM as a Cloud Service ships XMP writeback switched off (its launcher is disabled): binaries change only "
@@ -112,8 +113,7 @@ def _live_copies(client: AemClient, assets: list[str]) -> tuple[list[str], list[
         hit = hits.get(path)
         if hit is None:
             continue
-        content = hit.get("jcr:content") if isinstance(hit.get("jcr:content"), dict) else {}
-        holders = [hit, content, content.get("metadata") if isinstance(content.get("metadata"), dict) else {}]
+        holders = [hit, hit_content(hit), hit_metadata(hit) or {}]
         if any("cq:LiveRelationship" in (h.get("jcr:mixinTypes") or []) for h in holders):
             live.append(path)
     return live, [p for p in assets if p not in hits]

@@ -26,6 +26,7 @@ ENCODINGS = [
     (codecs.BOM_UTF8, b"<", "utf-8"),
 ]
 XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+PACKET_END = re.compile(r"<\?xpacket\s+end\b")
 
 Tags = list[tuple[str, float | None]]
 
@@ -43,9 +44,15 @@ def packet_encoding(packet: bytes) -> str:
 
 
 def packet_text(packet: bytes) -> str:
-    """The packet decoded, without BOM, XML declaration or padding (the xpacket instructions stay)."""
+    """The packet decoded, without BOM, XML declaration, padding or end instruction: the text ends at the last
+    ``>`` before ``<?xpacket end``, so padding of any characters is dropped, as exiftool does (the Adobe XMP
+    Toolkit pads UTF-16LE packets with big-endian spaces, which decode to U+2000 and are not XML whitespace)."""
     text = packet.decode(packet_encoding(packet), errors="replace")
     text = text.strip("\ufeff \t\r\n\x00")
+    end = PACKET_END.search(text)
+    if end is not None:
+        text = text[: end.start()]
+    text = text[: text.rfind(">") + 1]
     return XML_DECLARATION.sub("", text, count=1).strip()
 
 
