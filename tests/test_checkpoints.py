@@ -54,7 +54,8 @@ def test_a_completed_inventory_starts_afresh(tmp_path):
 
 def test_a_sink_takes_the_hits_instead_of_frames():
     received = []
-    parts = Partitions(None, IDENTITY, SyncArguments(), sink=lambda window, got, started: received.append((window, len(got), started)))
+    parts = Partitions(None, IDENTITY, SyncArguments(),
+                       sink=lambda window, got, started: received.append((window, len(got), started)))
     parts.add(FIRST, hits("a", "b"), STARTED)
     assert received == [(FIRST, 2, STARTED)] and parts.snapshots() == []
     assert parts.gaps(WHOLE) == [Window(FIRST.end, WHOLE.end)]
