@@ -1,6 +1,7 @@
 """The JupyterLab panel driven like a user would: rules, clicks, sorting, Preview, Sync, Writeback, Undo, Refresh."""
 
 import html
+import re
 import time
 from urllib.parse import quote
 
@@ -117,13 +118,19 @@ def test_preview_in_words_sync_updates_rows_writeback_undo(panel, simulator):
     assert panel.confirm_button.description == "Confirm writeback (4)"
     assert "not in sync" not in panel.messages[-1]  # no false warning after a verified sync
     assert simulator.stats.by_endpoint["POST workflow"] == 0
+    assert "nothing is selected: the assets this panel synced" in panel.details.value  # listed, not implied
+    assert all(html.escape(panel.table.at[p, "name"]) in panel.details.value for p in chosen)
     panel.confirm_button.click()
     panel.wait()
     assert simulator.stats.by_endpoint["POST workflow"] == 4
-    assert panel.messages[-1] == "Writeback done: 4 completed, 0 failed"
+    report = panel.results[-1]
+    assert panel.messages[-1].startswith(f"Writeback run {report['run'].iloc[0]}: 4 completed, 0 failed; ")
+    assert set(panel.table.loc[chosen, "status"]) <= {"written_back", "not_written_back"}  # the proof, per row
+    panel.undo_scope.value = "run"  # the whole run, chosen explicitly
     panel.undo_button.click()
     panel.wait()
     assert panel.confirm_button.description == "Confirm undo (4)"
+    assert "What undoing run sync-" in panel.details.value
     assert "4 of these assets were already written back" in panel.messages[-1]
     panel.confirm_button.click()
     panel.wait()
@@ -138,7 +145,7 @@ def test_refresh_rereads_changes_made_elsewhere(panel, simulator):
         simulator.repo.changed()
     panel.refresh_button.click()
     panel.wait()
-    assert panel.messages[-1].startswith("Refreshed:"), panel.messages[-1]
+    assert re.match(r"Refreshed \d\d:\d\d:\d\d, 1 rows changed: ", panel.messages[-1]), panel.messages[-1]
     assert path not in panel.table.index
 
 
@@ -158,10 +165,13 @@ def test_panel_stays_usable_while_a_preview_runs(panel, simulator):
 def test_errors_are_one_line(panel, simulator):
     panel.preview_button.click()  # nothing selected
     panel.confirm_button.click()  # nothing pending
+    panel.undo_button.click()  # undo of the selected rows, none selected
+    panel.undo_scope.value = "run"
     panel.undo_button.click()  # no sync run yet
     panel.wait()
     text = " ".join(panel.messages)
     assert "Select assets first" in text and "Nothing previewed" in text and "no sync run to undo" in text
+    assert "Select the rows to undo, or choose 'whole run'" in text
     assert all("\n" not in m and "Traceback" not in m for m in panel.messages)
     assert one_line(ValueError("bad\nsecond line")) == "ValueError: bad"
     with pytest.raises(KeyError):

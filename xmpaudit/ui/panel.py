@@ -7,7 +7,8 @@ runs on a worker thread with a progress bar; the outcome of the last action is s
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import Any
 
 import ipywidgets as w
@@ -20,28 +21,27 @@ from xmpaudit.audit.result import AuditResult
 from xmpaudit.core.acs import SyncArguments
 from xmpaudit.core.errors import XmpAuditError
 from xmpaudit.core.progress import ProgressCallback
-from xmpaudit.core.statuses import NODE_IN_SYNC
 from xmpaudit.read.inventory import take_inventory
 from xmpaudit.ui.background import BackgroundWorker
 from xmpaudit.ui.grid import PagedGrid
-from xmpaudit.ui.panel_html import PREVIEW_ROWS, outcomes_html, plan_html
-from xmpaudit.ui.panel_rows import CHUNK, chunks, reread
+from xmpaudit.ui.panel_confirm import PanelConfirmedWrites
+from xmpaudit.ui.panel_html import outcomes_html, plan_html
+from xmpaudit.ui.panel_rows import CHUNK, changed_rows, chunks, reread
 from xmpaudit.ui.panel_rules import ALL_FOLDERS, folder_options, tag_options
-from xmpaudit.ui.panel_selection import PanelSelection
 from xmpaudit.ui.panel_view import one_line
 from xmpaudit.write.apply import apply_plan
 from xmpaudit.write.journal import Journal
 from xmpaudit.write.plan import SyncPlan, plan_sync
-from xmpaudit.write.undo import plan_undo
-from xmpaudit.write.writeback import run_writeback
-from xmpaudit.write.writeback_preflight import writeback_preflight
 
 __all__ = ["ALL_FOLDERS", "AuditPanel", "one_line"]
 RAW_DIFFS = 3
 
 
-class AuditPanel(PanelSelection):
-    """The audit grid with rule selection and the four actions. ``panel.widget`` is what gets displayed."""
+class AuditPanel(PanelConfirmedWrites):
+    """The audit grid with rule selection and the four actions. ``panel.widget`` is what gets displayed.
+
+    ``on_change`` (a list, appendable later) is called as ``callback(action, outcome)`` after every Sync, Undo,
+    Writeback and Refresh, e.g. for the app to re-audit; a failing callback becomes one error line."""
 
     def __init__(
         self,
@@ -55,6 +55,7 @@ class AuditPanel(PanelSelection):
         writeback_model: str = WRITEBACK_MODEL,
         max_concurrent_writebacks: int = 4,
         background: bool = True,
+        on_change: Iterable[Callable[[str, Any], None]] = (),
     ) -> None:
         self.client = client
         self.journal = journal
@@ -65,6 +66,7 @@ class AuditPanel(PanelSelection):
         self.synced: list[str] = []
         self.written_back: set[str] = set()
         self.results: list[pd.DataFrame] = []
+        self.on_change: list[Callable[[str, Any], None]] = list(on_change)
         self._init_selection()
         self._load(result, smart_tags)
         self.worker = BackgroundWorker(on_start=self._show_busy, on_progress=self._on_progress,
@@ -73,11 +75,13 @@ class AuditPanel(PanelSelection):
         self.grid.set_root(self.table["folder"])
         self._build_view(folder_options(self.table), tag_options(self.tag_table), self.grid.widget)
         self._wire()
+        self._label_undo_scope()
         self.refresh_table()
         self.say("info", f"{len(self.table):,} assets audited. Choose assets by rule or tick rows, then Preview.")
 
     def _wire(self) -> None:
         self.raw_toggle.observe(lambda _c: self._show_raw(), names="value")
+        self.force_box.observe(lambda _c: self._update_confirm_button(), names="value")
         for control in self.rule_controls:
             control.observe(lambda _c: self.refresh_table(), names="value")
         handlers: dict[w.Button, Callable[[], None]] = {
@@ -109,6 +113,15 @@ class AuditPanel(PanelSelection):
     def _on_finish(self) -> None:
         self._show_idle()
         self._update_sync_button()
+        self._update_confirm_button()
+
+    def _changed(self, action: str, outcome: Any) -> None:
+        """Tell every ``on_change`` callback that ``action`` changed AEM or the table."""
+        for callback in list(self.on_change):
+            try:
+                callback(action, outcome)
+            except Exception as exc:
+                self.say("error", f"Error after {action}: {one_line(exc)}")
 
     def wait(self, timeout: float | None = 600.0) -> AuditPanel:
         """Block until the running action is done (for scripts and tests)."""
@@ -169,75 +182,10 @@ class AuditPanel(PanelSelection):
                      f"Sync done: {result.summary()}; {verified}; {fixed:,} rows fixed and unselected. "
                      f"Journal: {self.journal.path}",
                      outcomes_html(result.outcomes))
+            self._label_undo_scope()
+            self._changed("sync", result)
 
         self.worker.run("Sync", job, then)
-
-    # -- writeback and undo ------------------------------------------------------------------------------
-
-    def preview_writeback(self) -> None:
-        """Show which assets would get the writeback workflow (and the preflight); Confirm starts them."""
-        targets = sorted(self.selected) or [p for p in dict.fromkeys(self.synced) if p not in self.written_back]
-        if not targets:
-            raise XmpAuditError("Select assets (or sync some) before a writeback")
-
-        def then(preflight: str) -> None:
-            statuses = self.table["status"].reindex(targets)
-            not_in_sync = int((~statuses.isin(NODE_IN_SYNC)).sum())
-            warning = (f" {not_in_sync:,} of them are not in sync: their binaries would get the current (unsynced) "
-                       "XMP." if not_in_sync else "")
-            self._arm("writeback", targets, f"Confirm writeback ({len(targets):,})")
-            self.say("info", f"Writeback preview: workflow {self.writeback_model} would start for {len(targets):,} "
-                             f"assets, {self.max_concurrent_writebacks} at a time.{warning} Nothing started yet.",
-                     preflight)
-
-        self.worker.run("Writeback check", lambda _p: writeback_preflight(
-            self.client, targets, model=self.writeback_model)._repr_html_(), then)
-
-    def preview_undo(self) -> None:
-        """Dry run of undoing the latest sync run in the journal; Confirm applies it."""
-
-        def then(plan: SyncPlan) -> None:
-            self._arm("undo", plan, f"Confirm undo ({len(plan):,})")
-            binaries = len({c.asset for c in plan.changes} & self.written_back)
-            note = (f" {binaries:,} of these assets were already written back: undo restores only their XMP node; "
-                    "their binaries keep the synced tags until you run Writeback again." if binaries else "")
-            self.say("info", f"Undo preview of {plan.undoes}: {plan.summary()}.{note} Nothing written yet.",
-                     plan_html(plan, self.args))
-
-        self.worker.run("Undo check", lambda _p: plan_undo(self.client, self.journal), then)
-
-    def confirm(self) -> None:
-        """Carry out the previewed writeback or undo."""
-        if self.pending is None:
-            raise XmpAuditError("Nothing previewed to confirm")
-        kind, payload = self.pending
-        self._cancel_pending()
-        if kind == "writeback":
-            self.worker.run("Writeback", lambda progress: run_writeback(
-                self.client, payload, model=self.writeback_model, max_concurrent=self.max_concurrent_writebacks,
-                poll_interval=0.2, show_progress=False, on_progress=progress), self._writeback_done)
-        else:
-            def job(progress: ProgressCallback) -> Any:
-                result = apply_plan(self.client, payload, self.journal, show_progress=False, on_progress=progress)
-                return result, reread(self.client, [c.asset for c in payload.changes], self.args, progress)
-
-            def then(outcome: Any) -> None:
-                result, fresh = outcome
-                self.results.append(result.outcomes.assign(action="undo"))
-                self._update_rows(fresh)
-                self.say("ok" if result.ok else "error", f"Undo done: {result.summary()}; rows re-read.",
-                         outcomes_html(result.outcomes))
-
-            self.worker.run("Undo", job, then)
-
-    def _writeback_done(self, report: pd.DataFrame) -> None:
-        self.results.append(report.assign(action="writeback"))
-        completed = report.loc[report["state"] == "COMPLETED", "asset"]
-        self.written_back.update(completed)
-        failed = report[report["state"] != "COMPLETED"]
-        self.say("ok" if failed.empty else "error",
-                 f"Writeback done: {len(completed):,} completed, {len(failed):,} failed",
-                 failed.head(PREVIEW_ROWS).to_html(index=False) if len(failed) else "")
 
     # -- refresh -----------------------------------------------------------------------------------------
 
@@ -252,10 +200,14 @@ class AuditPanel(PanelSelection):
 
         def then(fresh: tuple[AuditResult, pd.DataFrame]) -> None:
             with self._lock:
+                before = self.table
                 self._load(*fresh)
                 self.selected &= set(self.table.index)  # assets gone from AEM leave the selection
                 self.plan = None
+                changed = changed_rows(before, self.table)
             self.refresh_table(keep_page=True)
-            self.say("ok", f"Refreshed: {len(self.table):,} assets read again from {self.client.base_url}.")
+            self.say("ok", f"Refreshed {datetime.now().strftime('%H:%M:%S')}, {changed:,} rows changed: "
+                           f"{len(self.table):,} assets read again from {self.client.base_url}.")
+            self._changed("refresh", fresh[0])
 
         self.worker.run("Refresh", job, then)

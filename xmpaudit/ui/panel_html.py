@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping
 
 import pandas as pd
 
@@ -24,11 +25,18 @@ def _table(titles: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
     return f"<table style='border-collapse:collapse'><tr>{head}</tr>{body}</table>"
 
 
-def plan_html(plan: SyncPlan, args: SyncArguments) -> str:
-    """A plan's changes in words (the first ``PREVIEW_ROWS``) and its skipped assets counted by reason."""
-    rows = [(html.escape(c.asset.rsplit("/", 1)[-1]), status_badge(c.status),
+def plan_heading(plan: SyncPlan) -> str:
+    """The plan's last column says what it does: the sync, or the undo of which run."""
+    return f"What undoing run {plan.undoes} does" if plan.kind == "undo" else "What the sync does"
+
+
+def plan_html(plan: SyncPlan, args: SyncArguments, statuses: Mapping[str, str] | None = None) -> str:
+    """A plan's changes in words (the first ``PREVIEW_ROWS``) and its skipped assets counted by reason; the
+    status column shows ``statuses`` (the rows' status now) where given, else the plan's."""
+    statuses = statuses or {}
+    rows = [(html.escape(c.asset.rsplit("/", 1)[-1]), status_badge(statuses.get(c.asset, c.status)),
              html.escape(describe_change(c.before, c.after, args))) for c in plan.changes[:PREVIEW_ROWS]]
-    parts = [_table(("File name", "Status", "What the sync does"), rows)]
+    parts = [_table(("File name", "Status", html.escape(plan_heading(plan))), rows)]
     if len(plan.changes) > PREVIEW_ROWS:
         parts.append(f"<p>… and {len(plan.changes) - PREVIEW_ROWS:,} more changes</p>")
     if len(plan.skipped):
@@ -44,3 +52,24 @@ def outcomes_html(outcomes: pd.DataFrame) -> str:
     if problems.empty:
         return ""
     return "<p><b>Not applied:</b></p>" + problems.head(PREVIEW_ROWS).to_html(index=False)
+
+
+def targets_html(table: pd.DataFrame, targets: list[str], source: str) -> str:
+    """Exactly the assets an action acts on (name, folder, status), the first ``PREVIEW_ROWS`` of them."""
+    rows = [(html.escape(str(table.at[p, "name"]) if p in table.index else p.rsplit("/", 1)[-1]),
+             html.escape(p.rsplit("/", 1)[0]),
+             status_badge(str(table.at[p, "status"])) if p in table.index else "not audited")
+            for p in targets[:PREVIEW_ROWS]]
+    more = f"<p>… and {len(targets) - PREVIEW_ROWS:,} more</p>" if len(targets) > PREVIEW_ROWS else ""
+    return (f"<p><b>Acts on {len(targets):,} assets</b> ({html.escape(source)}):</p>"
+            + _table(("File name", "Folder", "Status"), rows) + more)
+
+
+def writeback_report_html(report: pd.DataFrame) -> str:
+    """The assets whose file did not get the tags, with the workflow's state and the proof's reason."""
+    missed = report[report["binary_status"] != "written_back"]
+    if missed.empty:
+        return ""
+    rows = [(html.escape(r.asset.rsplit("/", 1)[-1]), html.escape(str(r.state)), status_badge(str(r.binary_status)),
+             html.escape(str(r.binary_reason))) for r in missed.head(PREVIEW_ROWS).itertuples()]
+    return "<p><b>Not in the file:</b></p>" + _table(("File name", "Workflow", "Binary", "Why"), rows)

@@ -35,3 +35,13 @@ def reread(client: AemClient, paths: list[str], args: SyncArguments,
     merged = AuditResult(pd.concat(assets, ignore_index=True), result.tags,
                          pd.concat(expected, ignore_index=True), args)
     return merged, pd.concat(tags, ignore_index=True)
+
+
+def changed_rows(before: pd.DataFrame, after: pd.DataFrame, columns: tuple[str, ...] = ("status", "reason", "tags")
+                 ) -> int:
+    """Rows added, removed, or with a different status, reason or tags between two tables indexed by path."""
+    common = before.index.intersection(after.index)
+    old = before.loc[common, list(columns)].astype(str)
+    new = after.loc[common, list(columns)].astype(str)
+    differing = int((old != new).any(axis=1).sum())
+    return differing + len(before.index.difference(after.index)) + len(after.index.difference(before.index))

@@ -9,7 +9,7 @@ import pandas as pd
 
 from xmpaudit.aem.client import AemClient
 from xmpaudit.audit.result import AuditResult
-from xmpaudit.core.statuses import FIXABLE_STATUSES
+from xmpaudit.core.statuses import FIXABLE_STATUSES, NODE_IN_SYNC
 from xmpaudit.ui.grid import PagedGrid, local_fix_frame
 from xmpaudit.ui.panel_rules import Rules, matching_rows
 from xmpaudit.ui.panel_view import PanelView
@@ -89,15 +89,25 @@ class PanelSelection(PanelView):
         self.sync_button.disabled = (self.plan is None or len(self.plan) == 0
                                      or frozenset(self.selected) != self.plan_selection)
 
-    def _arm(self, kind: str, payload: Any, label: str) -> None:
-        """Show Confirm for a previewed writeback or undo."""
+    def _arm(self, kind: str, payload: Any, label: str, *, needs_force: bool = False) -> None:
+        """Show Confirm for a previewed writeback or undo; with ``needs_force`` it stays disabled until the
+        pre-flight warnings are accepted with the tick box."""
         self.pending = (kind, payload)
         self.confirm_button.description = label
         self.confirm_button.layout.display = None
+        self.force_box.value = False
+        self.force_box.layout.display = None if needs_force else "none"
+        self._update_confirm_button()
 
     def _cancel_pending(self) -> None:
         self.pending = None
         self.confirm_button.layout.display = "none"
+        self.force_box.layout.display = "none"
+        self.force_box.value = False
+
+    def _update_confirm_button(self) -> None:
+        needs_force = self.force_box.layout.display != "none"
+        self.confirm_button.disabled = self.pending is None or (needs_force and not self.force_box.value)
 
     def _update_rows(self, fresh: tuple[AuditResult, pd.DataFrame]) -> int:
         """Put re-read rows into the table in place; unselect rows no longer in need of a fix."""
@@ -114,3 +124,19 @@ class PanelSelection(PanelView):
             self.selected -= fixed
         self.refresh_table(keep_page=True)
         return len(fixed)
+
+    def _apply_proof(self, report: pd.DataFrame, run: str) -> int:
+        """Show a writeback run's binary proof on the rows whose node is in sync: written_back (the file carries
+        the node's tags) or not_written_back with the reason. Returns the rows changed."""
+        proven = report.set_index("asset")[["binary_status", "binary_reason"]]
+        with self._lock:
+            table = self.table.copy()
+            rows = proven.index[proven.index.isin(table.index)]
+            rows = rows[table.loc[rows, "status"].isin(NODE_IN_SYNC).to_numpy()]
+            reasons = proven.loc[rows, "binary_reason"].fillna("").astype(str)
+            table.loc[rows, "status"] = proven.loc[rows, "binary_status"].astype(str).to_numpy()
+            table.loc[rows, "reason"] = [f"{reason or 'the file carries the XMP node’s smart tags'} (writeback {run})"
+                                         for reason in reasons]
+            self.table = table
+        self.refresh_table(keep_page=True)
+        return len(rows)

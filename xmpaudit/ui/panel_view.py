@@ -39,6 +39,15 @@ class PanelView:
         self.undo_button = w.Button(description="Undo", button_style="danger", icon="undo",
                                     tooltip="restore the nodes of the latest sync (shows a preview first)")
         self.confirm_button = w.Button(description="Confirm", button_style="danger", layout=w.Layout(display="none"))
+        self.force_box = w.Checkbox(value=False, description="Start despite the pre-flight warnings below",
+                                    indent=False, layout=w.Layout(display="none", width="auto"))
+        self.force_box.add_class("xmpaudit-force")
+        self.undo_scope = w.ToggleButtons(options=[("selected rows", "selected"), ("whole run", "run")],
+                                          value="selected", description="Undo:",
+                                          tooltips=["undo only the ticked rows (of the run named)",
+                                                    "undo every asset the run wrote"],
+                                          style={"button_width": "auto"})
+        self.undo_scope.add_class("xmpaudit-undo-scope")
         self.refresh_button = w.Button(description="Refresh", icon="refresh",
                                        tooltip="read every asset again from AEM and re-audit")
         self.details = w.HTML(layout=w.Layout(max_height="300px", overflow="auto", width="100%"))
@@ -70,6 +79,7 @@ class PanelView:
             self.status_line,
             w.HBox([self.preview_button, self.sync_button, self.writeback_button, self.undo_button,
                     self.confirm_button, self.refresh_button, self.progress]),
+            w.HBox([self.undo_scope, self.force_box]),
             self.details,
             self.raw_toggle,
             self.raw,
@@ -119,7 +129,7 @@ class PanelView:
             self.progress.value = value
 
     def _show_idle(self) -> None:
-        for button in (*self.action_buttons, self.confirm_button):
+        for button in self.action_buttons:
             button.disabled = False
         self.progress.description = "Idle"
         self.progress.value = 0
