@@ -77,8 +77,7 @@ class PanelConfirmedWrites(PanelSelection):
         self.worker.run("Writeback check", lambda _p: writeback_preflight(
             self.client, targets, model=self.writeback_model), then)
 
-    def _start_writeback(self, targets: list[str], preflight: WritebackPreflight, force: bool) -> None:
-        check_preflight(preflight, force=force)  # the one rule: errors block, warnings need the tick
+    def _start_writeback(self, targets: list[str], _preflight: WritebackPreflight) -> None:
         run = new_run_id("writeback")
         self.worker.run("Writeback", lambda progress: run_writeback(
             self.client, targets, model=self.writeback_model, max_concurrent=self.max_concurrent_writebacks,
@@ -151,9 +150,10 @@ class PanelConfirmedWrites(PanelSelection):
         if self.pending is None:
             raise XmpAuditError("Nothing previewed to confirm")
         kind, payload = self.pending
-        force = bool(self.force_box.value)
+        if kind == "writeback":
+            check_preflight(payload[1], force=bool(self.force_box.value))  # errors block, warnings need the tick
         self._cancel_pending()
         if kind == "writeback":
-            self._start_writeback(*payload, force=force)
+            self._start_writeback(*payload)
         else:
             self._start_undo(payload)
