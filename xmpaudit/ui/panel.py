@@ -25,7 +25,7 @@ from xmpaudit.read.inventory import take_inventory
 from xmpaudit.ui.background import BackgroundWorker
 from xmpaudit.ui.grid import PagedGrid
 from xmpaudit.ui.panel_confirm import PanelConfirmedWrites
-from xmpaudit.ui.panel_html import outcomes_html, plan_html
+from xmpaudit.ui.panel_html import outcomes_html, plan_html, previewed
 from xmpaudit.ui.panel_rows import CHUNK, changed_rows, chunks, reread
 from xmpaudit.ui.panel_rules import ALL_FOLDERS, folder_options, tag_options
 from xmpaudit.ui.panel_view import one_line
@@ -83,7 +83,7 @@ class AuditPanel(PanelConfirmedWrites):
         self.raw_toggle.observe(lambda _c: self._show_raw(), names="value")
         self.force_box.observe(lambda _c: self._update_confirm_button(), names="value")
         for control in self.rule_controls:
-            control.observe(lambda _c: self.refresh_table(), names="value")
+            control.observe(lambda _c: self._on_rule_change(), names="value")
         handlers: dict[w.Button, Callable[[], None]] = {
             self.select_matching_button: self.select_matching,
             self.unselect_matching_button: self.unselect_matching,
@@ -149,7 +149,7 @@ class AuditPanel(PanelConfirmedWrites):
         def then(plan: SyncPlan) -> None:
             self.plan, self.plan_selection = plan, frozenset(chosen)
             self.say("ok", f"Preview: {plan.summary()}. Nothing was written; Sync writes exactly this.",
-                     plan_html(plan, self.args))
+                     plan_html(plan, self.args, custom=self.custom_tags(previewed(plan))))
             self.raw_toggle.layout.display = None if plan.changes else "none"
 
         self.worker.run("Preview", job, then)
@@ -205,6 +205,7 @@ class AuditPanel(PanelConfirmedWrites):
                 self.selected &= set(self.table.index)  # assets gone from AEM leave the selection
                 self.plan = None
                 changed = changed_rows(before, self.table)
+            self._relabel_folders()
             self.refresh_table(keep_page=True)
             self.say("ok", f"Refreshed {datetime.now().strftime('%H:%M:%S')}, {changed:,} rows changed: "
                            f"{len(self.table):,} assets read again from {self.client.base_url}.")

@@ -12,7 +12,7 @@ from xmpaudit.core.errors import XmpAuditError
 from xmpaudit.core.progress import ProgressCallback
 from xmpaudit.core.statuses import NODE_IN_SYNC
 from xmpaudit.ui.background import BackgroundWorker
-from xmpaudit.ui.panel_html import outcomes_html, plan_html, targets_html, writeback_report_html
+from xmpaudit.ui.panel_html import outcomes_html, plan_html, previewed, targets_html, writeback_report_html
 from xmpaudit.ui.panel_rows import reread
 from xmpaudit.ui.panel_selection import PanelSelection
 from xmpaudit.write.apply import ApplyResult, apply_plan
@@ -124,7 +124,8 @@ class PanelConfirmedWrites(PanelSelection):
             note = (f" {binaries:,} of these assets were already written back: undo restores only their XMP node; "
                     "their binaries keep the synced tags until you run Writeback again." if binaries else "")
             self.say("info", f"Undo preview of {what} {plan.undoes}: {plan.summary()}.{note} Nothing written yet.",
-                     plan_html(plan, plan.arguments, self.table["status"].to_dict()))
+                     plan_html(plan, plan.arguments, self.table["status"].reindex(previewed(plan)).dropna().to_dict(),
+                               self.custom_tags(previewed(plan))))
 
         self.worker.run("Undo check", lambda _p: plan_undo(self.client, self.journal, run, assets), then)
 

@@ -25,17 +25,25 @@ def _table(titles: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
     return f"<table style='border-collapse:collapse'><tr>{head}</tr>{body}</table>"
 
 
+def previewed(plan: SyncPlan) -> list[str]:
+    """The assets whose change the preview shows."""
+    return [c.asset for c in plan.changes[:PREVIEW_ROWS]]
+
+
 def plan_heading(plan: SyncPlan) -> str:
     """The plan's last column says what it does: the sync, or the undo of which run."""
     return f"What undoing run {plan.undoes} does" if plan.kind == "undo" else "What the sync does"
 
 
-def plan_html(plan: SyncPlan, args: SyncArguments, statuses: Mapping[str, str] | None = None) -> str:
-    """A plan's changes in words (the first ``PREVIEW_ROWS``) and its skipped assets counted by reason; the
-    status column shows ``statuses`` (the rows' status now) where given, else the plan's."""
-    statuses = statuses or {}
+def plan_html(plan: SyncPlan, args: SyncArguments, statuses: Mapping[str, str] | None = None,
+              custom: Mapping[str, set[str]] | None = None) -> str:
+    """A plan's changes in words (the first ``PREVIEW_ROWS``, with the flags on the tags written: confidence
+    0.0, ``custom`` names per asset) and its skipped assets counted by reason; the status column shows
+    ``statuses`` (the rows' status now) where given, else the plan's."""
+    statuses, custom = statuses or {}, custom or {}
     rows = [(html.escape(c.asset.rsplit("/", 1)[-1]), status_badge(statuses.get(c.asset, c.status)),
-             html.escape(describe_change(c.before, c.after, args))) for c in plan.changes[:PREVIEW_ROWS]]
+             html.escape(describe_change(c.before, c.after, args, custom.get(c.asset, set()))))
+            for c in plan.changes[:PREVIEW_ROWS]]
     parts = [_table(("File name", "Status", html.escape(plan_heading(plan))), rows)]
     if len(plan.changes) > PREVIEW_ROWS:
         parts.append(f"<p>… and {len(plan.changes) - PREVIEW_ROWS:,} more changes</p>")

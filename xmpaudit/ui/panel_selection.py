@@ -11,9 +11,16 @@ from xmpaudit.aem.client import AemClient
 from xmpaudit.audit.result import AuditResult
 from xmpaudit.core.statuses import FIXABLE_STATUSES, NODE_IN_SYNC
 from xmpaudit.ui.grid import PagedGrid, local_fix_frame
-from xmpaudit.ui.panel_rules import Rules, matching_rows
+from xmpaudit.ui.panel_rules import Rules, folder_options, matching_rows
 from xmpaudit.ui.panel_view import PanelView
 from xmpaudit.write.plan import SyncPlan
+
+
+def tag_rows(tags: pd.DataFrame) -> pd.DataFrame:
+    """Named smart tags: asset, name, confidence, is_custom (False where the frame does not say)."""
+    named = tags.loc[tags["name"].notna()]
+    is_custom = named["is_custom"].fillna(False).astype(bool) if "is_custom" in named else False
+    return named[["asset", "name", "confidence"]].assign(is_custom=is_custom).reset_index(drop=True)
 
 
 class PanelSelection(PanelView):
@@ -29,11 +36,18 @@ class PanelSelection(PanelView):
         self.plan_selection: frozenset[str] = frozenset()
         self.pending: tuple[str, Any] | None = None
         self._lock = threading.RLock()
+        self._relabelling = False
 
     def _load(self, result: AuditResult, smart_tags: pd.DataFrame | None) -> None:
-        tags = smart_tags if smart_tags is not None else result.expected
-        self.tag_table = tags.loc[tags["name"].notna(), ["asset", "name", "confidence"]].reset_index(drop=True)
+        self.tag_table = tag_rows(smart_tags if smart_tags is not None else result.expected)
         self.table = local_fix_frame(result, smart_tags, self.client.base_url)
+
+    def custom_tags(self, paths: list[str]) -> dict[str, set[str]]:
+        """The custom smart tag names of these assets."""
+        with self._lock:
+            tags = self.tag_table
+            custom = tags[tags["asset"].isin(paths) & tags["is_custom"]]
+        return {str(asset): set(group["name"].astype(str)) for asset, group in custom.groupby("asset", observed=True)}
 
     def rules(self) -> Rules:
         """What the rule controls say now."""
@@ -44,6 +58,22 @@ class PanelSelection(PanelView):
         """Rows matching the folder, status, tag, confidence and search rules."""
         with self._lock:
             return matching_rows(self.table, self.tag_table, self.rules())
+
+    def _on_rule_change(self) -> None:
+        if not self._relabelling:
+            self.refresh_table()
+
+    def _relabel_folders(self) -> None:
+        """New counts in the folder list (worst first again), keeping the chosen folder when it still exists."""
+        chosen = self.folder.value
+        options = folder_options(self.table)
+        self._relabelling = True
+        try:
+            self.folder.options = options
+            if chosen in {value for _, value in options}:
+                self.folder.value = chosen
+        finally:
+            self._relabelling = False
 
     def refresh_table(self, *, keep_page: bool = False) -> None:
         """Re-filter and show the grid (the same row widgets, re-filled)."""
@@ -117,11 +147,11 @@ class PanelSelection(PanelView):
             table = self.table.copy()
             table.loc[rows.index, rows.columns] = rows
             self.tag_table = pd.concat([self.tag_table[~self.tag_table["asset"].isin(rows.index)],
-                                        smart_tags.loc[smart_tags["name"].notna(), ["asset", "name", "confidence"]]],
-                                       ignore_index=True)
+                                        tag_rows(smart_tags)], ignore_index=True)
             self.table = table
             fixed = set(rows.index[~rows["status"].isin(FIXABLE_STATUSES)])  # in sync, or no XMP left to remove
             self.selected -= fixed
+        self._relabel_folders()
         self.refresh_table(keep_page=True)
         return len(fixed)
 
@@ -138,5 +168,6 @@ class PanelSelection(PanelView):
             table.loc[rows, "reason"] = [f"{reason or 'the file carries the XMP node’s smart tags'} (writeback {run})"
                                          for reason in reasons]
             self.table = table
+        self._relabel_folders()
         self.refresh_table(keep_page=True)
         return len(rows)
