@@ -106,6 +106,8 @@ def test_undo_of_one_selected_row_undoes_only_that_row(simulator, client, journa
     chosen = panel.filtered().index[:3].tolist()
     before = {p: xmp_of(client, p) for p in chosen}
     statuses = panel.table.loc[chosen, "status"].to_dict()
+    actions = []
+    panel.on_change.append(lambda action, _outcome: actions.append(action))  # how the app learns to re-audit
     panel.select(chosen)
     panel.preview_button.click()
     panel.wait()
@@ -135,6 +137,9 @@ def test_undo_of_one_selected_row_undoes_only_that_row(simulator, client, journa
     panel.confirm_button.click()
     panel.wait()
     assert all(xmp_of(client, p) == before[p] for p in chosen)
+    panel.refresh_button.click()
+    panel.wait()
+    assert actions == ["sync", "undo", "undo", "refresh"]
 
 
 def test_plan_undo_takes_the_runs_journaled_arguments_and_only_the_given_assets(simulator, client, journal):

@@ -37,7 +37,7 @@ class PanelView:
         self.writeback_button = w.Button(description="Writeback", button_style="warning", icon="file-export",
                                          tooltip="embed the synced XMP into the binaries (shows a preview first)")
         self.undo_button = w.Button(description="Undo", button_style="danger", icon="undo",
-                                    tooltip="restore the nodes of the latest sync (shows a preview first)")
+                                    tooltip="restore the selected rows or the whole run (shows a preview first)")
         self.confirm_button = w.Button(description="Confirm", button_style="danger", layout=w.Layout(display="none"))
         self.force_box = w.Checkbox(value=False, description="Start despite the pre-flight warnings below",
                                     indent=False, layout=w.Layout(display="none", width="auto"))
