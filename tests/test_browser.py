@@ -149,7 +149,7 @@ def drive_panel(page: Any, dam: Dam, mode: str, folder: str, folder_label: str, 
     assert rule_paths
     folders = panel.locator(".widget-dropdown select").first  # labelled with coverage and counts, worst first
     folders.select_option(label=folders.locator("option").filter(
-        has_text=re.compile(rf"^{re.escape(folder_label)} — \d")).first.inner_text())
+        has_text=re.compile(rf"^{re.escape(folder_label)}\s—\s\d")).first.inner_text())  # spaces shown as NBSP
     panel.get_by_placeholder("any tag").fill(tag)
     select_rule = panel.get_by_role("button", name=f"Select all {len(rule_paths):,} matching")
     select_rule.wait_for()

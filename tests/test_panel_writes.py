@@ -74,7 +74,8 @@ def test_a_preflight_error_blocks_confirm(simulator, client, journal):
     panel.select(in_sync_jpgs(panel)[:2])
     panel.writeback_button.click()
     panel.wait()
-    assert panel.messages[-1].startswith("Writeback blocked by the pre-flight: Workflow model")
+    assert panel.messages[-1].startswith("Writeback pre-flight failed: Workflow model /var/workflow/models/not-there")
+    assert panel.messages[-1].endswith("Nothing started.")
     assert panel.confirm_button.layout.display == "none" and panel.pending is None
     panel.confirm_button.click()
     assert panel.messages[-1] == "Error: Nothing previewed to confirm"

@@ -8,13 +8,14 @@ from typing import Any
 import pandas as pd
 
 from xmpaudit.core.acs import SyncArguments
-from xmpaudit.core.errors import XmpAuditError
+from xmpaudit.core.errors import ConfigError, XmpAuditError
 from xmpaudit.core.progress import ProgressCallback
 from xmpaudit.core.statuses import NODE_IN_SYNC
 from xmpaudit.ui.background import BackgroundWorker
 from xmpaudit.ui.panel_html import outcomes_html, plan_html, previewed, targets_html, writeback_report_html
 from xmpaudit.ui.panel_rows import reread
 from xmpaudit.ui.panel_selection import PanelSelection
+from xmpaudit.ui.panel_view import one_line
 from xmpaudit.write.apply import ApplyResult, apply_plan
 from xmpaudit.write.journal import Journal, new_run_id
 from xmpaudit.write.plan import SyncPlan
@@ -57,10 +58,11 @@ class PanelConfirmedWrites(PanelSelection):
 
         def then(preflight: WritebackPreflight) -> None:
             details = preflight._repr_html_() + targets_html(self.table, targets, source)
-            if not preflight.ok:
+            try:
+                check_preflight(preflight, force=True)  # errors block, whatever is ticked
+            except ConfigError as exc:
                 self._cancel_pending()
-                self.say("error", f"Writeback blocked by the pre-flight: {preflight.errors[0]} Nothing started.",
-                         details)
+                self.say("error", f"{one_line(exc)} Nothing started.", details)
                 return
             statuses = self.table["status"].reindex(targets)
             not_in_sync = int((~statuses.isin(NODE_IN_SYNC)).sum())
