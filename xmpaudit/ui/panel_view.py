@@ -55,8 +55,8 @@ class PanelView:
                                          layout=w.Layout(display="none"))
         self.raw = w.HTML(layout=w.Layout(max_height="300px", overflow="auto", width="100%"))
 
-        self.folder = w.Dropdown(options=folder_options, description="Folder",
-                                 layout=w.Layout(width="480px"), tooltip="this folder and its subfolders, worst coverage first")
+        self.folder = w.Dropdown(options=folder_options, description="Folder", layout=w.Layout(width="480px"),
+                                 tooltip="this folder and its subfolders, worst coverage first")
         self.tag = w.Combobox(options=tag_options, placeholder="any tag", description="Tag",
                               ensure_option=False, layout=w.Layout(width="260px"))
         self.confidence = w.FloatRangeSlider(value=(0.0, 1.0), min=0.0, max=1.0, step=0.05,
