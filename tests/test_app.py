@@ -72,6 +72,7 @@ def test_dashboard_shows_headline_fix_list_and_audits_again_after_sync_undo_and_
     assert page.audits == 2 and "refreshed incrementally" in page.banner.value
     assert coverage_sentence(synced).replace("**", "") in re.sub("</?strong>", "", page.summary.value)
     assert coverage_sentence(synced) != coverage_sentence(start)
+    panel.undo_scope.value = "run"  # the whole sync run, chosen explicitly
     panel.undo_button.click()
     panel.wait()
     assert page.audits == 2  # a preview changes nothing

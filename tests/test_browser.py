@@ -149,7 +149,9 @@ def drive_panel(page: Any, dam: Dam, mode: str, folder: str, folder_label: str, 
     # by rule: a folder (with subfolders) and a smart tag, fixable statuses (the default)
     rule_paths = dam.rule(folder, tag)
     assert rule_paths
-    panel.locator(".widget-dropdown select").first.select_option(label=folder_label)
+    folders = panel.locator(".widget-dropdown select").first  # labelled with coverage and counts, worst first
+    folders.select_option(label=folders.locator("option").filter(
+        has_text=re.compile(rf"^{re.escape(folder_label)}\s—\s\d")).first.inner_text())  # spaces shown as NBSP
     panel.get_by_placeholder("any tag").fill(tag)
     select_rule = panel.get_by_role("button", name=f"Select all {len(rule_paths):,} matching")
     select_rule.wait_for()
@@ -191,6 +193,7 @@ def drive_panel(page: Any, dam: Dam, mode: str, folder: str, folder_label: str, 
     changed = {path for path in dam.baseline if dam.baseline[path] != after[path]}
     assert changed == chosen
 
+    panel.get_by_role("button", name=re.compile(r"^whole run sync-")).click()  # undo the whole run, chosen
     panel.get_by_role("button", name="Undo").click()
     confirm = panel.get_by_role("button", name=f"Confirm undo ({len(chosen):,})")
     confirm.wait_for(timeout=SLOW)
@@ -200,7 +203,8 @@ def drive_panel(page: Any, dam: Dam, mode: str, folder: str, folder_label: str, 
     assert asset_states(dam.sim) == dam.baseline  # exactly restored
 
     timed("refresh (re-inventory of 100k)", lambda: panel.get_by_role("button", name="Refresh").click(),
-          lambda: status.get_by_text("Refreshed:").wait_for(timeout=SLOW))
+          lambda: status.get_by_text(re.compile(r"Refreshed \d\d:\d\d:\d\d, [\d,]+ rows changed")).wait_for(
+              timeout=SLOW))
     shot("6-refresh")
     return timings
 

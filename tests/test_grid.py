@@ -1,7 +1,8 @@
-"""ui/grid.py: the panel's rows — status badges, reasons in words, tags by confidence, links to AEM."""
+"""ui/grid.py: the panel's rows — status badges, reasons in words, tags in stored order, links to AEM."""
 
 from tests.conftest import asset_hit, snapshot_from_hits, xmp_node
 from xmpaudit.audit.compare import audit
+from xmpaudit.audit.fixlist import fix_list
 from xmpaudit.core.statuses import STATUSES, status_words
 from xmpaudit.ui.grid import BADGE_TEXT_AND_SYMBOL, FIX_COLUMNS, asset_link, local_fix_frame, status_badge
 
@@ -28,13 +29,15 @@ def test_links_go_to_the_assets_page_with_the_path_quoted():
     assert asset_link("https://aem/", "/c/g/stale #1.jpg") == "https://aem/assetdetails.html/c/g/stale%20%231.jpg"
 
 
-def test_one_row_per_audited_asset_with_tags_by_confidence():
+def test_one_row_per_audited_asset_in_fix_priority_order_with_tags_in_stored_order():
     snapshot = snapshot_from_hits(HITS)
-    frame = local_fix_frame(audit(snapshot), snapshot.smart_tags, "https://aem")
+    result = audit(snapshot)
+    frame = local_fix_frame(result, snapshot.smart_tags, "https://aem")
     assert list(frame.columns) == FIX_COLUMNS
-    assert list(frame.index) == [h["jcr:path"] for h in HITS]
+    first = fix_list(result, snapshot.smart_tags)["path"].tolist()  # the fix list's order, then the rest
+    assert list(frame.index) == first + [h["jcr:path"] for h in HITS if h["jcr:path"] not in first]
     row = frame.loc["/c/f/missing.jpg"]
     assert (row["name"], row["folder"], row["status"]) == ("missing.jpg", "/c/f", "missing_xmp")
-    assert row["tags"] == "sky, cat" and row["top_confidence"] == 0.8
+    assert row["tags"] == "cat, sky" and row["top_confidence"] == 0.8  # as stored under predictedTags
     assert frame.loc["/c/g/untagged.jpg", "tags"] == "" and frame["reason"].str.len().gt(0).all()
     assert frame.loc["/c/g/stale #1.jpg", "link"] == "https://aem/assetdetails.html/c/g/stale%20%231.jpg"

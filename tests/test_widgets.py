@@ -1,6 +1,7 @@
 """The JupyterLab panel driven like a user would: rules, clicks, sorting, Preview, Sync, Writeback, Undo, Refresh."""
 
 import html
+import re
 import time
 from urllib.parse import quote
 
@@ -10,7 +11,8 @@ import pytest
 
 from tests.conftest import DEMO_ROOT
 from xmpaudit.audit.compare import audit
-from xmpaudit.core.statuses import STATUS_COLOURS, STATUSES, reasons_in_words, stale_flags_of, status_words
+from xmpaudit.audit.fixlist import fix_list
+from xmpaudit.core.statuses import STATUS_COLOURS, STATUSES, coverage_of, reasons_in_words, stale_flags_of, status_words
 from xmpaudit.read.inventory import take_inventory
 from xmpaudit.ui.grid import BADGE_TEXT_AND_SYMBOL, status_badge
 from xmpaudit.ui.panel import ALL_FOLDERS, AuditPanel, one_line
@@ -117,13 +119,19 @@ def test_preview_in_words_sync_updates_rows_writeback_undo(panel, simulator):
     assert panel.confirm_button.description == "Confirm writeback (4)"
     assert "not in sync" not in panel.messages[-1]  # no false warning after a verified sync
     assert simulator.stats.by_endpoint["POST workflow"] == 0
+    assert "nothing is selected: the assets this panel synced" in panel.details.value  # listed, not implied
+    assert all(html.escape(panel.table.at[p, "name"]) in panel.details.value for p in chosen)
     panel.confirm_button.click()
     panel.wait()
     assert simulator.stats.by_endpoint["POST workflow"] == 4
-    assert panel.messages[-1] == "Writeback done: 4 completed, 0 failed"
+    report = panel.results[-1]
+    assert panel.messages[-1].startswith(f"Writeback run {report['run'].iloc[0]}: 4 completed, 0 failed; ")
+    assert set(panel.table.loc[chosen, "status"]) <= {"written_back", "not_written_back"}  # the proof, per row
+    panel.undo_scope.value = "run"  # the whole run, chosen explicitly
     panel.undo_button.click()
     panel.wait()
     assert panel.confirm_button.description == "Confirm undo (4)"
+    assert "What undoing run sync-" in panel.details.value
     assert "4 of these assets were already written back" in panel.messages[-1]
     panel.confirm_button.click()
     panel.wait()
@@ -138,7 +146,7 @@ def test_refresh_rereads_changes_made_elsewhere(panel, simulator):
         simulator.repo.changed()
     panel.refresh_button.click()
     panel.wait()
-    assert panel.messages[-1].startswith("Refreshed:"), panel.messages[-1]
+    assert re.match(r"Refreshed \d\d:\d\d:\d\d, 1 rows changed: ", panel.messages[-1]), panel.messages[-1]
     assert path not in panel.table.index
 
 
@@ -158,10 +166,13 @@ def test_panel_stays_usable_while_a_preview_runs(panel, simulator):
 def test_errors_are_one_line(panel, simulator):
     panel.preview_button.click()  # nothing selected
     panel.confirm_button.click()  # nothing pending
+    panel.undo_button.click()  # undo of the selected rows, none selected
+    panel.undo_scope.value = "run"
     panel.undo_button.click()  # no sync run yet
     panel.wait()
     text = " ".join(panel.messages)
     assert "Select assets first" in text and "Nothing previewed" in text and "no sync run to undo" in text
+    assert "Select the rows to undo, or choose 'whole run'" in text
     assert all("\n" not in m and "Traceback" not in m for m in panel.messages)
     assert one_line(ValueError("bad\nsecond line")) == "ValueError: bad"
     with pytest.raises(KeyError):
@@ -238,3 +249,63 @@ def test_writeback_preview_shows_the_preflight(panel):
     expected = writeback_preflight(panel.client, chosen, model=panel.writeback_model)
     assert expected.ok and expected.summary().splitlines()[0] in html.unescape(panel.details.value)
     assert panel.confirm_button.description == "Confirm writeback (2)"
+
+
+def test_diff_in_words_flags_zero_confidence_and_custom_tags():
+    def node(*tags):
+        return {"xmpArraySize": len(tags), **{str(i): {"dam:predictedTagName": n, "dam:predictedTagConfidence": c}
+                                              for i, (n, c) in enumerate(tags, 1)}}
+    after = node(("dog", 0.9), ("logo", 0.0), ("brand-x", 0.7))
+    assert describe_change(None, after, custom={"brand-x"}) == (
+        "creates the XMP array with 3 tags: dog, logo, brand-x; written with confidence 0.0: logo; custom: brand-x")
+    assert describe_change(after, None, custom={"brand-x"}) == "deletes the XMP array (3 tags)"
+
+
+def test_preview_flags_the_same_tags_as_the_fix_list(client, tmp_path):
+    snap = take_inventory(client, DEMO_ROOT, show_progress=False)
+    result = audit(snap)
+    panel = AuditPanel(client, result, Journal(tmp_path / "j.jsonl"), snap.smart_tags, root=DEMO_ROOT)
+    fixes = fix_list(result, snap.smart_tags)
+    zero = fixes[fixes["zero_confidence_tags"].ne("") & fixes["custom_tags"].eq("")].head(2)
+    custom = fixes[fixes["custom_tags"].ne("") & fixes["status"].ne("orphan_xmp")].head(2)
+    assert len(zero) == 2 and len(custom) == 2
+    panel.select([*zero["path"], *custom["path"]])
+    panel.preview_button.click()
+    panel.wait()
+    shown = html.unescape(panel.details.value)
+    for flags in [*zero["tag_flags"], *custom["tag_flags"]]:
+        assert flags in shown
+
+
+def test_grid_starts_in_fix_priority_order_with_tags_in_stored_order(client, tmp_path):
+    snap = take_inventory(client, DEMO_ROOT, show_progress=False)
+    result = audit(snap)
+    panel = AuditPanel(client, result, Journal(tmp_path / "j.jsonl"), snap.smart_tags, root=DEMO_ROOT)
+    assert panel.grid.frame.index.tolist() == fix_list(result, snap.smart_tags)["path"].tolist()
+    tags = snap.smart_tags[snap.smart_tags["name"].notna()].sort_values(["asset_id", "order"])
+    for path in panel.grid.frame.index[:20]:
+        stored = tags.loc[tags["asset"] == path, "name"].astype(str).tolist()
+        assert panel.table.at[path, "tags"] == ", ".join(stored)  # as stored, as the preview and the XMP order them
+
+
+def test_folder_list_is_worst_first_with_counts(panel):
+    options = panel.folder.options
+    assert options[0][1] == ALL_FOLDERS
+    table = panel.table
+    coverages = []
+    for label, folder in options[1:]:
+        rows = table[(table["folder"] == folder) | table["folder"].str.startswith(folder + "/")]
+        coverage, _ = coverage_of(rows["status"].value_counts().to_dict())
+        to_fix = int(rows["status"].isin(FIXABLE).sum())
+        share = "no smart tags" if coverage is None else f"{coverage:g}% covered"
+        assert label.endswith(f" — {share}, {to_fix:,} to fix of {len(rows):,} assets"), label
+        coverages.append(101.0 if coverage is None else coverage)
+    assert coverages == sorted(coverages) and len(coverages) > 5
+    panel.folder.value = options[3][1]
+    panel.select(panel.filtered().index[:2])
+    panel.preview_button.click()
+    panel.wait()
+    panel.sync_button.click()
+    panel.wait()
+    assert panel.folder.value == options[3][1]  # new counts, the chosen folder kept
+    assert panel.folder.options != options

@@ -39,6 +39,13 @@ def _joined_by_asset(frame: pd.DataFrame) -> pd.Series:
     return pd.Series({asset: ", ".join(names) for asset, names in joined.items()}, dtype=object)
 
 
+def tag_flag_words(zero_names: str, custom_names: str) -> str:
+    """The flags on the tags a sync writes, in words: "written with confidence 0.0: a, b; custom: c"."""
+    words = ([f"written with confidence 0.0: {zero_names}"] if zero_names else []) + (
+        [f"custom: {custom_names}"] if custom_names else [])
+    return "; ".join(words)
+
+
 def fix_list(result: AuditResult, smart_tags: pd.DataFrame, client_base_url: str | None = None) -> pd.DataFrame:
     """One row per fixable asset, in the order to fix them (see the module docstring): file name, folder,
     status, problem and reason in words, the tags the sync would write, top confidence, flags (tags written
@@ -77,12 +84,8 @@ def fix_list(result: AuditResult, smart_tags: pd.DataFrame, client_base_url: str
         "_folder_impact": to_fix_per_folder.to_numpy(),
         "_folder": assets["folder"].astype(str).to_numpy(),
     })
-    flags = []
-    for zero_names, custom_names in zip(out["zero_confidence_tags"], out["custom_tags"], strict=True):
-        words = ([f"written with confidence 0.0: {zero_names}"] if zero_names else []) + (
-            [f"custom: {custom_names}"] if custom_names else [])
-        flags.append("; ".join(words))
-    out["tag_flags"] = flags
+    out["tag_flags"] = [tag_flag_words(zero, custom)
+                        for zero, custom in zip(out["zero_confidence_tags"], out["custom_tags"], strict=True)]
     out = out.sort_values(["_rank", "_folder_impact", "_folder", "top_confidence", "tag_count", "path"],
                           ascending=[True, False, True, False, False, True], na_position="last", kind="stable")
     out.insert(0, "priority", range(1, len(out) + 1))

@@ -27,7 +27,6 @@ from xmpaudit.write.journal import Journal
 ENV = "XMPAUDIT_APP_"
 DASHBOARD_NAME = "xmpaudit-dashboard.ipynb"
 WRITEBACK_MODEL = "/var/workflow/models/dam-xmp-writeback"
-REAUDIT_AFTER = ("Sync", "Undo", "Writeback", "Refresh")  # the panel's jobs that change AEM or re-read it
 FIX_LIST_ROWS = 10
 WORST_FOLDERS = 10
 
@@ -100,15 +99,7 @@ class Dashboard:
                                 writeback_model=settings.writeback_model)
         self.audits = 0
         self._show(result)
-        finished = self.panel.worker.on_finish
-
-        def on_finish() -> None:
-            finished()
-            label = self.panel.worker.label
-            if label in REAUDIT_AFTER:
-                self.reaudit(full=label == "Refresh")
-
-        self.panel.worker.on_finish = on_finish
+        self.panel.on_change.append(lambda action, _outcome: self.reaudit(full=action == "refresh"))
         self.widget = w.VBox([self.summary, self.banner, self.fixes, self.panel.widget])
 
     def _show(self, result: AuditResult) -> None:

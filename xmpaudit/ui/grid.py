@@ -11,6 +11,7 @@ import ipywidgets as w
 import pandas as pd
 
 from xmpaudit.aem.asset_links import asset_link
+from xmpaudit.audit.fixlist import fix_list
 from xmpaudit.audit.result import AuditResult
 from xmpaudit.core.statuses import STATUS_COLOURS, STATUS_DTYPE, status_words
 
@@ -42,10 +43,11 @@ def status_badge(status: str) -> str:
 
 
 # The panel lists every audited asset (in-sync ones too, so a librarian sees what is fine); ``fixlist.fix_list``
-# is the prioritised subset of fixable assets for reports and exports.
+# is the prioritised subset of fixable assets: the panel starts with them, in that order.
 def local_fix_frame(result: AuditResult, smart_tags: pd.DataFrame | None, base_url: str) -> pd.DataFrame:
-    """One row per audited asset, indexed by path: full name, folder, status (ordered as every view lists them),
-    reason in words, tags (highest confidence first), top confidence and a link to AEM."""
+    """One row per audited asset, indexed by path, in fix-priority order (the fix list's, then every other
+    asset in audit order): full name, folder, status, reason in words, tags (in stored order), top confidence
+    and a link to AEM."""
     assets = result.assets
     frame = pd.DataFrame({"path": assets["path"].astype(str).to_numpy(), "name": assets["name"].astype(str).to_numpy(),
                           "folder": assets["folder"].astype(str).to_numpy(),
@@ -54,11 +56,15 @@ def local_fix_frame(result: AuditResult, smart_tags: pd.DataFrame | None, base_u
     frame.index = pd.Index(frame["path"], name=None)
     tags = smart_tags if smart_tags is not None else result.expected
     named = tags[tags["name"].notna()]
-    ordered = named.sort_values(["asset", "confidence"], ascending=[True, False], kind="stable")
-    frame["tags"] = ordered.groupby("asset", sort=False)["name"].agg(", ".join).reindex(frame.index).fillna("")
-    frame["top_confidence"] = named.groupby("asset")["confidence"].max().reindex(frame.index).astype(float)
+    stored = named.sort_values(["asset_id", "order" if "order" in named else "index"], kind="stable")
+    names = stored.astype({"asset": object, "name": str}).groupby("asset", sort=False)["name"]
+    frame["tags"] = names.agg(", ".join).reindex(frame.index).fillna("")
+    frame["top_confidence"] = named.groupby("asset", observed=True)["confidence"].max().reindex(frame.index).astype(
+        float)
     frame["link"] = [asset_link(base_url, p) for p in frame["path"]]
-    return frame[FIX_COLUMNS]
+    first = fix_list(result, smart_tags if smart_tags is not None else result.expected)["path"]
+    order = pd.Index(first).append(frame.index.difference(first, sort=False))
+    return frame.loc[order, FIX_COLUMNS]
 
 
 class PagedGrid:

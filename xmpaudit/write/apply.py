@@ -105,6 +105,7 @@ def apply_plan(
         for row in plan.skipped.to_dict("records")
     }
     extra = {"undoes": plan.undoes} if plan.undoes else {}
+    arguments = plan.arguments.to_process_args()  # on each intent: undo restores with the run's own arguments
     written: list[PlannedChange] = []
     uncertain: list[PlannedChange] = []
     state = {"stopped": ""}
@@ -116,7 +117,7 @@ def apply_plan(
             for change in ready:
                 outcomes[change.asset] = {"asset": change.asset, "outcome": "skipped", "reason": state["stopped"]}
             return
-        journal.append([journal_record(run, plan.kind, events.INTENT, c, **extra) for c in ready])
+        journal.append([journal_record(run, plan.kind, events.INTENT, c, arguments=arguments, **extra) for c in ready])
         try:
             done = guarded_post(client, ready, run, multipart=multipart)
         except AemUncertainOutcomeError as exc:

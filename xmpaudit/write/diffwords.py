@@ -1,9 +1,12 @@
-"""A planned XMP node change in words: "adds dog, leather; removes old-tag; reorders 2; confidence of x 0.81→0.9"."""
+"""A planned XMP node change in words: "adds dog, leather; removes old-tag; reorders 2; confidence of x 0.81→0.9",
+with the fix list's flags on the tags it writes ("written with confidence 0.0: …; custom: …")."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
+from xmpaudit.audit.fixlist import tag_flag_words
 from xmpaudit.core.acs import SyncArguments
 
 MAX_NAMES = 5
@@ -29,10 +32,33 @@ def _number(value: Any) -> str:
         return "none" if value is None else repr(value)
 
 
+def _is_zero(value: Any) -> bool:
+    try:
+        return float(value) == 0.0
+    except (TypeError, ValueError):
+        return False
+
+
+def tag_flags(after: dict[str, Any] | None, args: SyncArguments, custom: Collection[str] = ()) -> str:
+    """The fix list's flags on the tags ``after`` holds: written with confidence 0.0, custom (names in
+    ``custom``), in node order; '' when none."""
+    items = _items(after, args)
+    zero = [name for name, confidence in items if _is_zero(confidence)]
+    customs = [name for name, _ in items if name in custom]
+    return tag_flag_words(", ".join(zero), ", ".join(customs))  # every name, as the fix list flags them
+
+
 def describe_change(before: dict[str, Any] | None, after: dict[str, Any] | None,
-                    args: SyncArguments | None = None) -> str:
-    """What a sync does to one asset's XMP array node, in words."""
+                    args: SyncArguments | None = None, custom: Collection[str] = ()) -> str:
+    """What a sync does to one asset's XMP array node, in words, then the flags on the tags it writes
+    (``custom``: the asset's custom smart tag names)."""
     args = args or SyncArguments()
+    flags = tag_flags(after, args, custom)
+    words = _change_words(before, after, args)
+    return f"{words}; {flags}" if flags else words
+
+
+def _change_words(before: dict[str, Any] | None, after: dict[str, Any] | None, args: SyncArguments) -> str:
     old, new = _items(before, args), _items(after, args)
     if before is None and after is None:
         return "nothing to write"

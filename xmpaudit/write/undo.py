@@ -1,26 +1,51 @@
-"""Undo: a plan that restores the nodes a journaled run changed."""
+"""Undo: a plan that restores the nodes a journaled run changed (all of them, or only the given assets)."""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
 
 from xmpaudit.aem.client import AemClient
 from xmpaudit.core.acs import SyncArguments
 from xmpaudit.core.errors import ConfigError
+from xmpaudit.core.jcrpath import validate_path
 from xmpaudit.read.folder_reads import read_assets
 from xmpaudit.write.journal import Journal
 from xmpaudit.write.plan import PlannedChange, SyncPlan, current_node, skipped_frame
 
 
-def plan_undo(client: AemClient, journal: Journal, run: str | None = None) -> SyncPlan:
-    """Dry run of undoing a journaled run (default: the latest sync run): each node goes back to its
-    journaled ``before``. Assets whose node changed since that run are skipped, as are ones never written."""
+def journaled_arguments(intents: list[dict[str, Any]]) -> SyncArguments:
+    """The arguments a run was written with: journaled on its intent records (as the step's key=value lines);
+    a journal from before they were recorded gives only the node name, the other arguments are the defaults."""
+    text = intents[0].get("arguments")
+    if isinstance(text, str) and text:
+        return SyncArguments.from_process_args(text)
+    return SyncArguments(sequence_name=intents[0]["node_path"].rsplit("/", 1)[-1])
+
+
+def plan_undo(client: AemClient, journal: Journal, run: str | None = None,
+              assets: Iterable[str] | None = None) -> SyncPlan:
+    """Dry run of undoing a journaled run (default: the latest sync run): each node goes back to its journaled
+    ``before``, read and written with the arguments the run was journaled with. With ``assets`` only those are
+    undone (an asset the run did not write is skipped with that reason). Assets whose node changed since that
+    run are skipped, as are ones never written."""
     run = run or journal.last_run("sync")
     if run is None:
         raise ConfigError(f"Journal {journal.path} has no sync run to undo")
     intents = journal.intents(run)
-    sequence_name = intents[0]["node_path"].rsplit("/", 1)[-1]
-    args = SyncArguments(sequence_name=sequence_name)
-    hits = read_assets(client, [r["asset"] for r in intents], args=args)
-    changes, skipped = [], []
+    args = journaled_arguments(intents)
+    skipped: list[dict[str, str]] = []
+    if assets is not None:
+        wanted = list(dict.fromkeys(validate_path(str(a)) for a in assets))
+        if not wanted:
+            raise ConfigError(f"No assets chosen to undo from run {run}")
+        chosen = set(wanted)
+        intents = [r for r in intents if r["asset"] in chosen]
+        written = {r["asset"] for r in intents}
+        skipped += [{"asset": a, "reason": f"not written by run {run}; nothing to undo"}
+                    for a in wanted if a not in written]
+    hits = read_assets(client, [r["asset"] for r in intents], args=args) if intents else {}
+    changes = []
     for record in intents:
         hit = hits.get(record["asset"])
         current = current_node(hit, args) if hit else None
