@@ -16,13 +16,14 @@ import pandas as pd
 import pyarrow as pa
 
 from xmpaudit.audit.result import AuditResult, as_categorical, category_is
-from xmpaudit.core.acs import SyncArguments, is_blank
+from xmpaudit.core.acs import DEFAULT_SEQUENCE_NAME, SyncArguments, is_blank
 from xmpaudit.core.statuses import STATUSES
 from xmpaudit.read.frames import (
     ITEM_MISNUMBERED,
     SHAPE_EXTRA_PROPERTIES,
     SHAPE_STRUCTURE,
     SHAPE_TYPES,
+    SLOT_PROPERTY,
     asset_column,
     path_dtype,
 )
@@ -33,6 +34,20 @@ CHANGES = ("same", "added", "removed", "renamed", "confidence", "renumbered", "p
 MISSING_REASON = "no XMP array node yet"
 ORPHAN_REASON = "XMP array has tags but the asset has no smart tags"
 NO_METADATA_REASON = "asset has no metadata node: the ACS process would fail"
+
+
+def property_in_the_way(args: SyncArguments | None) -> str:
+    """Why an asset with a property at sequenceName is not synced."""
+    name = args.sequence_name if args is not None else DEFAULT_SEQUENCE_NAME
+    return (f"sequenceName={name} is a property on this asset: the ACS process would delete it to write the node; "
+            "not synced (move or remove the property first)")
+
+
+def other_node_in_the_way(args: SyncArguments | None, kind: str) -> str:
+    """Why an asset with a node of another XMP kind (xmpNodeType not xmpArray) at sequenceName is not synced."""
+    name = args.sequence_name if args is not None else DEFAULT_SEQUENCE_NAME
+    return (f"sequenceName={name} is an XMP {kind} node on this asset, not an array: the ACS process would replace "
+            "it; not synced (move or remove it first)")
 
 
 def _sorted_rows(ids: np.ndarray, positions: np.ndarray) -> np.ndarray | None:
@@ -257,6 +272,12 @@ def _invalid(keys: _Keys, assets: pd.DataFrame, expected: pd.DataFrame, args: Sy
         with_kept_tags = np.unique(at[at >= 0])
         texts.append(f"{clash}: the ACS process would fail on every asset with a tag to write")
         codes[with_kept_tags[codes[with_kept_tags] < 0]] = len(texts) - 1
+    node_type = assets["xmp_node_type"].astype("string")
+    in_the_way = (node_type.notna() & (node_type != "xmpArray")).to_numpy(dtype=bool, na_value=False)
+    for kind in sorted(set(node_type[in_the_way].tolist())):
+        rows = in_the_way & (node_type == kind).to_numpy(dtype=bool, na_value=False)
+        texts.append(property_in_the_way(args) if kind == SLOT_PROPERTY else other_node_in_the_way(args, kind))
+        codes[rows] = len(texts) - 1
     codes[~assets["has_metadata"].to_numpy(dtype=bool, na_value=False)] = 0
     return codes, texts
 
@@ -265,7 +286,9 @@ def invalid_reasons(assets: pd.DataFrame, expected: pd.DataFrame, args: SyncArgu
                     ) -> pd.Series:
     """Per asset (indexed like ``assets``): why the ACS process would fail on it, NA where it would not.
     It fails on an asset without a metadata node, on a kept tag that has no usable confidence, and (with
-    ``args`` whose item properties clash) on every asset with a kept tag."""
+    ``args`` whose item properties clash) on every asset with a kept tag. Where sequenceName holds a property or
+    a node of another XMP kind the process would replace it (released jar, docs/facts.md): xmpaudit leaves such
+    an asset alone, with the reason."""
     codes, texts = _invalid(_Keys(assets), assets, expected, args)
     return pd.Series(_strings(texts, codes), index=assets.index)
 

@@ -25,6 +25,7 @@ SKIPPED = "skipped"
 CONFLICT = "conflict"
 GHOST_REMOVED = "ghost_removed"
 BACKUP_REMOVED = "backup_removed"
+BACKUP_LEFT = "backup_left"  # a backup node the run could not remove (undo and ``xmpaudit cleanup`` remove it)
 UNCERTAIN = "uncertain"
 
 

@@ -43,8 +43,10 @@ def settle(client: AemClient, written: list[PlannedChange], uncertain: list[Plan
                            args=plan.arguments)
     except AemError as exc:
         for change in everything:
-            outcomes[change.asset]["verified"] = pd.NA
-            outcomes[change.asset]["reason"] = f"not verified: reading back failed ({exc}); backup node kept"
+            outcomes[change.asset].update(verified=pd.NA, backup_left=backup_path(change, run),
+                                          reason=f"not verified: reading back failed ({exc}); backup node kept")
+        journal.append([journal_record(run, plan.kind, events.BACKUP_LEFT, c, backup=backup_path(c, run),
+                                       error=str(exc)) for c in everything])
         return
     checked: list[PlannedChange] = []
     backups: list[str] = []
@@ -78,9 +80,23 @@ def settle(client: AemClient, written: list[PlannedChange], uncertain: list[Plan
             backups.append(backup)
         checked.append(change)
     journal.append(records)
-    _remove_backups(client, backups)
+    left = remove_backups(client, backups)
     if verify and checked:
         _verify(client, checked, hits, journal, run, plan, outcomes)
+    for change in checked if not verify else []:
+        outcomes[change.asset]["reason"] = outcomes[change.asset].get("reason") or "applied; not verified (verify off)"
+    _report_left(left, {backup_path(c, run): c for c in checked}, journal, run, plan, outcomes)
+
+
+def _report_left(left: dict[str, str], changes: dict[str, PlannedChange], journal: Journal, run: str,
+                 plan: SyncPlan, outcomes: dict[str, dict[str, Any]]) -> None:
+    """Record backups that could not be removed on their rows and in the journal (undo and cleanup find them)."""
+    records = []
+    for backup, error in left.items():
+        change = changes[backup]
+        outcomes[change.asset]["backup_left"] = backup
+        records.append(journal_record(run, plan.kind, events.BACKUP_LEFT, change, backup=backup, error=error))
+    journal.append(records)
 
 
 def _put_back(client: AemClient, change: PlannedChange, theirs: Node | None, backup: str,
@@ -98,16 +114,19 @@ def _put_back(client: AemClient, change: PlannedChange, theirs: Node | None, bac
     return {"reason": f"{prefix}; their version was put back (preview again)"}
 
 
-def _remove_backups(client: AemClient, backups: list[str], chunk: int = MAX_PARAMS_PER_POST_MULTIPART - 10) -> None:
-    """Delete checked backups, thousands per multipart POST (a failure leaves them in place: they only hold what
-    the journal holds too)."""
+def remove_backups(client: AemClient, backups: list[str], chunk: int = MAX_PARAMS_PER_POST_MULTIPART - 10
+                   ) -> dict[str, str]:
+    """Delete backups, thousands per multipart POST; the ones left in place, with the error (they hold only what
+    the journal holds too, and are reported, not hidden)."""
+    left: dict[str, str] = {}
     for start in range(0, len(backups), chunk):
         group = backups[start : start + chunk]
         try:
             client.sling_post(common_ancestor(group), [(":operation", "delete")] + [(":applyTo", p) for p in group],
                               multipart=True)
-        except AemError:
-            continue
+        except AemError as exc:
+            left.update(dict.fromkeys(group, str(exc)))
+    return left
 
 
 def _verify(client: AemClient, applied: list[PlannedChange], hits: dict[str, dict[str, Any]], journal: Journal,
@@ -139,6 +158,8 @@ def _verify(client: AemClient, applied: list[PlannedChange], hits: dict[str, dic
             continue
         ok = change.asset not in still_wrong
         outcomes[change.asset]["verified"] = ok
+        if not ok and not outcomes[change.asset].get("reason"):
+            outcomes[change.asset]["reason"] = "written, but it reads back different from the plan after one repair"
         outcomes[change.asset]["repaired"] = repaired_now and ok
         event = events.REPAIRED if repaired_now and ok else events.VERIFIED if ok else events.MISMATCH
         records.append(journal_record(run, plan.kind, event, change))
