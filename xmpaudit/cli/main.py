@@ -9,13 +9,13 @@ import sys
 from xmpaudit.cli.options import DEFAULT_JOURNAL, DEFAULT_NOTEBOOKS, DEFAULT_ROOT, add_connection_options, positive_int
 from xmpaudit.cli.read_verbs import cmd_audit, cmd_inventory
 from xmpaudit.cli.serve_verbs import cmd_app, cmd_lab, cmd_notebook_report, cmd_simulator
-from xmpaudit.cli.write_verbs import cmd_sync, cmd_undo, cmd_writeback
+from xmpaudit.cli.write_verbs import EXIT_CODES, add_cleanup_parser, cmd_sync, cmd_undo, cmd_writeback
 from xmpaudit.core.errors import XmpAuditError
 from xmpaudit.simulator.serve import add_simulator_options
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="xmpaudit", description=__doc__)
+    parser = argparse.ArgumentParser(prog="xmpaudit", description=__doc__, epilog=EXIT_CODES)
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -85,6 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
     undo.add_argument("--journal", default=DEFAULT_JOURNAL, help=f"journal file ({DEFAULT_JOURNAL})")
     undo.add_argument("--apply", action="store_true", help="write exactly the undo shown")
     undo.set_defaults(func=cmd_undo)
+
+    add_cleanup_parser(sub)
 
     scheduled = sub.add_parser("notebook-report", help="run the audit notebook with papermill (scheduled reports)")
     add_connection_options(scheduled)

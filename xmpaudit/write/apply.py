@@ -226,6 +226,9 @@ def apply_plan(
     if written or uncertain:
         settle(client, written, uncertain, journal, run, plan, outcomes, verify=verify,
                 workers=max_parallel, folder_pages=folder_pages)
+    if written or uncertain or any(o["outcome"] != "skipped" for o in outcomes.values()):
+        journal.append([{"run": run, "kind": plan.kind, "event": events.SKIPPED, "asset": o["asset"],
+                         "reason": o["reason"]} for o in outcomes.values() if o["outcome"] == "skipped"])
     left = [o["backup_left"] for o in outcomes.values() if o.get("backup_left")]
     if plan.undoes:
         left += _remove_undone_runs_backups(client, journal, run, plan)
