@@ -226,7 +226,7 @@ def apply_plan(
     if written or uncertain:
         settle(client, written, uncertain, journal, run, plan, outcomes, verify=verify,
                 workers=max_parallel, folder_pages=folder_pages)
-    if written or uncertain or any(o["outcome"] != "skipped" for o in outcomes.values()):
+    if outcomes:
         journal.append([{"run": run, "kind": plan.kind, "event": events.SKIPPED, "asset": o["asset"],
                          "reason": o["reason"]} for o in outcomes.values() if o["outcome"] == "skipped"])
     left = [o["backup_left"] for o in outcomes.values() if o.get("backup_left")]
