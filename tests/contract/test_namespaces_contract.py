@@ -37,7 +37,7 @@ def test_unregistered_prefix_refuses_a_node_but_stores_a_property(client, root):
 def test_sync_with_an_unregistered_sequence_name_is_refused_with_nothing_written(backend, client, root):
     import_json(client, root, "a.jpg", asset(asset_type(backend), [("0", "cat", 0.7)]))
     before = raw_get(client, f"{root}.infinity.json").content
-    with pytest.raises(ConfigError, match="prefix 'acme' of 'acme:tags' is not registered.*Nothing was written"):
+    with pytest.raises(ConfigError, match=r"prefix 'acme' of 'acme:tags' is not registered.*Nothing was written"):
         plan_sync(client, [f"{root}/a.jpg"], SyncArguments(sequence_name="acme:tags"))
     assert raw_get(client, f"{root}.infinity.json").content == before
 

@@ -57,7 +57,8 @@ def settle(client: AemClient, written: list[PlannedChange], uncertain: list[Plan
         if hit is None:
             outcomes[change.asset].update(verified=False,
                                           reason="asset disappeared after the write (deleted or moved meanwhile)")
-            records.append(journal_record(run, plan.kind, events.MISMATCH, change))
+            records.append(journal_record(run, plan.kind, events.MISMATCH, change,
+                                          reason=outcomes[change.asset]["reason"]))
             continue
         backup = backup_path(change, run)
         theirs = _metadata_child(hit, backup.rsplit("/", 1)[-1])
@@ -162,5 +163,6 @@ def _verify(client: AemClient, applied: list[PlannedChange], hits: dict[str, dic
             outcomes[change.asset]["reason"] = "written, but it reads back different from the plan after one repair"
         outcomes[change.asset]["repaired"] = repaired_now and ok
         event = events.REPAIRED if repaired_now and ok else events.VERIFIED if ok else events.MISMATCH
-        records.append(journal_record(run, plan.kind, event, change))
+        extra = {"reason": outcomes[change.asset]["reason"]} if event == events.MISMATCH else {}
+        records.append(journal_record(run, plan.kind, event, change, **extra))
     journal.append(records)
