@@ -77,6 +77,9 @@ class ApplyResult:
         return text
 
 
+_UNEXPLAINED = {"applied": "applied; not verified", "skipped": "not attempted"}
+
+
 def _frame(outcomes: dict[str, dict[str, Any]]) -> pd.DataFrame:
     frame = pd.DataFrame(list(outcomes.values()),
                          columns=["asset", "outcome", "reason", "verified", "repaired", "backup_left"])
@@ -87,12 +90,10 @@ def _frame(outcomes: dict[str, dict[str, Any]]) -> pd.DataFrame:
     unexplained = (frame["reason"] == "") & ~((frame["outcome"] == "applied") & frame["verified"].fillna(False))
     frame.loc[unexplained, "reason"] = frame.loc[unexplained, "outcome"].map(_UNEXPLAINED).fillna("not done")
     left = frame["backup_left"] != ""
-    frame.loc[left, "reason"] = frame.loc[left, "reason"].where(frame.loc[left, "reason"] == "", frame.loc[left,
-                                "reason"] + "; ") + "backup node left at " + frame.loc[left, "backup_left"]
+    said = frame.loc[left, "reason"]
+    frame.loc[left, "reason"] = said.where(said == "", said + "; ") + "backup node left at " + frame.loc[left,
+                                                                                                   "backup_left"]
     return frame
-
-
-_UNEXPLAINED = {"applied": "applied; not verified", "skipped": "not attempted"}
 
 
 def apply_plan(

@@ -42,11 +42,13 @@ def settle(client: AemClient, written: list[PlannedChange], uncertain: list[Plan
         hits = read_assets(client, [c.asset for c in everything], workers=workers, folder_pages=folder_pages,
                            args=plan.arguments)
     except AemError as exc:
+        moved_aside = [c for c in everything if c.before is not None]  # only a node that was there has a backup
         for change in everything:
-            outcomes[change.asset].update(verified=pd.NA, backup_left=backup_path(change, run),
-                                          reason=f"not verified: reading back failed ({exc}); backup node kept")
+            outcomes[change.asset].update(verified=pd.NA, reason=f"not verified: reading back failed ({exc})")
+        for change in moved_aside:
+            outcomes[change.asset]["backup_left"] = backup_path(change, run)
         journal.append([journal_record(run, plan.kind, events.BACKUP_LEFT, c, backup=backup_path(c, run),
-                                       error=str(exc)) for c in everything])
+                                       error=f"kept: reading back failed ({exc})") for c in moved_aside])
         return
     checked: list[PlannedChange] = []
     backups: list[str] = []
