@@ -172,3 +172,18 @@ def test_sync_exit_0_only_when_every_row_is_done(simulator, client, cli, tmp_pat
         simulator.repo.changed()
     code, out, _ = cli("sync", "--assets-file", assets_file(tmp_path, assets), "--apply")
     assert code == 1 and "1 selected assets NOT done" in out and "asset no longer exists" in out
+
+
+def test_apply_result_rows_carry_the_backup_left_for_the_panel(simulator, client, journal):
+    from xmpaudit.write.apply import apply_plan
+    from xmpaudit.write.plan import plan_sync
+
+    plan = plan_sync(client, stale_in_one_folder(client))
+    fail_backup_removal(simulator)
+    result = apply_plan(client, plan, journal, show_progress=False)
+    rows = result.outcomes.set_index("asset")
+    left = backups_in_repo(simulator, [c.asset for c in plan.changes])
+    assert sorted(rows["backup_left"]) == left == result.backups_left
+    assert rows["verified"].all() and (rows["outcome"] == "applied").all()  # the sync itself is done
+    assert all(rows.loc[a, "reason"] == f"backup node left at {rows.loc[a, 'backup_left']}" for a in rows.index)
+    assert not result.ok and result.summary().endswith("3 backup nodes left (undo or `xmpaudit cleanup` removes them)")

@@ -178,4 +178,7 @@ def test_registered_prefixes_are_read_from_the_namespace_registry(simulator, cli
     simulator.repo.node("/jcr:system/rep:namespaces").set("acme", "http://acme.example/ns/1.0")
     assert "acme" in registered_prefixes(client)
     assert name_problem("acme:tags", registered_prefixes(client)) == ""
+    simulator.repo.remove("/jcr:system/rep:namespaces")  # a user who may not read /jcr:system: 404
+    assert registered_prefixes(client) is None
     assert name_problem("acme:tags", None) == ""  # registry unreadable: only the characters are checked
+    assert name_problem("a:b:c", None).startswith("'a:b:c' holds characters JCR forbids")
