@@ -6,10 +6,10 @@ refuses the run."""
 
 from __future__ import annotations
 
+import harness_runner
 import pytest
 from cases import GOOD_TAGS, SEQ, THREE_TAGS, case, metadata, node, prop, xmp_array
 
-import harness_runner
 from xmpaudit.aem.namespaces import name_problem
 from xmpaudit.audit.compare import audit
 from xmpaudit.core.acs import SyncArguments
