@@ -1,8 +1,9 @@
 """The verbs that write (dry run unless --apply): sync, writeback, undo, cleanup.
 
 Exit codes (``EXIT_CODES``): 0 every selected asset ended verified/in sync (or a dry run); 1 something is not done:
-every such row is printed with its reason, and backup nodes left behind are listed; 2 refused or bad input
-(nothing written by this command: unknown run id, destructive or unwritable arguments …)."""
+every such row is printed with its reason, and backup nodes left behind are listed; 2 the command stopped with an
+error: refused or bad input (unknown run id, destructive or unwritable arguments …) before anything was written, or
+a failure that stopped a run (a journal that cannot be written …; what was sent is journaled)."""
 
 from __future__ import annotations
 
@@ -28,7 +29,8 @@ from xmpaudit.write.writeback import run_writeback
 from xmpaudit.write.writeback_preflight import check_preflight, writeback_preflight
 
 EXIT_CODES = ("exit codes: 0 every selected asset ended verified/in sync (or a dry run); 1 something is not done "
-              "(each row printed with its reason, backup nodes left listed); 2 refused or bad input, nothing written")
+              "(each row printed with its reason, backup nodes left listed); 2 stopped with an error (refused or "
+              "bad input: nothing written; a failure mid-run: what was sent is journaled)")
 
 
 def _report(result: ApplyResult) -> int:
