@@ -49,7 +49,8 @@ def _undone_skips(plan: SyncPlan) -> int:
     """Exit code of an apply with nothing to write: 1 when a selected asset was skipped without being done."""
     open_rows = plan.skipped[~plan.skipped["reason"].str.startswith(DONE_REASONS)]
     if len(open_rows):
-        print(f"{len(open_rows)} selected assets NOT done (reasons above).")
+        print(f"{len(open_rows)} selected assets NOT done:")
+        print_frame(open_rows, limit=len(open_rows))
     return 1 if len(open_rows) else 0
 
 
@@ -88,13 +89,14 @@ def _sync_and_writeback(args: argparse.Namespace, client: Any, plan: Any) -> int
 
 
 def _print_writeback_report(report: Any) -> None:
-    print(report["state"].value_counts().to_string())
-    missed = report[report["binary_status"] != "written_back"]
     if not len(report):
         print("No binary to write back.")
-    elif len(missed):
+        return
+    print(report["state"].value_counts().to_string())
+    missed = report[report["binary_status"] != "written_back"]
+    if len(missed):
         print(f"{len(missed)} assets NOT written back:")
-        print_frame(missed[["asset", "state", "binary_status", "binary_reason"]])
+        print_frame(missed[["asset", "state", "binary_status", "binary_reason"]], limit=len(missed))
     else:
         print(f"All {len(report)} binaries now carry the smart tags (written_back).")
 
