@@ -10,6 +10,7 @@ items is ``orphan_xmp``; a child-less node of another shape (size, rdf:Bag, extr
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -36,16 +37,19 @@ ORPHAN_REASON = "XMP array has tags but the asset has no smart tags"
 NO_METADATA_REASON = "asset has no metadata node: the ACS process would fail"
 
 
-def property_in_the_way(args: SyncArguments | None) -> str:
-    """Why an asset with a property at sequenceName is not synced."""
+def in_the_way(value: Any, args: SyncArguments | None) -> str:
+    """Why what sits at sequenceName in an asset's metadata (a Sling JSON value) must not be replaced by a sync
+    ('' when it may): a property, or a node of another XMP kind (xmpNodeType set, not xmpArray). The process
+    replaces both (docs/facts.md); a node without xmpNodeType is a damaged array and is rewritten like it."""
     name = args.sequence_name if args is not None else DEFAULT_SEQUENCE_NAME
-    return (f"sequenceName={name} is a property on this asset: the ACS process would delete it to write the node; "
-            "not synced (move or remove the property first)")
-
-
-def other_node_in_the_way(args: SyncArguments | None, kind: str) -> str:
-    """Why an asset with a node of another XMP kind (xmpNodeType not xmpArray) at sequenceName is not synced."""
-    name = args.sequence_name if args is not None else DEFAULT_SEQUENCE_NAME
+    if value is None:
+        return ""
+    if not isinstance(value, dict):
+        return (f"sequenceName={name} is a property on this asset: the ACS process would delete it to write the "
+                "node; not synced (move or remove the property first)")
+    kind = value.get("xmpNodeType")
+    if kind is None or kind == "xmpArray":
+        return ""
     return (f"sequenceName={name} is an XMP {kind} node on this asset, not an array: the ACS process would replace "
             "it; not synced (move or remove it first)")
 
@@ -273,10 +277,10 @@ def _invalid(keys: _Keys, assets: pd.DataFrame, expected: pd.DataFrame, args: Sy
         texts.append(f"{clash}: the ACS process would fail on every asset with a tag to write")
         codes[with_kept_tags[codes[with_kept_tags] < 0]] = len(texts) - 1
     node_type = assets["xmp_node_type"].astype("string")
-    in_the_way = (node_type.notna() & (node_type != "xmpArray")).to_numpy(dtype=bool, na_value=False)
-    for kind in sorted(set(node_type[in_the_way].tolist())):
-        rows = in_the_way & (node_type == kind).to_numpy(dtype=bool, na_value=False)
-        texts.append(property_in_the_way(args) if kind == SLOT_PROPERTY else other_node_in_the_way(args, kind))
+    blocked = (node_type.notna() & (node_type != "xmpArray")).to_numpy(dtype=bool, na_value=False)
+    for kind in sorted(set(node_type[blocked].tolist())):
+        rows = blocked & (node_type == kind).to_numpy(dtype=bool, na_value=False)
+        texts.append(in_the_way("a property" if kind == SLOT_PROPERTY else {"xmpNodeType": kind}, args))
         codes[rows] = len(texts) - 1
     codes[~assets["has_metadata"].to_numpy(dtype=bool, na_value=False)] = 0
     return codes, texts

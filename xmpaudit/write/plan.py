@@ -13,13 +13,7 @@ import pandas as pd
 
 from xmpaudit.aem.client import AemClient
 from xmpaudit.aem.namespaces import name_problem, registered_prefixes
-from xmpaudit.audit.compare import (
-    audit,
-    expected_tags,
-    invalid_reasons,
-    other_node_in_the_way,
-    property_in_the_way,
-)
+from xmpaudit.audit.compare import audit, expected_tags, in_the_way, invalid_reasons
 from xmpaudit.core.acs import SMART_TAGS_NODE, SyncArguments, expected_xmp_node
 from xmpaudit.core.errors import ConfigError
 from xmpaudit.core.jcrpath import validate_path
@@ -193,13 +187,7 @@ def refuse_run(client: AemClient, args: SyncArguments) -> None:
 
 
 def blocked_slot(hit: dict[str, Any], args: SyncArguments) -> str:
-    """Why this asset's ``sequenceName`` slot holds something sync must not replace ('' when it may): a property,
-    or a node of another XMP kind (see ``audit.compare.slot_reason``, the audit's words for the same)."""
+    """Why this asset's ``sequenceName`` slot holds something sync must not replace ('' when it may), in the
+    audit's words (``audit.compare.in_the_way``)."""
     metadata = (hit.get("jcr:content") or {}).get("metadata")
-    value = metadata.get(args.sequence_name) if isinstance(metadata, dict) else None
-    if value is None:
-        return ""
-    if not isinstance(value, dict):
-        return property_in_the_way(args)
-    kind = value.get("xmpNodeType")
-    return "" if kind is None or kind == "xmpArray" else other_node_in_the_way(args, str(kind))
+    return in_the_way(metadata.get(args.sequence_name) if isinstance(metadata, dict) else None, args)
