@@ -116,7 +116,7 @@ def test_other_writers_edit_before_the_post_is_kept(backend, client, root, monke
         assert not [k for k in metadata if k.startswith(BACKUP_PREFIX)]  # no backups left
 
 
-@pytest.mark.parametrize("sequence_name", ["dc:title", "predictedTags"])
+@pytest.mark.parametrize("sequence_name", ["predictedTags", "jcr:primaryType"])  # dc:title: see namespaces contract
 def test_destructive_sequence_name_refused_with_nothing_written(backend, client, root, sequence_name):
     import_json(client, root, "a.jpg", asset(asset_type(backend), [("0", "cat", 0.7)]))
     before = raw_get(client, f"{root}.infinity.json").content

@@ -54,7 +54,8 @@ def test_sync_then_undo_on_both_backends(backend, client, root, tmp_path):
     assert plan.skipped["reason"].str.contains("no metadata node").all()
     journal = Journal(tmp_path / "journal.jsonl")
     result = apply_plan(client, plan, journal, show_progress=False)
-    assert result.ok and not result.outcomes["repaired"].any()
+    assert result.not_done()["asset"].tolist() == [f"{root}/no metadata.jpg"]  # selected, invalid: not done
+    assert result.outcomes["verified"].sum() == 3 and not result.outcomes["repaired"].any()
 
     expected = {
         "missing ü.jpg": expected_xmp_node([("sky", 0.91), ("tree", 1.0), ("dog", 0.5)], args),

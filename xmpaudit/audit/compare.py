@@ -10,19 +10,21 @@ items is ``orphan_xmp``; a child-less node of another shape (size, rdf:Bag, extr
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
 from xmpaudit.audit.result import AuditResult, as_categorical, category_is
-from xmpaudit.core.acs import SyncArguments, is_blank
+from xmpaudit.core.acs import DEFAULT_SEQUENCE_NAME, SyncArguments, is_blank
 from xmpaudit.core.statuses import STALE_FLAG, STATUSES
 from xmpaudit.read.frames import (
     ITEM_MISNUMBERED,
     SHAPE_EXTRA_PROPERTIES,
     SHAPE_STRUCTURE,
     SHAPE_TYPES,
+    SLOT_PROPERTY,
     asset_column,
     path_dtype,
 )
@@ -32,6 +34,23 @@ CHANGES = ("same", "added", "removed", "renamed", "confidence", "renumbered", "p
 MISSING_REASON = "no XMP array node yet"
 ORPHAN_REASON = "XMP array has tags but the asset has no smart tags"
 NO_METADATA_REASON = "asset has no metadata node: the ACS process would fail"
+
+
+def in_the_way(value: Any, args: SyncArguments | None) -> str:
+    """Why what sits at sequenceName in an asset's metadata (a Sling JSON value) must not be replaced by a sync
+    ('' when it may): a property, or a node of another XMP kind (xmpNodeType set, not xmpArray). The process
+    replaces both (docs/facts.md); a node without xmpNodeType is a damaged array and is rewritten like it."""
+    name = args.sequence_name if args is not None else DEFAULT_SEQUENCE_NAME
+    if value is None:
+        return ""
+    if not isinstance(value, dict):
+        return (f"sequenceName={name} is a property on this asset: the ACS process would delete it to write the "
+                "node; not synced (move or remove the property first)")
+    kind = value.get("xmpNodeType")
+    if kind is None or kind == "xmpArray":
+        return ""
+    return (f"sequenceName={name} is an XMP {kind} node on this asset, not an array: the ACS process would replace "
+            "it; not synced (move or remove it first)")
 
 
 def _sorted_rows(ids: np.ndarray, positions: np.ndarray) -> np.ndarray | None:
@@ -261,6 +280,12 @@ def _invalid(keys: _Keys, assets: pd.DataFrame, expected: pd.DataFrame, args: Sy
         with_kept_tags = np.unique(at[at >= 0])
         texts.append(f"{clash}: the ACS process would fail on every asset with a tag to write")
         codes[with_kept_tags[codes[with_kept_tags] < 0]] = len(texts) - 1
+    node_type = assets["xmp_node_type"].astype("string")
+    blocked = (node_type.notna() & (node_type != "xmpArray")).to_numpy(dtype=bool, na_value=False)
+    for kind in sorted(set(node_type[blocked].tolist())):
+        rows = blocked & (node_type == kind).to_numpy(dtype=bool, na_value=False)
+        texts.append(in_the_way("a property" if kind == SLOT_PROPERTY else {"xmpNodeType": kind}, args))
+        codes[rows] = len(texts) - 1
     codes[~assets["has_metadata"].to_numpy(dtype=bool, na_value=False)] = 0
     return codes, texts
 
@@ -269,7 +294,9 @@ def invalid_reasons(assets: pd.DataFrame, expected: pd.DataFrame, args: SyncArgu
                     ) -> pd.Series:
     """Per asset (indexed like ``assets``): why the ACS process would fail on it, NA where it would not.
     It fails on an asset without a metadata node, on a kept tag that has no usable confidence, and (with
-    ``args`` whose item properties clash) on every asset with a kept tag."""
+    ``args`` whose item properties clash) on every asset with a kept tag. Where sequenceName holds a property or
+    a node of another XMP kind the process would replace it (released jar, docs/facts.md): xmpaudit leaves such
+    an asset alone, with the reason."""
     codes, texts = _invalid(_Keys(assets), assets, expected, args)
     return pd.Series(_strings(texts, codes), index=assets.index)
 

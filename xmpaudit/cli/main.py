@@ -18,7 +18,7 @@ from xmpaudit.cli.options import (
 from xmpaudit.cli.read_verbs import cmd_audit, cmd_inventory
 from xmpaudit.cli.serve_verbs import cmd_app, cmd_lab, cmd_notebook_report, cmd_simulator
 from xmpaudit.cli.whatif_verbs import add_whatif_parser
-from xmpaudit.cli.write_verbs import cmd_sync, cmd_undo, cmd_writeback
+from xmpaudit.cli.write_verbs import EXIT_CODES, add_cleanup_parser, cmd_sync, cmd_undo, cmd_writeback
 from xmpaudit.core.errors import XmpAuditError
 from xmpaudit.core.locations import default_journal_path
 from xmpaudit.simulator.serve import add_simulator_options
@@ -35,7 +35,7 @@ def freshness_options(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="xmpaudit", description=__doc__)
+    parser = argparse.ArgumentParser(prog="xmpaudit", description=__doc__, epilog=EXIT_CODES)
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -108,6 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_journal_option(undo)
     undo.add_argument("--apply", action="store_true", help="write exactly the undo shown")
     undo.set_defaults(func=cmd_undo)
+
+    add_cleanup_parser(sub)
 
     scheduled = sub.add_parser("notebook-report", help="run the audit notebook with papermill (scheduled reports)")
     add_connection_options(scheduled)

@@ -1,18 +1,57 @@
-"""The verbs that write (dry run unless --apply): sync, writeback, undo."""
+"""The verbs that write (dry run unless --apply): sync, writeback, undo, cleanup.
+
+Exit codes (``EXIT_CODES``): 0 every selected asset ended verified/in sync (or a dry run); 1 something is not done:
+every such row is printed with its reason, and backup nodes left behind are listed; 2 the command stopped with an
+error: refused or bad input (unknown run id, destructive or unwritable arguments …) before anything was written, or
+a failure that stopped a run (a journal that cannot be written …; what was sent is journaled)."""
 
 from __future__ import annotations
 
 import argparse
 from typing import Any
 
-from xmpaudit.cli.options import asset_paths, client_for, print_frame, sync_arguments
-from xmpaudit.write.apply import apply_plan
-from xmpaudit.write.journal import Journal, new_run_id
-from xmpaudit.write.plan import plan_sync
+from xmpaudit.cli.options import (
+    DEFAULT_ROOT,
+    add_connection_options,
+    add_journal_option,
+    asset_paths,
+    client_for,
+    print_frame,
+    sync_arguments,
+)
+from xmpaudit.write.apply import DONE_REASONS, ApplyResult, apply_plan
+from xmpaudit.write.cleanup import apply_cleanup, find_backups, journaled_backups
+from xmpaudit.write.journal import APPLIED, Journal, new_run_id
+from xmpaudit.write.plan import SyncPlan, plan_sync
 from xmpaudit.write.sync_writeback import sync_and_writeback
 from xmpaudit.write.undo import plan_undo
 from xmpaudit.write.writeback import run_writeback
 from xmpaudit.write.writeback_preflight import check_preflight, writeback_preflight
+
+EXIT_CODES = ("exit codes: 0 every selected asset ended verified/in sync (or a dry run); 1 something is not done "
+              "(each row printed with its reason, backup nodes left listed); 2 stopped with an error (refused or "
+              "bad input: nothing written; a failure mid-run: what was sent is journaled)")
+
+
+def _report(result: ApplyResult) -> int:
+    """Print the run's summary, every row not cleanly done with its reason, and backups left; the exit code."""
+    print(result.summary())
+    not_done = result.not_done()
+    if len(not_done):
+        print(f"{len(not_done)} assets NOT done:")
+        print_frame(not_done[["asset", "outcome", "reason"]], limit=len(not_done))
+    for backup in result.backups_left:
+        print(f"backup node left: {backup}")
+    return 0 if result.ok else 1
+
+
+def _undone_skips(plan: SyncPlan) -> int:
+    """Exit code of an apply with nothing to write: 1 when a selected asset was skipped without being done."""
+    open_rows = plan.skipped[~plan.skipped["reason"].str.startswith(DONE_REASONS)]
+    if len(open_rows):
+        print(f"{len(open_rows)} selected assets NOT done:")
+        print_frame(open_rows, limit=len(open_rows))
+    return 1 if len(open_rows) else 0
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
@@ -34,31 +73,30 @@ def cmd_sync(args: argparse.Namespace) -> int:
         return 0
     if not plan.changes:
         print("Nothing to write: every selected asset is already in sync or skipped.")
-        return 0
+        return _undone_skips(plan)
     if args.writeback:
         return _sync_and_writeback(args, client, plan)
-    result = apply_plan(client, plan, Journal(args.journal), show_progress=not args.quiet)
-    print(result.summary())
-    failed = result.outcomes[result.outcomes["outcome"].isin(["failed", "conflict", "uncertain"])]
-    if len(failed):
-        print_frame(failed)
-    return 0 if result.ok else 1
+    return _report(apply_plan(client, plan, Journal(args.journal), show_progress=not args.quiet))
 
 
 def _sync_and_writeback(args: argparse.Namespace, client: Any, plan: Any) -> int:
     combined = sync_and_writeback(client, plan, Journal(args.journal), model=args.model, force=args.force,
                                   max_concurrent=args.max_concurrent, show_progress=not args.quiet)
-    print(combined.summary())
+    code = _report(combined.sync)
+    print(combined.summary().split("\n", 1)[1])
     _print_writeback_report(combined.writeback)
-    return 0 if combined.ok else 1
+    return 0 if combined.ok and code == 0 else 1
 
 
 def _print_writeback_report(report: Any) -> None:
+    if not len(report):
+        print("No binary to write back.")
+        return
     print(report["state"].value_counts().to_string())
     missed = report[report["binary_status"] != "written_back"]
     if len(missed):
         print(f"{len(missed)} assets NOT written back:")
-        print_frame(missed[["asset", "state", "binary_status", "binary_reason"]])
+        print_frame(missed[["asset", "state", "binary_status", "binary_reason"]], limit=len(missed))
     else:
         print(f"All {len(report)} binaries now carry the smart tags (written_back).")
 
@@ -68,9 +106,9 @@ def cmd_writeback(args: argparse.Namespace) -> int:
     journal = Journal(args.journal)
     sync_args = sync_arguments(args, client)
     if args.from_run:
-        records = journal.read()
-        assets = list(dict.fromkeys(r["asset"] for r in records
-                                    if r.get("run") == args.from_run and r.get("event") == "applied"))
+        journal.intents(args.from_run)  # ConfigError (exit 2) for a run the journal does not know
+        assets = list(dict.fromkeys(r["asset"] for r in journal.read()
+                                    if r.get("run") == args.from_run and r.get("event") == APPLIED))
     else:
         assets = asset_paths(args, client, sync_args)
     print(f"Writeback workflow {args.model} for {len(assets)} assets, {args.max_concurrent} at a time")
@@ -100,6 +138,37 @@ def cmd_undo(args: argparse.Namespace) -> int:
     if not args.apply:
         print("Dry run: nothing was written. Add --apply to undo exactly this.")
         return 0
-    result = apply_plan(client, plan, journal, show_progress=not args.quiet)
+    return _report(apply_plan(client, plan, journal, show_progress=not args.quiet))
+
+
+def cmd_cleanup(args: argparse.Namespace) -> int:
+    client = client_for(args)
+    journal = Journal(args.journal)
+    if args.run:
+        journal.intents(args.run)  # ConfigError (exit 2) for a run the journal does not know
+        plan = journaled_backups(client, journal, args.run)
+    else:
+        plan = find_backups(client, args.root, show_progress=not args.quiet)
+    print(plan.summary())
+    if len(plan):
+        print_frame(plan.backups[["asset", "backup", "items"]], limit=len(plan))
+    if not args.apply:
+        print("Dry run: nothing was removed. Add --apply to remove exactly these backup nodes (each is journaled).")
+        return 0
+    result = apply_cleanup(client, plan, journal)
     print(result.summary())
+    for backup, error in result.left.items():
+        print(f"backup node left: {backup} ({error})")
     return 0 if result.ok else 1
+
+
+def add_cleanup_parser(sub: Any) -> None:
+    """The ``cleanup`` verb: find backup nodes sync runs left and remove them (dry run unless --apply)."""
+    cleanup = sub.add_parser("cleanup", help="remove backup nodes left by sync runs (dry run unless --apply)",
+                             epilog=EXIT_CODES)
+    add_connection_options(cleanup)
+    cleanup.add_argument("--root", default=DEFAULT_ROOT, help="DAM folder to search (default: the demo folder)")
+    cleanup.add_argument("--run", help="only the backups this journaled run left (instead of searching --root)")
+    add_journal_option(cleanup)
+    cleanup.add_argument("--apply", action="store_true", help="remove exactly the backups shown")
+    cleanup.set_defaults(func=cmd_cleanup)

@@ -33,6 +33,8 @@ ITEM_MISNUMBERED = 8  # item level only: the child is not named after its positi
 SHAPE_LABELS = {SHAPE_TYPES: "types", SHAPE_EXTRA_PROPERTIES: "extra properties", SHAPE_STRUCTURE: "structure"}
 
 NODE_TYPE = "nt:unstructured"
+# xmp_node_type of an asset whose metadata holds a property (not a node) at sequenceName (xmp_present is False)
+SLOT_PROPERTY = "(a property)"
 ARRAY_KEYS = frozenset({"jcr:primaryType", "xmpNodeType", "xmpArrayType", "xmpArraySize"})
 
 ASSET_COLUMNS = {
@@ -303,7 +305,8 @@ class FrameBuilder:
             s["confidence_problem"].append(problem)
             s["is_custom"].append(is_custom if isinstance(is_custom, bool) else str(is_custom).lower() == "true")
         if not isinstance(xmp, dict):
-            for column, value in (("xmp_present", False), ("xmp_node_type", None), ("xmp_array_type", None),
+            slot = SLOT_PROPERTY if xmp is not None else None
+            for column, value in (("xmp_present", False), ("xmp_node_type", slot), ("xmp_array_type", None),
                                   ("xmp_array_size", None), ("xmp_item_count", None), ("xmp_shape", 0)):
                 a[column].append(value)
             return

@@ -9,6 +9,21 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+# The namespace registry as Oak shows it at NAMESPACES_PATH (prefix = URI; docs/facts.md): the prefixes AEM
+# registers for assets. A node whose name has another prefix cannot be saved; a property can (Sling escapes it).
+NAMESPACES_PATH = "/jcr:system/rep:namespaces"
+AEM_NAMESPACES = {
+    "jcr": "http://www.jcp.org/jcr/1.0", "nt": "http://www.jcp.org/jcr/nt/1.0", "mix": "http://www.jcp.org/jcr/mix/1.0",
+    "xml": "http://www.w3.org/XML/1998/namespace", "sv": "http://www.jcp.org/jcr/sv/1.0", "rep": "internal",
+    "oak": "http://jackrabbit.apache.org/oak/ns/1.0", "sling": "http://sling.apache.org/jcr/sling/1.0",
+    "cq": "http://www.day.com/jcr/cq/1.0", "dam": "http://www.day.com/dam/1.0",
+    "dc": "http://purl.org/dc/elements/1.1/", "xmp": "http://ns.adobe.com/xap/1.0/",
+    "xmpMM": "http://ns.adobe.com/xap/1.0/mm/", "xmpRights": "http://ns.adobe.com/xap/1.0/rights/",
+    "tiff": "http://ns.adobe.com/tiff/1.0/", "exif": "http://ns.adobe.com/exif/1.0/",
+    "photoshop": "http://ns.adobe.com/photoshop/1.0/", "pdf": "http://ns.adobe.com/pdf/1.3/",
+    "Iptc4xmpCore": "http://iptc.org/std/Iptc4xmpCore/1.0/xmlns/",
+}
+PERSISTENCE_EXCEPTION = "org.apache.sling.api.resource.PersistenceException"
 PROPERTY_TYPES = ("String", "Long", "Double", "Boolean", "Date", "Binary", "Name", "Path", "Decimal")
 
 
@@ -126,6 +141,16 @@ class Repository:
         self.lock = threading.RLock()
         self.generation = 0
         self.query_cache: dict[object, object] = {}
+        registry = self.ensure_node(NAMESPACES_PATH, "rep:Unstructured")
+        for prefix, uri in AEM_NAMESPACES.items():
+            registry.set(prefix, uri)
+
+    def check_node_name(self, name: str) -> None:
+        """Refuse a node name whose namespace prefix is not registered, as Oak does when saving."""
+        prefix, colon, _ = name.partition(":")
+        registry = self.node(NAMESPACES_PATH)
+        if colon and registry is not None and prefix not in registry.properties:
+            raise RepositoryError("Unable to commit changes to session.", PERSISTENCE_EXCEPTION)
 
     def changed(self) -> None:
         """Record that content changed (drops cached query results)."""
@@ -175,6 +200,7 @@ class Repository:
             child = node.children.get(name)
             if child is None:
                 wanted = (types or {}).get(walked) or (primary_type if walked == path else None)
+                self.check_node_name(name)
                 child = node.add_child(name, wanted)
             node = child
         return node

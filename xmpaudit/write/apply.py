@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -19,51 +19,80 @@ from xmpaudit.read.folder_reads import read_by_folder_pages
 from xmpaudit.read.path_reads import fetch_assets
 from xmpaudit.read.snapshot import Snapshot
 from xmpaudit.write import journal as events
+from xmpaudit.write.cleanup import journaled_backups
 from xmpaudit.write.journal import Journal, new_run_id
 from xmpaudit.write.plan import (
+    NOTHING_TO_DO,
     Node,
     PlannedChange,
     SyncPlan,
+    blocked_slot,
     current_node,
     desired_nodes,
-    destructive_sequence_name,
 )
-from xmpaudit.write.settle import journal_record, settle
+from xmpaudit.write.settle import journal_record, remove_backups, settle
 from xmpaudit.write.sling_params import GuardedWrite, guarded_post, plan_batches
 
 DEFAULT_BATCH_ASSETS = 400
 DEFAULT_PARALLEL_BATCHES = 4
+# skip reasons that leave the asset as wanted: in sync or nothing to sync; undo: the node is as before the run
+DONE_REASONS = (NOTHING_TO_DO, "already as before the run")
 
 
 @dataclass
 class ApplyResult:
-    """What happened per asset: outcome (applied/skipped/failed), reason, verified, repaired."""
+    """What happened per asset: outcome (applied/skipped/failed/conflict/uncertain), reason (every row that is
+    not cleanly done has one), verified, repaired, and the backup node left in AEM (path, '' when none)."""
 
     run: str
     outcomes: pd.DataFrame
     requests: int
+    backups_left: list[str] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         """Assets per outcome: applied, skipped, failed, conflict (another writer in between), uncertain."""
         return {str(k): int(v) for k, v in self.outcomes["outcome"].value_counts().items()}
 
+    def not_done(self) -> pd.DataFrame:
+        """The rows that did not end as wanted (applied and verified, or skipped with nothing to do)."""
+        frame = self.outcomes
+        verified = frame["verified"].fillna(False).astype(bool)
+        clean = (frame["outcome"] == "applied") & verified
+        nothing_to_do = (frame["outcome"] == "skipped") & frame["reason"].str.startswith(DONE_REASONS)
+        return frame[~(clean | nothing_to_do)]
+
     @property
     def ok(self) -> bool:
-        applied = self.outcomes[self.outcomes["outcome"] == "applied"]
-        bad = self.outcomes["outcome"].isin(["failed", "conflict", "uncertain"]).any()
-        unverified = applied["reason"].str.startswith("not verified").any()
-        return not bad and not unverified and not (applied["verified"] == False).any()  # noqa: E712
+        """Every row done and no backup node left behind."""
+        return self.not_done().empty and not self.backups_left
 
     def summary(self) -> str:
         counts = ", ".join(f"{n} {o}" for o, n in sorted(self.counts().items())) or "nothing"
-        return f"run {self.run}: {counts}; {self.requests} requests"
+        text = f"run {self.run}: {counts}; {self.requests} requests"
+        open_rows = len(self.not_done())
+        if open_rows:
+            text += f"; {open_rows} NOT done"
+        if self.backups_left:
+            text += f"; {len(self.backups_left)} backup nodes left (undo or `xmpaudit cleanup` removes them)"
+        return text
+
+
+_UNEXPLAINED = {"applied": "applied; not verified", "skipped": "not attempted"}
 
 
 def _frame(outcomes: dict[str, dict[str, Any]]) -> pd.DataFrame:
-    frame = pd.DataFrame(list(outcomes.values()), columns=["asset", "outcome", "reason", "verified", "repaired"])
+    frame = pd.DataFrame(list(outcomes.values()),
+                         columns=["asset", "outcome", "reason", "verified", "repaired", "backup_left"])
     frame["reason"] = frame["reason"].fillna("").astype(str)
     frame["verified"] = frame["verified"].astype("boolean")
     frame["repaired"] = frame["repaired"].astype("boolean").fillna(False).astype(bool)
+    frame["backup_left"] = frame["backup_left"].astype(object).fillna("").astype(str)
+    unexplained = (frame["reason"] == "") & ~((frame["outcome"] == "applied") & frame["verified"].fillna(False))
+    frame.loc[unexplained, "reason"] = frame.loc[unexplained, "outcome"].map(_UNEXPLAINED).fillna("not done")
+    left = frame["backup_left"] != ""
+    said = frame.loc[left, "reason"]
+    frame.loc[left, "reason"] = said.where(said == "", said + "; ") + "backup node left at " + frame.loc[left,
+                                                                                                   "backup_left"]
     return frame
 
 
@@ -199,7 +228,26 @@ def apply_plan(
     if written or uncertain:
         settle(client, written, uncertain, journal, run, plan, outcomes, verify=verify,
                 workers=max_parallel, folder_pages=folder_pages)
-    return ApplyResult(run=run, outcomes=_frame(outcomes), requests=client.request_count - start_requests)
+    if outcomes:
+        journal.append([{"run": run, "kind": plan.kind, "event": events.SKIPPED, "asset": o["asset"],
+                         "reason": o["reason"]} for o in outcomes.values() if o["outcome"] == "skipped"])
+    left = [o["backup_left"] for o in outcomes.values() if o.get("backup_left")]
+    if plan.undoes:
+        left += _remove_undone_runs_backups(client, journal, run, plan)
+    return ApplyResult(run=run, outcomes=_frame(outcomes), requests=client.request_count - start_requests,
+                       backups_left=sorted(left))
+
+
+def _remove_undone_runs_backups(client: AemClient, journal: Journal, run: str, plan: SyncPlan) -> list[str]:
+    """Undo also removes the backup nodes the undone run left behind (journaled); the ones still left."""
+    found = journaled_backups(client, journal, str(plan.undoes)).backups
+    if found.empty:
+        return []
+    failed = remove_backups(client, found["backup"].tolist())
+    journal.append([{"run": run, "kind": plan.kind, "event": events.BACKUP_LEFT if row["backup"] in failed
+                     else events.BACKUP_REMOVED, "asset": row["asset"], "node_path": row["backup"],
+                     "backup": row["backup"], "node": row["node"]} for row in found.to_dict("records")])
+    return sorted(failed)
 
 
 def _still_as_previewed(client: AemClient, batch: list[PlannedChange], plan: SyncPlan,
@@ -256,9 +304,9 @@ def _stale_reason(
         return "asset no longer exists (deleted or moved since the preview)"
     if current_node(hit, plan.arguments) != change.before:
         return "XMP node changed since the preview; preview again"
-    refused = destructive_sequence_name({change.asset: hit}, plan.arguments)
-    if refused:
-        return refused
+    blocked = blocked_slot(hit, plan.arguments)
+    if blocked:
+        return blocked
     if plan.kind == "sync" and desired.get(change.asset) != change.after:
         return "smart tags changed since the preview; preview again"
     return ""

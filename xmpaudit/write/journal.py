@@ -25,6 +25,7 @@ SKIPPED = "skipped"
 CONFLICT = "conflict"
 GHOST_REMOVED = "ghost_removed"
 BACKUP_REMOVED = "backup_removed"
+BACKUP_LEFT = "backup_left"  # a backup node the run could not remove (undo and ``xmpaudit cleanup`` remove it)
 UNCERTAIN = "uncertain"
 
 
@@ -154,8 +155,10 @@ class Journal:
         return list(found)
 
     def last_run(self, kind: str | None = None) -> str | None:
-        """The most recent run id (optionally of one kind)."""
+        """The most recent run id (optionally of one kind) that journaled an intent: a run that only skipped
+        assets (journaled with their reasons) wrote nothing."""
         runs = self.runs()
+        runs = runs[runs["intended"] > 0]
         if kind is not None:
             runs = runs[runs["kind"] == kind]
         return None if runs.empty else str(runs.iloc[-1]["run"])

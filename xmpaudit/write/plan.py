@@ -12,7 +12,8 @@ from typing import Any
 import pandas as pd
 
 from xmpaudit.aem.client import AemClient
-from xmpaudit.audit.compare import audit, expected_tags, invalid_reasons
+from xmpaudit.aem.namespaces import name_problem, registered_prefixes
+from xmpaudit.audit.compare import audit, expected_tags, in_the_way, invalid_reasons
 from xmpaudit.core.acs import SMART_TAGS_NODE, SyncArguments, expected_xmp_node
 from xmpaudit.core.errors import ConfigError
 from xmpaudit.core.jcrpath import validate_path
@@ -21,6 +22,7 @@ from xmpaudit.read.hits import hit_metadata, metadata_child
 from xmpaudit.read.snapshot import Snapshot
 
 Node = dict[str, Any]
+NOTHING_TO_DO = "nothing to do"  # a skip that leaves the asset as wanted (in sync, nothing to sync, undone already)
 
 
 def metadata_path(asset: str) -> str:
@@ -134,10 +136,8 @@ def plan_sync(
     if isinstance(assets, pd.DataFrame):
         assets = assets["path"]
     paths = list(dict.fromkeys(validate_path(str(p)) for p in assets))
+    refuse_run(client, args)
     hits = read_assets(client, paths, folder_pages=folder_pages, args=args)
-    refused = destructive_sequence_name(hits, args)
-    if refused:
-        raise ConfigError(f"Refusing to sync: {refused}. Nothing was written.")
     result = audit(Snapshot.from_hits(hits.values(), args), args)
     audited = result.assets
     invalid = set(audited.loc[audited["status"] == "invalid", "path"])
@@ -151,7 +151,7 @@ def plan_sync(
         elif status[path] == "invalid":
             skipped.append({"asset": path, "reason": str(reasons[path])})
         elif status[path] in ("in_sync", "no_smart_tags") and not include_in_sync:
-            skipped.append({"asset": path, "reason": f"nothing to do ({status[path]})"})
+            skipped.append({"asset": path, "reason": f"{NOTHING_TO_DO} ({status[path]})"})
         else:
             before = current_node(hits[path], args)
             changes.append(PlannedChange(path, f"{metadata_path(path)}/{args.sequence_name}", status[path],
@@ -159,17 +159,34 @@ def plan_sync(
     return SyncPlan(changes, skipped_frame(skipped), args)
 
 
-def destructive_sequence_name(hits: dict[str, dict[str, Any]], args: SyncArguments) -> str:
-    """Why writing ``args.sequence_name`` would destroy data on one of ``hits`` ('' when it would not)."""
+def destructive_sequence_name(args: SyncArguments) -> str:
+    """Why writing ``args.sequence_name`` would destroy data on every asset, whatever is there ('' when it would
+    not): the smart tags node itself or JCR's own items (``jcr:primaryType`` …)."""
     name = args.sequence_name
     if name == SMART_TAGS_NODE:
         return f"sequenceName={name} is the smart tags node itself; syncing would replace the smart tags"
-    for path, hit in hits.items():
-        value = (hit_metadata(hit) or {}).get(name)
-        if value is None:
-            continue
-        if not isinstance(value, dict):
-            return f"sequenceName={name} names an existing property on {path}; syncing would delete it"
-        if value.get("xmpNodeType") != "xmpArray":
-            return f"sequenceName={name} names a node on {path} that is not an XMP array; syncing would replace it"
+    if name.startswith("jcr:"):
+        return f"sequenceName={name} is in the jcr: namespace of the repository's own items; syncing would replace it"
     return ""
+
+
+def unwritable_arguments(client: AemClient, args: SyncArguments) -> str:
+    """Why the repository would refuse the node sync writes at sequenceName on every asset ('' when it takes it):
+    characters JCR forbids, or a namespace prefix it has not registered. (Item properties with an unregistered
+    prefix are stored escaped by Sling and by the ACS process alike: docs/facts.md.)"""
+    problem = name_problem(args.sequence_name, registered_prefixes(client))
+    return f"sequenceName: {problem}; the ACS process fails on every asset too" if problem else ""
+
+
+def refuse_run(client: AemClient, args: SyncArguments) -> None:
+    """ConfigError (one line) when the arguments are destructive or would fail on every asset; else nothing."""
+    refused = destructive_sequence_name(args) or unwritable_arguments(client, args)
+    if refused:
+        raise ConfigError(f"Refusing to sync: {refused}. Nothing was written.")
+
+
+def blocked_slot(hit: dict[str, Any], args: SyncArguments) -> str:
+    """Why this asset's ``sequenceName`` slot holds something sync must not replace ('' when it may), in the
+    audit's words (``audit.compare.in_the_way``)."""
+    metadata = hit_metadata(hit)
+    return in_the_way(metadata.get(args.sequence_name) if isinstance(metadata, dict) else None, args)

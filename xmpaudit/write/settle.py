@@ -41,9 +41,13 @@ def settle(client: AemClient, written: list[PlannedChange], uncertain: list[Plan
         hits = read_assets(client, [c.asset for c in everything], workers=workers, folder_pages=folder_pages,
                            args=plan.arguments)
     except AemError as exc:
+        moved_aside = [c for c in everything if c.before is not None]  # only a node that was there has a backup
         for change in everything:
-            outcomes[change.asset]["verified"] = pd.NA
-            outcomes[change.asset]["reason"] = f"not verified: reading back failed ({exc}); backup node kept"
+            outcomes[change.asset].update(verified=pd.NA, reason=f"not verified: reading back failed ({exc})")
+        for change in moved_aside:
+            outcomes[change.asset]["backup_left"] = backup_path(change, run)
+        journal.append([journal_record(run, plan.kind, events.BACKUP_LEFT, c, backup=backup_path(c, run),
+                                       error=f"kept: reading back failed ({exc})") for c in moved_aside])
         return
     checked: list[PlannedChange] = []
     backups: list[str] = []
@@ -54,7 +58,8 @@ def settle(client: AemClient, written: list[PlannedChange], uncertain: list[Plan
         if hit is None:
             outcomes[change.asset].update(verified=False,
                                           reason="asset disappeared after the write (deleted or moved meanwhile)")
-            records.append(journal_record(run, plan.kind, events.MISMATCH, change))
+            records.append(journal_record(run, plan.kind, events.MISMATCH, change,
+                                          reason=outcomes[change.asset]["reason"]))
             continue
         backup = backup_path(change, run)
         theirs = _metadata_child(hit, backup.rsplit("/", 1)[-1])
@@ -77,9 +82,23 @@ def settle(client: AemClient, written: list[PlannedChange], uncertain: list[Plan
             backups.append(backup)
         checked.append(change)
     journal.append(records)
-    _remove_backups(client, backups)
+    left = remove_backups(client, backups)
     if verify and checked:
         _verify(client, checked, hits, journal, run, plan, outcomes)
+    for change in checked if not verify else []:
+        outcomes[change.asset]["reason"] = outcomes[change.asset].get("reason") or "applied; not verified (verify off)"
+    _report_left(left, {backup_path(c, run): c for c in checked}, journal, run, plan, outcomes)
+
+
+def _report_left(left: dict[str, str], changes: dict[str, PlannedChange], journal: Journal, run: str,
+                 plan: SyncPlan, outcomes: dict[str, dict[str, Any]]) -> None:
+    """Record backups that could not be removed on their rows and in the journal (undo and cleanup find them)."""
+    records = []
+    for backup, error in left.items():
+        change = changes[backup]
+        outcomes[change.asset]["backup_left"] = backup
+        records.append(journal_record(run, plan.kind, events.BACKUP_LEFT, change, backup=backup, error=error))
+    journal.append(records)
 
 
 def _put_back(client: AemClient, change: PlannedChange, theirs: Node | None, backup: str,
@@ -97,16 +116,19 @@ def _put_back(client: AemClient, change: PlannedChange, theirs: Node | None, bac
     return {"reason": f"{prefix}; their version was put back (preview again)"}
 
 
-def _remove_backups(client: AemClient, backups: list[str], chunk: int = MAX_PARAMS_PER_POST_MULTIPART - 10) -> None:
-    """Delete checked backups, thousands per multipart POST (a failure leaves them in place: they only hold what
-    the journal holds too)."""
+def remove_backups(client: AemClient, backups: list[str], chunk: int = MAX_PARAMS_PER_POST_MULTIPART - 10
+                   ) -> dict[str, str]:
+    """Delete backups, thousands per multipart POST; the ones left in place, with the error (they hold only what
+    the journal holds too, and are reported, not hidden)."""
+    left: dict[str, str] = {}
     for start in range(0, len(backups), chunk):
         group = backups[start : start + chunk]
         try:
             client.sling_post(common_ancestor(group), [(":operation", "delete")] + [(":applyTo", p) for p in group],
                               multipart=True)
-        except AemError:
-            continue
+        except AemError as exc:
+            left.update(dict.fromkeys(group, str(exc)))
+    return left
 
 
 def _verify(client: AemClient, applied: list[PlannedChange], hits: dict[str, dict[str, Any]], journal: Journal,
@@ -138,7 +160,10 @@ def _verify(client: AemClient, applied: list[PlannedChange], hits: dict[str, dic
             continue
         ok = change.asset not in still_wrong
         outcomes[change.asset]["verified"] = ok
+        if not ok and not outcomes[change.asset].get("reason"):
+            outcomes[change.asset]["reason"] = "written, but it reads back different from the plan after one repair"
         outcomes[change.asset]["repaired"] = repaired_now and ok
         event = events.REPAIRED if repaired_now and ok else events.VERIFIED if ok else events.MISMATCH
-        records.append(journal_record(run, plan.kind, event, change))
+        extra = {"reason": outcomes[change.asset]["reason"]} if event == events.MISMATCH else {}
+        records.append(journal_record(run, plan.kind, event, change, **extra))
     journal.append(records)
