@@ -1,5 +1,6 @@
 """AEM as a Cloud Service limits for the simulator: query read limit, request time limit, throttling (429 with
-Retry-After), request-line limits and (off by default, as on Sling) URL-encoded form limits — and the answers a real AEM/Jetty gives when one trips."""
+Retry-After), request-line limits and (off by default, as on Sling 11) URL-encoded form limits — and the answers a
+real AEM/Jetty gives when one trips."""
 
 from __future__ import annotations
 
