@@ -54,3 +54,12 @@ def invalid_key_in(content: dict[str, Any]) -> str | None:
             if found is not None:
                 return found
     return None
+
+
+_ESCAPES = {"\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r", '"': '\\"', "\\": "\\\\"}
+
+
+def escaped(name: str) -> str:
+    """A name as Oak's error messages print it (JSON-style escapes; other controls and U+2028/9 as \\uXXXX)."""
+    return "".join(_ESCAPES.get(char) or (f"\\u{ord(char):04x}" if char < " " or char in "\u2028\u2029" else char)
+                   for char in name)

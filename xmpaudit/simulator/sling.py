@@ -7,7 +7,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from xmpaudit.simulator.oak_names import invalid_key_in, invalid_name_in
+from xmpaudit.simulator.oak_names import escaped, invalid_key_in, invalid_name_in
 from xmpaudit.simulator.post_result import PostResult, absolute_path, failed
 from xmpaudit.simulator.repository import Node, Repository, RepositoryError
 from xmpaudit.simulator.sling_move import MOVE_FROM_SUFFIX, apply_move_from, move_operation
@@ -201,7 +201,7 @@ def import_content(repo: Repository, path: str, form: dict[str, list[str]]) -> P
         return failed(target, 500, "javax.jcr.RepositoryException", "Import content must be a JSON object")
     invalid = invalid_name_in([target]) or invalid_key_in(content)
     if invalid is not None:
-        return failed(path, 500, PERSISTENCE_EXCEPTION, f"OakName0003: Invalid name: {invalid}")
+        return failed(path, 500, PERSISTENCE_EXCEPTION, f"OakName0003: Invalid name: {escaped(invalid)}")
     parent = repo.ensure_node(path)
     result = PostResult(target, status=201, message="Created", created=True)
     if name in parent.children:
