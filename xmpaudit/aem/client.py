@@ -229,7 +229,9 @@ class AemClient:
             if not isinstance(body, dict):
                 raise AemResponseError(f"{response.url} is not a JSON object", url=response.url, status=200)
             return body
-        allowed = _deepest_suggestion(body, response.url)
+        # a node with more direct children than json.maximumresults is suggested only at .0.json (no children):
+        # one level is always served, and its children are then read one by one
+        allowed = max(_deepest_suggestion(body, response.url), 1)
         node = self.get_json(f"{path}.{allowed}.json")
         remaining = "infinity" if depth == "infinity" else int(depth) - allowed
         if remaining == 0:
