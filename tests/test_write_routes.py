@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.conftest import DEMO_ROOT
@@ -9,7 +11,7 @@ from xmpaudit.core.acs import SyncArguments, expected_xmp_node
 from xmpaudit.core.errors import AemError
 from xmpaudit.write.plan import PlannedChange
 from xmpaudit.write.sling_params import guarded_post, import_node, plan_batches
-from xmpaudit.write.write_routes import BATCH, IMPORT, OWN_PATH, carried_exactly, route
+from xmpaudit.write.write_routes import BATCH, IMPORT, OWN_PATH, REFUSED, carried_exactly, route
 
 pytestmark = pytest.mark.e2e
 
@@ -68,3 +70,16 @@ def test_a_failed_import_puts_the_node_back_and_says_so(simulator, client, monke
     metadata = client.read_tree(f"{asset}/jcr:content/metadata")
     assert metadata["dam:predictedTags"] == old
     assert not [k for k in metadata if k.startswith("xmpaudit-backup-")]
+
+
+def test_a_big_node_an_import_would_store_differently_is_refused_before_anything_is_sent(simulator, client):
+    asset = f"{DEMO_ROOT}/people/what?.jpg"
+    tags = [(f"t{i}", 0.5) for i in range(2_000)] + [("2024-01-01T00:00:00.000+01:00", 0.5)]
+    big = PlannedChange(asset, f"{asset}/jcr:content/metadata/dam:predictedTags", "missing", None,
+                        expected_xmp_node(tags, SyncArguments()))
+    assert route(big, multipart=True) == REFUSED
+    assert route(change(asset, items=10), multipart=True) == BATCH  # a small node is sent as typed fields
+    sent = client.request_count
+    with pytest.raises(AemError, match=re.escape("would store '2024-01-01T00:00:00.000+01:00' as a Date; nothing was sent")):
+        guarded_post(client, [big], "sync-20260101-000000-abcd", multipart=True)
+    assert client.request_count == sent

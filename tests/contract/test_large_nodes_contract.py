@@ -93,3 +93,11 @@ def test_url_encoded_forms_have_no_container_limits_but_the_10000_parameter_cut(
     tree = client.read_tree(root, 2)
     assert sum(len(node) - 1 for node in tree.values() if isinstance(node, dict)) == 10_000
     assert time.monotonic() - started < 300
+
+
+def test_json_import_stores_a_date_shaped_string_as_a_date(client, root):
+    import_json(client, root, "n", {"jcr:primaryType": "nt:unstructured", "d": "2024-01-01T00:00:00.000+01:00",
+                                    "z": "2024-01-01T00:00:00.000Z", "e": "2024-01-01"})
+    node = client.read_tree(f"{root}/n")
+    assert node["d"].startswith(("Mon Jan 01 2024 00:00:00 GMT", "Sun Dec 31 2023 23:00:00 GMT"))  # a Date now
+    assert (node["z"], node["e"]) == ("2024-01-01T00:00:00.000Z", "2024-01-01")  # other shapes stay strings

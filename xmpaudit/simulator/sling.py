@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import decimal
 import json
+import re
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +22,7 @@ UNSUPPORTED_SUFFIXES = ("@DefaultValue", "@UseDefaultWhenMissing", "@IgnoreBlank
 
 
 ITEM_PREFIXES = ("./", "../", "/")
+IMPORT_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}[-+][0-9]{2}:?[0-9]{2}\Z")
 PERSISTENCE_EXCEPTION = "org.apache.sling.api.resource.PersistenceException"
 
 
@@ -202,6 +204,7 @@ def import_content(repo: Repository, path: str, form: dict[str, list[str]]) -> P
     invalid = invalid_name_in([target]) or invalid_key_in(content)
     if invalid is not None:
         return failed(path, 500, PERSISTENCE_EXCEPTION, f"OakName0003: Invalid name: {escaped(invalid)}")
+    content = _import_dates(content)
     parent = repo.ensure_node(path)
     result = PostResult(target, status=201, message="Created", created=True)
     if name in parent.children:
@@ -212,6 +215,18 @@ def import_content(repo: Repository, path: str, form: dict[str, list[str]]) -> P
     for created in repo.import_json(parent, name, content):
         result.change("created", f"{path.rstrip('/')}/{created}")
     return result
+
+
+def _import_dates(content: dict[str, Any]) -> dict[str, Any]:
+    """Sling's JSON import stores a string shaped ``yyyy-MM-ddTHH:mm:ss.SSS+hh:mm`` as a Date (measured)."""
+    converted: dict[str, Any] = {}
+    for key, value in content.items():
+        if isinstance(value, dict):
+            value = _import_dates(value)
+        elif isinstance(value, str) and IMPORT_DATE.match(value):
+            value = datetime.fromisoformat(value[:-2] + ":" + value[-2:] if value[-3] != ":" else value)
+        converted[key] = value
+    return converted
 
 
 def delete(repo: Repository, path: str, form: dict[str, list[str]]) -> PostResult:

@@ -15,9 +15,11 @@ from xmpaudit.write.write_routes import (
     BATCH,
     IMPORT,
     MAX_PARAMS_PER_POST_MULTIPART,
+    REFUSED,
     build_params,
     params_cost,
     post_limits,
+    refusal,
     route,
 )
 
@@ -116,6 +118,8 @@ def guarded_post(client: AemClient, changes: list[PlannedChange], run: str, *, m
     for one POST, is moved aside and imported whole (``import_guarded``)."""
     if len(changes) == 1 and route(changes[0], multipart=multipart) != BATCH:
         change = changes[0]
+        if route(change, multipart=multipart) == REFUSED:
+            raise AemError(refusal(change))
         if route(change, multipart=multipart) == IMPORT:
             return import_guarded(client, change, run)
         parent = metadata_path(change.asset)

@@ -6,12 +6,15 @@ such a name would land on another path. URL paths and values carry every charact
 
 from __future__ import annotations
 
+import re
+
 from xmpaudit.core.jcrpath import relative_to
 from xmpaudit.write.plan import Node, PlannedChange, metadata_path
 
 BATCH = "batch"  # relative field names from the batch's common parent (many assets in one POST)
 OWN_PATH = "own path"  # one POST to the asset's metadata node: the asset's path is in the URL, not in field names
 IMPORT = "import"  # move the node aside, then ``:operation=import`` of the whole node as one JSON value
+REFUSED = "refused"  # needs an import, and the import would store a value differently: nothing is sent
 
 NOT_IN_FIELD_NAMES = frozenset('"\r\n')
 MAX_PARAMS_PER_POST = 900  # x-www-form-urlencoded: below stock Jetty's 1000 form keys (for containers that keep it)
@@ -22,6 +25,9 @@ MAX_PARAMS_PER_POST_MULTIPART = 9_000
 MAX_BODY_BYTES_MULTIPART = 2_000_000
 MULTIPART_BYTES_PER_PARAM = 100  # boundary line and Content-Disposition header of one part
 BACKUP_PREFIX = "xmpaudit-backup-"
+# Sling's JSON import stores a string of this shape as a Date (measured on Sling 11, docs/facts.md)
+IMPORTED_AS_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}"
+                              r"[-+][0-9]{2}:?[0-9]{2}\Z")
 
 
 def carried_exactly(field_name: str, *, multipart: bool) -> bool:
@@ -74,15 +80,30 @@ def post_limits(multipart: bool) -> tuple[int, int]:
     return MAX_PARAMS_PER_POST, MAX_BODY_BYTES
 
 
+def import_changes(node: Node | None) -> str | None:
+    """A value Sling's JSON import would not store as given (a date-shaped string becomes a Date), or None."""
+    for value in (node or {}).values():
+        found = import_changes(value) if isinstance(value, dict) else value if isinstance(
+            value, str) and IMPORTED_AS_DATE.match(value) else None
+        if found is not None:
+            return found
+    return None
+
+
 def route(change: PlannedChange, *, multipart: bool) -> str:
     """BATCH when the change fits a POST and every field name (asset path included) is carried exactly;
-    OWN_PATH when it fits and only the names below the metadata node are; IMPORT otherwise."""
+    OWN_PATH when it fits and only the names below the metadata node are; IMPORT otherwise — REFUSED when the
+    import would not store the node as meant."""
     params, size = params_cost(change, multipart=multipart)
     max_params, max_bytes = post_limits(multipart)
-    if params > max_params or size > max_bytes:
-        return IMPORT
     below = relative_to(change.node_path, metadata_path(change.asset))
     names = [below] + ([name for name, _ in build_params(below, change.after)] if change.after is not None else [])
-    if not all(carried_exactly(name, multipart=multipart) for name in names):
-        return IMPORT
+    if params > max_params or size > max_bytes or not all(carried_exactly(n, multipart=multipart) for n in names):
+        return REFUSED if import_changes(change.after) is not None else IMPORT
     return BATCH if carried_exactly(change.asset, multipart=multipart) else OWN_PATH
+
+
+def refusal(change: PlannedChange) -> str:
+    """Why a REFUSED change is not sent (one line)."""
+    return (f"not written: the node is too big for one POST (or its names cannot be sent as field names) and an "
+            f"import would store {import_changes(change.after)!r} as a Date; nothing was sent")
