@@ -11,6 +11,8 @@ from tests.contract.test_sync_contract import asset
 from xmpaudit.core.acs import SyncArguments
 from xmpaudit.core.errors import ConfigError
 from xmpaudit.write.journal import Journal
+from xmpaudit.write.plan import plan_sync
+from xmpaudit.write.sling_params import BACKUP_PREFIX
 
 pytestmark = pytest.mark.contract
 
@@ -69,7 +71,7 @@ def _run_with_race(monkeypatch, client, root, backend, tmp_path, race):
     fresh = asset(asset_type(backend), [("0", "dog", 0.9)])
     for name, content in {"a.jpg": stale, "b.jpg": fresh, "c.jpg": stale}.items():
         import_json(client, root, name, content)
-    plan = sync.plan_sync(client, [f"{root}/{n}" for n in ("a.jpg", "b.jpg", "c.jpg")])
+    plan = plan_sync(client, [f"{root}/{n}" for n in ("a.jpg", "b.jpg", "c.jpg")])
     assert len(plan) == 3
     real_post = sync.guarded_post
 
@@ -111,7 +113,7 @@ def test_other_writers_edit_before_the_post_is_kept(backend, client, root, monke
         "jcr:primaryType": "nt:unstructured", "note": "theirs too"}
     for name in ("a.jpg", "b.jpg", "c.jpg"):
         metadata = client.read_tree(f"{root}/{name}/jcr:content/metadata", 1)
-        assert not [k for k in metadata if k.startswith(sync.BACKUP_PREFIX)]  # no backups left
+        assert not [k for k in metadata if k.startswith(BACKUP_PREFIX)]  # no backups left
 
 
 @pytest.mark.parametrize("sequence_name", ["dc:title", "predictedTags"])
@@ -119,5 +121,5 @@ def test_destructive_sequence_name_refused_with_nothing_written(backend, client,
     import_json(client, root, "a.jpg", asset(asset_type(backend), [("0", "cat", 0.7)]))
     before = raw_get(client, f"{root}.infinity.json").content
     with pytest.raises(ConfigError, match="Nothing was written"):
-        sync.plan_sync(client, [f"{root}/a.jpg"], SyncArguments(sequence_name=sequence_name))
+        plan_sync(client, [f"{root}/a.jpg"], SyncArguments(sequence_name=sequence_name))
     assert raw_get(client, f"{root}.infinity.json").content == before
