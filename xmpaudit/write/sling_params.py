@@ -116,11 +116,12 @@ def guarded_post(client: AemClient, changes: list[PlannedChange], run: str, *, m
     """One guarded Sling POST (see ``guarded_params``) for a batch from ``plan_batches``: to the assets' common
     parent; a change that must travel alone goes to its own metadata node (the path in the URL) or, when too big
     for one POST, is moved aside and imported whole (``import_guarded``)."""
-    if len(changes) == 1 and route(changes[0], multipart=multipart) != BATCH:
+    way = route(changes[0], multipart=multipart) if len(changes) == 1 else BATCH
+    if way != BATCH:
         change = changes[0]
-        if route(change, multipart=multipart) == REFUSED:
+        if way == REFUSED:
             raise AemError(refusal(change))
-        if route(change, multipart=multipart) == IMPORT:
+        if way == IMPORT:
             return import_guarded(client, change, run)
         parent = metadata_path(change.asset)
         return _guarded_write(client.sling_post(parent, guarded_params(parent, change, backup_path(change, run)),
