@@ -157,3 +157,13 @@ def test_url_encoded_posts_have_no_form_limits_by_default_but_drop_parameters_pa
     body = client.sling_post(f"{PEOPLE}/form-limits", form)  # URL-encoded, 1.6 MB, 10,050 keys
     assert body["status.code"] == 201
     assert len(client.read_tree(f"{PEOPLE}/form-limits/big", 0)) == 10_000 + 1  # jcr:primaryType + 10,000
+
+
+def test_read_tree_reads_a_node_with_more_children_than_json_maximumresults(simulator, client):
+    simulator.json_max_results = 10
+    node = {"jcr:primaryType": "nt:unstructured",
+            **{str(i): {"jcr:primaryType": "nt:unstructured", "n": i} for i in range(1, 31)}}
+    client.sling_post(PEOPLE, [(":operation", "import"), (":contentType", "json"), (":name", "many"),
+                               (":content", json.dumps(node))])
+    assert get(simulator, f"{PEOPLE}/many.infinity.json").json() == [f"{PEOPLE}/many.0.json"]
+    assert client.read_tree(f"{PEOPLE}/many") == node
