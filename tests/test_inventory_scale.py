@@ -21,7 +21,7 @@ from xmpaudit.read.path_reads import fetch_assets, iter_asset_pages
 from xmpaudit.read.snapshot import Snapshot
 from xmpaudit.simulator import Simulator
 from xmpaudit.simulator.bulk_dam import BULK_ROOT, BulkSpec, add_asset, build_bulk_repository, metadata_node
-from xmpaudit.simulator.cloud_limits import CloudLimits
+from xmpaudit.simulator.cloud_limits import JETTY_FORM_BYTES, JETTY_FORM_KEYS, CloudLimits
 
 READ_LIMIT = 500  # the simulator's stand-in for AEM's 100,000
 
@@ -302,6 +302,7 @@ def test_simulator_request_line_form_and_time_limits(bulk):
         assert requests.get(url, auth=("admin", "admin"), timeout=10).status_code == 414
         token = client.csrf_token()
         headers = {"CSRF-Token": token}
+        bulk.limits = small_limits(form_keys=JETTY_FORM_KEYS, form_bytes=JETTY_FORM_BYTES)  # off by default, as Sling
         too_many = [(f"k{i}", "v") for i in range(1001)]
         response = requests.post(bulk.url + BULK_ROOT, data=too_many, auth=("admin", "admin"), headers=headers,
                                  timeout=10)

@@ -124,3 +124,46 @@ def test_demo_is_deterministic_and_scales():
     assert a.to_json(a.root, None) == b.to_json(b.root, None)
     with Simulator(build_demo_repository(DemoSpec(assets=0))) as sim:
         assert requests.get(f"{sim.url}{DEMO_ROOT}.json").status_code == 401
+
+
+def test_multipart_field_names_are_read_as_commons_fileupload_reads_them():
+    from xmpaudit.simulator.multipart import field_name, parse_multipart
+
+    disposition = "Content-Disposition: form-data; "
+    assert field_name(disposition + 'name="./a%22b/x"') == "./a%22b/x"  # not percent-decoded
+    assert field_name(disposition + 'name="./a\\"b/x"') == './a\\"b/x'  # the backslash is kept
+    assert field_name(disposition + 'name="./raw"q/x"') == './raw"q/x'  # a bare quote inside quotes survives
+    assert field_name(disposition + "name*=UTF-8''.%2Fx") is None  # RFC 2231 is not read
+    assert field_name(disposition + 'name="  ./t\t "') == "./t"  # String.trim()
+    assert field_name("Content-Disposition: attachment; name=\"x\"") is None
+    body = ('--b\r\nContent-Disposition: form-data; name="./\u00fc\U0001f600/p"\r\n\r\nv\u00e9\r\n'
+            '--b\r\nContent-Disposition: form-data; name="_charset_"\r\n\r\nutf-8\r\n--b--\r\n').encode()
+    assert parse_multipart("multipart/form-data; boundary=b", body) == [
+        ("./\u00fc\U0001f600/p", "v\u00e9"), ("_charset_", "utf-8")]
+
+
+@pytest.mark.parametrize(("name", "valid"), [
+    ('a"b', True), ("a\u00a0b", True), ("a\u0085b", True), ("inner space", True), ("dam:x", True), ("😀", True),
+    ("a\tb", False), ("a\nb", False), ("a\rb", False), (" lead", False), ("trail ", False), ("a\u2028b", False),
+    ("a:b:c", False), (":x", False), (".", False), ("..", False), ("a|b", False), ("", False)])
+def test_oak_name_rule(name, valid):
+    from xmpaudit.simulator.oak_names import is_valid_name
+
+    assert is_valid_name(name) is valid
+
+
+def test_url_encoded_posts_have_no_form_limits_by_default_but_drop_parameters_past_10000(simulator, client):
+    form = [(f"./big/p{i}", "v" * 150) for i in range(10_050)]
+    body = client.sling_post(f"{PEOPLE}/form-limits", form)  # URL-encoded, 1.6 MB, 10,050 keys
+    assert body["status.code"] == 201
+    assert len(client.read_tree(f"{PEOPLE}/form-limits/big", 0)) == 10_000 + 1  # jcr:primaryType + 10,000
+
+
+def test_read_tree_reads_a_node_with_more_children_than_json_maximumresults(simulator, client):
+    simulator.json_max_results = 10
+    node = {"jcr:primaryType": "nt:unstructured",
+            **{str(i): {"jcr:primaryType": "nt:unstructured", "n": i} for i in range(1, 31)}}
+    client.sling_post(PEOPLE, [(":operation", "import"), (":contentType", "json"), (":name", "many"),
+                               (":content", json.dumps(node))])
+    assert get(simulator, f"{PEOPLE}/many.infinity.json").json() == [f"{PEOPLE}/many.0.json"]
+    assert client.read_tree(f"{PEOPLE}/many") == node

@@ -11,7 +11,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from xmpaudit.simulator.cloud_limits import CloudLimits, QueryReadLimitExceeded
 from xmpaudit.simulator.faults import Fault
-from xmpaudit.simulator.multipart import is_multipart, parse_multipart
+from xmpaudit.simulator.multipart import SLING_MAX_PARAMETERS, is_multipart, parse_multipart
 from xmpaudit.simulator.querybuilder import QueryError, run_query
 from xmpaudit.simulator.repository import Repository
 from xmpaudit.simulator.sling import json_depth, resolve, sling_post
@@ -84,7 +84,8 @@ class SimulatorHandler(BaseHTTPRequestHandler):
         self._send(status, text.encode("utf-8"), "text/plain;charset=utf-8")
 
     def _read_form(self) -> list[tuple[str, str]]:
-        """Form parameters decoded like Sling: ISO-8859-1 unless a ``_charset_`` parameter names the encoding."""
+        """Form parameters decoded like Sling: ISO-8859-1 unless a ``_charset_`` parameter names the encoding;
+        past 10,000 parameters the rest are dropped (URL-encoded or multipart, as measured on Sling 11)."""
         length = int(self.headers.get("Content-Length") or 0)
         if is_multipart(self.headers.get("Content-Type")):
             self._form_error = None  # Jetty's form limits apply to URL-encoded bodies only
@@ -100,7 +101,7 @@ class SimulatorHandler(BaseHTTPRequestHandler):
             form = parse_qsl(raw, keep_blank_values=True, encoding=charset, errors="replace")
         except LookupError:
             form = parse_qsl(raw, keep_blank_values=True, encoding="latin-1")
-        return [(name, value) for name, value in form if name != "_charset_"]
+        return [(name, value) for name, value in form[:SLING_MAX_PARAMETERS] if name != "_charset_"]
 
     def _route(self) -> None:
         sim = self.simulator

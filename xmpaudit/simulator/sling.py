@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import decimal
 import json
+import re
 from datetime import datetime
 from typing import Any
 
+from xmpaudit.simulator.oak_names import escaped, invalid_key_in, invalid_name_in
 from xmpaudit.simulator.post_result import PostResult, absolute_path, failed
 from xmpaudit.simulator.repository import Node, Repository, RepositoryError
 from xmpaudit.simulator.sling_move import MOVE_FROM_SUFFIX, apply_move_from, move_operation
@@ -20,6 +22,7 @@ UNSUPPORTED_SUFFIXES = ("@DefaultValue", "@UseDefaultWhenMissing", "@IgnoreBlank
 
 
 ITEM_PREFIXES = ("./", "../", "/")
+IMPORT_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}[-+][0-9]{2}:?[0-9]{2}\Z")
 PERSISTENCE_EXCEPTION = "org.apache.sling.api.resource.PersistenceException"
 
 
@@ -94,6 +97,16 @@ def _missing_nodes(repo: Repository, path: str) -> list[str]:
     return missing
 
 
+def _refused_name(repo: Repository, path: str, properties: list[str], nodes: list[str]) -> str | None:
+    """The first new node or property name of a modify POST that Oak refuses (existing nodes are not checked)."""
+    new_nodes = [created for node in [path, *nodes] for created in _missing_nodes(repo, node)]
+    for prop_path in properties:
+        parent_path, _, name = prop_path.rpartition("/")
+        new_nodes += _missing_nodes(repo, parent_path or "/")
+        new_nodes.append(f"/{name}")
+    return invalid_name_in(f"/{node.rsplit('/', 1)[-1]}" for node in new_nodes)
+
+
 def _converts(convert: Any, raw: str) -> bool:
     try:
         convert(raw)
@@ -134,11 +147,15 @@ def modify(repo: Repository, path: str, form: list[tuple[str, str]]) -> PostResu
         else:
             values.setdefault(absolute_path(path, name), []).append(value)
 
+    if _refused_name(repo, path, list(values), [dest for dest, _ in moves]) is not None:  # Oak refuses the save
+        return failed(path, 500, PERSISTENCE_EXCEPTION, "Unable to commit changes to session.")
     result = PostResult(path)
-    if repo.node(path) is None:
+    missing = _missing_nodes(repo, path)
+    if missing:  # Sling lists every node it creates on the way to the request path
         repo.ensure_node(path)
         result.created, result.status, result.message = True, 201, "Created"
-        result.change("created", path)
+        for created in missing:
+            result.change("created", created)
     apply_move_from(repo, moves, result)
     for item_path in deletes:
         if repo.remove(item_path):
@@ -184,6 +201,10 @@ def import_content(repo: Repository, path: str, form: dict[str, list[str]]) -> P
         return failed(target, 500, "javax.jcr.RepositoryException", f"Invalid JSON content: {exc}")
     if not isinstance(content, dict):
         return failed(target, 500, "javax.jcr.RepositoryException", "Import content must be a JSON object")
+    invalid = invalid_name_in([target]) or invalid_key_in(content)
+    if invalid is not None:
+        return failed(path, 500, PERSISTENCE_EXCEPTION, f"OakName0003: Invalid name: {escaped(invalid)}")
+    content = _import_dates(content)
     parent = repo.ensure_node(path)
     result = PostResult(target, status=201, message="Created", created=True)
     if name in parent.children:
@@ -194,6 +215,18 @@ def import_content(repo: Repository, path: str, form: dict[str, list[str]]) -> P
     for created in repo.import_json(parent, name, content):
         result.change("created", f"{path.rstrip('/')}/{created}")
     return result
+
+
+def _import_dates(content: dict[str, Any]) -> dict[str, Any]:
+    """Sling's JSON import stores a string shaped ``yyyy-MM-ddTHH:mm:ss.SSS+hh:mm`` as a Date (measured)."""
+    converted: dict[str, Any] = {}
+    for key, value in content.items():
+        if isinstance(value, dict):
+            value = _import_dates(value)
+        elif isinstance(value, str) and IMPORT_DATE.match(value):
+            value = datetime.fromisoformat(value[:-2] + ":" + value[-2:] if value[-3] != ":" else value)
+        converted[key] = value
+    return converted
 
 
 def delete(repo: Repository, path: str, form: dict[str, list[str]]) -> PostResult:
