@@ -17,6 +17,7 @@ from xmpaudit.audit.compare import audit
 from xmpaudit.audit.headline import headline
 from xmpaudit.read.inventory import take_inventory
 from xmpaudit.ui.app import AppSettings, Dashboard, dashboard_notebook, headline_html
+from xmpaudit.workspace.history import read_history
 from xmpaudit.workspace.session import open_session
 
 pytestmark = pytest.mark.e2e
@@ -104,3 +105,18 @@ def test_xmpaudit_app_serves_the_dashboard_on_loopback(tmp_path):
     finally:
         process.send_signal(signal.SIGTERM)
         assert process.wait(30) == 0
+
+
+def test_dashboard_shows_the_what_if_and_the_coverage_over_time(simulator):
+    client = client_for(simulator)
+    session = open_session(root=DEMO_ROOT, show_progress=False, client=client)
+    page = Dashboard(session, AppSettings(root=DEMO_ROOT))
+    what_if, history = page.more.children
+    tabs = what_if.children[0]
+    assert [tabs.get_title(i) for i in range(len(tabs.children))] == ["What if", "Confidence per tag"]
+    slider = tabs.children[0].children[0]
+    assert slider.description == "minimumConfidence" and slider.value == session.args.minimum_confidence
+    slider.value = 0.5
+    assert "at 0.5" in tabs.children[0].children[1].value  # the numbers follow the slider
+    assert history.value.startswith("<img alt='coverage over time'") and "base64," in history.value  # drawn
+    assert len(read_history(client.base_url, DEMO_ROOT)) == 1  # the app's audit is in the history it draws

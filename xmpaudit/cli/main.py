@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from xmpaudit.aem.workflows import WRITEBACK_MODEL
 from xmpaudit.cli.alert_options import add_alert_options
 from xmpaudit.cli.options import (
     DEFAULT_NOTEBOOKS,
@@ -45,7 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--status", default=default_status, help=f"statuses to pick under --root ({default_status})")
 
     def writeback_options(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--model", default="/var/workflow/models/dam-xmp-writeback", help="writeback workflow model")
+        p.add_argument("--model", default=WRITEBACK_MODEL, help="writeback workflow model")
         p.add_argument("--max-concurrent", type=int, default=4, help="workflows at a time (4)")
         p.add_argument("--force", action="store_true", help="start the writeback despite pre-flight warnings")
 
@@ -138,7 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
     app.add_argument("--app-port", type=int, default=0, help="dashboard port on 127.0.0.1 (default: any free)")
     freshness_options(app)
     add_journal_option(app)
-    app.add_argument("--model", default="/var/workflow/models/dam-xmp-writeback", help="writeback workflow model")
+    app.add_argument("--model", default=WRITEBACK_MODEL, help="writeback workflow model")
     app.set_defaults(func=cmd_app)
     return parser
 

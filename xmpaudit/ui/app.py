@@ -1,9 +1,12 @@
 """App mode: the one-minute answer served without code (Voilà) on a loopback port — the headline and worst folders
-as notebook 02 and ``xmpaudit audit`` word them, the top of the fix list, and the fix panel."""
+as notebook 02 and ``xmpaudit audit`` word them, the top of the fix list, the fix panel, and below them the what-if
+for ``minimumConfidence`` and the coverage over time."""
 
 from __future__ import annotations
 
+import base64
 import html
+import io
 import os
 import secrets
 import socket
@@ -16,17 +19,20 @@ from typing import Any
 
 import nbformat
 
+from xmpaudit.aem.workflows import WRITEBACK_MODEL
 from xmpaudit.audit.fixlist import FixListTable, fix_list
 from xmpaudit.audit.headline import Headline
 from xmpaudit.audit.result import AuditResult
 from xmpaudit.core.errors import XmpAuditError
 from xmpaudit.ui.panel import AuditPanel, one_line
+from xmpaudit.ui.whatif_view import what_if_view
+from xmpaudit.workspace.history import read_history
+from xmpaudit.workspace.history_plot import coverage_over_time
 from xmpaudit.workspace.session import NotebookSession, open_session
 from xmpaudit.write.journal import Journal
 
 ENV = "XMPAUDIT_APP_"
 DASHBOARD_NAME = "xmpaudit-dashboard.ipynb"
-WRITEBACK_MODEL = "/var/workflow/models/dam-xmp-writeback"
 FIX_LIST_ROWS = 10
 WORST_FOLDERS = 10
 
@@ -93,6 +99,9 @@ class Dashboard:
         self.session = session
         result = session.audit()
         self.banner, self.summary, self.fixes = w.HTML(), w.HTML(), w.HTML()
+        self.more = w.Accordion(children=[w.VBox(), w.HTML()], selected_index=None)
+        self.more.set_title(0, "What if minimumConfidence were different? (from the snapshot; nothing is written)")
+        self.more.set_title(1, "Coverage over time")
         self.summary.add_class("xmpaudit-app-headline")
         self.panel = AuditPanel(session.client, result, Journal(session.journal), session.snapshot.smart_tags,
                                 root=session.root, page_size=settings.page_size,
@@ -100,13 +109,26 @@ class Dashboard:
         self.audits = 0
         self._show(result)
         self.panel.on_change.append(lambda action, _outcome: self.reaudit(full=action == "refresh"))
-        self.widget = w.VBox([self.summary, self.banner, self.fixes, self.panel.widget])
+        self.widget = w.VBox([self.summary, self.banner, self.fixes, self.panel.widget, self.more])
 
     def _show(self, result: AuditResult) -> None:
         self.audits += 1
         self.banner.value = self.session._repr_html_()
         self.summary.value = headline_html(self.session.headline(result))
         self.fixes.value = fix_list_html(self.session, result)
+        self._show_more(result)
+
+    def _show_more(self, result: AuditResult) -> None:
+        """The what-if of this snapshot and the coverage history of this AEM and folder (after every audit)."""
+        import matplotlib.pyplot as plt
+
+        self.more.children[0].children = [what_if_view(result, self.session.snapshot.smart_tags)]
+        ax = coverage_over_time(read_history(self.session.client.base_url, self.session.root))
+        png = io.BytesIO()
+        ax.figure.savefig(png, format="png", dpi=90)
+        plt.close(ax.figure)
+        self.more.children[1].value = (f"<img alt='coverage over time' style='max-width:100%' "
+                                       f"src='data:image/png;base64,{base64.b64encode(png.getvalue()).decode()}'>")
 
     def reaudit(self, *, full: bool = False) -> None:
         """Bring the snapshot up to date (a full inventory when ``full``) and show the new numbers."""
