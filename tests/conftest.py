@@ -163,3 +163,14 @@ def sync_reads(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) 
     else:
         monkeypatch.setattr(folder_reads, "MIN_WANTED_PER_FOLDER", 10**9)
     return str(request.param)
+
+
+@pytest.fixture
+def aem_env(simulator, monkeypatch, tmp_path):
+    """The CLI and notebooks pointed at the function's demo simulator through XMPAUDIT_* variables, run from a
+    fresh working directory."""
+    monkeypatch.chdir(tmp_path)
+    for key, value in {"XMPAUDIT_URL": simulator.url, "XMPAUDIT_USER": "admin", "XMPAUDIT_PASSWORD": "admin"}.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("XMPAUDIT_PROFILE", raising=False)
+    return simulator

@@ -133,15 +133,6 @@ def test_scheduled_alert_judges_the_audit_recorded_since_the_start():
     assert not scheduled_report_alert("/c/d", started, fail_below=50).failed
 
 
-@pytest.fixture
-def aem_env(simulator, monkeypatch, tmp_path):
-    monkeypatch.chdir(tmp_path)
-    for key, value in {"XMPAUDIT_URL": simulator.url, "XMPAUDIT_USER": "admin", "XMPAUDIT_PASSWORD": "admin"}.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.delenv("XMPAUDIT_PROFILE", raising=False)
-    return simulator
-
-
 def test_cli_audit_records_history_and_writes_the_json_summary_beside_the_html(aem_env, tmp_path, capsys):
     assert main(["-q", "audit", "--root", DEMO_ROOT, "--report", "out/report.html"]) == 0
     assert main(["-q", "audit", "--root", DEMO_ROOT, "--report", "out/report.html", "--refresh",

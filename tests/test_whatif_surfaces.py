@@ -14,15 +14,6 @@ from xmpaudit.read.inventory import take_inventory
 from xmpaudit.workspace.history import read_records
 
 
-@pytest.fixture
-def aem_env(simulator, monkeypatch, tmp_path):
-    monkeypatch.chdir(tmp_path)
-    for key, value in {"XMPAUDIT_URL": simulator.url, "XMPAUDIT_USER": "admin", "XMPAUDIT_PASSWORD": "admin"}.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.delenv("XMPAUDIT_PROFILE", raising=False)
-    return simulator
-
-
 def test_cli_what_if_prints_the_sweep_plots_and_plans_for_a_chosen_threshold(aem_env, tmp_path, capsys):
     args = SyncArguments(minimum_confidence=0.5)
     snapshot = take_inventory(client_for(aem_env), DEMO_ROOT, args, show_progress=False)
