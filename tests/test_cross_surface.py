@@ -153,7 +153,8 @@ def test_every_surface_tells_the_same_numbers(sim, tmp_path, monkeypatch):
             assert numbers(cli_audit(env, tmp_path)) == synced
             assert numbers(notebook_audit(tmp_path)) == synced
 
-            panel.get_by_role("button", name="Undo").click()
+            panel.get_by_role("button", name=re.compile(r"^whole run sync-")).click()  # undo the run, chosen
+            panel.get_by_role("button", name="Undo").click(timeout=WAIT)
             panel.get_by_role("button", name="Confirm undo (3)").click(timeout=WAIT)
             status.get_by_text("Undo done:").wait_for(timeout=WAIT)
             assert truth(sim) == start

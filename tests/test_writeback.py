@@ -11,6 +11,7 @@ from xmpaudit.aem.workflows import list_models
 from xmpaudit.audit.compare import audit
 from xmpaudit.cli.main import main
 from xmpaudit.core.errors import ConfigError
+from xmpaudit.core.locations import default_journal_path
 from xmpaudit.read.inventory import take_inventory
 from xmpaudit.simulator import DemoSpec, Simulator, build_demo_repository
 from xmpaudit.simulator.workflow_models import WorkflowSetup, writeback_steps
@@ -250,7 +251,7 @@ def test_cli_sync_with_writeback(simulator, tmp_path, monkeypatch, capsys):
     assert "Writeback pre-flight" in out and "and start the writeback" in out
     assert simulator.stats.by_endpoint["POST workflow"] == 0
     assert main(["-q", "sync", "--status", "missing_xmp", "--writeback", "--apply"]) == 0
-    records = Journal(tmp_path / "journals" / "xmpaudit.jsonl").read()
+    records = Journal(default_journal_path()).read()  # the per-user journal every surface shares
     runs = {r["run"] for r in records}
     assert len(runs) == 1 and any(r["event"] == "writeback_proof" for r in records)
 

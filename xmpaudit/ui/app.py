@@ -108,7 +108,17 @@ class Dashboard:
                                 writeback_model=settings.writeback_model)
         self.audits = 0
         self._show(result)
-        self.panel.on_change.append(lambda action, _outcome: self.reaudit(full=action == "refresh"))
+        self._changed_by: str | None = None
+        self.panel.on_change.append(self._remember_change)
+        finished = self.panel.worker.on_finish
+
+        def on_finish() -> None:  # the panel is idle again (buttons usable) before the page is audited again
+            finished()
+            action, self._changed_by = self._changed_by, None
+            if action is not None:
+                self.reaudit(full=action == "refresh", after=action)
+
+        self.panel.worker.on_finish = on_finish
         self.widget = w.VBox([self.summary, self.banner, self.fixes, self.panel.widget, self.more])
 
     def _show(self, result: AuditResult) -> None:
@@ -130,8 +140,12 @@ class Dashboard:
         self.more.children[1].value = (f"<img alt='coverage over time' style='max-width:100%' "
                                        f"src='data:image/png;base64,{base64.b64encode(png.getvalue()).decode()}'>")
 
-    def reaudit(self, *, full: bool = False) -> None:
+    def _remember_change(self, action: str, _outcome: object) -> None:
+        self._changed_by = action
+
+    def reaudit(self, *, full: bool = False, after: str = "") -> None:
         """Bring the snapshot up to date (a full inventory when ``full``) and show the new numbers."""
+        self.banner.value = f"<p><i>Auditing again{' after the ' + html.escape(after) if after else ''}…</i></p>"
         try:
             self.session.refresh(full=full)
             self._show(self.session.audit())
