@@ -137,10 +137,17 @@ def test_post_reset_before_processing_reads_back_as_not_applied(simulator, clien
 
 
 def test_torn_post_answer_is_uncertain_and_settled(simulator, client, journal):
-    plan = plan_sync(client, fixable(client)[:3])
+    plan = plan_sync(client, in_one_folder(fixable(client), 3))
+    simulator.stats.reset()
     simulator.inject(kind="torn_after", method="POST", path_prefix=DEMO_ROOT)
     result = apply_plan(client, plan, journal, show_progress=False)
     assert result.ok and result.outcomes["verified"].all()
+    assert len(sling_posts(simulator)) == 2  # the torn write, never re-sent, and one backup cleanup
+    for change in plan.changes:
+        events = [r for r in journal.read() if r["asset"] == change.asset]
+        assert [r["event"] for r in events] == ["intent", "uncertain", "applied", "verified"]
+        assert "the answer was cut off" in events[1]["error"] and "not re-sent" in events[1]["error"]
+    assert all(client.read_tree(c.node_path) == c.after for c in plan.changes)
 
 
 def test_403_on_a_write_stops_the_run(simulator, client, journal):
