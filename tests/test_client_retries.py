@@ -10,7 +10,7 @@ import pytest
 import urllib3.util.retry
 
 from tests.conftest import DEMO_ROOT
-from xmpaudit.core.errors import AemAuthError, AemUncertainOutcomeError
+from xmpaudit.core.errors import AemAuthError, AemResponseError, AemUncertainOutcomeError
 
 pytestmark = pytest.mark.e2e
 FOLDER = f"{DEMO_ROOT}/people"
@@ -95,3 +95,30 @@ def test_retry_after_is_waited_for_before_the_resend(simulator, client, slept, m
         client.sling_post(FOLDER, {"./waited": "1"})
     assert slept == [7.0, 3.0]  # backoff is 0 in these tests: every pause is a Retry-After
     assert simulator.stats.by_endpoint[f"{method} sling"] == 3
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_refusals_without_retry_after_are_retried_too(simulator, client, slept, status):
+    client.csrf_token()
+    simulator.stats.reset()
+    simulator.inject(status=status, retry_after_s=None, method="GET", path_prefix=FOLDER)
+    simulator.inject(status=status, retry_after_s=None, method="POST", path_prefix=FOLDER)
+    client.read_tree(FOLDER, 0)
+    client.sling_post(FOLDER, {"./plain": "1"})
+    assert simulator.stats.by_endpoint["GET sling"] == 2 and simulator.stats.by_endpoint["POST sling"] == 2
+    assert slept == []
+
+
+def test_a_torn_get_is_read_again_as_often_as_retries_allow(simulator, client):
+    simulator.inject(kind="torn", times=client.settings.retries + 1, method="GET", path_prefix="/bin/querybuilder")
+    with pytest.raises(AemResponseError, match="cut off"):
+        client.get_json("/bin/querybuilder.json", {"path": DEMO_ROOT, "type": "dam:Asset", "p.limit": "1"})
+    assert simulator.stats.by_endpoint["GET querybuilder"] == client.settings.retries + 1
+
+
+@pytest.mark.parametrize("multipart", [False, True], ids=["url-encoded", "multipart"])
+def test_a_post_that_creates_a_node_is_accepted_with_utf8_values(simulator, client, multipart):
+    body = client.sling_post(f"{FOLDER}/new node", [("./title", "café ñandú 日本"), ("./n", "1")],
+                             multipart=multipart)
+    assert body["status.code"] == 201 and body["isCreate"] is True
+    assert client.read_tree(f"{FOLDER}/new node", 0)["title"] == "café ñandú 日本"

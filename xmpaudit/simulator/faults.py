@@ -59,7 +59,7 @@ class Fault:
     delay_s: float = 0.0
     kind: str = STATUS
     before: Callable[[], None] | None = None
-    retry_after_s: int = 0  # the Retry-After header of a STATUS answer
+    retry_after_s: int | None = 0  # the Retry-After header of a STATUS answer (None: no header)
 
     def __post_init__(self) -> None:
         if self.malformed:
@@ -78,8 +78,8 @@ class Fault:
         """Answer ``handler``'s request with this fault instead of processing it."""
         time.sleep(self.delay_s if self.kind != HANG else 0)
         if self.kind == STATUS:
-            handler._send(self.status, f"injected {self.status}".encode(), "text/plain",
-                          {"Retry-After": str(self.retry_after_s)})
+            headers = {} if self.retry_after_s is None else {"Retry-After": str(self.retry_after_s)}
+            handler._send(self.status, f"injected {self.status}".encode(), "text/plain", headers)
         elif self.kind == MALFORMED:
             handler._send(200, b'{"truncated": ', "application/json")
         elif self.kind == LOGIN_PAGE:
