@@ -76,3 +76,24 @@ def test_every_intent_is_on_disk_before_its_post_arrives(simulator, client, tmp_
     result = apply_plan(client, plan, journal, show_progress=False)
     assert result.ok and len(plan) == 5
     assert on_disk_at_post == [sorted(c.asset for c in plan.changes)]  # one POST carried all five
+
+
+@pytest.mark.parametrize("good", [0, 1], ids=["torn first record", "torn record over 64 KiB"])
+def test_a_torn_tail_is_cut_exactly_whatever_its_size(tmp_path, good):
+    journal = Journal(tmp_path / "j.jsonl")
+    if good:
+        journal.append([{"run": "good", "event": "intent", "asset": "/a"}])
+    torn = b'{"run": "torn", "event": "intent", "after": "' + b"x" * (200_000 if good else 10)
+    with open(journal.path, "ab") as handle:
+        handle.write(torn)  # a crash in the middle of a record
+    journal.append([{"run": "next", "event": "intent", "asset": "/b"}])
+    assert [r["run"] for r in journal.read()] == ["good"] * good + ["next"]
+    assert (tmp_path / "j.jsonl.torn").read_bytes() == torn + b"\n"
+
+
+def test_a_new_journal_is_readable_and_writable_by_its_owner_only_as_the_umask_allows(tmp_path):
+    umask = os.umask(0o022)
+    os.umask(umask)
+    journal = Journal(tmp_path / "j.jsonl")
+    journal.append([{"run": "r", "event": "intent", "asset": "/a"}])
+    assert os.stat(journal.path).st_mode & 0o777 == 0o644 & ~umask
