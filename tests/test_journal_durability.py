@@ -97,3 +97,12 @@ def test_a_new_journal_is_readable_and_writable_by_its_owner_only_as_the_umask_a
     journal = Journal(tmp_path / "j.jsonl")
     journal.append([{"run": "r", "event": "intent", "asset": "/a"}])
     assert os.stat(journal.path).st_mode & 0o777 == 0o644 & ~umask
+
+
+def test_a_journal_that_is_not_utf8_is_one_clear_error(tmp_path):
+    from xmpaudit.core.errors import ConfigError
+
+    path = tmp_path / "j.jsonl"
+    path.write_bytes(b'{"run": "a", "event": "intent"}\n\xff\xfe not text\n')
+    with pytest.raises(ConfigError, match=r"^Journal .*j\.jsonl is not UTF-8 text: "):
+        Journal(path).read()
