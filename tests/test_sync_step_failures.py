@@ -4,7 +4,7 @@ back is reported as such, and bad batch settings are one ConfigError line."""
 
 import pytest
 
-from tests.conftest import fixable
+from tests.conftest import DEMO_ROOT, fixable
 from xmpaudit.core.errors import ConfigError, JournalError
 from xmpaudit.write.apply import apply_plan
 from xmpaudit.write.journal import Journal
@@ -99,3 +99,21 @@ def test_a_repair_whose_read_back_fails_is_unverified(simulator, client, journal
     assert not result.ok and result.outcomes["verified"].isna().all()
     assert result.outcomes["reason"].str.startswith("not verified: reading back the repair failed").all()
     assert all(client.read_tree(c.node_path) == c.after for c in plan.changes)
+
+
+def test_another_writers_deletion_in_the_window_is_restored_and_a_conflict(simulator, client, journal):
+    frame = fixable(client)
+    folders = frame["path"].str.rsplit("/", n=1).str[0]
+    plan = plan_sync(client, frame[folders == folders.value_counts().index[0]][:5])  # one POST in either read mode
+    victim = next(c for c in plan.changes if c.before is not None and c.after is not None)
+
+    def other_writer() -> None:
+        with simulator.repo.lock:
+            simulator.repo.require(victim.node_path.rsplit("/", 1)[0]).children.pop(victim.node_path.rsplit("/")[-1])
+            simulator.repo.changed()
+
+    simulator.inject(kind="pass", method="POST", path_prefix=DEMO_ROOT, before=other_writer)
+    result = apply_plan(client, plan, journal, show_progress=False)
+    outcome = result.outcomes.set_index("asset").loc[victim.asset]
+    assert outcome["outcome"] == "conflict" and "their version was put back" in outcome["reason"]
+    assert simulator.repo.node(victim.node_path) is None  # deleted, as they left it
