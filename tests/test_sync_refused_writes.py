@@ -38,6 +38,7 @@ def test_504_on_a_write_is_uncertain_never_resent_and_settled_by_reading(simulat
     assert len(sling_posts(simulator)) == 1  # never re-sent
     assert set(result.outcomes["outcome"]) == {"failed"} and not result.ok
     assert result.outcomes["reason"].str.endswith("(read back: not applied)").all()
+    assert result.outcomes["verified"].eq(False).sum() == len(plan)  # known, not NA: the read-back showed the old node
     for change in plan.changes:
         events = [r for r in journal.read() if r["asset"] == change.asset]
         assert [r["event"] for r in events] == ["intent", "uncertain", "failed"]

@@ -79,7 +79,7 @@ def test_a_repair_that_does_not_take_is_a_mismatch(simulator, client, journal, m
     monkeypatch.setattr("xmpaudit.write.settle.import_node", lambda client, change: None)  # the repair is lost
     result = apply_plan(client, plan, journal, show_progress=False)
     assert not result.ok and set(result.outcomes["outcome"]) == {"applied"}
-    assert not result.outcomes["verified"].any() and not result.outcomes["repaired"].any()
+    assert result.outcomes["verified"].eq(False).sum() == 3 and not result.outcomes["repaired"].any()
     assert [r["event"] for r in journal.read()][-3:] == ["mismatch"] * 3
 
 
@@ -105,7 +105,7 @@ def test_another_writers_deletion_in_the_window_is_restored_and_a_conflict(simul
     frame = fixable(client)
     folders = frame["path"].str.rsplit("/", n=1).str[0]
     plan = plan_sync(client, frame[folders == folders.value_counts().index[0]][:5])  # one POST in either read mode
-    victim = next(c for c in plan.changes if c.before is not None and c.after is not None)
+    victim = min((c for c in plan.changes if c.before is not None and c.after is not None), key=lambda c: c.asset)
 
     def other_writer() -> None:
         with simulator.repo.lock:
@@ -117,3 +117,5 @@ def test_another_writers_deletion_in_the_window_is_restored_and_a_conflict(simul
     outcome = result.outcomes.set_index("asset").loc[victim.asset]
     assert outcome["outcome"] == "conflict" and "their version was put back" in outcome["reason"]
     assert simulator.repo.node(victim.node_path) is None  # deleted, as they left it
+    others = result.outcomes[result.outcomes["asset"] != victim.asset]
+    assert others["verified"].sum() == len(others) == 4  # settled after the conflict and verified too (no NA)
