@@ -4,6 +4,7 @@ rules in a scratch copy of the tree, runs the fast tests that cover each, and pr
     PYTHONPATH=. python benchmarks/mutation_report.py            # every target (about 20 minutes on 2 cores)
     PYTHONPATH=. python benchmarks/mutation_report.py --count    # only count the mutants each target would run
     PYTHONPATH=. python benchmarks/mutation_report.py journal    # one target by name
+    PYTHONPATH=. python benchmarks/mutation_report.py --keep; … add tests …; … --survivors-of /tmp/xmpaudit-mutation-…
 
 Only the functions named per target are mutated (the rules the README states), with the operators that model a
 rule being broken (comparisons, membership, boolean constants and connectives, negation, numbers, loops that do
@@ -19,6 +20,7 @@ import ast
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -35,7 +37,8 @@ KEPT_OPERATORS = (*(f"ReplaceComparisonOperator_{c}$" for c in COMPARISONS), "Ad
                   "ReplaceFalseWithTrue", "ReplaceAndWithOr", "ReplaceOrWithAnd", "NumberReplacer",
                   "ZeroIterationForLoop", "ExceptionReplacer", "ReplaceBreakWithContinue", "ReplaceContinueWithBreak")
 FLAKY = ["tests/test_sync.py::test_failed_batch_is_journaled_and_loses_nothing"]  # batch order under folder pages
-SYNC_TESTS = ("tests/test_sync.py", "tests/test_sync_faults.py", "tests/test_batch_caps.py")
+SYNC_TESTS = ("tests/test_sync.py", "tests/test_sync_faults.py", "tests/test_batch_caps.py",
+              "tests/test_sync_refused_writes.py", "tests/test_sync_step_failures.py")
 SYNC_READS = "not pages"  # the sync tests once (guard reads by path), not also with folder pages: one run stays bounded
 
 
@@ -131,6 +134,8 @@ def main() -> int:
     parser.add_argument("--count", action="store_true", help="only count the mutants per target")
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds per mutant's test run")
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder (its sessions, for cr-report)")
+    parser.add_argument("--survivors-of", type=Path, metavar="DIR",
+                        help="re-run only the mutants that survived in the sessions kept in DIR (after adding tests)")
     options = parser.parse_args()
     chosen = [t for t in TARGETS if not options.targets or t.name in options.targets]
     work = Path(tempfile.mkdtemp(prefix="xmpaudit-mutation-"))
@@ -143,9 +148,14 @@ def main() -> int:
         for target in chosen:
             config = write_config(work, target, options.timeout)
             session = work / f"{target.name}.sqlite"
-            run([str(BIN / "cosmic-ray"), "init", str(config), str(session)], work)
-            run([str(BIN / "cr-filter-operators"), str(session), str(config)], work)
-            run([str(BIN / "cr-filter-lines"), "--config", str(config), str(session)], work)
+            if options.survivors_of:
+                shutil.copy2(options.survivors_of / session.name, session)
+                with sqlite3.connect(session) as db:
+                    db.execute("DELETE FROM work_results WHERE test_outcome = 'SURVIVED'")
+            else:
+                run([str(BIN / "cosmic-ray"), "init", str(config), str(session)], work)
+                run([str(BIN / "cr-filter-operators"), str(session), str(config)], work)
+                run([str(BIN / "cr-filter-lines"), "--config", str(config), str(session)], work)
             pending = [r for r in session_results(work, session) if r["worker"] is None]
             if options.count:
                 print(f"| {target.module} | {len(pending)} | | | | |", flush=True)
