@@ -187,3 +187,19 @@ def test_cli_root_that_does_not_exist_is_exit_2(simulator, monkeypatch, capsys):
     assert main(["-q", "inventory", "--root", f"{DEMO_ROOT}/typo"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("error: Root /content/dam/xmpaudit-demo/typo does not exist") and "admin@" not in err
+
+
+def test_each_request_is_counted_once_and_the_csrf_token_fetched_once(simulator, client):
+    simulator.stats.reset()
+    for value in ("1", "2", "3"):
+        client.sling_post(f"{DEMO_ROOT}/people", {"./counted": value})
+    client.get_json(f"{DEMO_ROOT}.json")
+    assert simulator.stats.by_endpoint["GET csrf"] == 1 and simulator.stats.by_endpoint["POST sling"] == 3
+    assert client.request_count == 5 and client.requests_sent == {"GET": 2, "POST": 3}
+
+
+def test_an_http_error_names_method_url_status_and_reason(simulator, client):
+    url = f"{simulator.url}{DEMO_ROOT}/nope.json"
+    with pytest.raises(AemNotFoundError) as info:
+        client.get_json(f"{DEMO_ROOT}/nope.json")
+    assert str(info.value).startswith(f"GET {url} failed: HTTP 404 Not Found")

@@ -56,8 +56,10 @@ def test_unwritable_journal_is_a_journal_error(tmp_path):
     from xmpaudit.core.errors import JournalError
 
     (tmp_path / "dir").mkdir()
-    with pytest.raises(JournalError, match="Cannot write journal"):
+    with pytest.raises(JournalError) as info:
         Journal(tmp_path / "dir").append([{"run": "r"}])
+    assert str(info.value) == (f"Cannot write journal {tmp_path / 'dir'}: Is a directory; stopped before sending "
+                               "anything more")
 
 
 KILLED_WRITER = r"""

@@ -100,3 +100,24 @@ def test_notebook_session_uses_the_discovered_arguments_and_shows_their_source(t
         given = open_session(root=DEMO_ROOT, process_args="minimumConfidence=0.1", snapshot_dir=None,
                              show_progress=False, client=client, journal=tmp_path / "journal.jsonl")
         assert given.args.minimum_confidence == 0.1 and "as given" in given.banner_text()
+
+
+def test_a_conf_design_model_hides_the_libs_model_of_the_same_id_and_libs_only_models_are_read():
+    from xmpaudit.simulator.workflow_models import CONF_MODELS, DEFAULT_SYNC_ARGS, LIBS_MODELS, SYNC_MODEL_ID
+
+    with served(WorkflowSetup()) as sim, client_for(sim) as client:
+        page = client.read_tree(f"{CONF_MODELS}/{SYNC_MODEL_ID}")
+        process = page["jcr:content"]["flow"]["process_0"]["metaData"]
+        with sim.repo.lock:
+            libs = sim.repo.ensure_node(LIBS_MODELS, "sling:Folder")
+            for model_id, args in ((SYNC_MODEL_ID, "minimumConfidence=0.9"), ("libs-only", "minimumConfidence=0.4")):
+                process["PROCESS_ARGS"] = args
+                sim.repo.import_json(libs, model_id, page)
+            sim.repo.changed()
+        steps = discover_process_args(client)
+        assert [(s.kind, s.model, s.args) for s in steps] == [
+            ("runtime", f"/var/workflow/models/{SYNC_MODEL_ID}", DEFAULT_SYNC_ARGS),
+            ("design", f"{CONF_MODELS}/{SYNC_MODEL_ID}", DEFAULT_SYNC_ARGS),
+            ("design", f"{LIBS_MODELS}/libs-only", "minimumConfidence=0.4")]
+        args, source = resolve_process_args(client, None)
+        assert args.minimum_confidence == 0.0 and f"{LIBS_MODELS}/{SYNC_MODEL_ID}" not in source

@@ -192,7 +192,8 @@ def problems_of(outcome: CaseOutcome) -> list[str]:
 
 def test_suite_size_and_families(acs_reference: Reference) -> None:
     families = {c["family"] for c in CASES}
-    assert len(CASES) >= 500
+    assert len(CASES) == 649  # the number the README states
+    assert sum(c["family"] == "generated" for c in CASES) == 400
     assert {"args", "minimum", "blank", "name", "confidence", "clash", "shape", "structure", "generated"} <= families
     failures = [o for o in acs_reference.outcomes.values() if o.java["error"]]
     assert any("IllegalArgumentException" in o.java["error"] for o in failures)

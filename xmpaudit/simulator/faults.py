@@ -27,7 +27,7 @@ class AnswerChannel(Protocol):
     def end_headers(self) -> None: ...
 
 # Kinds answered instead of processing the request (nothing reaches the repository).
-STATUS = "status"  # answer ``status`` (text/plain, Retry-After: 0)
+STATUS = "status"  # answer ``status`` (text/plain, Retry-After: ``retry_after_s``)
 MALFORMED = "malformed"  # 200 with a JSON body that breaks off
 RESET_BEFORE = "reset_before"  # close the connection without an answer
 HANG = "hang"  # wait ``delay_s`` (longer than the client's timeout), then close
@@ -59,6 +59,7 @@ class Fault:
     delay_s: float = 0.0
     kind: str = STATUS
     before: Callable[[], None] | None = None
+    retry_after_s: int | None = 0  # the Retry-After header of a STATUS answer (None: no header)
 
     def __post_init__(self) -> None:
         if self.malformed:
@@ -77,7 +78,8 @@ class Fault:
         """Answer ``handler``'s request with this fault instead of processing it."""
         time.sleep(self.delay_s if self.kind != HANG else 0)
         if self.kind == STATUS:
-            handler._send(self.status, f"injected {self.status}".encode(), "text/plain", {"Retry-After": "0"})
+            headers = {} if self.retry_after_s is None else {"Retry-After": str(self.retry_after_s)}
+            handler._send(self.status, f"injected {self.status}".encode(), "text/plain", headers)
         elif self.kind == MALFORMED:
             handler._send(200, b'{"truncated": ', "application/json")
         elif self.kind == LOGIN_PAGE:
