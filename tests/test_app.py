@@ -67,8 +67,10 @@ def test_dashboard_shows_headline_fix_list_and_audits_again_after_sync_undo_and_
     panel.select(chosen)
     panel.preview_button.click()
     panel.wait()
+    page.wait()  # the page audits again in the background; the panel is usable meanwhile
     panel.sync_button.click()
     panel.wait()
+    page.wait()  # the page audits again in the background; the panel is usable meanwhile
     synced = audit(take_inventory(client, DEMO_ROOT, show_progress=False))
     assert page.audits == 2 and "refreshed incrementally" in page.banner.value
     assert coverage_sentence(synced).replace("**", "") in re.sub("</?strong>", "", page.summary.value)
@@ -76,13 +78,16 @@ def test_dashboard_shows_headline_fix_list_and_audits_again_after_sync_undo_and_
     panel.undo_scope.value = "run"  # the whole sync run, chosen explicitly
     panel.undo_button.click()
     panel.wait()
+    page.wait()  # the page audits again in the background; the panel is usable meanwhile
     assert page.audits == 2  # a preview changes nothing
     panel.confirm_button.click()
     panel.wait()
+    page.wait()  # the page audits again in the background; the panel is usable meanwhile
     assert page.audits == 3
     assert coverage_sentence(start).replace("**", "") in re.sub("</?strong>", "", page.summary.value)
     panel.refresh_button.click()
     panel.wait()
+    page.wait()  # the page audits again in the background; the panel is usable meanwhile
     assert page.audits == 4 and "new inventory (a new inventory was asked for)" in page.banner.value
 
 

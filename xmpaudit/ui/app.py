@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -108,17 +109,10 @@ class Dashboard:
                                 writeback_model=settings.writeback_model)
         self.audits = 0
         self._show(result)
-        self._changed_by: str | None = None
-        self.panel.on_change.append(self._remember_change)
-        finished = self.panel.worker.on_finish
-
-        def on_finish() -> None:  # the panel is idle again (buttons usable) before the page is audited again
-            finished()
-            action, self._changed_by = self._changed_by, None
-            if action is not None:
-                self.reaudit(full=action == "refresh", after=action)
-
-        self.panel.worker.on_finish = on_finish
+        # audits run one at a time on their own thread, so the panel stays usable while the page is audited again
+        self._audits = ThreadPoolExecutor(max_workers=1, thread_name_prefix="xmpaudit-app-audit")
+        self._pending: Future[None] | None = None
+        self.panel.on_change.append(self._audit_after)
         self.widget = w.VBox([self.summary, self.banner, self.fixes, self.panel.widget, self.more])
 
     def _show(self, result: AuditResult) -> None:
@@ -140,8 +134,15 @@ class Dashboard:
         self.more.children[1].value = (f"<img alt='coverage over time' style='max-width:100%' "
                                        f"src='data:image/png;base64,{base64.b64encode(png.getvalue()).decode()}'>")
 
-    def _remember_change(self, action: str, _outcome: object) -> None:
-        self._changed_by = action
+    def _audit_after(self, action: str, _outcome: object) -> None:
+        """After a Sync, Undo, Writeback or Refresh of the panel: audit the page again, in the background."""
+        self.banner.value = f"<p><i>Auditing again after the {html.escape(action)}…</i></p>"
+        self._pending = self._audits.submit(self.reaudit, full=action == "refresh", after=action)
+
+    def wait(self, timeout: float | None = 600.0) -> None:
+        """Block until the page's pending audit is done (for scripts and tests)."""
+        if self._pending is not None:
+            self._pending.result(timeout)
 
     def reaudit(self, *, full: bool = False, after: str = "") -> None:
         """Bring the snapshot up to date (a full inventory when ``full``) and show the new numbers."""
@@ -149,7 +150,7 @@ class Dashboard:
         try:
             self.session.refresh(full=full)
             self._show(self.session.audit())
-        except XmpAuditError as exc:
+        except Exception as exc:
             self.banner.value = f"<p style='color:#D55E00'><b>✖ {html.escape(one_line(exc))}</b></p>"
 
 
