@@ -95,7 +95,7 @@ def refresh_inventory(
     ``jcr:content/jcr:lastModified`` is at or after ``since`` (default: ``incremental_since(previous, margin)``),
     assets not in ``previous`` (by a paths-only listing of 5 × ``page_size`` paths a page, which also finds the
     deleted ones), and the assets in ``also_read`` — those whose change leaves no last-modified time, such as the
-    ones xmpaudit itself wrote (``Journal.assets_since``). An asset replaced at its path by another node (its
+    ones xmpaudit itself wrote (``Journal.records_under``). An asset replaced at its path by another node (its
     ``jcr:uuid`` or ``jcr:created`` differ from the previous read, seen in the same listing) is read again
     even where its ``jcr:lastModified`` is older."""
     args = args or SyncArguments()

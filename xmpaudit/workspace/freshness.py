@@ -84,16 +84,8 @@ def journaled_since(journal_path: str | Path, root: str, since: datetime) -> tup
     path = Path(journal_path)
     if not path.exists():
         return [], None
-    prefix = root.rstrip("/") + "/"
-    assets: dict[str, None] = {}
-    latest = None
-    for record in Journal(path).read():
-        asset = str(record.get("asset", ""))
-        moment = parse_moment(record.get("time"))
-        if asset.startswith(prefix) and (moment is None or moment >= since):
-            assets[asset] = None
-            latest = record
-    return list(assets), latest
+    records = Journal(path).records_under(root, since)
+    return list(dict.fromkeys(str(r["asset"]) for r in records)), (records[-1] if records else None)
 
 
 def unusable_because(meta: dict[str, Any], source: str, root: str, args: SyncArguments) -> str | None:

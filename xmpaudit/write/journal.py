@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from xmpaudit.core.dates import parse_moment
 from xmpaudit.core.errors import ConfigError, JournalError
 
 INTENT = "intent"
@@ -139,20 +140,14 @@ class Journal:
             raise ConfigError(f"Run {run!r} is not in journal {self.path} (runs: {known})")
         return found
 
-    def assets_since(self, root: str, since: datetime) -> list[str]:
-        """Assets under ``root`` with any journaled event (a write, or an attempt) at or after ``since``, in order.
-        Their AEM last-modified time does not show xmpaudit's own writes (a Sling POST to the metadata sets none)."""
+    def records_under(self, root: str, since: datetime) -> list[dict[str, Any]]:
+        """The records of assets under ``root`` at or after ``since``, in order (a record without a readable time
+        counts: re-reading costs little). AEM's last-modified time does not show xmpaudit's own writes (a Sling POST
+        to the metadata sets none), so these name what an incremental read must re-read."""
         prefix = root.rstrip("/") + "/"
-        found: dict[str, None] = {}
-        for record in self.read():
-            asset = str(record.get("asset", ""))
-            try:
-                moment = datetime.fromisoformat(str(record.get("time")))
-            except ValueError:
-                moment = None  # a record without a readable time counts: re-reading costs little
-            if asset.startswith(prefix) and (moment is None or moment >= since):
-                found[asset] = None
-        return list(found)
+        return [record for record in self.read()
+                if str(record.get("asset", "")).startswith(prefix)
+                and ((moment := parse_moment(record.get("time"))) is None or moment >= since)]
 
     def last_run(self, kind: str | None = None) -> str | None:
         """The most recent run id (optionally of one kind) that journaled an intent: a run that only skipped
