@@ -18,6 +18,7 @@ from xmpaudit.audit.summary_json import audit_summary
 from xmpaudit.core.dates import parse_moment
 from xmpaudit.core.locations import history_path
 from xmpaudit.core.statuses import STATUSES
+from xmpaudit.workspace.freshness import READS_BEGAN
 
 try:  # POSIX: an exclusive lock around each append
     import fcntl
@@ -30,7 +31,7 @@ HISTORY_COLUMNS = ("recorded_at", "surface", "source", "root", "stamp", "taken_a
 
 def snapshot_stamp(meta: dict[str, Any]) -> str:
     """When a snapshot's reads began (ms, from sessions) or, for others, when it was taken (s): its order key."""
-    moment = parse_moment(meta.get("inventory_started") or meta.get("taken_at"))
+    moment = parse_moment(meta.get(READS_BEGAN) or meta.get("taken_at"))
     return "" if moment is None else moment.astimezone(timezone.utc).isoformat(timespec="milliseconds")
 
 
