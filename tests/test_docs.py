@@ -205,3 +205,10 @@ def test_python_api_examples_run(tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.rstrip().endswith("examples ran")
     assert (tmp_path / "journals" / "xmpaudit.jsonl").is_file()
+
+
+def test_cli_reference_names_no_path_of_this_checkout():
+    """The generated reference is the same on every clone: no default holds where the kit happens to live."""
+    reference = _cli_reference_module().reference()
+    assert str(REPO) not in reference
+    assert str(Path.home()) not in reference

@@ -9,7 +9,6 @@ import sys
 from xmpaudit.aem.workflows import WRITEBACK_MODEL
 from xmpaudit.cli.alert_options import add_alert_options
 from xmpaudit.cli.options import (
-    DEFAULT_NOTEBOOKS,
     DEFAULT_ROOT,
     add_connection_options,
     add_journal_option,
@@ -116,7 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_connection_options(scheduled)
     scheduled.add_argument("--root", default=DEFAULT_ROOT, help="DAM folder")
     scheduled.add_argument("--output", default="reports/audit.ipynb", help="executed notebook (an .html beside it)")
-    scheduled.add_argument("--notebooks", default=str(DEFAULT_NOTEBOOKS), help="notebook folder")
+    scheduled.add_argument("--notebooks", help="notebook folder (default: the kit's notebooks/ folder)")
     add_journal_option(scheduled)
     add_alert_options(scheduled)
     scheduled.set_defaults(func=cmd_notebook_report)
@@ -127,7 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
     lab = sub.add_parser("lab", help="open JupyterLab on the notebooks (against the demo DAM unless configured)")
     add_connection_options(lab)
     add_simulator_options(lab, 0)
-    lab.add_argument("--notebooks", default=str(DEFAULT_NOTEBOOKS), help="notebook folder")
+    lab.add_argument("--notebooks", help="notebook folder (default: the kit's notebooks/ folder)")
     lab.add_argument("--lab-port", type=int, default=8888, help="JupyterLab port")
     lab.add_argument("--no-browser", action="store_true", help="do not open a browser")
     lab.set_defaults(func=cmd_lab)

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from xmpaudit.cli.alert_options import alert_exit
-from xmpaudit.cli.options import connection_env, process_args_text
+from xmpaudit.cli.options import DEFAULT_NOTEBOOKS, connection_env, process_args_text
 from xmpaudit.simulator.serve import serve_demo, start_demo
 from xmpaudit.ui.app import AppSettings, start_app
 
@@ -27,7 +27,7 @@ def cmd_notebook_report(args: argparse.Namespace) -> int:
     os.environ.update(connection_env(args))  # the kernel papermill starts connects as this verb was told
     parameters = {"ROOT": args.root, "PROCESS_ARGS": process_args_text(args), "JOURNAL": str(Path(args.journal)
                   .resolve()), "REFRESH": True}
-    papermill.execute_notebook(str(Path(args.notebooks) / "02_coverage_audit.ipynb"), str(output),
+    papermill.execute_notebook(str(Path(args.notebooks or DEFAULT_NOTEBOOKS) / "02_coverage_audit.ipynb"), str(output),
                                parameters=parameters, cwd=str(output.parent), progress_bar=not args.quiet,
                                kernel_name="python3")
     html_path = output.with_suffix(".html")
@@ -48,7 +48,7 @@ def cmd_lab(args: argparse.Namespace) -> int:
         simulator = start_demo(args)
         env.update(XMPAUDIT_URL=simulator.url, XMPAUDIT_USER="admin", XMPAUDIT_PASSWORD="admin")
         print(f"Demo DAM simulator at {simulator.url}; notebooks will use it.", flush=True)
-    notebooks = Path(args.notebooks).resolve()
+    notebooks = Path(args.notebooks or DEFAULT_NOTEBOOKS).resolve()
     if not notebooks.is_dir():
         print(f"Notebook folder {notebooks} does not exist", file=sys.stderr)
         return 2
