@@ -3,6 +3,7 @@ module for tests that do not write; hits, XMP nodes, repositories and snapshots 
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +44,14 @@ def xmpaudit_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
     for name in ("XMPAUDIT_JOURNAL", "XMPAUDIT_MAX_SNAPSHOT_AGE"):
         monkeypatch.delenv(name, raising=False)
     return home
+
+
+@pytest.fixture(autouse=True)
+def close_figures() -> Any:
+    """Figures a test drew through pyplot are closed after it (notebooks close theirs when a cell is shown)."""
+    yield
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].close("all")
 
 
 @pytest.fixture(scope="session")
