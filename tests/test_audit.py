@@ -4,7 +4,8 @@ import pandas as pd
 import pytest
 
 from tests.conftest import asset_hit, snapshot_from_hits, xmp_node
-from xmpaudit.audit.compare import audit, expected_tags
+from xmpaudit.audit.compare import audit
+from xmpaudit.audit.expected import expected_tags
 from xmpaudit.core.acs import SyncArguments, expected_xmp_node
 from xmpaudit.core.statuses import STATUSES, stale_reasons
 from xmpaudit.read.frames import ASSET_COLUMNS, SMART_TAG_COLUMNS, frames_from_hits

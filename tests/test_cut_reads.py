@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from tests.conftest import asset_hit, client_for, small_repository, xmp_node
-from xmpaudit.aem.client import parse_json
+from xmpaudit.aem.responses import parse_json
 from xmpaudit.audit.compare import audit
 from xmpaudit.core.acs import SyncArguments
 from xmpaudit.core.errors import AemHttpError, AemResponseError

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from tests.conftest import asset_hit
-from xmpaudit.audit.compare import expected_tags
+from xmpaudit.audit.expected import expected_tags
 from xmpaudit.audit.tag_confidence import QUANTILES, TAG_COLUMNS, confidence_per_tag, tag_confidence_plot
 from xmpaudit.read.frames import frames_from_hits
 

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from tests.conftest import DEMO_ROOT, asset_hit, xmp_node
-from xmpaudit.audit.compare import audit, expected_tags
+from xmpaudit.audit.compare import audit
+from xmpaudit.audit.expected import expected_tags
 from xmpaudit.audit.whatif import (
     SWEEP_COLUMNS,
     ThresholdModel,

@@ -31,7 +31,7 @@ def outcome(acs_reference: Reference, request: pytest.FixtureRequest) -> CaseOut
 # Where xmpaudit's audit/frames (not acs.py) still disagree with the jar. Each predicate looks only at the case
 # and what the process did, never at xmpaudit's answer; the markers are strict, so a fix shows up as XPASS.
 GAP_BLANK = ("[audit/frames, not acs.py] "
-             "audit.expected_tags drops names by Python str.strip(); the process keeps U+00A0/U+2007/U+202F/U+0085")
+             "expected_tags drops names by Python str.strip(); the process keeps U+00A0/U+2007/U+202F/U+0085")
 GAP_NAN = ("[audit/frames, not acs.py] "
              "frames turns a NaN confidence into NA, so the audit keeps the tag (the process drops it) and sync fails")
 GAP_INFINITY = ("[audit/frames, not acs.py] "

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import threading
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -15,15 +14,22 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from xmpaudit.aem.auth import auth_for
+from xmpaudit.aem.responses import (
+    error_for_response,
+    is_login_page,
+    json_object,
+    parse_json,
+    request_error,
+    root_cause,
+    uncertain_outcome,
+)
 from xmpaudit.aem.settings import ConnectionSettings
 from xmpaudit.core.errors import (
     AemAuthError,
-    AemConnectionError,
     AemError,
     AemHttpError,
     AemNotFoundError,
     AemResponseError,
-    AemUncertainOutcomeError,
 )
 from xmpaudit.core.jcrpath import quote_path, validate_path
 from xmpaudit.core.version import __version__
@@ -32,7 +38,6 @@ CSRF_PATH = "/libs/granite/csrf/token.json"
 RETRY_STATUSES = (429, 502, 503, 504)
 POST_RETRY_STATUSES = frozenset({429, 503})  # answers that say the POST was not processed
 UNCERTAIN_POST_STATUSES = frozenset({502, 504})  # a gateway lost AEM's answer: the POST may have been applied
-LOGIN_PAGE_MARKERS = ("j_security_check", "j_username", "login-box", "granite-login")
 WORKFLOW_START_PATH = "/etc/workflow/instances"
 # Subtrees cut off a Sling GET are read one by one up to this many, else with this many GETs in flight.
 SUBTREES_IN_SEQUENCE = 8
@@ -142,17 +147,17 @@ class AemClient:
                 response = self.session.request(method, url, **kwargs)
             except requests.exceptions.ChunkedEncodingError as exc:
                 if method == "POST":
-                    raise _uncertain(method, url, f"the answer was cut off ({_root_cause(exc)})") from None
+                    raise uncertain_outcome(method, url, f"the answer was cut off ({root_cause(exc)})") from None
                 if attempt < self.settings.retries:
                     continue  # a GET may simply be sent again
-                raise AemResponseError(f"{method} {url}: the answer was cut off ({_root_cause(exc)})",
+                raise AemResponseError(f"{method} {url}: the answer was cut off ({root_cause(exc)})",
                                        method=method, url=url) from None
             except requests.exceptions.RequestException as exc:
-                raise _request_error(method, url, exc, self.settings.timeout) from None
+                raise request_error(method, url, exc, self.settings.timeout) from None
             break
         if method == "POST" and response.status_code in UNCERTAIN_POST_STATUSES:
-            raise _uncertain(method, url, f"HTTP {response.status_code} from a gateway")
-        if _is_login_page(response):
+            raise uncertain_outcome(method, url, f"HTTP {response.status_code} from a gateway")
+        if is_login_page(response):
             raise AemAuthError(f"{method} {url} answered AEM's login page instead of data (check the credentials)",
                                method=method, url=url, status=response.status_code)
         if response.status_code not in set(expected):
@@ -234,7 +239,7 @@ class AemClient:
         response = self.request("GET", f"{path}.{depth}.json", expected=(200, 300))
         body = parse_json(response)
         if response.status_code == 200:
-            return _json_object(body, response)
+            return json_object(body, response)
         level = max(_deepest_suggestion(body, response.url), 1)
         if depth != "infinity":
             level = min(level, int(depth) - 1)
@@ -252,14 +257,7 @@ class AemClient:
 
     def _read_node(self, path_json: str) -> dict[str, Any]:
         response = self.request("GET", path_json)
-        return _json_object(parse_json(response), response)
-
-
-def _json_object(body: Any, response: requests.Response) -> dict[str, Any]:
-    if not isinstance(body, dict):
-        raise AemResponseError(f"{response.url} is not a JSON object", url=response.url,
-                               status=response.status_code)
-    return body
+        return json_object(parse_json(response), response)
 
 
 def _nodes_at_depth(node: dict[str, Any], path: str, depth: int) -> list[tuple[str, dict[str, Any], str]]:
@@ -290,112 +288,6 @@ def _deepest_suggestion(body: Any, url: str) -> int:
     if not levels:
         raise AemResponseError(f"{url} answered 300 without usable depth suggestions", url=url, status=300)
     return max(levels)
-
-
-def _uncertain(method: str, url: str, what: str) -> AemUncertainOutcomeError:
-    return AemUncertainOutcomeError(
-        f"{method} {url}: {what}; it may or may not have been applied and was not re-sent", method=method, url=url
-    )
-
-
-def _never_connected(exc: BaseException) -> bool:
-    """True when the error chain shows the connection never opened (so nothing was sent)."""
-    from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
-
-    seen: BaseException | None = exc
-    while seen is not None:
-        if isinstance(seen, (NewConnectionError, ConnectTimeoutError, NameResolutionError, ConnectionRefusedError,
-                             requests.exceptions.ConnectTimeout)):
-            return True
-        reason = getattr(seen, "reason", None)
-        seen = reason if isinstance(reason, BaseException) else (seen.__cause__ or seen.__context__)
-    return False
-
-
-def _request_error(method: str, url: str, exc: requests.exceptions.RequestException, timeout: float) -> AemError:
-    """The typed error for a request that got no (complete) answer."""
-    if isinstance(exc, requests.exceptions.RetryError):
-        return AemHttpError(f"{method} {url} kept failing after retries: {_root_cause(exc)}", method=method, url=url)
-    if isinstance(exc, requests.exceptions.SSLError):
-        return AemConnectionError(f"TLS failed for {method} {url}: {_root_cause(exc)}", method=method, url=url)
-    if method == "POST" and not _never_connected(exc):
-        return _uncertain(method, url, f"no answer ({_root_cause(exc) or type(exc).__name__})")
-    if isinstance(exc, requests.exceptions.Timeout):
-        return AemConnectionError(f"{method} {url} timed out after {timeout:g}s", method=method, url=url)
-    if isinstance(exc, requests.exceptions.ConnectionError):
-        host = urlsplit(url).netloc
-        return AemConnectionError(f"Cannot reach AEM at {host} ({method} {url}): {_root_cause(exc)}",
-                                  method=method, url=url)
-    return AemResponseError(f"{method} {url} failed: {_root_cause(exc) or type(exc).__name__}", method=method,
-                            url=url)
-
-
-def _is_login_page(response: requests.Response) -> bool:
-    """AEM's login form served instead of data (an expired session or a misrouted request)."""
-    if "html" not in response.headers.get("Content-Type", "").lower():
-        return False
-    head = response.text[:20000].lower()
-    return any(marker in head for marker in LOGIN_PAGE_MARKERS)
-
-
-def _root_cause(exc: BaseException) -> str:
-    while exc.__cause__ is not None or exc.__context__ is not None:
-        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
-    text = str(exc)
-    return text.split("] ", 1)[-1] if "] " in text else text or type(exc).__name__
-
-
-def parse_json(response: requests.Response) -> Any:
-    """The response body as JSON, or AemResponseError quoting the start of what came instead (or saying it is
-    nested too deeply to read)."""
-    try:
-        return response.json()
-    except RecursionError:
-        raise AemResponseError(
-            f"{response.request.method} {response.url} answered HTTP {response.status_code} with JSON nested too "
-            "deeply to read",
-            method=response.request.method or "", url=response.url, status=response.status_code,
-        ) from None
-    except (ValueError, json.JSONDecodeError):
-        snippet = response.text[:200].replace("\n", " ")
-        raise AemResponseError(
-            f"{response.request.method} {response.url} answered HTTP {response.status_code} with a body that "
-            f"is not JSON: {snippet!r}",
-            method=response.request.method or "",
-            url=response.url,
-            status=response.status_code,
-        ) from None
-
-
-def error_for_response(response: requests.Response) -> AemError:
-    """The typed error for a failed response, naming method, URL, status and AEM's message."""
-    method = response.request.method or ""
-    url = response.url
-    status = response.status_code
-    detail = _error_detail(response)
-    text = f"{method} {url} failed: HTTP {status} {response.reason or ''}".rstrip()
-    if detail:
-        text += f" – {detail}"
-    kwargs = {"method": method, "url": url, "status": status}
-    if status in (401, 403):
-        hint = "check the credentials" if status == 401 else "check permissions or the CSRF token"
-        return AemAuthError(f"{text} ({hint})", **kwargs)  # type: ignore[arg-type]
-    if status == 404:
-        return AemNotFoundError(text, **kwargs)  # type: ignore[arg-type]
-    return AemHttpError(text, **kwargs)  # type: ignore[arg-type]
-
-
-def _error_detail(response: requests.Response) -> str:
-    try:
-        body = response.json()
-    except ValueError:
-        return ""
-    if isinstance(body, dict):
-        error = body.get("error")
-        if isinstance(error, dict) and error.get("message"):
-            return str(error["message"])
-        return str(body.get("status.message") or body.get("message") or "")
-    return ""
 
 
 def require_root(client: AemClient, root: str) -> str:

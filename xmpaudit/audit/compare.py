@@ -10,14 +10,14 @@ items is ``orphan_xmp``; a child-less node of another shape (size, rdf:Bag, extr
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from xmpaudit.audit.expected import expected_tags, in_the_way, sorted_rows
 from xmpaudit.audit.result import AuditResult, as_categorical, category_is
-from xmpaudit.core.acs import DEFAULT_SEQUENCE_NAME, SyncArguments, is_blank
+from xmpaudit.core.acs import SyncArguments
 from xmpaudit.core.statuses import STALE_FLAG, STATUSES
 from xmpaudit.read.frames import (
     ITEM_MISNUMBERED,
@@ -34,33 +34,6 @@ CHANGES = ("same", "added", "removed", "renamed", "confidence", "renumbered", "p
 MISSING_REASON = "no XMP array node yet"
 ORPHAN_REASON = "XMP array has tags but the asset has no smart tags"
 NO_METADATA_REASON = "asset has no metadata node: the ACS process would fail"
-
-
-def in_the_way(value: Any, args: SyncArguments | None) -> str:
-    """Why what sits at sequenceName in an asset's metadata (a Sling JSON value) must not be replaced by a sync
-    ('' when it may): a property, or a node of another XMP kind (xmpNodeType set, not xmpArray). The process
-    replaces both (docs/facts.md); a node without xmpNodeType is a damaged array and is rewritten like it."""
-    name = args.sequence_name if args is not None else DEFAULT_SEQUENCE_NAME
-    if value is None:
-        return ""
-    if not isinstance(value, dict):
-        return (f"sequenceName={name} is a property on this asset: the ACS process would delete it to write the "
-                "node; not synced (move or remove the property first)")
-    kind = value.get("xmpNodeType")
-    if kind is None or kind == "xmpArray":
-        return ""
-    return (f"sequenceName={name} is an XMP {kind} node on this asset, not an array: the ACS process would replace "
-            "it; not synced (move or remove it first)")
-
-
-def _sorted_rows(ids: np.ndarray, positions: np.ndarray) -> np.ndarray | None:
-    """A permutation sorting rows by (asset id, position), or None when they are sorted already."""
-    if len(ids) < 2:
-        return None
-    step = np.diff(ids)
-    if (step > 0).all() or ((step >= 0).all() and (np.diff(positions)[step == 0] > 0).all()):
-        return None
-    return np.lexsort((positions, ids))
 
 
 class _Keys:
@@ -92,50 +65,6 @@ def _paths(assets: pd.DataFrame, *frames: pd.DataFrame) -> pd.CategoricalDtype:
                 dtype.categories.equals(paths):
             return dtype
     return path_dtype(assets["path"])
-
-
-def keep_keys(smart_tags: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Per smart tag row: the key the process's filter compares (kept iff ``key >= minimumConfidence``): the
-    confidence; 0.0 where it is missing or unparseable; -inf where it is never kept (blank or missing name, NaN).
-    Also whether the row's confidence is unusable (a kept unusable tag fails the process)."""
-    names = as_categorical(smart_tags["name"])
-    blank = np.fromiter((is_blank(str(c)) for c in names.categories), dtype=bool, count=len(names.categories))
-    codes = names.codes
-    named = (codes >= 0) & ~np.append(blank, True)[codes]
-    confidence = smart_tags["confidence"].to_numpy(dtype=np.float64, na_value=np.nan)
-    unusable = np.isnan(confidence) & smart_tags["confidence_problem"].notna().to_numpy(dtype=bool)
-    # missing or unparseable counts as 0.0 (and fails the process when kept); a real NaN never passes the filter
-    keys = np.where(unusable, 0.0, np.where(np.isnan(confidence), -np.inf, confidence))
-    return np.where(named, keys, -np.inf), unusable
-
-
-def expected_tags(smart_tags: pd.DataFrame, minimum_confidence: float) -> pd.DataFrame:
-    """The tags the process would write: non-blank names with confidence >= minimum (missing counts as 0),
-    in stored order, numbered 1..N per asset. Columns: asset_id, asset, index, name, confidence, crashes,
-    confidence_problem."""
-    ids = smart_tags["asset_id"].to_numpy(dtype=np.int64)
-    perm = _sorted_rows(ids, smart_tags["order"].to_numpy())
-    tags = smart_tags if perm is None else smart_tags.take(perm)
-    ids = ids if perm is None else ids[perm]
-    names = as_categorical(tags["name"])
-    keys, unusable = keep_keys(tags)
-    confidence = tags["confidence"].to_numpy(dtype=np.float64, na_value=np.nan)
-    kept = np.flatnonzero(keys >= minimum_confidence)
-    kept_ids = ids[kept]
-    starts = np.flatnonzero(np.r_[True, kept_ids[1:] != kept_ids[:-1]]) if len(kept) else kept
-    index = np.arange(len(kept)) - np.repeat(starts, np.diff(np.r_[starts, len(kept)])) + 1
-    kept_confidence = confidence[kept]
-    return pd.DataFrame(
-        {
-            "asset_id": kept_ids.astype(np.int32),
-            "asset": tags["asset"].array.take(kept),
-            "index": index.astype(np.int32),
-            "name": names.take(kept),
-            "confidence": kept_confidence,
-            "crashes": unusable[kept],
-            "confidence_problem": tags["confidence_problem"].array.take(kept),
-        }
-    )
 
 
 @dataclass
@@ -181,7 +110,7 @@ def _in_asset_order(keys: _Keys, frame: pd.DataFrame, position: str) -> tuple[pd
     rows = keys.rows(frame["asset_id"].to_numpy())
     if (rows < 0).any():
         frame, rows = frame[rows >= 0], rows[rows >= 0]
-    perm = _sorted_rows(rows, frame[position].to_numpy())
+    perm = sorted_rows(rows, frame[position].to_numpy())
     return (frame, rows) if perm is None else (frame.take(perm), rows[perm])
 
 

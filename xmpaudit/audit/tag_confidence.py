@@ -8,7 +8,7 @@ import pandas as pd
 from matplotlib import pyplot as plt
 from matplotlib.axes import Axes
 
-from xmpaudit.audit.compare import keep_keys
+from xmpaudit.audit.expected import keep_keys
 from xmpaudit.audit.result import as_categorical
 from xmpaudit.audit.whatif import check_threshold, threshold_words
 from xmpaudit.core.acs import is_blank

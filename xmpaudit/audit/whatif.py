@@ -2,7 +2,7 @@
 snapshot in memory (never from AEM) with one sort and searchsorted counts, so a sweep of 101 thresholds over a
 million assets takes seconds.
 
-The filter is the audit's own (``compare.keep_keys``: kept iff key >= minimumConfidence, missing confidence 0.0,
+The filter is the audit's own (``expected.keep_keys``: kept iff key >= minimumConfidence, missing confidence 0.0,
 blank names and NaN never); the counts equal a full ``audit`` with that threshold (``tests/test_whatif.py``)."""
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from xmpaudit.audit.compare import audit, keep_keys
+from xmpaudit.audit.compare import audit
+from xmpaudit.audit.expected import keep_keys
 from xmpaudit.audit.result import AuditResult, as_categorical
 from xmpaudit.core.acs import SyncArguments, java_double_to_string, parse_java_double
 from xmpaudit.core.errors import ConfigError

@@ -13,7 +13,8 @@ import pandas as pd
 
 from xmpaudit.aem.client import AemClient
 from xmpaudit.aem.namespaces import name_problem, registered_prefixes
-from xmpaudit.audit.compare import audit, expected_tags, in_the_way, invalid_reasons
+from xmpaudit.audit.compare import audit, invalid_reasons
+from xmpaudit.audit.expected import expected_tags, in_the_way
 from xmpaudit.core.acs import SMART_TAGS_NODE, SyncArguments, expected_xmp_node
 from xmpaudit.core.errors import ConfigError
 from xmpaudit.core.jcrpath import validate_path
@@ -187,6 +188,6 @@ def refuse_run(client: AemClient, args: SyncArguments) -> None:
 
 def blocked_slot(hit: dict[str, Any], args: SyncArguments) -> str:
     """Why this asset's ``sequenceName`` slot holds something sync must not replace ('' when it may), in the
-    audit's words (``audit.compare.in_the_way``)."""
+    audit's words (``audit.expected.in_the_way``)."""
     metadata = hit_metadata(hit)
     return in_the_way(metadata.get(args.sequence_name) if isinstance(metadata, dict) else None, args)
