@@ -113,7 +113,7 @@ def test_non_utf8_profile_file(tmp_path):
     path.write_bytes(b'[profiles.prod]\nurl = "https://x"\nuser = "M\xfcller"\n')
     with pytest.raises(ConfigError, match="not UTF-8"):
         settings_from_profile("prod", path)
-    with pytest.raises(ConfigError, match="cannot be read"):
+    with pytest.raises(ConfigError, match="is a folder, not a file"):
         settings_from_profile("prod", tmp_path)
 
 

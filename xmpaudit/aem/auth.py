@@ -12,6 +12,7 @@ import requests
 from requests.auth import AuthBase, HTTPBasicAuth
 
 from xmpaudit.aem.settings import ConnectionSettings
+from xmpaudit.aem.user_files import read_user_text
 from xmpaudit.core.errors import AemAuthError, AemConnectionError, ConfigError
 
 JWT_LIFETIME_S = 60 * 60
@@ -45,11 +46,10 @@ class MaskedBasicAuth(HTTPBasicAuth):
 
 
 def _read_json(path: Path, what: str) -> dict[str, Any]:
+    text = read_user_text(path, f"{what} file")
     try:
-        data = json.loads(Path(path).expanduser().read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{what} file {path} does not exist") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
         raise ConfigError(f"{what} file {path} is not valid JSON: {exc}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{what} file {path} must hold a JSON object")

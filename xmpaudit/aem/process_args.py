@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from xmpaudit.aem.client import AemClient
+from xmpaudit.aem.user_files import read_user_text
 from xmpaudit.aem.workflow_models import ACS_SYNC_LABEL, ProcessStep, read_process_steps
 from xmpaudit.core.acs import SyncArguments
 from xmpaudit.core.errors import AemError, ConfigError
@@ -22,11 +23,10 @@ def given_process_args(given: str | Path | None, label: str = "the process argum
     if len(text) > MAX_PROCESS_ARGS_CHARS:
         raise ConfigError(f"{label}: {len(text)} characters long (at most {MAX_PROCESS_ARGS_CHARS})")
     try:
-        if isinstance(given, Path) or Path(text).expanduser().is_file():
-            return Path(text).expanduser().read_text(encoding="utf-8")
-    except (OSError, ValueError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{label}: the file {text!r} cannot be read: {exc}") from None
-    return text
+        names_a_file = isinstance(given, Path) or Path(text).expanduser().is_file()
+    except (OSError, ValueError):  # key=value lines too long or odd for a file name
+        names_a_file = False
+    return read_user_text(text, f"{label}: the file") if names_a_file else text
 
 
 def discover_process_args(client: AemClient) -> list[ProcessStep]:

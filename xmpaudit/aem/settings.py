@@ -10,6 +10,7 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 import tomllib
 
+from xmpaudit.aem.user_files import read_user_text
 from xmpaudit.core.errors import ConfigError
 
 ENV_PREFIX = "XMPAUDIT_"
@@ -180,14 +181,9 @@ def settings_from_profile(name: str, profiles_file: Path | str | None = None) ->
     """Settings from ``[profiles.<name>]`` of a TOML file; ``password_env`` names a variable holding it."""
     path = Path(profiles_file or os.environ.get(ENV_PREFIX + "PROFILES_FILE") or DEFAULT_PROFILES_FILE)
     path = path.expanduser()
+    text = read_user_text(path, "Profile file")
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"Profile file {path} does not exist") from None
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"Profile file {path} is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    except OSError as exc:
-        raise ConfigError(f"Profile file {path} cannot be read: {exc.strerror or exc}") from None
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"Profile file {path} is not valid TOML: {exc}") from None
     profiles = data.get("profiles", {})

@@ -11,6 +11,7 @@ from xmpaudit.aem.client import require_root as check
 from xmpaudit.aem.connection import connect
 from xmpaudit.aem.process_args import AS_GIVEN, given_process_args, resolve_process_args
 from xmpaudit.aem.settings import PROFILE_VARIABLE, env_variable
+from xmpaudit.aem.user_files import read_user_text
 from xmpaudit.audit.compare import audit
 from xmpaudit.core.errors import ConfigError
 from xmpaudit.read.inventory import take_inventory
@@ -119,17 +120,7 @@ def positive_int(text: str) -> int:
 
 def read_assets_file(name: str) -> list[str]:
     """The lines of an --assets-file; a missing, unreadable, non-UTF-8 file or a folder is one ConfigError."""
-    path = Path(name)
-    if path.is_dir():
-        raise ConfigError(f"--assets-file {name} is a folder, not a file of asset paths")
-    try:
-        return path.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        raise ConfigError(f"--assets-file {name} does not exist") from None
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"--assets-file {name} is not UTF-8 text (byte {exc.start})") from None
-    except OSError as exc:
-        raise ConfigError(f"--assets-file {name} cannot be read: {exc.strerror or exc}") from None
+    return read_user_text(name, "--assets-file").splitlines()
 
 
 def check_output_paths(args: argparse.Namespace) -> None:
