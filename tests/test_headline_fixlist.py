@@ -87,7 +87,7 @@ def test_aem_csv_path_list_and_excel_exports(snap, tmp_path):
     imported = export(result, snap.smart_tags, tmp_path / "i.csv", tag_property="dc:subject")
     rows = list(csv.reader(imported.open(encoding="utf-8")))
     assert rows[0] == ["assetPath", "dc:subject {{String : MULTI}}"] and rows[1] == ["/c/d/big/c.jpg", "owl|zero"]
-    with_tags = aem_metadata_csv(fix_list(result, snap.smart_tags), tag_property="dc:subject")
+    with_tags = aem_metadata_csv(result, fix_list(result, snap.smart_tags), tag_property="dc:subject")
     assert with_tags.columns.tolist() == ["assetPath", "dc:subject {{String : MULTI}}"]
     assert with_tags.iloc[0, 1] == "owl|zero"
     paths = export(result, snap.smart_tags, tmp_path / "f.txt").read_text().splitlines()
@@ -99,9 +99,19 @@ def test_aem_csv_path_list_and_excel_exports(snap, tmp_path):
 
 
 def test_tag_with_the_multi_value_delimiter_is_refused_in_the_tag_column():
-    fixes = pd.DataFrame({"path": ["/c/a.jpg"], "tags": ["a|b"]})
+    snap = snapshot_of([asset_hit("/c/a.jpg", [{"name": "a|b", "confidence": 0.9}])])
+    result = audit(snap)
     with pytest.raises(ConfigError, match="multi-value delimiter"):
-        aem_metadata_csv(fixes, tag_property="dc:subject")
+        aem_metadata_csv(result, fix_list(result, snap.smart_tags), tag_property="dc:subject")
+
+
+def test_a_tag_name_holding_a_comma_stays_one_value_in_the_import_column(tmp_path):
+    tags = [{"name": "Smith, John", "confidence": 0.9}, {"name": "portrait", "confidence": 0.8}]
+    snap = snapshot_of([asset_hit("/c/a.jpg", tags)])
+    result = audit(snap)
+    imported = export(result, snap.smart_tags, tmp_path / "i.csv", tag_property="dc:subject")
+    rows = list(csv.reader(imported.open(encoding="utf-8")))
+    assert rows[1] == ["/c/a.jpg", "Smith, John|portrait"]
 
 
 @pytest.mark.parametrize("value", EVIL)
@@ -117,7 +127,7 @@ def test_no_export_or_report_cell_is_a_formula(tmp_path):
                        + [asset_hit("/c/d/=new.jpg", tags)])
     result = audit(snap)
     files = [export(result, snap.smart_tags, tmp_path / name) for name in ("f.csv", "f.xlsx")]
-    with_tags = aem_metadata_csv(fix_list(result, snap.smart_tags), tag_property="dc:subject")
+    with_tags = aem_metadata_csv(result, fix_list(result, snap.smart_tags), tag_property="dc:subject")
     files.append(tmp_path / "tags.csv")
     from xmpaudit.audit.fixlist import write_csv
 

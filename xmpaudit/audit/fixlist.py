@@ -95,13 +95,20 @@ def fix_list(result: AuditResult, smart_tags: pd.DataFrame, client_base_url: str
 # -- exports ----------------------------------------------------------------------------------------------
 
 
-def aem_metadata_csv(fixes: pd.DataFrame, tag_property: str | None = None) -> pd.DataFrame:
+def aem_metadata_csv(result: AuditResult, fixes: pd.DataFrame, tag_property: str | None = None) -> pd.DataFrame:
     """The fix list as AEM's metadata CSV import reads it: ``assetPath`` first. ``dam:predictedTags`` is a
     node of structs, which the import cannot write, so no smart tag column is added unless ``tag_property``
-    names a flat multi-value String property to receive the tag names (``name {{String : MULTI}}``, ``|``)."""
-    frame = pd.DataFrame({"assetPath": fixes["path"].astype(str).to_numpy()})
+    names a flat multi-value String property to receive the tag names (``name {{String : MULTI}}``, ``|``):
+    the names the sync would write, in their order, each one value (a name may hold ", ")."""
+    paths = fixes["path"].astype(str)
+    frame = pd.DataFrame({"assetPath": paths.to_numpy()})
     if tag_property:
-        names = fixes["tags"].fillna("").astype(str).str.split(", ")
+        expected = result.expected[result.expected["asset"].isin(set(paths))]
+        expected = expected[["asset", "index", "name"]].sort_values(["asset", "index"], kind="stable")
+        per_asset: dict[str, list[str]] = {}
+        for asset, name in zip(expected["asset"].to_numpy(object), expected["name"].to_numpy(object), strict=True):
+            per_asset.setdefault(str(asset), []).append(str(name))
+        names = paths.map(lambda path: per_asset.get(path, []))
         if names.map(lambda items: any(MULTI_VALUE_DELIMITER in n for n in items)).any():
             raise ConfigError(f"A tag name contains '{MULTI_VALUE_DELIMITER}', the import's multi-value "
                               "delimiter: export without a tag column")
@@ -185,7 +192,7 @@ def export(result: AuditResult, smart_tags: pd.DataFrame, path: str | Path, *, c
                                         meta=meta), path)
     fixes = fix_list(result, smart_tags, client_base_url)
     if kind == "csv":
-        return write_csv(aem_metadata_csv(fixes, tag_property) if tag_property else fixes, path)
+        return write_csv(aem_metadata_csv(result, fixes, tag_property) if tag_property else fixes, path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("".join(f"{safe_cell(p)}\n" for p in fixes["path"]), encoding="utf-8")
     return path
