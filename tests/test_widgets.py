@@ -12,6 +12,8 @@ import pytest
 from tests.conftest import DEMO_ROOT
 from xmpaudit.audit.compare import audit
 from xmpaudit.audit.fixlist import fix_list
+from xmpaudit.audit.headline import headline
+from xmpaudit.core.number_words import percent_words
 from xmpaudit.core.statuses import STATUS_COLOURS, STATUSES, coverage_of, reasons_in_words, stale_flags_of, status_words
 from xmpaudit.read.inventory import take_inventory
 from xmpaudit.ui.grid import BADGE_TEXT_AND_SYMBOL, status_badge
@@ -288,7 +290,10 @@ def test_grid_starts_in_fix_priority_order_with_tags_in_stored_order(client, tmp
         assert panel.table.at[path, "tags"] == ", ".join(stored)  # as stored, as the preview and the XMP order them
 
 
-def test_folder_list_is_worst_first_with_counts(panel):
+def test_folder_list_is_worst_first_with_counts(client, tmp_path):
+    snap = take_inventory(client, DEMO_ROOT, show_progress=False)
+    result = audit(snap)
+    panel = AuditPanel(client, result, Journal(tmp_path / "j.jsonl"), snap.smart_tags, root=DEMO_ROOT, page_size=10)
     options = panel.folder.options
     assert options[0][1] == ALL_FOLDERS
     table = panel.table
@@ -297,10 +302,15 @@ def test_folder_list_is_worst_first_with_counts(panel):
         rows = table[(table["folder"] == folder) | table["folder"].str.startswith(folder + "/")]
         coverage, _ = coverage_of(rows["status"].value_counts().to_dict())
         to_fix = int(rows["status"].isin(FIXABLE).sum())
-        share = "no smart tags" if coverage is None else f"{coverage:g}% covered"
+        share = "no smart tags" if coverage is None else f"{percent_words(coverage)} covered"
         assert label.endswith(f" — {share}, {to_fix:,} to fix of {len(rows):,} assets"), label
         coverages.append(101.0 if coverage is None else coverage)
     assert coverages == sorted(coverages) and len(coverages) > 5
+    # the same words as the headline's worst folders, one decimal (55.0%, never 55%)
+    labels = {folder: label for label, folder in options[1:]}
+    worst = headline(result).worst_folders
+    for row in worst.itertuples():
+        assert f" — {percent_words(row.coverage_pct)} covered, {row.to_fix:,} to fix" in labels[row.folder]
     panel.folder.value = options[3][1]
     panel.select(panel.filtered().index[:2])
     panel.preview_button.click()

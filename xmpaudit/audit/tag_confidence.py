@@ -12,6 +12,7 @@ from xmpaudit.audit.expected import keep_keys
 from xmpaudit.audit.result import as_categorical
 from xmpaudit.audit.whatif import check_threshold, threshold_words
 from xmpaudit.core.acs import is_blank
+from xmpaudit.core.number_words import count_words, percent_words
 
 QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9)
 QUANTILE_COLUMNS = ("q10", "q25", "median", "q75", "q90")
@@ -78,8 +79,8 @@ def tag_confidence_plot(table: pd.DataFrame, threshold: float, ax: Axes | None =
     ax.set_yticks(rows, labels, fontsize="small")
     ax.invert_yaxis()
     for y, row in enumerate(shown.itertuples()):
-        ax.text(1.02, y, f"{row.under_threshold_pct:.0f}% dropped · {row.occurrences}", va="center",
-                fontsize="x-small", transform=ax.get_yaxis_transform())
+        label = f"{percent_words(row.under_threshold_pct)} dropped · {count_words(row.occurrences)}"
+        ax.text(1.02, y, label, va="center", fontsize="x-small", transform=ax.get_yaxis_transform())
     ax.set_xlim(0, 1)
     ax.set_xlabel("confidence (box: middle half, whiskers: 10th to 90th percentile, tick: median)")
     ax.set_title(f"Confidence per smart tag, the {len(shown)} most frequent\n"

@@ -22,6 +22,7 @@ from xmpaudit.cli.options import (
     sync_arguments,
 )
 from xmpaudit.core.errors import ConfigError
+from xmpaudit.core.number_words import counted
 from xmpaudit.core.statuses import FIXABLE_STATUSES
 from xmpaudit.read.inventory import take_inventory
 from xmpaudit.read.snapshot import Snapshot
@@ -73,7 +74,7 @@ def cmd_what_if(args: argparse.Namespace) -> int:
     current = model.current
     shown = model.sweep([*SHOWN_STEPS, *args.threshold, *([current] if 0 <= current <= 1 else [])])
     print(f"What the ACS process would write, from the snapshot taken {snapshot.meta.get('taken_at', '?')} "
-          f"({len(snapshot.assets)} assets); the step's minimumConfidence is {current:g} (marked *)")
+          f"({counted(len(snapshot.assets), 'asset')}); the step's minimumConfidence is {current:g} (marked *)")
     shown.insert(0, " ", shown.pop("current").map({True: "*", False: ""}))
     print_frame(shown, limit=len(shown))
     for value in args.threshold:

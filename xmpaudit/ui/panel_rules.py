@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from xmpaudit.core.number_words import count_words, counted, percent_words
 from xmpaudit.core.statuses import FIXABLE_STATUSES, coverage_of
 
 ALL_FOLDERS = "(all folders)"
@@ -72,11 +73,12 @@ def folder_rank(counts: pd.Series) -> tuple[bool, float, int]:
 
 
 def folder_words(counts: pd.Series) -> str:
-    """"62% covered, 14 to fix of 40 assets" (coverage as the headline defines it)."""
+    """"62.0% covered, 14 to fix of 40 assets" (coverage as the headline defines it, numbers as every view
+    shows them)."""
     coverage, _ = coverage_of(counts.to_dict())
     to_fix = int(counts.reindex(list(FIXABLE_STATUSES), fill_value=0).sum())
-    share = "no smart tags" if coverage is None else f"{coverage:g}% covered"
-    return f"{share}, {to_fix:,} to fix of {int(counts.sum()):,} assets"
+    share = "no smart tags" if coverage is None else f"{percent_words(coverage)} covered"
+    return f"{share}, {count_words(to_fix)} to fix of {counted(int(counts.sum()), 'asset')}"
 
 
 def tag_options(tag_table: pd.DataFrame, limit: int = 300) -> list[str]:

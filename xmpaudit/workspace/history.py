@@ -17,6 +17,7 @@ from xmpaudit.audit.result import AuditResult
 from xmpaudit.audit.summary_json import audit_summary
 from xmpaudit.core.dates import parse_moment
 from xmpaudit.core.locations import history_path
+from xmpaudit.core.number_words import percent_words, points_words
 from xmpaudit.core.statuses import STATUSES
 from xmpaudit.workspace.freshness import READS_BEGAN
 
@@ -145,22 +146,22 @@ def coverage_alert(history: pd.DataFrame, *, fail_below: float | None = None, fa
         return CoverageAlert(False, f"coverage of {where}: no assets with smart tags, nothing to check")
     problems = []
     if fail_below is not None and coverage < fail_below:
-        problems.append(f"coverage {coverage:.1f}% is below {fail_below:g}%")
+        problems.append(f"coverage {percent_words(coverage)} is below {fail_below:g}%")
     earlier = history[history["stamp"].astype(str) < str(latest["stamp"])]
     drop_text = "no earlier snapshot"
     if len(earlier) and pd.notna(earlier.iloc[-1]["coverage_pct"]):
         before = float(earlier.iloc[-1]["coverage_pct"])
         change = round(float(coverage) - before, 1)
-        drop_text = f"{change:+.1f} points since {earlier.iloc[-1]['taken_at']:%Y-%m-%d %H:%M} UTC"
+        drop_text = f"{points_words(change)} since {earlier.iloc[-1]['taken_at']:%Y-%m-%d %H:%M} UTC"
         then, now = earlier.iloc[-1].get("minimum_confidence"), latest.get("minimum_confidence")
         if pd.notna(then) and pd.notna(now) and then != now:
             drop_text += f", minimumConfidence changed from {then:g} to {now:g}"
         if fail_drop is not None and -change > fail_drop:
-            problems.append(f"coverage fell {-change:.1f} points (from {before:.1f}% to {coverage:.1f}%), "
-                            f"more than {fail_drop:g} ({drop_text})")
+            problems.append(f"coverage fell {-change:.1f} points (from {percent_words(before)} to "
+                            f"{percent_words(coverage)}), more than {fail_drop:g} ({drop_text})")
     if problems:
         return CoverageAlert(True, f"ALERT for {where}: " + "; ".join(problems))
-    return CoverageAlert(False, f"coverage of {where}: {coverage:.1f}% ({drop_text}): within the limits")
+    return CoverageAlert(False, f"coverage of {where}: {percent_words(coverage)} ({drop_text}): within the limits")
 
 
 def scheduled_report_alert(root: str, since: str, *, fail_below: float | None = None,
