@@ -326,3 +326,13 @@ def test_date_columns_read_as_parse_jcr_date_reads_one_value():
     got = utc_times(values)
     assert str(got.dtype) == "datetime64[ns, UTC]"
     assert [None if pd.isna(g) else g.to_pydatetime() for g in got] == [parse_jcr_date(v) for v in values]
+
+
+def test_fix_list_table_speaks_in_words_and_shows_confidence_as_the_grid_does():
+    snap = snapshot_of([asset_hit("/c/d/a.jpg", [{"name": "dog", "confidence": 0.97361}])])
+    result = audit(snap)
+    page = FixListTable(fix_list(result, snap.smart_tags)).to_html()
+    assert "<th>Top confidence</th>" in page and "<th>Tags the sync writes</th>" in page
+    assert "tag_count" not in page and "top_confidence" not in page
+    assert "<td>0.97</td>" in page
+    assert fix_list(result, snap.smart_tags).at[0, "top_confidence"] == 0.97361  # exports keep every digit

@@ -20,11 +20,14 @@ from xmpaudit.audit.headline import headline
 from xmpaudit.audit.result import AuditResult
 from xmpaudit.core.cells import csv_options, excel_frame, safe_cell, safe_frame
 from xmpaudit.core.errors import ConfigError
-from xmpaudit.core.number_words import count_words
+from xmpaudit.core.number_words import confidence_words, count_words
 from xmpaudit.core.statuses import FIXABLE_STATUSES, STATUS_DTYPE, STATUS_RANK, reasons_in_words, status_words
 
 FIX_LIST_COLUMNS = ["priority", "name", "folder", "status", "problem", "reason", "tags", "tag_count",
                     "top_confidence", "tag_flags", "zero_confidence_tags", "custom_tags", "link", "path"]
+TABLE_HEADERS = {"priority": "#", "name": "File", "folder": "Folder", "problem": "Problem", "reason": "Reason",
+                 "tags": "Tags the sync writes", "tag_count": "Tags", "top_confidence": "Top confidence",
+                 "tag_flags": "Flags", "path": "Path"}  # the fix list's columns as its HTML table names them
 EXPORT_KINDS = {".csv": "csv", ".txt": "paths", ".xlsx": "excel"}
 MULTI_VALUE_DELIMITER = "|"
 COUNT_FORMAT = "#,##0"
@@ -237,6 +240,8 @@ class FixListTable:
                 table[column] = table[column].astype(object).map(_escaped)
         table["name"] = [f'<a href="{html.escape(link)}" target="_blank">{html.escape(str(name))}</a>' if link else
                          html.escape(str(name)) for name, link in zip(shown["name"], shown["link"], strict=True)]
+        table["top_confidence"] = [html.escape(confidence_words(value)) for value in shown["top_confidence"]]
+        table = table.rename(columns=TABLE_HEADERS)
         more = len(self.fixes) - len(shown)
         tail = (f"<p>… and {count_words(more)} more (export them all with EXPORT_DIR or <code>--export</code>)</p>"
                 if more else "")

@@ -41,3 +41,8 @@ def points_words(value: Any) -> str:
 def counted(value: int, noun: str, plural: str | None = None) -> str:
     """A count and its noun (``1 asset``, ``78,760 assets``)."""
     return f"{count_words(value)} {noun if int(value) == 1 else plural or noun + 's'}"
+
+
+def confidence_words(value: Any) -> str:
+    """A smart tag confidence as tables show it, two decimals (``0.9736`` -> ``0.97``); exports keep every digit."""
+    return "" if _missing(value) else f"{float(value):.2f}"

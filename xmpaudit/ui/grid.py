@@ -13,6 +13,7 @@ import pandas as pd
 from xmpaudit.aem.asset_links import asset_link
 from xmpaudit.audit.fixlist import fix_list
 from xmpaudit.audit.result import AuditResult
+from xmpaudit.core.number_words import confidence_words
 from xmpaudit.core.statuses import STATUS_COLOURS, STATUS_DTYPE, status_words
 
 # The plots' Okabe-Ito colours and the headline's status words, each badge with a symbol and a text colour, so
@@ -182,7 +183,7 @@ class PagedGrid:
     def _row_html(self, row: pd.Series) -> str:
         widths = {key: width for key, _, width in self.COLUMNS}
         folder = str(row["folder"])[len(self.common_folder):].lstrip("/") or "/"
-        confidence = "" if pd.isna(row["top_confidence"]) else f"{row['top_confidence']:.2f}"
+        confidence = confidence_words(row["top_confidence"])
         cells = {
             "name": f"<span title='{html.escape(str(row['path']))}'>{html.escape(str(row['name']))}</span>",
             "folder": html.escape(folder),
