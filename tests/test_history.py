@@ -98,7 +98,16 @@ def test_coverage_plot_draws_one_point_per_snapshot_and_the_worst_folders():
     overall, worst = ax.get_lines()[:2]
     assert list(overall.get_ydata()) == [20.0, 50.0, 90.0]
     assert list(worst.get_ydata()) == [0.0, 0.0, 0.0] and worst.get_label() == "b"
-    assert "3 snapshots" in ax.get_title(loc="left")
+    assert "3 snapshots" in ax.get_title(loc="left") and not ax.texts
+
+
+def test_coverage_plot_of_one_audit_spans_days_not_years_and_says_why_it_is_one_point():
+    record(snapshot_at("2026-11-01T10:00:00+00:00", 2, 8))
+    ax = coverage_over_time(read_history("http://aem", "/c/d"))
+    low, high = ax.get_xlim()
+    assert high - low == pytest.approx(2.0)  # matplotlib dates count days
+    assert "1 snapshot:" in ax.get_title(loc="left")
+    assert [t.get_text() for t in ax.texts] == ["one audit so far: each audit of another snapshot adds a point"]
 
 
 def history_of(coverages):

@@ -6,6 +6,8 @@ import pandas as pd
 from matplotlib import pyplot as plt
 from matplotlib.axes import Axes
 
+from xmpaudit.core.number_words import counted
+
 OVERALL_COLOUR = "#0072B2"
 FOLDER_COLOURS = ("#D55E00", "#E69F00", "#CC79A7", "#56B4E9", "#009E73")
 
@@ -39,11 +41,18 @@ def coverage_over_time(history: pd.DataFrame, ax: Axes | None = None, folders: i
         label = folder[len(root) + 1:] if root and folder.startswith(root + "/") else folder
         ax.plot(points["taken_at"], by_folder[folder], marker=".", color=colour, linewidth=1, linestyle="--",
                 label=label or "(top folder)")
+    if len(points) and points["taken_at"].nunique() == 1:  # one moment: a day either side, not years of empty axis
+        moment = points["taken_at"].iloc[0]
+        ax.set_xlim(moment - pd.Timedelta(days=1), moment + pd.Timedelta(days=1))
+    if len(points) < 2:
+        ax.text(0.5, 0.08, "one audit so far: each audit of another snapshot adds a point" if len(points) else
+                "no audits recorded yet: each audit adds a point", ha="center", transform=ax.transAxes,
+                fontsize="small", color="#555555")
     ax.set_ylim(0, 105)
     ax.set_ylabel("coverage (%)")
     ax.set_xlabel("snapshot taken (UTC)")
     where = f"{points['source'].iloc[-1]}{root}" if len(points) else "no audits recorded yet"
-    ax.set_title(f"XMP coverage over time, {len(points)} snapshots: {where}\ndashed: the worst folders now",
+    ax.set_title(f"XMP coverage over time, {counted(len(points), 'snapshot')}: {where}\ndashed: the worst folders now",
                  loc="left", fontsize="medium")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small", frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
