@@ -61,4 +61,16 @@ def test_what_if_widget_moves_with_the_slider(client):
     sweep = ThresholdModel.build(result, snapshot.smart_tags).sweep([0.5, 0.8]).set_index("threshold")
     assert "Numbers for minimumConfidence=0.8, not the step&#x27;s current 0.5" in numbers.value
     assert f"<b>{sweep.loc[0.8, 'tags_written']:,}</b>" in numbers.value
+    dropped = threshold_tab.children[4].value
+    top = ThresholdModel.build(result, snapshot.smart_tags).dropped_tags(0.8, top=15).iloc[0]
+    assert "<th>newly dropped (written at 0.5)</th>" in dropped and f"<td>{top['name']}</td>" in dropped
+    slider.value = 0.0  # the tags 0.5 drops are written at 0.0
+    assert "<th>newly written (dropped at 0.5)</th>" in threshold_tab.children[4].value
     assert view.get_title(1) == "Confidence per tag"
+
+
+def test_what_if_says_in_a_sentence_when_no_tag_is_dropped():
+    from xmpaudit.ui.whatif_view import dropped_html
+
+    none = pd.DataFrame(columns=["name", "dropped", "newly_dropped", "newly_written"])
+    assert dropped_html(none, 0.0, 0.0) == "<p>No smart tag is dropped at minimumConfidence=0.0.</p>"

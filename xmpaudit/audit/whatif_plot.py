@@ -8,6 +8,7 @@ from matplotlib import pyplot as plt
 from matplotlib.axes import Axes
 
 from xmpaudit.audit.whatif import threshold_words
+from xmpaudit.core.number_words import counted
 
 TAGS_COLOUR = "#009E73"
 EMPTY_COLOUR = "#D55E00"
@@ -38,7 +39,8 @@ def plot_what_if(sweep: pd.DataFrame, ax: Axes | None = None, chosen: float | No
         ax.axvline(value, color=CURRENT_COLOUR, linewidth=1)
         ax.annotate(f"current {threshold_words(value)}", (value, 1), xycoords=("data", "axes fraction"),
                     xytext=(3, -12), textcoords="offset points", fontsize="small")
-        title += f"\ncurrent {threshold_words(value)}: {row.tags_written} tags, {row.assets_left_empty} assets empty"
+        title += (f"\ncurrent {threshold_words(value)}: {counted(int(row.tags_written), 'tag')}, "
+                  f"{counted(int(row.assets_left_empty), 'asset')} empty")
     if chosen is not None:
         ax.axvline(chosen, color=CURRENT_COLOUR, linestyle="--", linewidth=1)
         ax.annotate(f"chosen {threshold_words(chosen)}", (chosen, 0.9), xycoords=("data", "axes fraction"),

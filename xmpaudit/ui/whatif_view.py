@@ -14,6 +14,7 @@ from xmpaudit.audit.result import AuditResult
 from xmpaudit.audit.tag_confidence import confidence_per_tag, tag_confidence_plot
 from xmpaudit.audit.whatif import ThresholdModel, sweep_thresholds, threshold_label, threshold_words
 from xmpaudit.audit.whatif_plot import plot_what_if
+from xmpaudit.core.number_words import count_words
 
 NUMBER_WORDS = {"tags_written": "tags written", "assets_left_empty": "assets with smart tags left empty",
                 "in_sync_to_stale": "in-sync nodes going out of date", "in_sync_to_invalid": "in-sync assets failing",
@@ -31,6 +32,20 @@ def numbers_html(sweep: pd.DataFrame, chosen: float, current: float) -> str:
             f"</tr>{rows}</table>")
 
 
+def dropped_html(dropped: pd.DataFrame, chosen: float, current: float) -> str:
+    """The tags ``chosen`` drops most as a small HTML table with headers in words, or a sentence when none."""
+    if dropped.empty:
+        return f"<p>No smart tag is dropped at minimumConfidence={html.escape(threshold_words(chosen))}.</p>"
+    now, then = html.escape(threshold_words(current)), html.escape(threshold_words(chosen))
+    headers = ("tag", f"dropped at {then}", f"newly dropped (written at {now})",
+               f"newly written (dropped at {now})")
+    head = "".join(f"<th>{h}</th>" for h in headers)
+    rows = "".join(f"<tr><td>{html.escape(str(r.name))}</td>" + "".join(
+        f"<td style='text-align:right'>{count_words(v)}</td>" for v in (r.dropped, r.newly_dropped, r.newly_written))
+        + "</tr>" for r in dropped.itertuples())
+    return f"<table><tr>{head}</tr>{rows}</table>"
+
+
 def what_if_view(result: AuditResult, smart_tags: pd.DataFrame) -> widgets.Widget:
     """One widget: the what-if of ``result``'s snapshot (nothing is read from or written to AEM)."""
     model = ThresholdModel.build(result, smart_tags)
@@ -39,7 +54,7 @@ def what_if_view(result: AuditResult, smart_tags: pd.DataFrame) -> widgets.Widge
                                  description="minimumConfidence", readout_format=".2f",
                                  style={"description_width": "initial"}, continuous_update=False,
                                  layout=widgets.Layout(width="480px"))
-    plot, numbers, dropped = widgets.Output(), widgets.HTML(), widgets.Output()
+    plot, numbers, dropped = widgets.Output(), widgets.HTML(), widgets.HTML()
     tags_out = widgets.Output()
 
     def show(chosen: float) -> None:
@@ -50,9 +65,7 @@ def what_if_view(result: AuditResult, smart_tags: pd.DataFrame) -> widgets.Widge
             ax = plot_what_if(sweep, chosen=None if chosen == current else chosen)
             plt.show()
             plt.close(ax.figure)
-        dropped.clear_output(wait=True)
-        with dropped:
-            display(model.dropped_tags(chosen, top=15))
+        dropped.value = dropped_html(model.dropped_tags(chosen, top=15), chosen, current)
 
     slider.observe(lambda change: show(round(float(change["new"]), 4)), names="value")
     show(slider.value)
