@@ -68,6 +68,27 @@ def test_panel_writeback_is_journaled_under_its_run_with_per_row_proof(simulator
     assert "Not in the file" in panel.details.value and changes == ["writeback"]
 
 
+def test_writeback_proofs_outlive_a_refresh_until_the_node_changes(simulator, client, journal):
+    panel = make_panel(client, journal)
+    good = in_sync_jpgs(panel)[:2]
+    panel.select(good)
+    panel.writeback_button.click()
+    panel.wait()
+    panel.confirm_button.click()
+    panel.wait()
+    assert set(panel.table.loc[good, "status"]) == {"written_back"}
+    panel.refresh_button.click()
+    panel.wait()
+    assert panel.messages[-1].startswith("Refreshed ")
+    assert set(panel.table.loc[good, "status"]) == {"written_back"}  # the file still carries the node's tags
+    changed = good[0]
+    client.sling_post(f"{changed}/jcr:content/metadata/dam:predictedTags/1", {"dam:predictedTagName": "renamed"})
+    panel.refresh_button.click()
+    panel.wait()
+    assert panel.table.at[changed, "status"] == "stale_xmp" and changed not in panel.proofs
+    assert panel.table.at[good[1], "status"] == "written_back"
+
+
 def test_a_preflight_error_blocks_confirm(simulator, client, journal):
     panel = make_panel(client, journal)
     panel.writeback_model = "/var/workflow/models/not-there"

@@ -37,10 +37,12 @@ class PanelSelection(PanelView):
         self.pending: tuple[str, Any] | None = None
         self._lock = threading.RLock()
         self._relabelling = False
+        # writeback proofs per asset: (binary status, reason shown, the tags the node held when proven)
+        self.proofs: dict[str, tuple[str, str, str]] = {}
 
     def _load(self, result: AuditResult, smart_tags: pd.DataFrame | None) -> None:
         self.tag_table = tag_rows(smart_tags if smart_tags is not None else result.expected)
-        self.table = local_fix_frame(result, smart_tags, self.client.base_url)
+        self.table = self._with_proofs(local_fix_frame(result, smart_tags, self.client.base_url))
 
     def custom_tags(self, paths: list[str]) -> dict[str, set[str]]:
         """The custom smart tag names of these assets."""
@@ -145,7 +147,7 @@ class PanelSelection(PanelView):
         rows = local_fix_frame(result, smart_tags, self.client.base_url)
         with self._lock:
             table = self.table.copy()
-            table.loc[rows.index, rows.columns] = rows
+            table.loc[rows.index, rows.columns] = self._with_proofs(rows)
             self.tag_table = pd.concat([self.tag_table[~self.tag_table["asset"].isin(rows.index)],
                                         tag_rows(smart_tags)], ignore_index=True)
             self.table = table
@@ -164,10 +166,26 @@ class PanelSelection(PanelView):
             rows = proven.index[proven.index.isin(table.index)]
             rows = rows[table.loc[rows, "status"].isin(NODE_IN_SYNC).to_numpy()]
             reasons = proven.loc[rows, "binary_reason"].fillna("").astype(str)
-            table.loc[rows, "status"] = proven.loc[rows, "binary_status"].astype(str).to_numpy()
-            table.loc[rows, "reason"] = [f"{reason or 'the file carries the XMP node’s smart tags'} (writeback {run})"
-                                         for reason in reasons]
-            self.table = table
+            for asset, status, reason in zip(rows, proven.loc[rows, "binary_status"].astype(str), reasons,
+                                             strict=True):
+                words = f"{reason or 'the file carries the XMP node’s smart tags'} (writeback {run})"
+                self.proofs[str(asset)] = (status, words, str(table.at[asset, "tags"]))
+            self.table = self._with_proofs(table)
         self._relabel_folders()
         self.refresh_table(keep_page=True)
         return len(rows)
+
+    def _with_proofs(self, rows: pd.DataFrame) -> pd.DataFrame:
+        """``rows`` with the writeback proofs that still hold: the node in sync and holding the tags it held when
+        the proof was taken (a changed node makes the proof void; it is forgotten)."""
+        known = [asset for asset in rows.index if asset in self.proofs]
+        if not known:
+            return rows
+        rows = rows.copy()
+        for asset in known:
+            status, words, tags = self.proofs[asset]
+            if rows.at[asset, "status"] in NODE_IN_SYNC and str(rows.at[asset, "tags"]) == tags:
+                rows.at[asset, "status"], rows.at[asset, "reason"] = status, words
+            else:
+                del self.proofs[asset]
+        return rows
