@@ -85,10 +85,17 @@ def test_dashboard_shows_headline_fix_list_and_audits_again_after_sync_undo_and_
     page.wait()  # the page audits again in the background; the panel is usable meanwhile
     assert page.audits == 3
     assert coverage_sentence(start).replace("**", "") in re.sub("</?strong>", "", page.summary.value)
+    reads = dict(simulator.stats.by_endpoint)
+    take_inventory(client, DEMO_ROOT, show_progress=False)
+    one_inventory = {k: v - reads.get(k, 0) for k, v in simulator.stats.by_endpoint.items() if v != reads.get(k, 0)}
+    reads = dict(simulator.stats.by_endpoint)
     panel.refresh_button.click()
     panel.wait()
-    page.wait()  # the page audits again in the background; the panel is usable meanwhile
+    page.wait()  # the page shows the panel's audit: the page and the panel share one inventory
     assert page.audits == 4 and "new inventory (a new inventory was asked for)" in page.banner.value
+    assert {k: v - reads.get(k, 0) for k, v in simulator.stats.by_endpoint.items()
+            if v != reads.get(k, 0)} == one_inventory
+    assert session.snapshot.smart_tags is not None and panel.table.index.isin(session.snapshot.assets["path"]).all()
 
 
 def test_xmpaudit_app_serves_the_dashboard_on_loopback(tmp_path):

@@ -12,6 +12,7 @@ import secrets
 import socket
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -19,12 +20,14 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
+import pandas as pd
 
 from xmpaudit.aem.workflows import WRITEBACK_MODEL
 from xmpaudit.audit.fixlist import FixListTable, fix_list
 from xmpaudit.audit.headline import Headline
 from xmpaudit.audit.result import AuditResult
 from xmpaudit.core.errors import XmpAuditError
+from xmpaudit.core.progress import ProgressCallback
 from xmpaudit.ui.panel import AuditPanel, one_line
 from xmpaudit.ui.whatif_view import what_if_view
 from xmpaudit.workspace.history import read_history
@@ -104,9 +107,10 @@ class Dashboard:
         self.more.set_title(0, "What if minimumConfidence were different? (from the snapshot; nothing is written)")
         self.more.set_title(1, "Coverage over time")
         self.summary.add_class("xmpaudit-app-headline")
+        self._session_lock = threading.Lock()  # the panel's Refresh and the page's audits share the session
         self.panel = AuditPanel(session.client, result, Journal(session.journal), session.snapshot.smart_tags,
                                 root=session.root, page_size=settings.page_size,
-                                writeback_model=settings.writeback_model)
+                                writeback_model=settings.writeback_model, read_all=self._read_all)
         self.audits = 0
         self._show(result)
         # audits run one at a time on their own thread, so the panel stays usable while the page is audited again
@@ -134,10 +138,20 @@ class Dashboard:
         self.more.children[1].value = (f"<img alt='coverage over time' style='max-width:100%' "
                                        f"src='data:image/png;base64,{base64.b64encode(png.getvalue()).decode()}'>")
 
-    def _audit_after(self, action: str, _outcome: object) -> None:
-        """After a Sync, Undo, Writeback or Refresh of the panel: audit the page again, in the background."""
+    def _read_all(self, progress: ProgressCallback) -> tuple[AuditResult, pd.DataFrame]:
+        """The panel's Refresh: a new inventory through the session (saved, recorded in the history), audited."""
+        with self._session_lock:
+            self.session.refresh(full=True, on_progress=progress)
+            return self.session.audit(), self.session.snapshot.smart_tags
+
+    def _audit_after(self, action: str, outcome: object) -> None:
+        """After a Sync, Undo or Writeback of the panel: audit the page again, in the background; after its
+        Refresh (which read and audited through the session) show that audit, without reading again."""
         self.banner.value = f"<p><i>Auditing again after the {html.escape(action)}…</i></p>"
-        self._pending = self._audits.submit(self.reaudit, full=action == "refresh", after=action)
+        if action == "refresh" and isinstance(outcome, AuditResult):
+            self._pending = self._audits.submit(self._show_safely, outcome)
+        else:
+            self._pending = self._audits.submit(self.reaudit, after=action)
 
     def wait(self, timeout: float | None = 600.0) -> None:
         """Block until the page's pending audit is done (for scripts and tests)."""
@@ -148,8 +162,16 @@ class Dashboard:
         """Bring the snapshot up to date (a full inventory when ``full``) and show the new numbers."""
         self.banner.value = f"<p><i>Auditing again{' after the ' + html.escape(after) if after else ''}…</i></p>"
         try:
-            self.session.refresh(full=full)
-            self._show(self.session.audit())
+            with self._session_lock:
+                self.session.refresh(full=full)
+                result = self.session.audit()
+            self._show(result)
+        except Exception as exc:
+            self.banner.value = f"<p style='color:#D55E00'><b>✖ {html.escape(one_line(exc))}</b></p>"
+
+    def _show_safely(self, result: AuditResult) -> None:
+        try:
+            self._show(result)
         except Exception as exc:
             self.banner.value = f"<p style='color:#D55E00'><b>✖ {html.escape(one_line(exc))}</b></p>"
 

@@ -41,7 +41,9 @@ class AuditPanel(PanelConfirmedWrites):
     """The audit grid with rule selection and the four actions. ``panel.widget`` is what gets displayed.
 
     ``on_change`` (a list, appendable later) is called as ``callback(action, outcome)`` after every Sync, Undo,
-    Writeback and Refresh, e.g. for the app to re-audit; a failing callback becomes one error line."""
+    Writeback and Refresh, e.g. for the app to re-audit; a failing callback becomes one error line.
+    ``read_all`` is how Refresh reads every asset again, ``read_all(progress) -> (result, smart_tags)``; the app
+    passes its session's, so the page and the panel share one inventory (default: a new inventory of ``root``)."""
 
     def __init__(
         self,
@@ -56,6 +58,7 @@ class AuditPanel(PanelConfirmedWrites):
         max_concurrent_writebacks: int = 4,
         background: bool = True,
         on_change: Iterable[Callable[[str, Any], None]] = (),
+        read_all: Callable[[ProgressCallback], tuple[AuditResult, pd.DataFrame]] | None = None,
     ) -> None:
         self.client = client
         self.journal = journal
@@ -67,6 +70,7 @@ class AuditPanel(PanelConfirmedWrites):
         self.written_back: set[str] = set()
         self.results: list[pd.DataFrame] = []
         self.on_change: list[Callable[[str, Any], None]] = list(on_change)
+        self.read_all = read_all
         self._init_selection()
         self._load(result, smart_tags)
         self.worker = BackgroundWorker(on_start=self._show_busy, on_progress=self._on_progress,
@@ -192,6 +196,8 @@ class AuditPanel(PanelConfirmedWrites):
     def refresh(self) -> None:
         """Read every asset again (the whole root, or the audited assets) and re-audit."""
         def job(progress: ProgressCallback) -> Any:
+            if self.read_all is not None:
+                return self.read_all(progress)
             if self.root is not None:
                 snapshot = take_inventory(self.client, self.root, self.args, show_progress=False,
                                           on_progress=progress)

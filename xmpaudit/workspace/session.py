@@ -21,6 +21,7 @@ from xmpaudit.audit.result import AuditResult
 from xmpaudit.core.acs import SyncArguments
 from xmpaudit.core.errors import ConfigError
 from xmpaudit.core.locations import default_journal_path
+from xmpaudit.core.progress import ProgressCallback
 from xmpaudit.read.incremental import refresh_inventory
 from xmpaudit.read.inventory import take_inventory
 from xmpaudit.read.snapshot import Snapshot
@@ -104,12 +105,14 @@ class NotebookSession:
         """The headline of ``result`` with the change since the previous snapshot."""
         return headline(result, self.previous_counts(), self.snapshot.meta)
 
-    def refresh(self, *, full: bool = False) -> Freshness:
-        """Decide again (after a write or on request) and bring the snapshot up to date as decided."""
-        self._bring_up_to_date(self.snapshot, full)
+    def refresh(self, *, full: bool = False, on_progress: ProgressCallback | None = None) -> Freshness:
+        """Decide again (after a write or on request) and bring the snapshot up to date as decided
+        (``on_progress`` follows a new inventory)."""
+        self._bring_up_to_date(self.snapshot, full, on_progress)
         return self.freshness
 
-    def _bring_up_to_date(self, saved: Snapshot | None, full: bool) -> None:
+    def _bring_up_to_date(self, saved: Snapshot | None, full: bool,
+                          on_progress: ProgressCallback | None = None) -> None:
         meta = None if saved is None else saved.meta
         decision = decide(meta, source=self.client.base_url, root=self.root, args=self.args, journal=self.journal,
                           max_age=self.max_age, refresh=full)
@@ -128,7 +131,8 @@ class NotebookSession:
             except ConfigError as exc:
                 decision = Freshness("full", f"{decision.reason}; an incremental read was not possible ({exc})")
         if snapshot is None:
-            snapshot = take_inventory(self.client, self.root, self.args, show_progress=self.show_progress)
+            snapshot = take_inventory(self.client, self.root, self.args, show_progress=self.show_progress,
+                                      on_progress=on_progress)
             stamp_reads(snapshot.meta, started)
         self.snapshot_dir = self.store.save(snapshot)
         self.snapshot, self.freshness = snapshot, decision
