@@ -153,3 +153,28 @@ def test_audit_notebook_user_error_is_one_line_and_shows_no_old_numbers(aem_env,
     assert "Traceback" not in error["traceback"][0]
     text = output_text(notebook)
     assert "XMP missing" not in text and "In sync" not in text and "saved snapshot" not in text
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_papermill_reads_every_line_of_the_parameters_cell(path):
+    """Papermill skips a parameter line it cannot parse (a '=' in its comment is enough) and then warns
+    'Passed unknown parameter' for it; every assignment line must be one papermill knows."""
+    from papermill.inspection import _infer_parameters
+    from papermill.iorw import load_notebook_node
+
+    notebook = load_notebook_node(str(path))
+    cell = next(c for c in notebook.cells if "parameters" in c.metadata.get("tags", []))
+    assigned = [m.group(1) for m in re.finditer(r"^(\w+)\s*=", cell.source, re.M)]
+    assert [p.name for p in _infer_parameters(notebook)] == assigned
+
+
+def test_notebook_report_passes_only_parameters_the_audit_notebook_has(tmp_path):
+    from papermill.inspection import _infer_parameters
+    from papermill.iorw import load_notebook_node
+
+    from xmpaudit.cli.main import build_parser
+    from xmpaudit.cli.serve_verbs import REPORT_NOTEBOOK, report_parameters
+
+    args = build_parser().parse_args(["notebook-report", "--journal", str(tmp_path / "j.jsonl")])
+    known = {p.name for p in _infer_parameters(load_notebook_node(str(NOTEBOOKS[0].parent / REPORT_NOTEBOOK)))}
+    assert set(report_parameters(args)) <= known

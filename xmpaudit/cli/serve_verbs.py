@@ -16,6 +16,14 @@ from xmpaudit.cli.options import DEFAULT_NOTEBOOKS, connection_env, process_args
 from xmpaudit.simulator.serve import serve_demo, start_demo
 from xmpaudit.ui.app import AppSettings, start_app
 
+REPORT_NOTEBOOK = "02_coverage_audit.ipynb"
+
+
+def report_parameters(args: argparse.Namespace) -> dict[str, Any]:
+    """What ``notebook-report`` injects into the audit notebook's parameters cell."""
+    return {"ROOT": args.root, "PROCESS_ARGS": process_args_text(args), "JOURNAL": str(Path(args.journal).resolve()),
+            "REFRESH": True}
+
 
 def cmd_notebook_report(args: argparse.Namespace) -> int:
     """Run the audit notebook with papermill (parameters injected) and save it, plus HTML, for schedules."""
@@ -25,10 +33,8 @@ def cmd_notebook_report(args: argparse.Namespace) -> int:
     output.parent.mkdir(parents=True, exist_ok=True)
     started = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
     os.environ.update(connection_env(args))  # the kernel papermill starts connects as this verb was told
-    parameters = {"ROOT": args.root, "PROCESS_ARGS": process_args_text(args), "JOURNAL": str(Path(args.journal)
-                  .resolve()), "REFRESH": True}
-    papermill.execute_notebook(str(Path(args.notebooks or DEFAULT_NOTEBOOKS) / "02_coverage_audit.ipynb"), str(output),
-                               parameters=parameters, cwd=str(output.parent), progress_bar=not args.quiet,
+    papermill.execute_notebook(str(Path(args.notebooks or DEFAULT_NOTEBOOKS) / REPORT_NOTEBOOK), str(output),
+                               parameters=report_parameters(args), cwd=str(output.parent), progress_bar=not args.quiet,
                                kernel_name="python3")
     html_path = output.with_suffix(".html")
     subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", "html", "--no-input", str(output),
