@@ -113,6 +113,16 @@ def test_property_in_the_way_makes_only_that_asset_invalid_in_audit_fix_list_pre
     assert set(others) == {"in_sync", "no_smart_tags"} and statuses[victim] == "invalid"  # orphans: no_smart_tags
 
 
+def test_sync_by_root_says_how_many_invalid_assets_it_does_not_choose(simulator, client, cli_env, capsys):
+    invalid = int((audit(take_inventory(client, DEMO_ROOT, show_progress=False)).assets["status"] == "invalid").sum())
+    assert invalid > 1
+    assert main(["-q", "sync", "--root", DEMO_ROOT, "--journal", str(cli_env)]) == 0
+    out = capsys.readouterr().out
+    assert f"{invalid} invalid assets under {DEMO_ROOT} not chosen: the ACS process would fail on them" in out
+    assert main(["-q", "sync", "--root", DEMO_ROOT, "--status", "invalid", "--journal", str(cli_env)]) == 0
+    assert "not chosen" not in capsys.readouterr().out  # chosen on purpose: the plan lists each with its reason
+
+
 def result_smart_tags(client):
     return take_inventory(client, DEMO_ROOT, show_progress=False).smart_tags
 

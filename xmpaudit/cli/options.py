@@ -14,6 +14,7 @@ from xmpaudit.aem.settings import PROFILE_VARIABLE, env_variable
 from xmpaudit.aem.user_files import read_user_text
 from xmpaudit.audit.compare import audit
 from xmpaudit.core.errors import ConfigError
+from xmpaudit.core.number_words import counted
 from xmpaudit.read.inventory import take_inventory
 
 DEFAULT_NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
@@ -95,6 +96,10 @@ def asset_paths(args: argparse.Namespace, client: Any, sync_args: Any) -> list[s
     require_root(client, args.root)
     result = audit(take_inventory(client, args.root, sync_args, show_progress=not args.quiet), sync_args)
     wanted = [s.strip() for s in args.status.split(",") if s.strip()]
+    invalid = int((result.assets["status"] == "invalid").sum())
+    if invalid and "invalid" not in wanted:
+        print(f"{counted(invalid, 'invalid asset')} under {args.root} not chosen: the ACS process would fail on them "
+              "(the Invalid sheet of `xmpaudit audit --export audit.xlsx` says why)")
     return result.assets.loc[result.assets["status"].isin(wanted), "path"].tolist()
 
 
