@@ -164,6 +164,36 @@ def test_undo_of_one_selected_row_undoes_only_that_row(simulator, client, journa
     assert actions == ["sync", "undo", "undo", "refresh"]
 
 
+def test_undo_of_selected_rows_uses_the_sync_run_that_last_wrote_them(simulator, client, journal):
+    panel = make_panel(client, journal)
+    first, second = panel.filtered().index[:2].tolist(), panel.filtered().index[2:4].tolist()
+    before = xmp_of(client, first[0])
+    runs = []
+    for rows in (first, second):
+        panel.select(rows)
+        panel.preview_button.click()
+        panel.wait()
+        panel.sync_button.click()
+        panel.wait()
+        runs.append(journal.last_run("sync"))
+        panel.clear_selection()
+    synced = xmp_of(client, second[0])
+    panel.select(first[:1])  # a row of the earlier run
+    panel.undo_button.click()
+    panel.wait()
+    assert panel.messages[-1].startswith(f"Undo preview of 1 selected rows of {runs[0]}: undo plan: 1 ")
+    panel.confirm_button.click()
+    panel.wait()
+    assert xmp_of(client, first[0]) == before and journal.runs()["undoes"].dropna().tolist() == [runs[0]]
+    panel.clear_selection()
+    panel.select([first[1], second[0]])  # rows of two runs: one run at a time
+    panel.undo_button.click()
+    panel.wait()
+    assert panel.messages[-1].startswith("Error: The selected rows were last written by 2 sync runs (")
+    assert f"{runs[0]}: 1 row" in panel.messages[-1] and f"{runs[1]}: 1 row" in panel.messages[-1]
+    assert panel.pending is None and xmp_of(client, second[0]) == synced
+
+
 def test_plan_undo_takes_the_runs_journaled_arguments_and_only_the_given_assets(simulator, client, journal):
     args = SyncArguments(minimum_confidence=0.5)
     fixable = audit(take_inventory(client, DEMO_ROOT, args, show_progress=False), args).fixable()

@@ -9,6 +9,7 @@ import pandas as pd
 
 from xmpaudit.core.acs import SyncArguments
 from xmpaudit.core.errors import ConfigError, XmpAuditError
+from xmpaudit.core.number_words import counted
 from xmpaudit.core.progress import ProgressCallback
 from xmpaudit.core.statuses import NODE_IN_SYNC
 from xmpaudit.ui.background import BackgroundWorker
@@ -103,21 +104,36 @@ class PanelConfirmedWrites(PanelSelection):
     # -- undo --------------------------------------------------------------------------------------------
 
     def _label_undo_scope(self) -> str | None:
-        """Name the run the undo choices refer to (the journal's latest sync run)."""
+        """Name what the undo choices refer to: the selected rows' own sync run, or the journal's latest."""
         run = self.journal.last_run("sync")
         scope = self.undo_scope.value
-        self.undo_scope.options = [("selected rows" + (f" of {run}" if run else ""), "selected"),
+        self.undo_scope.options = [("selected rows (of the sync run that last wrote them)", "selected"),
                                    (f"whole run {run}" if run else "whole run", "run")]
         self.undo_scope.value = scope  # new options reset the choice; keep the user's
         return run
 
+    def _run_of_selection(self, assets: list[str], latest: str | None) -> str | None:
+        """The one sync run that last wrote the selected rows (the latest run when none wrote any of them);
+        rows last written by different runs are undone one run at a time."""
+        runs = self.journal.last_runs_of(assets)
+        chosen = sorted(set(runs.values()))
+        if len(chosen) > 1:
+            counts = pd.Series(list(runs.values())).value_counts()
+            raise XmpAuditError(f"The selected rows were last written by {len(chosen)} sync runs ("
+                                + ", ".join(f"{r}: {counted(int(n), 'row')}" for r, n in counts.items())
+                                + "); select the rows of one run, or undo a whole run")
+        return chosen[0] if chosen else latest
+
     def preview_undo(self) -> None:
-        """Dry run of undoing the selected rows, or the whole run, of the latest sync run (as chosen)."""
+        """Dry run of undoing the selected rows (with the sync run that last wrote them), or the whole latest
+        sync run (as chosen)."""
         scope = self.undo_scope.value
         run = self._label_undo_scope()
         if scope == "selected" and not self.selected:
             raise XmpAuditError("Select the rows to undo, or choose 'whole run'")
         assets = sorted(self.selected) if scope == "selected" else None
+        if assets is not None:
+            run = self._run_of_selection(assets, run)
         what = f"{len(assets):,} selected rows of" if assets is not None else "the whole run"
 
         def then(plan: SyncPlan) -> None:

@@ -7,6 +7,7 @@ import json
 import os
 import threading
 import uuid
+from collections.abc import Iterable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -148,6 +149,16 @@ class Journal:
         return [record for record in self.read()
                 if str(record.get("asset", "")).startswith(prefix)
                 and ((moment := parse_moment(record.get("time"))) is None or moment >= since)]
+
+    def last_runs_of(self, assets: Iterable[str], kind: str = "sync") -> dict[str, str]:
+        """Per asset: the latest run of ``kind`` that journaled an intent to write it (assets never written are
+        left out)."""
+        wanted = set(assets)
+        found: dict[str, str] = {}
+        for record in self.read():
+            if record.get("event") == INTENT and record.get("kind") == kind and record.get("asset") in wanted:
+                found[record["asset"]] = str(record["run"])
+        return found
 
     def last_run(self, kind: str | None = None) -> str | None:
         """The most recent run id (optionally of one kind) that journaled an intent: a run that only skipped
