@@ -87,7 +87,10 @@ def test_notebooks_run_in_order_against_the_simulator(tmp_path, monkeypatch, xmp
             assert "demo DAM" in text and "login OK" in text, f"{path.name} shows where its numbers come from"
             assert "per asset" not in text, "no developer metrics in user output"
         if parameters:
-            assert "written_back" in str(notebook.cells), "the binary check ran"
+            counts = {label: int(n.replace(",", "")) for label, n in
+                      re.findall(r"<td>(In sync[^<]*)</td>\s*<td>([\d,]+)</td>", text)}
+            assert counts["In sync"] == 0, "the binary check ran: every in-sync node is checked against its file"
+            assert counts["In sync, not yet in the file"] + counts["In sync and in the file"] > 0
             assert "of the" in text and "assets with smart tags have their tags in XMP" in text
             assert "assetdetails.html" in text, "the fix list links into AEM"
     assert list((xmpaudit_home / "snapshots").glob("*/*/assets.parquet")), "kept in the per-user snapshot store"

@@ -52,6 +52,7 @@ _OWNERS: dict[str, str] = {
     "Headline": "xmpaudit.audit.headline",
     "fix_list": "xmpaudit.audit.fixlist",
     "FixListTable": "xmpaudit.audit.fixlist",
+    "as_table": "xmpaudit.audit.tables",
     "export": "xmpaudit.audit.fixlist",
     "export_all": "xmpaudit.audit.fixlist",
     "write_report": "xmpaudit.audit.report",

@@ -17,8 +17,9 @@ from xmpaudit.audit import plots
 from xmpaudit.audit.fixlist import FixListTable, export_views, fix_list, write_csv, write_excel
 from xmpaudit.audit.headline import headline
 from xmpaudit.audit.result import AuditResult
+from xmpaudit.audit.tables import table_html
 from xmpaudit.core.errors import ConfigError
-from xmpaudit.core.number_words import change_words, count_words, percent_words
+from xmpaudit.core.number_words import count_words
 from xmpaudit.read.snapshot import Snapshot
 
 ASSET_REPORT_COLUMNS = ["path", "folder", "status", "reason", "smart_tag_count", "expected_count", "xmp_item_count"]
@@ -87,19 +88,6 @@ def _markdown_html(text: str) -> str:
     return "\n".join(out + (["</ul>"] if in_list else []))
 
 
-def _table_html(frame: pd.DataFrame) -> str:
-    """A table with counts and percentages worded as in the headline (thousands separators, one decimal)."""
-    formatters = {}
-    for column in frame.columns:
-        if column.endswith("_pct"):
-            formatters[column] = lambda v: percent_words(v, missing="")
-        elif column == "change":
-            formatters[column] = change_words
-        elif pd.api.types.is_integer_dtype(frame[column].dtype):
-            formatters[column] = count_words
-    return frame.to_html(index=False, na_rep="", formatters=formatters)
-
-
 def _html(result: AuditResult, snapshot: Snapshot, previous: dict[str, Any] | None) -> str:
     image = base64.b64encode(_figure_png(result, snapshot)).decode("ascii")
     head = headline(result, previous, snapshot.meta)
@@ -115,9 +103,9 @@ td,th{{border:1px solid #ccc;padding:3px 6px}} th{{background:#eee}} img{{max-wi
 <section id="summary">{_markdown_html(head.to_markdown())}</section>
 <p>Report {when} · ACS process arguments:
 <code>{html.escape(result.arguments.to_process_args()).replace(chr(10), ' · ')}</code></p>
-<h2>Assets by status</h2>{_table_html(head.by_status.drop(columns="status"))}
-<h2>Coverage per folder, worst first</h2>{_table_html(head.worst_folders)}
+<h2>Assets by status</h2>{table_html(head.by_status, hide=["status"])}
+<h2>Coverage per folder, worst first</h2>{table_html(head.worst_folders)}
 <h2>Plots</h2><img alt="audit plots" src="data:image/png;base64,{image}">
 <h2>What to fix first ({count_words(len(fixes))})</h2>{FixListTable(fixes, limit=None).to_html()}
-<h2>Invalid assets ({count_words(len(invalid))})</h2>{invalid.to_html(index=False, na_rep="")}
+<h2>Invalid assets ({count_words(len(invalid))})</h2>{table_html(invalid)}
 </body></html>"""

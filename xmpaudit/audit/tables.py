@@ -1,0 +1,74 @@
+"""Frames as notebooks and reports show them: headers in words, counts and percentages as every view words them,
+no index, every cell escaped."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import pandas as pd
+
+from xmpaudit.core.number_words import change_words, count_words, percent_words
+from xmpaudit.core.statuses import STATUSES, status_words
+
+COLUMN_WORDS = {
+    "label": "Status", "assets": "Assets", "share_pct": "Share of all assets",
+    "change": "Change since the previous snapshot", "folder": "Folder", "with_smart_tags": "With smart tags",
+    "to_fix": "To fix", "invalid": "Invalid", "coverage_pct": "Coverage", "name": "Name", "reason": "Reason",
+    "path": "Path", "asset": "Asset", "taken_at": "Snapshot taken (UTC)", "surface": "Audited by",
+    "minimum_confidence": "minimumConfidence",
+}
+
+
+def column_words(column: str) -> str:
+    """A column's header in words: the shared wording, a status's own words, else the name with spaces."""
+    if column in COLUMN_WORDS:
+        return COLUMN_WORDS[column]
+    return status_words(column) if column in STATUSES else str(column).replace("_", " ")
+
+
+def cell_words(column: str, value: Any, integer: bool) -> str:
+    """One cell as the tables show it: ``*_pct`` with one decimal and %, ``change`` signed, whole numbers with
+    thousands separators, missing values blank."""
+    if _missing(value):
+        return ""
+    if str(column).endswith("_pct"):
+        return percent_words(value, missing="")
+    if column == "change":
+        return change_words(value)
+    if integer:
+        return count_words(value)
+    return str(value)
+
+
+def table_html(frame: pd.DataFrame, hide: Iterable[str] = ()) -> str:
+    """``frame`` as an HTML table (no index, cells escaped): headers in words, cells as ``cell_words`` shows them."""
+    frame = frame.drop(columns=[c for c in hide if c in frame.columns])
+    shown = pd.DataFrame({
+        column_words(column): [cell_words(column, value, pd.api.types.is_integer_dtype(frame[column].dtype))
+                               for value in frame[column].tolist()]
+        for column in frame.columns})
+    return shown.to_html(index=False)
+
+
+def _missing(value: Any) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):  # list-like cells
+        return False
+
+
+class Table:
+    """A frame shown as ``table_html`` shows it (in a notebook: ``as_table(frame)`` as a cell's last line)."""
+
+    def __init__(self, frame: pd.DataFrame, hide: Iterable[str] = ()) -> None:
+        self.frame = frame
+        self.hide = tuple(hide)
+
+    def _repr_html_(self) -> str:
+        return table_html(self.frame, self.hide)
+
+
+def as_table(frame: pd.DataFrame, hide: Iterable[str] = ()) -> Table:
+    """``frame`` for display in words (notebooks); ``hide`` names columns left out."""
+    return Table(frame, hide)
