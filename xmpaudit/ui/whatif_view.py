@@ -11,6 +11,7 @@ from IPython.display import display
 from matplotlib import pyplot as plt
 
 from xmpaudit.audit.result import AuditResult
+from xmpaudit.audit.tables import as_table
 from xmpaudit.audit.tag_confidence import confidence_per_tag, tag_confidence_plot
 from xmpaudit.audit.whatif import ThresholdModel, sweep_thresholds, threshold_label, threshold_words
 from xmpaudit.audit.whatif_plot import plot_what_if
@@ -74,7 +75,7 @@ def what_if_view(result: AuditResult, smart_tags: pd.DataFrame) -> widgets.Widge
         ax = tag_confidence_plot(table, current)
         plt.show()
         plt.close(ax.figure)
-        display(table.head(30).round(3))
+        display(as_table(table.head(30).round(3)))
     threshold_tab = widgets.VBox([slider, numbers, plot, widgets.HTML("<b>Tags dropped most</b>"), dropped])
     tabs = widgets.Tab(children=[threshold_tab, tags_out])
     tabs.set_title(0, "What if")
