@@ -42,6 +42,25 @@ def test_given_arguments_win_and_none_found_means_defaults():
         assert args.minimum_confidence == 0.3 and source == "Process arguments: as given"
 
 
+def test_a_minimum_confidence_the_process_cannot_read_is_named_wherever_it_comes_from(tmp_path, monkeypatch, capsys):
+    with served(WorkflowSetup(sync_models={"typo": "minimumConfidence=0,5"})) as sim, client_for(sim) as client:
+        args, source = resolve_process_args(client, None)
+        assert args.minimum_confidence == 0.0  # as the process reads "0,5"
+        assert source.splitlines()[1] == ("warning: minimumConfidence='0,5' is not a number the process reads: "
+                                          "it uses 0.0")
+        args, source = resolve_process_args(client, "minimumConfidence=1.5")
+        assert source == ("Process arguments: as given\n"
+                          "warning: minimumConfidence=1.5 is outside 0..1: the process uses 0.0")
+        assert resolve_process_args(client, "minimumConfidence=NaN")[1].endswith("the process keeps no tag")
+        assert resolve_process_args(client, "minimumConfidence=0.5d")[1] == "Process arguments: as given"
+        monkeypatch.chdir(tmp_path)
+        for key, value in {"XMPAUDIT_URL": sim.url, "XMPAUDIT_USER": "admin", "XMPAUDIT_PASSWORD": "admin"}.items():
+            monkeypatch.setenv(key, value)
+        assert main(["-q", "inventory", "--root", DEMO_ROOT, "--out", "snap", "--process-args",
+                     "minimumConfidence=abc"]) == 0
+        assert "warning: minimumConfidence='abc' is not a number the process reads" in capsys.readouterr().out
+
+
 def test_models_that_disagree_give_a_warning_line():
     setup = WorkflowSetup(sync_models={"a-sync": "minimumConfidence=0.5", "b-sync": "minimumConfidence=0.7"},
                           sync_design_args={"a-sync": "minimumConfidence=0.9"})

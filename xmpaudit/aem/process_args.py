@@ -7,7 +7,7 @@ from pathlib import Path
 from xmpaudit.aem.client import AemClient
 from xmpaudit.aem.user_files import read_user_text
 from xmpaudit.aem.workflow_models import ACS_SYNC_LABEL, ProcessStep, read_process_steps
-from xmpaudit.core.acs import SyncArguments
+from xmpaudit.core.acs import SyncArguments, minimum_confidence_note
 from xmpaudit.core.errors import AemError, ConfigError
 
 MAX_PROCESS_ARGS_CHARS = 10_000
@@ -42,7 +42,7 @@ def resolve_process_args(client: AemClient | None, given: str | Path | None) -> 
     without a client) the process defaults."""
     text = given_process_args(given)
     if text is not None:
-        return SyncArguments.from_process_args(text), AS_GIVEN
+        return SyncArguments.from_process_args(text), AS_GIVEN + _warning(minimum_confidence_note(text))
     if client is None:
         return SyncArguments(), "Process arguments: the process defaults (not given, AEM not asked)"
     try:
@@ -63,9 +63,14 @@ def resolve_process_args(client: AemClient | None, given: str | Path | None) -> 
         return SyncArguments(), ("Process arguments: the process defaults (no usable model step)\nwarning: "
                                  + "; ".join(unusable))
     chosen, arguments = parsed[0]
-    source = f"Process arguments: from {chosen.describe()}"
+    source = f"Process arguments: from {chosen.describe()}" + _warning(minimum_confidence_note(chosen.args))
     others = [f"{s.describe()}: {s.args.strip()!r}" for s, args in parsed[1:] if args != arguments] + unusable
     if others:
         source += ("\nwarning: workflow models disagree on the process arguments; using the first. Differing: "
                    + "; ".join(others))
     return arguments, source
+
+
+def _warning(note: str) -> str:
+    """A second line of the arguments' source naming a value the process does not read as written."""
+    return f"\nwarning: {note}" if note else ""

@@ -82,7 +82,7 @@ def sync_arguments(args: argparse.Namespace, client: Any = None) -> Any:
     """The ACS arguments by their owner (aem/process_args): --process-args (text or a file) when given; else the
     workflow models in AEM (printing where they came from); else the process defaults."""
     sync_args, source = resolve_process_args(client, process_args_text(args))
-    if source != AS_GIVEN and client is not None:
+    if source != AS_GIVEN and (client is not None or source.startswith(AS_GIVEN)):
         print(source)
     return sync_args
 

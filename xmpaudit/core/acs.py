@@ -133,6 +133,23 @@ def _parse_minimum_confidence(raw: object) -> float:
     return 0.0 if value < 0 or value > 1 else value
 
 
+def minimum_confidence_note(text: str | None) -> str:
+    """Why the process would not read PROCESS_ARGS' minimumConfidence as the number it seems to be ('' when it
+    does): not a number or outside 0..1 (it uses 0.0), or NaN (it keeps no tag)."""
+    raw = argument_map(text).get("minimumConfidence")
+    if not raw:
+        return ""
+    try:
+        value = parse_java_double(raw)
+    except ValueError:
+        return f"minimumConfidence={raw!r} is not a number the process reads: it uses 0.0"
+    if value != value:
+        return f"minimumConfidence={raw} is not a number: the process keeps no tag"
+    if value < 0 or value > 1:
+        return f"minimumConfidence={raw} is outside 0..1: the process uses 0.0"
+    return ""
+
+
 def _check_name(key: str, value: str) -> str:
     value = java_trim(value)
     if not value or any(c in value for c in "/[]|*") or value in (".", ".."):
