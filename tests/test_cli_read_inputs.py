@@ -23,6 +23,7 @@ def blocker(tmp_path):
     (["sync", "--assets-file", "{tmp}/missing.txt"], "does not exist"),
     (["sync", "--assets-file", "{tmp}"], "is a folder"),
     (["sync", "--assets-file", "{latin1}"], "is not UTF-8 text"),
+    (["audit", "--export", "{tmp}/fixes.csv", "--export", "{tmp}/x.pdf"], "x.pdf must end in .csv"),
 ])
 def test_bad_read_inputs_are_one_line(argv, message, blocker, tmp_path, capsys, monkeypatch):
     latin1 = tmp_path / "latin1.txt"

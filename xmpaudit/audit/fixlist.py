@@ -179,6 +179,15 @@ def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
     return path
 
 
+def export_kind(path: str | Path) -> str:
+    """What an export file holds, by its extension (``csv``, ``paths``, ``excel``); one ConfigError otherwise."""
+    kind = EXPORT_KINDS.get(Path(path).suffix.lower())
+    if kind is None:
+        raise ConfigError(f"Export {path} must end in .csv (fix list, or AEM metadata import with a tag property), "
+                          ".txt (path list) or .xlsx")
+    return kind
+
+
 def export(result: AuditResult, smart_tags: pd.DataFrame, path: str | Path, *, client_base_url: str | None = None,
            previous: dict[str, Any] | None = None, meta: dict[str, Any] | None = None,
            tag_property: str | None = None) -> Path:
@@ -186,10 +195,7 @@ def export(result: AuditResult, smart_tags: pd.DataFrame, path: str | Path, *, c
     or, with ``tag_property``, AEM's metadata import CSV (``assetPath`` and that tag column); ``.txt`` one asset
     path per line (for bulk workflow tools and ``--assets-file``); ``.xlsx`` one sheet per view."""
     path = Path(path)
-    kind = EXPORT_KINDS.get(path.suffix.lower())
-    if kind is None:
-        raise ConfigError(f"Export {path} must end in .csv (fix list, or AEM metadata import with a tag property), "
-                          ".txt (path list) or .xlsx")
+    kind = export_kind(path)
     if kind == "excel":
         return write_excel(export_views(result, smart_tags, client_base_url=client_base_url, previous=previous,
                                         meta=meta), path)

@@ -13,6 +13,7 @@ from xmpaudit.aem.process_args import AS_GIVEN, given_process_args, resolve_proc
 from xmpaudit.aem.settings import PROFILE_VARIABLE, env_variable
 from xmpaudit.aem.user_files import read_user_text
 from xmpaudit.audit.compare import audit
+from xmpaudit.audit.fixlist import export_kind
 from xmpaudit.core.errors import ConfigError
 from xmpaudit.core.number_words import counted
 from xmpaudit.read.inventory import take_inventory
@@ -129,7 +130,10 @@ def read_assets_file(name: str) -> list[str]:
 
 
 def check_output_paths(args: argparse.Namespace) -> None:
-    """One ConfigError when --out or --checkpoint names a file, or --journal's parent (or the journal) is one."""
+    """One ConfigError, before anything is read, when --out or --checkpoint names a file, --journal's parent (or
+    the journal) is one, or an --export has an extension no export writes."""
+    for path in getattr(args, "export", None) or []:
+        export_kind(path)
     for option, folder in (("--out", getattr(args, "out", None)), ("--checkpoint", getattr(args, "checkpoint", None))):
         if folder and _file_on_the_way(Path(folder)):
             raise ConfigError(f"{option} {folder}: {_file_on_the_way(Path(folder))} is a file, not a folder")
