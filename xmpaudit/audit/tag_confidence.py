@@ -79,7 +79,7 @@ def tag_confidence_plot(table: pd.DataFrame, threshold: float, ax: Axes | None =
     ax.set_yticks(rows, labels, fontsize="small")
     ax.invert_yaxis()
     for y, row in enumerate(shown.itertuples()):
-        label = f"{percent_words(row.under_threshold_pct)} dropped · {count_words(row.occurrences)}"
+        label = f"{percent_words(row.under_threshold_pct)} · {count_words(row.occurrences)}"
         ax.text(1.02, y, label, va="center", fontsize="x-small", transform=ax.get_yaxis_transform())
     ax.set_xlim(0, 1)
     ax.set_xlabel("confidence (box: middle half, whiskers: 10th to 90th percentile, tick: median)")
