@@ -11,7 +11,14 @@ import matplotlib
 from xmpaudit.audit.compare import audit
 from xmpaudit.audit.result import AuditResult
 from xmpaudit.audit.tag_confidence import confidence_per_tag, tag_confidence_plot
-from xmpaudit.audit.whatif import ThresholdModel, arguments_at, check_threshold, sweep_thresholds, threshold_label
+from xmpaudit.audit.whatif import (
+    ThresholdModel,
+    arguments_at,
+    check_threshold,
+    sweep_thresholds,
+    threshold_label,
+    threshold_words,
+)
 from xmpaudit.audit.whatif_plot import plot_what_if
 from xmpaudit.cli.options import (
     DEFAULT_ROOT,
@@ -74,11 +81,12 @@ def cmd_what_if(args: argparse.Namespace) -> int:
     current = model.current
     shown = model.sweep([*SHOWN_STEPS, *args.threshold, *([current] if 0 <= current <= 1 else [])])
     print(f"What the ACS process would write, from the snapshot taken {snapshot.meta.get('taken_at', '?')} "
-          f"({counted(len(snapshot.assets), 'asset')}); the step's minimumConfidence is {current:g} (marked *)")
+          f"({counted(len(snapshot.assets), 'asset')}); the step's minimumConfidence is "
+          f"{threshold_words(current)} (marked *)")
     shown.insert(0, " ", shown.pop("current").map({True: "*", False: ""}))
     print_frame(shown, limit=len(shown))
     for value in args.threshold:
-        print(f"\nTags dropped most at minimumConfidence={value:g} (newly: written now, not then):")
+        print(f"\nTags dropped most at minimumConfidence={threshold_words(value)} (newly: written now, not then):")
         print_frame(model.dropped_tags(value, top=10))
     sweep = model.sweep(sweep_thresholds(args.threshold, current))
     if args.csv:
@@ -87,7 +95,7 @@ def cmd_what_if(args: argparse.Namespace) -> int:
         print(f"\nSweep written to {args.csv}")
     table = confidence_per_tag(snapshot.smart_tags, current) if args.tags else None
     if table is not None:
-        print(f"\nConfidence per smart tag (under_threshold_pct: dropped at {current:g}):")
+        print(f"\nConfidence per smart tag (under_threshold_pct: dropped at {threshold_words(current)}):")
         print_frame(table.round(3), limit=40)
     if args.plot:
         _save_plots(args.plot, sweep, table, current, args.threshold[-1] if args.threshold else None)
@@ -126,4 +134,4 @@ def _plan(args: argparse.Namespace, snapshot: Snapshot, sync_args: object, clien
         raise ConfigError(f"The snapshot is of {source}, not of {client.base_url}: pass --url {source} to plan")
     plan = plan_sync(client, fixable["path"].astype(str).tolist(), chosen)
     print(f"Sync preview {label} (nothing written; apply with the step set to this value, or sync "
-          f"--process-args minimumConfidence={args.plan:g}):\n{plan.summary()}")
+          f"--process-args minimumConfidence={threshold_words(args.plan)}):\n{plan.summary()}")
