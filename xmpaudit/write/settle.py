@@ -17,6 +17,10 @@ from xmpaudit.write.journal import Journal
 from xmpaudit.write.plan import Node, PlannedChange, SyncPlan, current_node, metadata_path
 from xmpaudit.write.sling_params import MAX_PARAMS_PER_POST_MULTIPART, backup_path, import_node
 
+# an uncertain write's read-back without a backup and with a node that is neither the previewed nor the planned one
+NEITHER = ("the node is neither as it was nor as planned: another writer changed it meanwhile, or the write did not "
+           "land exactly; left as it is, preview again")
+
 
 def journal_record(run: str, kind: str, event: str, change: PlannedChange, **extra: Any) -> dict[str, Any]:
     record = {"run": run, "kind": kind, "event": event, "asset": change.asset, "node_path": change.node_path}
@@ -65,18 +69,27 @@ def settle(client: AemClient, written: list[PlannedChange], uncertain: list[Plan
         theirs = _metadata_child(hit, backup.rsplit("/", 1)[-1])
         current = current_node(hit, plan.arguments)
         if change.asset in maybe_written:
-            if theirs is None and current == change.before and current != change.after:
-                outcomes[change.asset].update(outcome="failed", verified=False,
-                                              reason=f"{outcomes[change.asset]['reason']} (read back: not applied)")
-                records.append(journal_record(run, plan.kind, events.FAILED, change, error="not applied (read back)"))
+            if theirs is None and current != change.after:  # nothing was moved aside, and the node is not ours
+                said = outcomes[change.asset]["reason"]
+                if current == change.before:
+                    outcomes[change.asset].update(outcome="failed", verified=False,
+                                                  reason=f"{said} (read back: not applied)")
+                    records.append(journal_record(run, plan.kind, events.FAILED, change,
+                                                  error="not applied (read back)"))
+                else:  # another writer's node, or ours not written exactly: whose is unknown, so it is left alone
+                    outcomes[change.asset].update(verified=False, reason=f"{said} (read back: {NEITHER})")
+                    records.append(journal_record(run, plan.kind, events.MISMATCH, change, found=current,
+                                                  reason=outcomes[change.asset]["reason"]))
                 continue
             outcomes[change.asset].update(outcome="applied", reason="")
             records.append(journal_record(run, plan.kind, events.APPLIED, change))
         if theirs != change.before:
-            outcomes[change.asset].update(_put_back(client, change, theirs, backup, current), outcome="conflict",
-                                          verified=False)
-            records.append(journal_record(run, plan.kind, events.CONFLICT, change, theirs=theirs,
-                                   reason=outcomes[change.asset]["reason"]))
+            reason, kept = _put_back(client, change, theirs, backup, current)
+            outcomes[change.asset].update(outcome="conflict", verified=False, reason=reason)
+            records.append(journal_record(run, plan.kind, events.CONFLICT, change, theirs=theirs, reason=reason))
+            if kept:  # their node stays in the backup: reported as left, never removed here
+                outcomes[change.asset]["backup_left"] = backup
+                records.append(journal_record(run, plan.kind, events.BACKUP_LEFT, change, backup=backup, error=kept))
             continue
         if theirs is not None:
             backups.append(backup)
@@ -102,8 +115,9 @@ def _report_left(left: dict[str, str], changes: dict[str, PlannedChange], journa
 
 
 def _put_back(client: AemClient, change: PlannedChange, theirs: Node | None, backup: str,
-              current: Node | None) -> dict[str, Any]:
-    """Undo our write where another writer changed the node in between: their node goes back in place."""
+              current: Node | None) -> tuple[str, str]:
+    """Undo our write where another writer changed the node in between: their node goes back in place. The
+    reason, and why the backup is kept ('' when it is not: put back, or there was none)."""
     prefix = "another writer changed the XMP node between the check and the write"
     try:
         if theirs is not None:
@@ -111,9 +125,11 @@ def _put_back(client: AemClient, change: PlannedChange, theirs: Node | None, bac
         elif current is not None:
             client.sling_post(metadata_path(change.asset), [(":operation", "delete"), (":applyTo", change.node_path)])
     except AemError as exc:
-        where = f"their node is kept at {backup}" if theirs is not None else "their deletion could not be restored"
-        return {"reason": f"{prefix}; putting it back failed ({exc}): {where}"}
-    return {"reason": f"{prefix}; their version was put back (preview again)"}
+        if theirs is not None:
+            return (f"{prefix}; putting it back failed ({exc}): their node is kept at {backup}",
+                    f"kept: putting their node back failed ({exc})")
+        return f"{prefix}; putting it back failed ({exc}): their deletion could not be restored", ""
+    return f"{prefix}; their version was put back (preview again)", ""
 
 
 def remove_backups(client: AemClient, backups: list[str], chunk: int = MAX_PARAMS_PER_POST_MULTIPART - 10
@@ -143,6 +159,7 @@ def _verify(client: AemClient, applied: list[PlannedChange], hits: dict[str, dic
             outcomes[change.asset]["reason"] = f"repair failed: {exc}"
     rewritten = {c.asset for c in wrong}
     still_wrong: set[str] = set()
+    gone: set[str] = set()
     unknown = ""
     if wrong:
         try:
@@ -150,8 +167,9 @@ def _verify(client: AemClient, applied: list[PlannedChange], hits: dict[str, dic
         except AemError as exc:
             unknown = f"not verified: reading back the repair failed ({exc})"
         else:
-            still_wrong = {c.asset for c in wrong
-                           if c.asset not in again or current_node(again[c.asset], plan.arguments) != c.after}
+            gone = {c.asset for c in wrong if c.asset not in again}
+            still_wrong = gone | {c.asset for c in wrong
+                                  if c.asset not in gone and current_node(again[c.asset], plan.arguments) != c.after}
     records = []
     for change in applied:
         repaired_now = change.asset in rewritten
@@ -161,7 +179,9 @@ def _verify(client: AemClient, applied: list[PlannedChange], hits: dict[str, dic
         ok = change.asset not in still_wrong
         outcomes[change.asset]["verified"] = ok
         if not ok and not outcomes[change.asset].get("reason"):
-            outcomes[change.asset]["reason"] = "written, but it reads back different from the plan after one repair"
+            outcomes[change.asset]["reason"] = (
+                "asset disappeared during the repair (deleted or moved meanwhile)" if change.asset in gone
+                else "written, but it reads back different from the plan after one repair")
         outcomes[change.asset]["repaired"] = repaired_now and ok
         event = events.REPAIRED if repaired_now and ok else events.VERIFIED if ok else events.MISMATCH
         extra = {"reason": outcomes[change.asset]["reason"]} if event == events.MISMATCH else {}
