@@ -11,6 +11,7 @@ from tests.test_sync_step_failures import lossy, with_tags
 from xmpaudit.write.apply import apply_plan
 from xmpaudit.write.plan import metadata_path, plan_sync
 from xmpaudit.write.sling_params import BACKUP_PREFIX, backup_path
+from xmpaudit.write.undo import plan_undo
 
 pytestmark = pytest.mark.e2e
 
@@ -65,6 +66,26 @@ def test_a_failed_put_back_keeps_their_node_in_the_backup_reported_left(simulato
     assert records[3]["backup"] == backup and records[3]["error"].startswith("kept: putting their node back failed (")
     assert not result.ok and result.not_done()["asset"].tolist() == [victim.asset]
     assert rows.drop(victim.asset)["verified"].sum() == 2
+
+
+def test_undo_keeps_a_backup_that_holds_another_writers_node(simulator, client, journal):
+    plan = plan_sync(client, one_folder(client, stale=2))
+    victim = plan.changes[0]
+
+    def other_writer() -> None:
+        with simulator.repo.lock:
+            simulator.repo.node(victim.node_path).set("xmpArraySize", 99)
+
+    simulator.inject(kind="pass", method="POST", path_prefix=DEMO_ROOT, before=other_writer)
+    simulator.inject(status=500, times=5, method="POST", path_prefix=f"{metadata_path(victim.asset)}/{BACKUP_PREFIX}")
+    synced = apply_plan(client, plan, journal, show_progress=False)
+    backup = backup_path(victim, synced.run)
+    assert synced.backups_left == [backup]
+    undone = apply_plan(client, plan_undo(client, journal, synced.run), journal, show_progress=False)
+    assert client.read_tree(backup)["xmpArraySize"] == 99  # their node is not removed by undo
+    assert undone.backups_left == [backup] and not undone.ok
+    assert client.read_tree(victim.node_path) == victim.before  # our write is undone
+    assert [r["event"] for r in journal.read() if r["run"] == undone.run and r.get("backup") == backup] == []
 
 
 def test_a_failed_put_back_of_their_deletion_leaves_our_node_and_says_so(simulator, client, journal):
@@ -247,7 +268,7 @@ def test_a_compensating_delete_that_fails_is_a_conflict_that_says_so(simulator, 
     assert "HTTP 500" in row["reason"] and "was removed" not in row["reason"]
     assert simulator.repo.node(victim) is not None  # the ghost is still there, as the row says
     records = events_of(journal, victim)
-    assert [r["event"] for r in records][:1] == ["intent"] and records[-1]["reason"] == row["reason"]
+    assert [r["event"] for r in records] == ["intent", "ghost_left"] and records[-1]["reason"] == row["reason"]
     assert records[-1]["ghost"] == victim and "applied" not in [r["event"] for r in records]
     others = rows.drop(victim)
     assert set(others["outcome"]) == {"applied"} and others["verified"].sum() == 3

@@ -239,15 +239,20 @@ def apply_plan(
 
 
 def _remove_undone_runs_backups(client: AemClient, journal: Journal, run: str, plan: SyncPlan) -> list[str]:
-    """Undo also removes the backup nodes the undone run left behind (journaled); the ones still left."""
+    """Undo also removes the backup nodes the undone run left behind (journaled), except those holding another
+    writer's node the run could not put back (they stay, reported); the ones still left."""
     found = journaled_backups(client, journal, str(plan.undoes)).backups
+    theirs = {r["backup"] for r in journal.read() if r.get("run") == plan.undoes
+              and r.get("event") == events.BACKUP_LEFT and r.get("holds_theirs")}
+    kept = sorted(set(found["backup"]) & theirs)
+    found = found[~found["backup"].isin(theirs)]
     if found.empty:
-        return []
+        return kept
     failed = remove_backups(client, found["backup"].tolist())
     journal.append([{"run": run, "kind": plan.kind, "event": events.BACKUP_LEFT if row["backup"] in failed
                      else events.BACKUP_REMOVED, "asset": row["asset"], "node_path": row["backup"],
                      "backup": row["backup"], "node": row["node"]} for row in found.to_dict("records")])
-    return sorted(failed)
+    return sorted([*failed, *kept])
 
 
 def _still_as_previewed(client: AemClient, batch: list[PlannedChange], plan: SyncPlan,
@@ -286,11 +291,13 @@ def _remove_ghosts(client: AemClient, ghosted: list[PlannedChange], done: Guarde
         return
     tops = [done.ghosts[c.asset] for c in ghosted]
     reason = "asset was deleted between the check and the write; the node the write created there was removed"
+    event = events.GHOST_REMOVED
     try:
         client.sling_post(common_ancestor(tops), [(":operation", "delete")] + [(":applyTo", t) for t in tops])
     except AemError as exc:
         reason = f"asset was deleted between the check and the write; removing the node created there failed: {exc}"
-    journal.append([journal_record(run, plan.kind, events.GHOST_REMOVED, c, ghost=done.ghosts[c.asset], reason=reason)
+        event = events.GHOST_LEFT
+    journal.append([journal_record(run, plan.kind, event, c, ghost=done.ghosts[c.asset], reason=reason)
                     for c in ghosted])
     for change in ghosted:
         outcomes[change.asset] = {"asset": change.asset, "outcome": "conflict", "reason": reason, "verified": False}

@@ -26,6 +26,7 @@ MISMATCH = "mismatch"
 SKIPPED = "skipped"
 CONFLICT = "conflict"
 GHOST_REMOVED = "ghost_removed"
+GHOST_LEFT = "ghost_left"  # a node a write created under a deleted asset that could not be removed again
 BACKUP_REMOVED = "backup_removed"
 BACKUP_LEFT = "backup_left"  # a backup node the run could not remove (undo and ``xmpaudit cleanup`` remove it)
 UNCERTAIN = "uncertain"

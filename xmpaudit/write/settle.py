@@ -89,7 +89,8 @@ def settle(client: AemClient, written: list[PlannedChange], uncertain: list[Plan
             records.append(journal_record(run, plan.kind, events.CONFLICT, change, theirs=theirs, reason=reason))
             if kept:  # their node stays in the backup: reported as left, never removed here
                 outcomes[change.asset]["backup_left"] = backup
-                records.append(journal_record(run, plan.kind, events.BACKUP_LEFT, change, backup=backup, error=kept))
+                records.append(journal_record(run, plan.kind, events.BACKUP_LEFT, change, backup=backup, error=kept,
+                                              holds_theirs=True))
             continue
         if theirs is not None:
             backups.append(backup)
