@@ -107,7 +107,7 @@ class PanelConfirmedWrites(PanelSelection):
         """Name what the undo choices refer to: the selected rows' own sync run, or the journal's latest."""
         run = self.journal.last_run("sync")
         scope = self.undo_scope.value
-        self.undo_scope.options = [("selected rows (of the sync run that last wrote them)", "selected"),
+        self.undo_scope.options = [("selected rows (their latest run)", "selected"),
                                    (f"whole run {run}" if run else "whole run", "run")]
         self.undo_scope.value = scope  # new options reset the choice; keep the user's
         return run

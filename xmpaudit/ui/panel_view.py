@@ -44,7 +44,7 @@ class PanelView:
         self.force_box.add_class("xmpaudit-force")
         self.undo_scope = w.ToggleButtons(options=[("selected rows", "selected"), ("whole run", "run")],
                                           value="selected", description="Undo:",
-                                          tooltips=["undo only the ticked rows (of the run named)",
+                                          tooltips=["undo only the ticked rows, with the run that last wrote them",
                                                     "undo every asset the run wrote"],
                                           style={"button_width": "auto"})
         self.undo_scope.add_class("xmpaudit-undo-scope")
