@@ -143,7 +143,7 @@ def test_undo_of_one_selected_row_undoes_only_that_row(simulator, client, journa
     panel.undo_button.click()
     panel.wait()
     assert panel.confirm_button.description == "Confirm undo (1)"
-    assert panel.messages[-1].startswith(f"Undo preview of 1 selected rows of {run}: ")
+    assert panel.messages[-1].startswith(f"Undo preview of 1 selected row of {run}: ")
     assert f"What undoing run {run} does" in panel.details.value
     panel.confirm_button.click()
     panel.wait()
@@ -181,7 +181,7 @@ def test_undo_of_selected_rows_uses_the_sync_run_that_last_wrote_them(simulator,
     panel.select(first[:1])  # a row of the earlier run
     panel.undo_button.click()
     panel.wait()
-    assert panel.messages[-1].startswith(f"Undo preview of 1 selected rows of {runs[0]}: undo plan: 1 ")
+    assert panel.messages[-1].startswith(f"Undo preview of 1 selected row of {runs[0]}: undo plan: 1 ")
     panel.confirm_button.click()
     panel.wait()
     assert xmp_of(client, first[0]) == before and journal.runs()["undoes"].dropna().tolist() == [runs[0]]

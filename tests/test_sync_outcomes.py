@@ -171,7 +171,7 @@ def test_sync_exit_0_only_when_every_row_is_done(simulator, client, cli, tmp_pat
         simulator.repo.remove(gone)
         simulator.repo.changed()
     code, out, _ = cli("sync", "--assets-file", assets_file(tmp_path, assets), "--apply")
-    assert code == 1 and "1 selected assets NOT done" in out and "asset no longer exists" in out
+    assert code == 1 and "1 selected asset NOT done" in out and "asset no longer exists" in out
 
 
 def test_apply_result_rows_carry_the_backup_left_for_the_panel(simulator, client, journal):

@@ -106,7 +106,7 @@ def test_property_in_the_way_makes_only_that_asset_invalid_in_audit_fix_list_pre
     assets_file.write_text("\n".join(targets["path"]), encoding="utf-8")
     code = main(["-q", "sync", "--assets-file", str(assets_file), "--journal", str(cli_env), "--apply"])
     out = capsys.readouterr().out
-    assert code == 1 and "1 assets NOT done:" in out and reason in out.replace("\n", " ")
+    assert code == 1 and "1 asset NOT done:" in out and reason in out.replace("\n", " ")
     assert metadata_of(simulator.repo, victim).get(SEQ) == ["cat", "dog"]  # left alone
     statuses = audit(take_inventory(client, DEMO_ROOT, show_progress=False)).assets.set_index("path")["status"]
     others = statuses[[p for p in targets["path"] if p != victim]].astype(str)

@@ -126,7 +126,7 @@ def _plan(args: argparse.Namespace, snapshot: Snapshot, sync_args: object, clien
     label = threshold_label(chosen.minimum_confidence, current)
     planned: AuditResult = audit(snapshot, chosen)
     fixable = planned.assets[planned.assets["status"].isin(FIXABLE_STATUSES)]
-    print(f"\nFix list {label}: {len(fixable)} assets to fix "
+    print(f"\nFix list {label}: {counted(len(fixable), 'asset')} to fix "
           f"({', '.join(f'{s} {n}' for s, n in fixable['status'].value_counts().items() if n)})")
     client = client or client_for(args)
     source = snapshot.meta.get("source")

@@ -19,6 +19,7 @@ from xmpaudit.cli.options import (
     print_frame,
     sync_arguments,
 )
+from xmpaudit.core.number_words import counted
 from xmpaudit.write.apply import DONE_REASONS, ApplyResult, apply_plan
 from xmpaudit.write.cleanup import apply_cleanup, find_backups, journaled_backups
 from xmpaudit.write.journal import APPLIED, Journal, new_run_id
@@ -38,7 +39,7 @@ def _report(result: ApplyResult) -> int:
     print(result.summary())
     not_done = result.not_done()
     if len(not_done):
-        print(f"{len(not_done)} assets NOT done:")
+        print(f"{counted(len(not_done), 'asset')} NOT done:")
         print_frame(not_done[["asset", "outcome", "reason"]], limit=len(not_done))
     for backup in result.backups_left:
         print(f"backup node left: {backup}")
@@ -49,7 +50,7 @@ def _undone_skips(plan: SyncPlan) -> int:
     """Exit code of an apply with nothing to write: 1 when a selected asset was skipped without being done."""
     open_rows = plan.skipped[~plan.skipped["reason"].str.startswith(DONE_REASONS)]
     if len(open_rows):
-        print(f"{len(open_rows)} selected assets NOT done:")
+        print(f"{counted(len(open_rows), 'selected asset')} NOT done:")
         print_frame(open_rows, limit=len(open_rows))
     return 1 if len(open_rows) else 0
 
@@ -95,7 +96,7 @@ def _print_writeback_report(report: Any) -> None:
     print(report["state"].value_counts().to_string())
     missed = report[report["binary_status"] != "written_back"]
     if len(missed):
-        print(f"{len(missed)} assets NOT written back:")
+        print(f"{counted(len(missed), 'asset')} NOT written back:")
         print_frame(missed[["asset", "state", "binary_status", "binary_reason"]], limit=len(missed))
     else:
         print(f"All {len(report)} binaries now carry the smart tags (written_back).")
@@ -111,7 +112,7 @@ def cmd_writeback(args: argparse.Namespace) -> int:
                                     if r.get("run") == args.from_run and r.get("event") == APPLIED))
     else:
         assets = asset_paths(args, client, sync_args)
-    print(f"Writeback workflow {args.model} for {len(assets)} assets, {args.max_concurrent} at a time")
+    print(f"Writeback workflow {args.model} for {counted(len(assets), 'asset')}, {args.max_concurrent} at a time")
     preflight = writeback_preflight(client, assets, args.model)
     print(preflight.summary())
     if not args.apply:

@@ -20,6 +20,7 @@ from xmpaudit.audit.compare import audit
 from xmpaudit.audit.result import AuditResult
 from xmpaudit.core.acs import SyncArguments
 from xmpaudit.core.errors import XmpAuditError
+from xmpaudit.core.number_words import counted
 from xmpaudit.core.progress import ProgressCallback
 from xmpaudit.read.inventory import take_inventory
 from xmpaudit.ui.background import BackgroundWorker
@@ -81,7 +82,8 @@ class AuditPanel(PanelConfirmedWrites):
         self._wire()
         self._label_undo_scope()
         self.refresh_table()
-        self.say("info", f"{len(self.table):,} assets audited. Choose assets by rule or tick rows, then Preview.")
+        self.say("info", f"{counted(len(self.table), 'asset')} audited. Choose assets by rule or tick rows, "
+                         "then Preview.")
 
     def _wire(self) -> None:
         self.raw_toggle.observe(lambda _c: self._show_raw(), names="value")
@@ -183,7 +185,7 @@ class AuditPanel(PanelConfirmedWrites):
             fixed = self._update_rows(fresh)
             verified = "all verified" if result.ok else "NOT all verified: see the table below"
             self.say("ok" if result.ok else "error",
-                     f"Sync done: {result.summary()}; {verified}; {fixed:,} rows fixed and unselected. "
+                     f"Sync done: {result.summary()}; {verified}; {counted(fixed, 'row')} fixed and unselected. "
                      f"Journal: {self.journal.path}",
                      outcomes_html(result.outcomes))
             self._label_undo_scope()
@@ -213,8 +215,8 @@ class AuditPanel(PanelConfirmedWrites):
                 changed = changed_rows(before, self.table)
             self._relabel_folders()
             self.refresh_table(keep_page=True)
-            self.say("ok", f"Refreshed {datetime.now().strftime('%H:%M:%S')}, {changed:,} rows changed: "
-                           f"{len(self.table):,} assets read again from {self.client.base_url}.")
+            self.say("ok", f"Refreshed {datetime.now().strftime('%H:%M:%S')}, {counted(changed, 'row')} changed: "
+                           f"{counted(len(self.table), 'asset')} read again from {self.client.base_url}.")
             self._changed("refresh", fresh[0])
 
         self.worker.run("Refresh", job, then)

@@ -134,7 +134,7 @@ class PanelConfirmedWrites(PanelSelection):
         assets = sorted(self.selected) if scope == "selected" else None
         if assets is not None:
             run = self._run_of_selection(assets, run)
-        what = f"{len(assets):,} selected rows of" if assets is not None else "the whole run"
+        what = f"{counted(len(assets), 'selected row')} of" if assets is not None else "the whole run"
 
         def then(plan: SyncPlan) -> None:
             self._arm("undo", plan, f"Confirm undo ({len(plan):,})")

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from xmpaudit.core.acs import SyncArguments
+from xmpaudit.core.number_words import counted
 from xmpaudit.ui.grid import status_badge
 from xmpaudit.write.diffwords import describe_change
 from xmpaudit.write.plan import SyncPlan
@@ -69,7 +70,7 @@ def targets_html(table: pd.DataFrame, targets: list[str], source: str) -> str:
              status_badge(str(table.at[p, "status"])) if p in table.index else "not audited")
             for p in targets[:PREVIEW_ROWS]]
     more = f"<p>… and {len(targets) - PREVIEW_ROWS:,} more</p>" if len(targets) > PREVIEW_ROWS else ""
-    return (f"<p><b>Acts on {len(targets):,} assets</b> ({html.escape(source)}):</p>"
+    return (f"<p><b>Acts on {counted(len(targets), 'asset')}</b> ({html.escape(source)}):</p>"
             + _table(("File name", "Folder", "Status"), rows) + more)
 
 

@@ -12,6 +12,7 @@ from typing import Any, Literal
 from xmpaudit.core.acs import SyncArguments
 from xmpaudit.core.dates import parse_moment
 from xmpaudit.core.errors import ConfigError
+from xmpaudit.core.number_words import counted
 from xmpaudit.write.journal import Journal
 
 MAX_AGE_VARIABLE = "XMPAUDIT_MAX_SNAPSHOT_AGE"
@@ -139,6 +140,6 @@ def decide(meta: dict[str, Any] | None, *, source: str, root: str, args: SyncArg
         run = latest or {}
         return Freshness("incremental", f"{run.get('kind', 'a')} run {run.get('run', '?')} ({run.get('time', '?')}) "
                                         f"wrote under the folder after the snapshot was read; "
-                                        f"{len(written):,} journaled assets and AEM's changes re-read", written)
+                                        f"{counted(len(written), 'journaled asset')} and AEM's changes re-read", written)
     return Freshness("reuse", f"younger than the maximum age of {age_words(max_age)}, nothing journaled under the "
                               "folder since it was read")

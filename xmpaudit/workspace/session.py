@@ -21,6 +21,7 @@ from xmpaudit.audit.result import AuditResult
 from xmpaudit.core.acs import SyncArguments
 from xmpaudit.core.errors import ConfigError
 from xmpaudit.core.locations import default_journal_path
+from xmpaudit.core.number_words import counted
 from xmpaudit.core.progress import ProgressCallback
 from xmpaudit.read.incremental import refresh_inventory
 from xmpaudit.read.inventory import take_inventory
@@ -73,7 +74,7 @@ class NotebookSession:
                  f"Folder: {self.root}",
                  self.args_source,
                  f"Snapshot: {self.origin} ({self.freshness.reason}), taken {self.snapshot.meta.get('taken_at', '?')}"
-                 f" ({age_text}), {len(self.snapshot.assets)} assets",
+                 f" ({age_text}), {counted(len(self.snapshot.assets), 'asset')}",
                  f"Journal: {self.journal}"]
         return "\n".join(lines + self.notes)
 

@@ -20,6 +20,7 @@ from xmpaudit.aem.workflow_models import (
 from xmpaudit.aem.workflows import WRITEBACK_MODEL
 from xmpaudit.core.errors import ConfigError
 from xmpaudit.core.jcrpath import validate_path
+from xmpaudit.core.number_words import counted
 from xmpaudit.read.folder_reads import read_assets
 from xmpaudit.read.hits import hit_content, hit_metadata
 
@@ -81,7 +82,7 @@ class WritebackPreflight:
 
     def summary(self) -> str:
         verdict = ("ready" if not self.warnings else "ready with warnings") if self.ok else "NOT ready"
-        lines = [f"Writeback pre-flight for {len(self.assets)} assets with {self.model}: {verdict}"]
+        lines = [f"Writeback pre-flight for {counted(len(self.assets), 'asset')} with {self.model}: {verdict}"]
         for finding in self.findings:
             lines.append(f"  {finding.level}: {finding.message}")
         return "\n".join(lines)
