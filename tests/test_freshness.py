@@ -87,7 +87,7 @@ def test_a_journaled_write_under_the_folder_since_the_reads_began_is_read_again_
     journal_at(journal, before, elsewhere, after)
     chosen = decision(meta(), journal)
     assert chosen.action == "incremental" and chosen.written == [f"{ROOT}/sub/y.jpg"]
-    assert "undo run undo-1" in chosen.reason and "1 journaled assets" in chosen.reason
+    assert "undo run undo-1" in chosen.reason and "1 journaled asset" in chosen.reason
 
 
 def test_a_real_journal_append_counts(tmp_path):

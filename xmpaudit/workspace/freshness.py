@@ -140,6 +140,7 @@ def decide(meta: dict[str, Any] | None, *, source: str, root: str, args: SyncArg
         run = latest or {}
         return Freshness("incremental", f"{run.get('kind', 'a')} run {run.get('run', '?')} ({run.get('time', '?')}) "
                                         f"wrote under the folder after the snapshot was read; "
-                                        f"{counted(len(written), 'journaled asset')} and AEM's changes re-read", written)
+                                        f"{counted(len(written), 'journaled asset')} and AEM's changes re-read",
+                         written)
     return Freshness("reuse", f"younger than the maximum age of {age_words(max_age)}, nothing journaled under the "
                               "folder since it was read")
