@@ -39,8 +39,10 @@ def remove_asset(simulator, asset: str) -> None:
         simulator.repo.changed()
 
 
-def test_a_failed_put_back_keeps_their_node_in_the_backup_reported_left(simulator, client, journal):
-    plan = plan_sync(client, one_folder(client, stale=3))
+def sync_with_a_failed_put_back(simulator, client, journal, stale: int):
+    """Sync ``stale`` out-of-date nodes of one folder while another writer edits the first one in the window and
+    every move putting their node back fails: the plan, that change and the result."""
+    plan = plan_sync(client, one_folder(client, stale=stale))
     victim = plan.changes[0]
 
     def other_writer() -> None:
@@ -49,7 +51,11 @@ def test_a_failed_put_back_keeps_their_node_in_the_backup_reported_left(simulato
 
     simulator.inject(kind="pass", method="POST", path_prefix=DEMO_ROOT, before=other_writer)
     simulator.inject(status=500, times=5, method="POST", path_prefix=f"{metadata_path(victim.asset)}/{BACKUP_PREFIX}")
-    result = apply_plan(client, plan, journal, show_progress=False)
+    return plan, victim, apply_plan(client, plan, journal, show_progress=False)
+
+
+def test_a_failed_put_back_keeps_their_node_in_the_backup_reported_left(simulator, client, journal):
+    plan, victim, result = sync_with_a_failed_put_back(simulator, client, journal, stale=3)
     rows = result.outcomes.set_index("asset")
     row, backup = rows.loc[victim.asset], backup_path(victim, result.run)
     assert row["outcome"] == "conflict" and str(row["verified"]) == "False" and not row["repaired"]
@@ -69,16 +75,7 @@ def test_a_failed_put_back_keeps_their_node_in_the_backup_reported_left(simulato
 
 
 def test_undo_keeps_a_backup_that_holds_another_writers_node(simulator, client, journal):
-    plan = plan_sync(client, one_folder(client, stale=2))
-    victim = plan.changes[0]
-
-    def other_writer() -> None:
-        with simulator.repo.lock:
-            simulator.repo.node(victim.node_path).set("xmpArraySize", 99)
-
-    simulator.inject(kind="pass", method="POST", path_prefix=DEMO_ROOT, before=other_writer)
-    simulator.inject(status=500, times=5, method="POST", path_prefix=f"{metadata_path(victim.asset)}/{BACKUP_PREFIX}")
-    synced = apply_plan(client, plan, journal, show_progress=False)
+    _, victim, synced = sync_with_a_failed_put_back(simulator, client, journal, stale=2)
     backup = backup_path(victim, synced.run)
     assert synced.backups_left == [backup]
     undone = apply_plan(client, plan_undo(client, journal, synced.run), journal, show_progress=False)
