@@ -121,33 +121,32 @@ def java_double_to_string(value: float) -> str:
 def _parse_minimum_confidence(raw: object) -> float:
     """As the process does: ``Double.parseDouble``; unparseable or outside 0..1 gives 0.0; NaN stays NaN
     (it passes the range check and then keeps no tag)."""
+    return _read_minimum_confidence(raw)[0]
+
+
+def _read_minimum_confidence(raw: object) -> tuple[float, str]:
+    """The value the process uses for ``raw``, and why it is not the number ``raw`` seems to be ('' when it is)."""
     if isinstance(raw, bool):
-        return 0.0
+        return 0.0, ""
     if isinstance(raw, int | float):
         value = float(raw)
     else:
         try:
             value = parse_java_double(str(raw))
         except ValueError:
-            return 0.0
-    return 0.0 if value < 0 or value > 1 else value
+            return 0.0, f"minimumConfidence={raw!r} is not a number the process reads: it uses 0.0"
+    if value < 0 or value > 1:
+        return 0.0, f"minimumConfidence={raw} is outside 0..1: the process uses 0.0"
+    if value != value:
+        return value, f"minimumConfidence={raw} is not a number: the process keeps no tag"
+    return value, ""
 
 
 def minimum_confidence_note(text: str | None) -> str:
     """Why the process would not read PROCESS_ARGS' minimumConfidence as the number it seems to be ('' when it
     does): not a number or outside 0..1 (it uses 0.0), or NaN (it keeps no tag)."""
     raw = argument_map(text).get("minimumConfidence")
-    if not raw:
-        return ""
-    try:
-        value = parse_java_double(raw)
-    except ValueError:
-        return f"minimumConfidence={raw!r} is not a number the process reads: it uses 0.0"
-    if value != value:
-        return f"minimumConfidence={raw} is not a number: the process keeps no tag"
-    if value < 0 or value > 1:
-        return f"minimumConfidence={raw} is outside 0..1: the process uses 0.0"
-    return ""
+    return _read_minimum_confidence(raw)[1] if raw else ""
 
 
 def _check_name(key: str, value: str) -> str:
