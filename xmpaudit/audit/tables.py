@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from xmpaudit.core.number_words import change_words, count_words, percent_words
+from xmpaudit.core.number_words import change_words, count_words, is_missing, percent_words
 from xmpaudit.core.statuses import STATUSES, status_words
 
 COLUMN_WORDS = {
@@ -30,7 +30,7 @@ def column_words(column: str) -> str:
 def cell_words(column: str, value: Any, integer: bool) -> str:
     """One cell as the tables show it: ``*_pct`` with one decimal and %, ``change`` signed, whole numbers with
     thousands separators, missing values blank."""
-    if _missing(value):
+    if is_missing(value):
         return ""
     if str(column).endswith("_pct"):
         return percent_words(value, missing="")
@@ -41,21 +41,16 @@ def cell_words(column: str, value: Any, integer: bool) -> str:
     return str(value)
 
 
+def cell_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with every cell as ``cell_words`` shows it (same columns, text only)."""
+    return pd.DataFrame({column: [cell_words(column, value, pd.api.types.is_integer_dtype(frame[column].dtype))
+                                  for value in frame[column].tolist()] for column in frame.columns})
+
+
 def table_html(frame: pd.DataFrame, hide: Iterable[str] = ()) -> str:
     """``frame`` as an HTML table (no index, cells escaped): headers in words, cells as ``cell_words`` shows them."""
-    frame = frame.drop(columns=[c for c in hide if c in frame.columns])
-    shown = pd.DataFrame({
-        column_words(column): [cell_words(column, value, pd.api.types.is_integer_dtype(frame[column].dtype))
-                               for value in frame[column].tolist()]
-        for column in frame.columns})
-    return shown.to_html(index=False)
-
-
-def _missing(value: Any) -> bool:
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):  # list-like cells
-        return False
+    shown = cell_frame(frame.drop(columns=[c for c in hide if c in frame.columns]))
+    return shown.rename(columns=column_words).to_html(index=False)
 
 
 class Table:

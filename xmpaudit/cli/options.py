@@ -14,7 +14,7 @@ from xmpaudit.aem.settings import PROFILE_VARIABLE, env_variable
 from xmpaudit.aem.user_files import read_user_text
 from xmpaudit.audit.compare import audit
 from xmpaudit.audit.fixlist import export_kind
-from xmpaudit.audit.tables import cell_words
+from xmpaudit.audit.tables import cell_frame
 from xmpaudit.core.errors import ConfigError
 from xmpaudit.core.number_words import counted
 from xmpaudit.read.inventory import take_inventory
@@ -106,14 +106,11 @@ def asset_paths(args: argparse.Namespace, client: Any, sync_args: Any) -> list[s
 
 
 def print_frame(frame: Any, limit: int = 30) -> None:
-    """The first ``limit`` rows, numbers as every view words them (``tables.cell_words``)."""
+    """The first ``limit`` rows, numbers as every view words them (``tables.cell_frame``)."""
     import pandas as pd
 
-    head = frame.head(limit)
-    shown = pd.DataFrame({column: [cell_words(column, value, pd.api.types.is_integer_dtype(head[column].dtype))
-                                   for value in head[column].tolist()] for column in head.columns})
     with pd.option_context("display.width", 200, "display.max_colwidth", 90):
-        print(shown.to_string(index=False))
+        print(cell_frame(frame.head(limit)).to_string(index=False))
         if len(frame) > limit:
             print(f"… {len(frame) - limit} more rows")
 

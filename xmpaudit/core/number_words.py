@@ -9,8 +9,12 @@ import pandas as pd
 PERCENT_DECIMALS = 1
 
 
-def _missing(value: Any) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and value != value)
+def is_missing(value: Any) -> bool:
+    """None, NA, NaN or NaT: shown blank (or as the caller's word for missing)."""
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):  # list-like values are not missing
+        return False
 
 
 def share_pct(part: float, whole: float) -> float | None:
@@ -20,22 +24,22 @@ def share_pct(part: float, whole: float) -> float | None:
 
 def count_words(value: Any) -> str:
     """A count with thousands separators (``78760`` -> ``78,760``)."""
-    return "" if _missing(value) else f"{int(value):,}"
+    return "" if is_missing(value) else f"{int(value):,}"
 
 
 def change_words(value: Any) -> str:
     """A signed change of a count (``-1234`` -> ``-1,234``)."""
-    return "" if _missing(value) else f"{int(value):+,}"
+    return "" if is_missing(value) else f"{int(value):+,}"
 
 
 def percent_words(value: Any, missing: str = "n/a") -> str:
     """A percentage with one decimal (``40.46`` -> ``40.5%``); ``missing`` for None/NaN."""
-    return missing if _missing(value) else f"{float(value):,.{PERCENT_DECIMALS}f}%"
+    return missing if is_missing(value) else f"{float(value):,.{PERCENT_DECIMALS}f}%"
 
 
 def points_words(value: Any) -> str:
     """A change of a percentage in points (``+20.0 points``)."""
-    return "" if _missing(value) else f"{float(value):+,.{PERCENT_DECIMALS}f} points"
+    return "" if is_missing(value) else f"{float(value):+,.{PERCENT_DECIMALS}f} points"
 
 
 def counted(value: int, noun: str, plural: str | None = None) -> str:
@@ -45,4 +49,4 @@ def counted(value: int, noun: str, plural: str | None = None) -> str:
 
 def confidence_words(value: Any) -> str:
     """A smart tag confidence as tables show it, two decimals (``0.9736`` -> ``0.97``); exports keep every digit."""
-    return "" if _missing(value) else f"{float(value):.2f}"
+    return "" if is_missing(value) else f"{float(value):.2f}"

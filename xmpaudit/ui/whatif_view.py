@@ -11,11 +11,10 @@ from IPython.display import display
 from matplotlib import pyplot as plt
 
 from xmpaudit.audit.result import AuditResult
-from xmpaudit.audit.tables import as_table
+from xmpaudit.audit.tables import as_table, table_html
 from xmpaudit.audit.tag_confidence import confidence_per_tag, tag_confidence_plot
 from xmpaudit.audit.whatif import ThresholdModel, sweep_thresholds, threshold_label, threshold_words
 from xmpaudit.audit.whatif_plot import plot_what_if
-from xmpaudit.core.number_words import count_words
 
 NUMBER_WORDS = {"tags_written": "tags written", "assets_left_empty": "assets with smart tags left empty",
                 "in_sync_to_stale": "in-sync nodes going out of date", "in_sync_to_invalid": "in-sync assets failing",
@@ -37,14 +36,10 @@ def dropped_html(dropped: pd.DataFrame, chosen: float, current: float) -> str:
     """The tags ``chosen`` drops most as a small HTML table with headers in words, or a sentence when none."""
     if dropped.empty:
         return f"<p>No smart tag is dropped at minimumConfidence={html.escape(threshold_words(chosen))}.</p>"
-    now, then = html.escape(threshold_words(current)), html.escape(threshold_words(chosen))
-    headers = ("tag", f"dropped at {then}", f"newly dropped (written at {now})",
-               f"newly written (dropped at {now})")
-    head = "".join(f"<th>{h}</th>" for h in headers)
-    rows = "".join(f"<tr><td>{html.escape(str(r.name))}</td>" + "".join(
-        f"<td style='text-align:right'>{count_words(v)}</td>" for v in (r.dropped, r.newly_dropped, r.newly_written))
-        + "</tr>" for r in dropped.itertuples())
-    return f"<table><tr>{head}</tr>{rows}</table>"
+    now, then = threshold_words(current), threshold_words(chosen)
+    return table_html(dropped.rename(columns={
+        "name": "tag", "dropped": f"dropped at {then}", "newly_dropped": f"newly dropped (written at {now})",
+        "newly_written": f"newly written (dropped at {now})"}))
 
 
 def what_if_view(result: AuditResult, smart_tags: pd.DataFrame) -> widgets.Widget:
