@@ -34,12 +34,17 @@ COUNT_FORMAT = "#,##0"
 PERCENT_FORMAT = "0.0"
 
 
-def _joined_by_asset(frame: pd.DataFrame) -> pd.Series:
-    """Tag names joined with ", " per asset, in the frame's order (one pass; groupby-agg is slow at 100k)."""
-    joined: dict[str, list[str]] = {}
+def _names_by_asset(frame: pd.DataFrame) -> dict[str, list[str]]:
+    """Tag names per asset, in the frame's order (one pass; groupby-agg is slow at 100k)."""
+    names: dict[str, list[str]] = {}
     for asset, name in zip(frame["asset"].to_numpy(object), frame["name"].to_numpy(object), strict=True):
-        joined.setdefault(asset, []).append(str(name))
-    return pd.Series({asset: ", ".join(names) for asset, names in joined.items()}, dtype=object)
+        names.setdefault(str(asset), []).append(str(name))
+    return names
+
+
+def _joined_by_asset(frame: pd.DataFrame) -> pd.Series:
+    """Tag names joined with ", " per asset, in the frame's order."""
+    return pd.Series({asset: ", ".join(names) for asset, names in _names_by_asset(frame).items()}, dtype=object)
 
 
 def tag_flag_words(zero_names: str, custom_names: str) -> str:
@@ -108,9 +113,7 @@ def aem_metadata_csv(result: AuditResult, fixes: pd.DataFrame, tag_property: str
     if tag_property:
         expected = result.expected[result.expected["asset"].isin(set(paths))]
         expected = expected[["asset", "index", "name"]].sort_values(["asset", "index"], kind="stable")
-        per_asset: dict[str, list[str]] = {}
-        for asset, name in zip(expected["asset"].to_numpy(object), expected["name"].to_numpy(object), strict=True):
-            per_asset.setdefault(str(asset), []).append(str(name))
+        per_asset = _names_by_asset(expected)
         names = paths.map(lambda path: per_asset.get(path, []))
         if names.map(lambda items: any(MULTI_VALUE_DELIMITER in n for n in items)).any():
             raise ConfigError(f"A tag name contains '{MULTI_VALUE_DELIMITER}', the import's multi-value "
