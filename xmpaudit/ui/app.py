@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -149,7 +150,7 @@ class Dashboard:
         Refresh (which read and audited through the session) show that audit, without reading again."""
         self.banner.value = f"<p><i>Auditing again after the {html.escape(action)}…</i></p>"
         if action == "refresh" and isinstance(outcome, AuditResult):
-            self._pending = self._audits.submit(self._show_safely, outcome)
+            self._pending = self._audits.submit(self._show_safely, lambda: outcome)
         else:
             self._pending = self._audits.submit(self.reaudit, after=action)
 
@@ -161,17 +162,18 @@ class Dashboard:
     def reaudit(self, *, full: bool = False, after: str = "") -> None:
         """Bring the snapshot up to date (a full inventory when ``full``) and show the new numbers."""
         self.banner.value = f"<p><i>Auditing again{' after the ' + html.escape(after) if after else ''}…</i></p>"
-        try:
+
+        def fresh_audit() -> AuditResult:
             with self._session_lock:
                 self.session.refresh(full=full)
-                result = self.session.audit()
-            self._show(result)
-        except Exception as exc:
-            self.banner.value = f"<p style='color:#D55E00'><b>✖ {html.escape(one_line(exc))}</b></p>"
+                return self.session.audit()
 
-    def _show_safely(self, result: AuditResult) -> None:
+        self._show_safely(fresh_audit)
+
+    def _show_safely(self, result_of: Callable[[], AuditResult]) -> None:
+        """Show the audit ``result_of()`` gives; a failure is the banner's one line."""
         try:
-            self._show(result)
+            self._show(result_of())
         except Exception as exc:
             self.banner.value = f"<p style='color:#D55E00'><b>✖ {html.escape(one_line(exc))}</b></p>"
 
