@@ -241,9 +241,8 @@ def apply_plan(
 def _remove_undone_runs_backups(client: AemClient, journal: Journal, run: str, plan: SyncPlan) -> list[str]:
     """Undo also removes the backup nodes the undone run left behind (journaled), except those holding another
     writer's node the run could not put back (they stay, reported); the ones still left."""
-    found = journaled_backups(client, journal, str(plan.undoes)).backups
-    theirs = {r["backup"] for r in journal.read() if r.get("run") == plan.undoes
-              and r.get("event") == events.BACKUP_LEFT and r.get("holds_theirs")}
+    journaled = journaled_backups(client, journal, str(plan.undoes))
+    found, theirs = journaled.backups, journaled.theirs
     kept = sorted(set(found["backup"]) & theirs)
     found = found[~found["backup"].isin(theirs)]
     if found.empty:

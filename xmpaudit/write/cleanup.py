@@ -24,10 +24,12 @@ COLUMNS = ["asset", "backup", "items"]
 
 @dataclass
 class CleanupPlan:
-    """The backup nodes found (one row each: asset, backup path, child count) and where they were looked for."""
+    """The backup nodes found (one row each: asset, backup path, child count) and where they were looked for;
+    ``theirs``: the journaled ones holding another writer's node a run could not put back."""
 
     where: str
     backups: pd.DataFrame
+    theirs: frozenset[str] = frozenset()
 
     def __len__(self) -> int:
         return len(self.backups)
@@ -80,11 +82,13 @@ def find_backups(client: AemClient, root: str, *, show_progress: bool = False) -
 
 def journaled_backups(client: AemClient, journal: Journal, run: str) -> CleanupPlan:
     """The backup nodes ``run`` journaled as left behind that are still there."""
-    paths = {r["backup"] for r in journal.read() if r.get("run") == run and r.get("event") == events.BACKUP_LEFT}
+    left = [r for r in journal.read() if r.get("run") == run and r.get("event") == events.BACKUP_LEFT]
+    paths = {r["backup"] for r in left}
     assets = sorted({path.split("/jcr:content/metadata/", 1)[0] for path in paths})
     hits = read_assets(client, assets) if assets else {}
     plan = _plan(f"run {run}", hits.values())
     plan.backups = plan.backups[plan.backups["backup"].isin(paths)].reset_index(drop=True)
+    plan.theirs = frozenset(r["backup"] for r in left if r.get("holds_theirs"))
     return plan
 
 
