@@ -26,6 +26,17 @@ fetch() {  # fetch GROUP:ARTIFACT:VERSION[:TYPE[:CLASSIFIER]] into $WORK/dl
     >>"$WORK/mvn.log" 2>&1
 }
 
+json_of() {  # the JSON Sling's GET servlet renders for PATH, retried while another servlet answers (30 s at most)
+  local deadline=$((SECONDS + 30)) body
+  while [ $SECONDS -lt $deadline ]; do
+    body=$(curl -s -u admin:admin -w '\n%{content_type}' "$URL$1.json")
+    case "${body##*$'\n'}" in application/json*) printf '%s' "${body%$'\n'*}"; return 0 ;; esac
+    sleep 1
+  done
+  printf '%s' "${body%$'\n'*}"
+  return 1
+}
+
 wait_ready() {  # wait until Sling answers JSON for /content (the repository is up), or it dies or fails to start
   local deadline=$((SECONDS + READY_TIMEOUT))
   while [ $SECONDS -lt $deadline ]; do
@@ -87,6 +98,9 @@ start_standalone_11() {
   # json.maximumresults through the web console's configuration manager
   curl -s -o /dev/null -u admin:admin -X POST "$URL/system/console/configMgr/org.apache.sling.servlets.get.DefaultGetServlet" \
     --data "apply=true&action=ajaxConfigManager&propertylist=json.maximumresults&json.maximumresults=$MAX_RESULTS"
+  # the new configuration re-registers the GET servlet; meanwhile .json requests reach the WebDAV servlet (404)
+  sleep 2
+  json_of /content >/dev/null || { stop_sling; return 1; }
   echo "Sling Starter 11" >"$WORK/flavour"
 }
 
@@ -102,7 +116,7 @@ import_status=$(curl -s -o "$WORK/namespace-import.json" -w '%{http_code}' -u ad
   "$URL/content" --data-urlencode ":operation=import" --data-urlencode ":contentType=jcr.xml" \
   --data-urlencode ":name=xmpaudit-ns" --data-urlencode ":replace=true" --data-urlencode ":content=$NS_XML")
 # Check that it took: both namespaces usable (a failed import would make every dam:/dc: test fail obscurely).
-registered=$(curl -s -u admin:admin "$URL/content/xmpaudit-ns.json")
+registered=$(json_of /content/xmpaudit-ns)
 if ! { [ "$import_status" = 201 ] || [ "$import_status" = 200 ]; } \
    || ! printf '%s' "$registered" | grep -q '"dam:registered":"true"' \
    || ! printf '%s' "$registered" | grep -q '"dc:registered":"true"'; then
