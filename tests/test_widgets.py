@@ -2,6 +2,7 @@
 
 import html
 import re
+import threading
 import time
 from urllib.parse import quote
 
@@ -13,9 +14,11 @@ from tests.conftest import DEMO_ROOT
 from xmpaudit.audit.compare import audit
 from xmpaudit.audit.fixlist import fix_list
 from xmpaudit.audit.headline import headline
+from xmpaudit.core.errors import XmpAuditError
 from xmpaudit.core.number_words import percent_words
 from xmpaudit.core.statuses import STATUS_COLOURS, STATUSES, coverage_of, reasons_in_words, stale_flags_of, status_words
 from xmpaudit.read.inventory import take_inventory
+from xmpaudit.ui.background import BackgroundWorker
 from xmpaudit.ui.grid import BADGE_TEXT_AND_SYMBOL, status_badge
 from xmpaudit.ui.panel import ALL_FOLDERS, AuditPanel, one_line
 from xmpaudit.write.diffwords import describe_change
@@ -228,6 +231,48 @@ def test_saved_notebooks_hold_no_widget_state():
         notebook = nbformat.read(path, as_version=4)
         assert "widgets" not in notebook.metadata, f"{path.name} keeps widget state (model not found on reopen)"
         assert "application/vnd.jupyter.widget-view+json" not in path.read_text()
+
+
+def test_what_a_job_arms_is_clickable_only_once_the_job_is_done(panel):
+    """Confirm appears while the job's outcome is still being shown; it stays disabled until the job is done (in
+    Chromium a quick click in that moment was refused with "Busy: Undo check is still running")."""
+    panel.select(panel.filtered().index[:3])
+    panel.preview_button.click()
+    panel.wait()
+    panel.sync_button.click()
+    panel.wait()
+    seen = []
+    arm = panel._arm
+
+    def slow_arm(*args, **kwargs):
+        arm(*args, **kwargs)
+        seen.append((panel.confirm_button.disabled, panel.worker.busy))
+        time.sleep(0.3)  # the rest of the job's outcome being shown
+
+    panel._arm = slow_arm
+    panel.undo_scope.value = "run"
+    panel.undo_button.click()
+    panel.wait()
+    assert seen == [(True, True)]
+    assert not panel.worker.busy and not panel.confirm_button.disabled
+    panel.confirm_button.click()
+    panel.wait()
+    assert panel.messages[-1].startswith("Undo done: "), panel.messages[-1]
+
+
+def test_a_second_job_is_refused_until_the_first_is_done():
+    events = []
+    worker = BackgroundWorker(on_start=events.append, on_progress=lambda d, t: None,
+                              on_finish=lambda: events.append("finished"), on_error=events.append)
+    release = threading.Event()
+    worker.run("first", lambda _p: release.wait(5), lambda _r: time.sleep(0.1))
+    with pytest.raises(XmpAuditError, match="Busy: first is still running"):
+        worker.run("second", lambda _p: None, lambda _r: None)
+    release.set()
+    worker.wait(5)
+    worker.run("third", lambda _p: None, lambda _r: None)
+    worker.wait(5)
+    assert events == ["first", "finished", "third", "finished"]
 
 
 def test_background_progress_moves(panel):

@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from xmpaudit.core.errors import XmpAuditError
 from xmpaudit.core.progress import ProgressCallback
 
 Job = Callable[[ProgressCallback], Any]
@@ -25,15 +26,23 @@ class BackgroundWorker:
         self.background = background
         self.label = ""
         self._thread: threading.Thread | None = None
+        self._running = False
+        self._state = threading.Lock()  # starting a job and finishing one never interleave
 
     @property
     def busy(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        """True from the start of a job until its ``then`` has run and ``on_finish`` begins."""
+        return self._running
 
     def run(self, label: str, job: Job, then: Callable[[Any], None]) -> None:
-        """Start ``job(progress)``; ``then(result)`` runs on the same thread when it returns."""
-        self.label = label
-        self.on_start(label)
+        """Start ``job(progress)``; ``then(result)`` runs on the same thread when it returns. Refused while
+        another job (or its ``then``) runs."""
+        with self._state:
+            if self._running:
+                raise XmpAuditError(f"Busy: {self.label} is still running; wait until it finishes")
+            self._running = True
+            self.label = label
+            self.on_start(label)
         if not self.background:
             self._work(job, then)
             return
@@ -46,7 +55,9 @@ class BackgroundWorker:
         except BaseException as exc:
             self.on_error(exc)
         finally:
-            self.on_finish()
+            with self._state:
+                self._running = False
+                self.on_finish()  # buttons come back only now: what ``then`` armed is not clickable before
 
     def wait(self, timeout: float | None = 600.0) -> None:
         """Block until the running job is done (for scripts and tests)."""

@@ -10,6 +10,7 @@ import pandas as pd
 from xmpaudit.aem.client import AemClient
 from xmpaudit.audit.result import AuditResult
 from xmpaudit.core.statuses import FIXABLE_STATUSES, NODE_IN_SYNC
+from xmpaudit.ui.background import BackgroundWorker
 from xmpaudit.ui.grid import PagedGrid, local_fix_frame
 from xmpaudit.ui.panel_rules import Rules, folder_options, matching_rows
 from xmpaudit.ui.panel_view import PanelView
@@ -29,6 +30,7 @@ class PanelSelection(PanelView):
 
     client: AemClient
     grid: PagedGrid
+    worker: BackgroundWorker
 
     def _init_selection(self) -> None:
         self.selected: set[str] = set()
@@ -118,7 +120,7 @@ class PanelSelection(PanelView):
         self._selection_label()
 
     def _update_sync_button(self) -> None:
-        self.sync_button.disabled = (self.plan is None or len(self.plan) == 0
+        self.sync_button.disabled = (self.worker.busy or self.plan is None or len(self.plan) == 0
                                      or frozenset(self.selected) != self.plan_selection)
 
     def _arm(self, kind: str, payload: Any, label: str, *, needs_force: bool = False) -> None:
@@ -139,7 +141,8 @@ class PanelSelection(PanelView):
 
     def _update_confirm_button(self) -> None:
         needs_force = self.force_box.layout.display != "none"
-        self.confirm_button.disabled = self.pending is None or (needs_force and not self.force_box.value)
+        self.confirm_button.disabled = (self.worker.busy or self.pending is None
+                                        or (needs_force and not self.force_box.value))
 
     def _update_rows(self, fresh: tuple[AuditResult, pd.DataFrame]) -> int:
         """Put re-read rows into the table in place; unselect rows no longer in need of a fix."""
