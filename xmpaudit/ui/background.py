@@ -34,12 +34,16 @@ class BackgroundWorker:
         """True from the start of a job until its ``then`` has run and ``on_finish`` begins."""
         return self._running
 
+    def refuse_if_busy(self) -> None:
+        """One XmpAuditError naming the running job, while one runs."""
+        if self._running:
+            raise XmpAuditError(f"Busy: {self.label} is still running; wait until it finishes")
+
     def run(self, label: str, job: Job, then: Callable[[Any], None]) -> None:
         """Start ``job(progress)``; ``then(result)`` runs on the same thread when it returns. Refused while
         another job (or its ``then``) runs."""
         with self._state:
-            if self._running:
-                raise XmpAuditError(f"Busy: {self.label} is still running; wait until it finishes")
+            self.refuse_if_busy()
             self._running = True
             self.label = label
             self.on_start(label)

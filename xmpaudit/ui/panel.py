@@ -107,8 +107,7 @@ class AuditPanel(PanelConfirmedWrites):
     def _guarded(self, handler: Callable[[], None]) -> None:
         """Run a button handler; a failure becomes one line at the top of the panel."""
         try:
-            if self.worker.busy:
-                raise XmpAuditError(f"Busy: {self.worker.label} is still running; wait until it finishes")
+            self.worker.refuse_if_busy()  # before the handler changes anything
             handler()
         except Exception as exc:
             self._on_error(exc)
