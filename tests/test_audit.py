@@ -7,6 +7,7 @@ from tests.conftest import asset_hit, snapshot_from_hits, xmp_node
 from xmpaudit.audit.compare import audit
 from xmpaudit.audit.expected import expected_tags
 from xmpaudit.core.acs import SyncArguments, expected_xmp_node
+from xmpaudit.core.errors import ConfigError
 from xmpaudit.core.statuses import STATUSES, stale_reasons
 from xmpaudit.read.frames import ASSET_COLUMNS, SMART_TAG_COLUMNS, frames_from_hits
 
@@ -117,7 +118,7 @@ def test_coverage_and_other_arguments():
     assert coverage.loc["/d/f1", "coverage_pct"] == 50.0  # the orphan array (no smart tags) is not counted
     assert coverage.loc["/d/f1", "with_smart_tags"] == 2 and coverage.loc["/d/f1", "orphan_xmp"] == 1
     assert pd.isna(coverage.loc["/d/f2", "coverage_pct"])
-    with pytest.raises(ValueError, match="other XMP node"):
+    with pytest.raises(ConfigError, match="other XMP node"):
         audit(snapshot_from_hits(hits), SyncArguments(sequence_name="dam:other"))
 
 

@@ -15,16 +15,16 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from xmpaudit.audit.expected import expected_tags, in_the_way, sorted_rows
+from xmpaudit.audit.expected import expected_tags, kinds_in_the_way, sorted_rows
 from xmpaudit.audit.result import AuditResult, as_categorical, category_is
 from xmpaudit.core.acs import SyncArguments
-from xmpaudit.core.statuses import STALE_FLAG, STATUSES
+from xmpaudit.core.errors import ConfigError
+from xmpaudit.core.statuses import STALE_FLAG, STATUS_CODE, STATUSES
 from xmpaudit.read.frames import (
     ITEM_MISNUMBERED,
     SHAPE_EXTRA_PROPERTIES,
     SHAPE_STRUCTURE,
     SHAPE_TYPES,
-    SLOT_PROPERTY,
     asset_column,
     path_dtype,
 )
@@ -119,13 +119,14 @@ def _diff(keys: _Keys, expected: pd.DataFrame, xmp_tags: pd.DataFrame) -> tuple[
     ``expected`` must be in that order already (see ``_in_asset_order``)."""
     xmp, x_asset = _in_asset_order(keys, xmp_tags, "index")
     if len(expected) + len(xmp) >= 2**31:
-        raise ValueError("more than 2**31 tag rows in one audit: audit the snapshot in partitions (audit_partitions)")
+        raise ConfigError("More than 2**31 tag rows in one audit: audit the snapshot in partitions (audit_partitions)")
     e_asset = keys.rows(expected["asset_id"].to_numpy())
     e_count, e_start = _groups(e_asset, keys.count)
     x_count, x_start = _groups(x_asset, keys.count)
     if len(xmp) and not (xmp["index"].to_numpy() == np.arange(1, len(xmp) + 1, dtype=np.int32)
                          - np.repeat(x_start, x_count)).all():
-        raise ValueError("xmp_tags 'index' must number each asset's items 1..N in child order")
+        raise ConfigError("The snapshot's xmp_tags 'index' does not number each asset's items 1..N in child order "
+                          "(a damaged snapshot: take a new inventory)")
     width = np.maximum(e_count, x_count)
     asset_row = np.repeat(np.arange(keys.count, dtype=np.int32), width)
     within = np.arange(len(asset_row), dtype=np.int32)
@@ -209,12 +210,12 @@ def _invalid(keys: _Keys, assets: pd.DataFrame, expected: pd.DataFrame, args: Sy
         with_kept_tags = np.unique(at[at >= 0])
         texts.append(f"{clash}: the ACS process would fail on every asset with a tag to write")
         codes[with_kept_tags[codes[with_kept_tags] < 0]] = len(texts) - 1
-    node_type = assets["xmp_node_type"].astype("string")
-    blocked = (node_type.notna() & (node_type != "xmpArray")).to_numpy(dtype=bool, na_value=False)
-    for kind in sorted(set(node_type[blocked].tolist())):
-        rows = blocked & (node_type == kind).to_numpy(dtype=bool, na_value=False)
-        texts.append(in_the_way("a property" if kind == SLOT_PROPERTY else {"xmpNodeType": kind}, args))
-        codes[rows] = len(texts) - 1
+    slot = assets["xmp_node_type"]
+    for kind, words in kinds_in_the_way(sorted(as_categorical(slot).categories.astype(object)), args).items():
+        rows = category_is(slot, kind)
+        if rows.any():
+            texts.append(words)
+            codes[rows] = len(texts) - 1
     codes[~assets["has_metadata"].to_numpy(dtype=bool, na_value=False)] = 0
     return codes, texts
 
@@ -260,20 +261,60 @@ def _tag_frame(diff: _Diff, expected: pd.DataFrame, xmp: pd.DataFrame, paths: pd
     )
 
 
-def audit(snapshot: Snapshot, args: SyncArguments | None = None) -> AuditResult:
-    """Classify every asset of ``snapshot``; ``args`` defaults to the arguments it was taken with.
-    Only ``minimum_confidence`` may differ from the snapshot's (the XMP node was read by name)."""
+def _arguments_for(snapshot: Snapshot, args: SyncArguments | None) -> SyncArguments:
+    """``args``, or the snapshot's own; ConfigError when they name other XMP nodes/properties than it was read with."""
     taken = snapshot.arguments
     args = args or taken
     if (args.sequence_name, args.name_property, args.confidence_property) != (
         taken.sequence_name, taken.name_property, taken.confidence_property
     ):
-        raise ValueError(
-            "The snapshot was read with other XMP node/property names; take a new inventory with these arguments"
+        raise ConfigError(
+            "The snapshot was read with other XMP node/property names than these arguments "
+            f"(it holds {taken.sequence_name} items with {taken.name_property}/{taken.confidence_property}); "
+            "take a new inventory with these arguments"
         )
+    return args
+
+
+def _stale_bits(assets: pd.DataFrame, diff: _Diff) -> np.ndarray:
+    """Per asset: the ``stale_flags`` bits of every way its node differs from the expected one (0 = none)."""
+    count = len(assets)
+    shape = assets["xmp_shape"].to_numpy(dtype=np.uint8) if "xmp_shape" in assets else np.zeros(count, np.uint8)
+    xmp_items = assets["xmp_item_count"].to_numpy(dtype=np.float64, na_value=0)
+    array_size = assets["xmp_array_size"].to_numpy(dtype=np.float64, na_value=np.nan)
+    names_flag = _names_differ(diff, count)
+    structure_flag = ((shape & SHAPE_STRUCTURE) > 0) | ~category_is(assets["xmp_node_type"], "xmpArray") | \
+        ~category_is(assets["xmp_array_type"], "rdf:Seq") | _per_asset(diff.misnumbered, diff.asset_row, count)
+    flags = {"size": (array_size != diff.expected_count) | (xmp_items != diff.expected_count),
+             "names": names_flag,
+             "order": _per_asset(diff.change == CHANGES.index("renamed"), diff.asset_row, count) & ~names_flag,
+             "confidences": _per_asset(diff.change == CHANGES.index("confidence"), diff.asset_row, count),
+             "types": (shape & SHAPE_TYPES) > 0, "extra properties": (shape & SHAPE_EXTRA_PROPERTIES) > 0,
+             "structure": structure_flag}
+    bits = np.zeros(count, dtype=np.uint8)
+    for stale_reason, flag in flags.items():
+        bits |= np.where(flag, np.uint8(STALE_FLAG[stale_reason]), np.uint8(0))
+    return bits
+
+
+def _classify(assets: pd.DataFrame, invalid: np.ndarray, stale_bits: np.ndarray) -> np.ndarray:
+    """Per asset: its status's code, looked up by name (the first rule that holds wins)."""
+    xmp_present = assets["xmp_present"].to_numpy(dtype=bool, na_value=False)
+    has_tags = assets["smart_tag_count"].to_numpy(dtype=np.int64, na_value=0) > 0
+    xmp_items = assets["xmp_item_count"].to_numpy(dtype=np.float64, na_value=0)
+    stale = xmp_present & (stale_bits > 0)
+    rules = ((invalid, "invalid"), (~has_tags & (xmp_items > 0), "orphan_xmp"), (~has_tags & stale, "stale_xmp"),
+             (~has_tags, "no_smart_tags"), (~xmp_present, "missing_xmp"), (stale, "stale_xmp"))
+    codes = [STATUS_CODE[name] for _, name in rules]
+    return np.select([rule for rule, _ in rules], codes, STATUS_CODE["in_sync"]).astype(np.int8)
+
+
+def audit(snapshot: Snapshot, args: SyncArguments | None = None) -> AuditResult:
+    """Classify every asset of ``snapshot``; ``args`` defaults to the arguments it was taken with.
+    Only ``minimum_confidence`` may differ from the snapshot's (the XMP node was read by name): else ConfigError."""
+    args = _arguments_for(snapshot, args)
     assets = snapshot.assets
     keys = _Keys(assets)
-    count = keys.count
     paths = _paths(assets, snapshot.smart_tags, snapshot.xmp_tags)
     expected, e_asset = _in_asset_order(keys, expected_tags(snapshot.smart_tags, args.minimum_confidence), "index")
     expected = expected.reset_index(drop=True)
@@ -281,45 +322,17 @@ def audit(snapshot: Snapshot, args: SyncArguments | None = None) -> AuditResult:
     diff, xmp = _diff(keys, expected, snapshot.xmp_tags)
 
     reason, texts = _invalid(keys, assets, expected, args)
-    invalid = reason >= 0
-    expected_count = diff.expected_count
-    xmp_present = assets["xmp_present"].to_numpy(dtype=bool, na_value=False)
-    has_tags = assets["smart_tag_count"].to_numpy(dtype=np.int64, na_value=0) > 0
-    xmp_items = assets["xmp_item_count"].to_numpy(dtype=np.float64, na_value=0)
-    array_size = assets["xmp_array_size"].to_numpy(dtype=np.float64, na_value=np.nan)
-    shape = assets["xmp_shape"].to_numpy(dtype=np.uint8) if "xmp_shape" in assets else np.zeros(count, np.uint8)
-
-    names_flag = _names_differ(diff, count)
-    order_flag = _per_asset(diff.change == CHANGES.index("renamed"), diff.asset_row, count) & ~names_flag
-    confidence_flag = _per_asset(diff.change == CHANGES.index("confidence"), diff.asset_row, count)
-    node_type = ~category_is(assets["xmp_node_type"], "xmpArray")
-    array_type = ~category_is(assets["xmp_array_type"], "rdf:Seq")
-    structure_flag = ((shape & SHAPE_STRUCTURE) > 0) | node_type | array_type | \
-        _per_asset(diff.misnumbered, diff.asset_row, count)
-    size_flag = (array_size != expected_count) | (xmp_items != expected_count)
-    flags = {"size": size_flag, "names": names_flag, "order": order_flag, "confidences": confidence_flag,
-             "types": (shape & SHAPE_TYPES) > 0, "extra properties": (shape & SHAPE_EXTRA_PROPERTIES) > 0,
-             "structure": structure_flag}
-    bits = np.zeros(count, dtype=np.uint8)
-    for stale_reason, flag in flags.items():
-        bits |= np.where(flag, np.uint8(STALE_FLAG[stale_reason]), np.uint8(0))
-    stale = xmp_present & (bits > 0)
-
-    status = np.select(
-        [invalid, ~has_tags & (xmp_items > 0), ~has_tags & stale, ~has_tags, ~xmp_present, stale],
-        [0, 4, 3, 1, 2, 3],  # codes into STATUSES
-        5,
-    ).astype(np.int8)
-    stale_rows = status == STATUSES.index("stale_xmp")
-    reason[status == STATUSES.index("orphan_xmp")] = len(texts)
-    reason[status == STATUSES.index("missing_xmp")] = len(texts) + 1
+    bits = _stale_bits(assets, diff)
+    status = _classify(assets, reason >= 0, bits)
+    reason[status == STATUS_CODE["orphan_xmp"]] = len(texts)
+    reason[status == STATUS_CODE["missing_xmp"]] = len(texts) + 1
     texts += [ORPHAN_REASON, MISSING_REASON]
 
     result = assets.copy(deep=False)
     result["status"] = pd.Categorical.from_codes(status, categories=list(STATUSES))
-    result["expected_count"] = expected_count
+    result["expected_count"] = diff.expected_count
     result["reason"] = _strings(texts, reason)  # stale rows: NA, their reasons are the stale_flags bits
-    result["stale_flags"] = np.where(stale_rows, bits, np.uint8(0))
+    result["stale_flags"] = np.where(status == STATUS_CODE["stale_xmp"], bits, np.uint8(0))
     tags = _tag_frame(diff, expected, xmp, paths, assets["asset_id"].to_numpy())
     return AuditResult(assets=result, tags=tags, expected=expected, arguments=args, meta=dict(snapshot.meta))
 

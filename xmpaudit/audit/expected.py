@@ -3,6 +3,7 @@ order, and what at sequenceName stands in the way of writing them."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -10,23 +11,50 @@ import pandas as pd
 
 from xmpaudit.audit.result import as_categorical
 from xmpaudit.core.acs import DEFAULT_SEQUENCE_NAME, SyncArguments, is_blank
+from xmpaudit.read.frames import SLOT_PROPERTY
+
+
+def slot_kind(value: Any) -> str | None:
+    """What sits at sequenceName (a Sling JSON value), named as the inventory's ``xmp_node_type`` column names it:
+    None for nothing or a node without a text xmpNodeType, ``SLOT_PROPERTY`` for a property, else the node's
+    xmpNodeType."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        return SLOT_PROPERTY
+    kind = value.get("xmpNodeType")
+    return kind if isinstance(kind, str) else None
+
+
+def kind_in_the_way(kind: str | None, args: SyncArguments | None) -> str:
+    """The one decision whether what sits at sequenceName (as ``slot_kind`` names it) must not be replaced by a
+    sync, in words ('' when it may): a property, or a node of another XMP kind (not xmpArray). The process replaces
+    both (docs/facts.md); a node without xmpNodeType is a damaged array and is rewritten like it. The audit (and so
+    the fix list and the preview) and the write all ask this function."""
+    name = args.sequence_name if args is not None else DEFAULT_SEQUENCE_NAME
+    if kind is None or kind == "xmpArray":
+        return ""
+    if kind == SLOT_PROPERTY:
+        return (f"sequenceName={name} is a property on this asset: the ACS process would delete it to write the "
+                "node; not synced (move or remove the property first)")
+    return (f"sequenceName={name} is an XMP {kind} node on this asset, not an array: the ACS process would replace "
+            "it; not synced (move or remove it first)")
 
 
 def in_the_way(value: Any, args: SyncArguments | None) -> str:
     """Why what sits at sequenceName in an asset's metadata (a Sling JSON value) must not be replaced by a sync
-    ('' when it may): a property, or a node of another XMP kind (xmpNodeType set, not xmpArray). The process
-    replaces both (docs/facts.md); a node without xmpNodeType is a damaged array and is rewritten like it."""
-    name = args.sequence_name if args is not None else DEFAULT_SEQUENCE_NAME
-    if value is None:
-        return ""
-    if not isinstance(value, dict):
-        return (f"sequenceName={name} is a property on this asset: the ACS process would delete it to write the "
-                "node; not synced (move or remove the property first)")
-    kind = value.get("xmpNodeType")
-    if kind is None or kind == "xmpArray":
-        return ""
-    return (f"sequenceName={name} is an XMP {kind} node on this asset, not an array: the ACS process would replace "
-            "it; not synced (move or remove it first)")
+    ('' when it may): ``kind_in_the_way`` of its ``slot_kind``."""
+    return kind_in_the_way(slot_kind(value), args)
+
+
+def kinds_in_the_way(kinds: Iterable[Any], args: SyncArguments | None) -> dict[str, str]:
+    """The ``xmp_node_type`` values (NA = no node) a sync must leave alone, each with its words."""
+    found = {}
+    for kind in kinds:
+        words = kind_in_the_way(kind if isinstance(kind, str) else None, args)
+        if words:
+            found[kind] = words
+    return found
 
 
 def sorted_rows(ids: np.ndarray, positions: np.ndarray) -> np.ndarray | None:

@@ -1,56 +1,109 @@
-"""The statuses: names, words, colours, order, stale reasons and the coverage definition (one owner for every view)."""
+"""The statuses as one table (one row per status: name, words, colour, order, coverage role, badge, usual reason);
+every view the kit uses (names in code order, display order, colours, words …) is derived from it."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-STATUSES = ("invalid", "no_smart_tags", "missing_xmp", "stale_xmp", "orphan_xmp", "in_sync", "not_written_back",
-            "written_back")
+# a status's part in coverage: counted as in sync (numerator and denominator), as tagged only (denominator), or not
+COUNTS_IN_SYNC = "in sync"
+COUNTS_TAGGED = "tagged"
+NOT_COUNTED = "not tagged"
 
-# the JCR node is what the ACS process writes; the binary statuses refine in_sync once binaries are read
-NODE_IN_SYNC = ("in_sync", "not_written_back", "written_back")
-FIXABLE_STATUSES = ("missing_xmp", "stale_xmp", "orphan_xmp")
-# not counted as "tagged": no smart tags, an orphan XMP array (no smart tags either), or the process would fail
-NOT_TAGGED = ("no_smart_tags", "invalid", "orphan_xmp")
 
-# the order every view lists statuses in: what needs fixing first (in fix order), then what is fine
-STATUS_ORDER = ("missing_xmp", "stale_xmp", "orphan_xmp", "invalid", "no_smart_tags", "in_sync", "not_written_back",
-                "written_back")
-STATUS_RANK = {status: rank for rank, status in enumerate(STATUS_ORDER)}
-STATUS_DTYPE = pd.CategoricalDtype(list(STATUS_ORDER), ordered=True)
+@dataclass(frozen=True)
+class Status:
+    """One status: its name (the value of an audit's ``status`` column) and everything every view shows of it."""
 
-# Okabe & Ito (2008) colour-blind-safe palette; problems warm, in-sync shades of blue/green, no-tag states grey
-STATUS_COLOURS = {
-    "missing_xmp": "#D55E00",       # vermillion
-    "stale_xmp": "#E69F00",         # orange
-    "orphan_xmp": "#CC79A7",        # reddish purple
-    "invalid": "#000000",           # black
-    "no_smart_tags": "#BBBBBB",     # light grey
-    "in_sync": "#009E73",           # bluish green
-    "not_written_back": "#56B4E9",  # sky blue
-    "written_back": "#0072B2",      # blue
-}
+    name: str
+    words: str
+    colour: str  # Okabe & Ito (2008) colour-blind-safe palette: problems warm, in sync blue/green, no tags grey
+    rank: int  # the order every view lists statuses in: what needs fixing first (in fix order), then what is fine
+    coverage: str  # COUNTS_IN_SYNC, COUNTS_TAGGED or NOT_COUNTED
+    fixable: bool  # the sync writes it
+    badge_text: str  # the badge's text colour on ``colour``
+    badge_symbol: str  # so colour is never the only cue
+    usual_reason: str = ""  # the reason shown when the audit stored none for the asset
+    reason_from_flags: bool = False  # the reason is worded from the audit's ``stale_flags`` bits
 
-STATUS_WORDS = {
-    "invalid": "Invalid (the ACS process would fail)",
-    "no_smart_tags": "No smart tags",
-    "missing_xmp": "XMP missing",
-    "stale_xmp": "XMP out of date",
-    "orphan_xmp": "XMP left without smart tags",
-    "in_sync": "In sync",
-    "not_written_back": "In sync, not yet in the file",
-    "written_back": "In sync and in the file",
-}
 
-# the reason shown for a status when the audit stored none for the asset
-STATUS_REASON_WORDS = {
-    "in_sync": "the XMP holds exactly what the process would write",
-    "no_smart_tags": "nothing to write: the asset has no smart tags",
-    "written_back": "the XMP and the file hold what the process would write",
-}
+# One row per status. A row's position is its code (the ``status`` categorical's code): add a status anywhere; no
+# code depends on the position (the classifier looks codes up by name, tests/test_statuses_table.py).
+STATUS_TABLE: tuple[Status, ...] = (
+    Status("invalid", "Invalid (the ACS process would fail)", "#000000", 3, NOT_COUNTED, False, "white", "⚠"),
+    Status("no_smart_tags", "No smart tags", "#BBBBBB", 4, NOT_COUNTED, False, "black", "∅",
+           "nothing to write: the asset has no smart tags"),
+    Status("missing_xmp", "XMP missing", "#D55E00", 0, COUNTS_TAGGED, True, "white", "✚"),
+    Status("stale_xmp", "XMP out of date", "#E69F00", 1, COUNTS_TAGGED, True, "black", "↻",
+           reason_from_flags=True),
+    Status("orphan_xmp", "XMP left without smart tags", "#CC79A7", 2, NOT_COUNTED, True, "black", "✖"),
+    Status("in_sync", "In sync", "#009E73", 5, COUNTS_IN_SYNC, False, "white", "✔",
+           "the XMP holds exactly what the process would write"),
+    Status("not_written_back", "In sync, not yet in the file", "#56B4E9", 6, COUNTS_IN_SYNC, False, "black", "✔"),
+    Status("written_back", "In sync and in the file", "#0072B2", 7, COUNTS_IN_SYNC, False, "white", "✔",
+           "the XMP and the file hold what the process would write"),
+)
+
+
+@dataclass(frozen=True)
+class StatusViews:
+    """The views of a status table, each derived from its rows (``views_of``)."""
+
+    names: tuple[str, ...]  # in code order: the categories of an audit's ``status`` column
+    code: dict[str, int]
+    order: tuple[str, ...]  # by rank
+    rank: dict[str, int]
+    dtype: pd.CategoricalDtype  # ordered by rank
+    colours: dict[str, str]
+    words: dict[str, str]
+    reason_words: dict[str, str]
+    badges: dict[str, tuple[str, str]]  # (text colour, symbol)
+    node_in_sync: tuple[str, ...]  # the JCR node is what the ACS process writes (binary statuses refine in_sync)
+    fixable: tuple[str, ...]
+    not_tagged: tuple[str, ...]  # not counted as "tagged": no smart tags, an orphan XMP array, or invalid
+    from_flags: tuple[str, ...]
+
+
+def views_of(table: Sequence[Status]) -> StatusViews:
+    """Every view of ``table`` (names and codes in row order, the rest by rank)."""
+    names = tuple(row.name for row in table)
+    if len(set(names)) != len(names) or sorted(row.rank for row in table) != list(range(len(table))):
+        raise ValueError("a status table needs unique names and ranks 0..N-1")
+    by_rank = sorted(table, key=lambda row: row.rank)
+    order = tuple(row.name for row in by_rank)
+    return StatusViews(
+        names=names, code={name: code for code, name in enumerate(names)}, order=order,
+        rank={row.name: row.rank for row in table}, dtype=pd.CategoricalDtype(list(order), ordered=True),
+        colours={row.name: row.colour for row in by_rank}, words={row.name: row.words for row in by_rank},
+        reason_words={row.name: row.usual_reason for row in by_rank if row.usual_reason},
+        badges={row.name: (row.badge_text, row.badge_symbol) for row in by_rank},
+        node_in_sync=tuple(row.name for row in by_rank if row.coverage == COUNTS_IN_SYNC),
+        fixable=tuple(row.name for row in by_rank if row.fixable),
+        not_tagged=tuple(row.name for row in by_rank if row.coverage == NOT_COUNTED),
+        from_flags=tuple(row.name for row in by_rank if row.reason_from_flags),
+    )
+
+
+VIEWS = views_of(STATUS_TABLE)
+# the names the kit imports, each one view of STATUS_TABLE
+STATUSES = VIEWS.names
+STATUS_CODE = VIEWS.code
+STATUS_ORDER = VIEWS.order
+STATUS_RANK = VIEWS.rank
+STATUS_DTYPE = VIEWS.dtype
+STATUS_COLOURS = VIEWS.colours
+STATUS_WORDS = VIEWS.words
+STATUS_REASON_WORDS = VIEWS.reason_words
+STATUS_BADGES = VIEWS.badges
+NODE_IN_SYNC = VIEWS.node_in_sync
+FIXABLE_STATUSES = VIEWS.fixable
+NOT_TAGGED = VIEWS.not_tagged
+FLAGGED_STATUSES = VIEWS.from_flags
 
 # why an XMP node is out of date: one bit each in the audit's ``stale_flags`` column (bit i = STALE_REASONS[i])
 STALE_REASONS = ("size", "names", "order", "confidences", "types", "extra properties", "structure")
@@ -81,7 +134,7 @@ def _present(value: Any) -> bool:
 def reason_words(status: str, reason: Any = None, stale_flags: Any = 0) -> str:
     """Why an asset has its status, in words: for an out-of-date node from its flags (``XMP differs in number of
     tags, tag names``), else the reason the audit stored, else the status's usual reason (or "")."""
-    if str(status) == "stale_xmp" and _present(stale_flags) and int(stale_flags):
+    if str(status) in FLAGGED_STATUSES and _present(stale_flags) and int(stale_flags):
         return "XMP differs in " + ", ".join(STALE_WORDS[r] for r in stale_reasons(int(stale_flags)))
     if _present(reason) and str(reason):
         return str(reason)
