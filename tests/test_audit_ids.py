@@ -15,7 +15,7 @@ from xmpaudit.aem.querybuilder import asset_query
 from xmpaudit.audit.compare import audit
 from xmpaudit.audit.partitions import audit_partitions
 from xmpaudit.core.acs import SyncArguments, expected_xmp_node, is_blank
-from xmpaudit.core.errors import ConfigError
+from xmpaudit.core.errors import ConfigError, UsageError
 from xmpaudit.core.statuses import NODE_IN_SYNC, STATUSES, stale_reasons
 from xmpaudit.read.frames import SHAPE_EXTRA_PROPERTIES, SHAPE_STRUCTURE, SHAPE_TYPES
 from xmpaudit.read.snapshot import Snapshot
@@ -266,9 +266,9 @@ def test_concat_keeps_the_last_copy_of_an_asset_and_refuses_other_names():
     assert dict(zip(audit(combined).assets["path"], audit(combined).assets["status"].astype(str), strict=True)) == {
         "/d/b.jpg": "no_smart_tags", "/d/a.jpg": "in_sync"}
     other = Snapshot.from_hits([asset_hit("/d/c.jpg")], SyncArguments(sequence_name="dam:other"))
-    with pytest.raises(ValueError, match="different XMP node"):
+    with pytest.raises(ConfigError, match="different XMP node"):
         Snapshot.concat([old, other])
-    with pytest.raises(ValueError, match="at least one"):
+    with pytest.raises(UsageError, match="at least one"):
         Snapshot.concat([])
 
 

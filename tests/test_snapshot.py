@@ -7,7 +7,7 @@ import pytest
 
 from tests.conftest import asset_hit, snapshot_from_hits, xmp_node
 from xmpaudit.core.acs import SyncArguments
-from xmpaudit.core.errors import ConfigError
+from xmpaudit.core.errors import ConfigError, UsageError
 from xmpaudit.read.snapshot import Snapshot
 
 
@@ -58,9 +58,9 @@ def test_concat_rekeys_assets_and_the_last_part_wins(tmp_path):
 
 def test_parts_read_with_other_xmp_names_cannot_be_combined():
     other = snapshot_from_hits([hit("/c/a.jpg")], SyncArguments(sequence_name="dam:other"))
-    with pytest.raises(ValueError, match="different XMP node/property names"):
+    with pytest.raises(ConfigError, match="different XMP node/property names"):
         Snapshot.concat([snapshot_from_hits([hit("/c/b.jpg")]), other])
-    with pytest.raises(ValueError, match="at least one"):
+    with pytest.raises(UsageError, match="at least one"):
         Snapshot.concat([])
 
 

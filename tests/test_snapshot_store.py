@@ -4,7 +4,7 @@ renamed into place; an explicit folder holds one snapshot."""
 import pytest
 
 from xmpaudit.core.acs import SyncArguments
-from xmpaudit.core.errors import ConfigError
+from xmpaudit.core.errors import ConfigError, UsageError
 from xmpaudit.read.snapshot import Snapshot
 from xmpaudit.read.snapshot_store import SnapshotStore
 
@@ -50,5 +50,5 @@ def test_a_damaged_snapshot_is_one_clear_error(tmp_path):
     (tmp_path / "snap" / "assets.parquet").write_text("torn")
     with pytest.raises(ConfigError, match=r"snap is damaged .*: take a new inventory"):
         store.latest()
-    with pytest.raises(ConfigError, match="keeps at least one snapshot"):
+    with pytest.raises(UsageError, match="keeps at least one snapshot"):
         SnapshotStore.of(SOURCE, ROOT, keep=0)

@@ -26,10 +26,10 @@ from xmpaudit.aem.responses import (
 from xmpaudit.aem.settings import ConnectionSettings
 from xmpaudit.core.errors import (
     AemAuthError,
-    AemError,
     AemHttpError,
     AemNotFoundError,
     AemResponseError,
+    UsageError,
 )
 from xmpaudit.core.jcrpath import quote_path, validate_path
 from xmpaudit.core.version import __version__
@@ -124,7 +124,7 @@ class AemClient:
     def url_for(self, path: str) -> str:
         """Absolute URL for a repository path or endpoint path, percent-encoded."""
         if not path.startswith("/"):
-            raise AemError(f"Expected an absolute path, got {path!r}")
+            raise UsageError(f"Expected an absolute path, got {path!r}")
         return self.base_url + quote_path(path)
 
     # -- low level ---------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 import tomllib
 
 from xmpaudit.aem.user_files import read_user_text
-from xmpaudit.core.errors import ConfigError
+from xmpaudit.core.errors import ConfigError, UsageError
 
 ENV_PREFIX = "XMPAUDIT_"
 DEFAULT_PROFILES_FILE = Path("~/.config/xmpaudit/profiles.toml")
@@ -141,7 +141,7 @@ def env_variable(field_name: str) -> str:
     """The ``XMPAUDIT_*`` variable a child process (app kernel, papermill) reads a connection setting from."""
     names = {f: ENV_PREFIX + key for key, f in _ENV_FIELDS.items()}
     if field_name not in names:
-        raise KeyError(f"No XMPAUDIT_* variable for the connection setting {field_name!r}")
+        raise UsageError(f"No XMPAUDIT_* variable for the connection setting {field_name!r}")
     return names[field_name]
 
 

@@ -71,7 +71,7 @@ def audit_partitions(source: str | Path | Iterable[str | Path], args: SyncArgume
     for folder in folders:
         result = audit(Snapshot.load(folder), args)
         if used is not None and result.arguments != used:
-            raise ValueError(f"{folder} was taken with other arguments than the partitions before it")
+            raise ConfigError(f"{folder} was taken with other arguments than the partitions before it")
         used = result.arguments
         by_folder = by_folder.add(status_by_folder(result.assets), fill_value=0)
         if keep_fixable:

@@ -1,14 +1,33 @@
-"""Exceptions raised by xmpaudit; each names what failed and where."""
+"""Exceptions raised by xmpaudit, in two kinds: what a user can act on (``XmpAuditError``, one line on every
+surface, exit 2 on the CLI) and a bug in the calling code (``UsageError``, a normal traceback). Each names what
+failed and where. The tree and what each surface shows: docs/errors.md.
+
+    Exception
+    ├── XmpAuditError               a user can act on it: one line, never a traceback
+    │   ├── ConfigError             bad input or a refused run (settings, files, process arguments, paths, snapshots)
+    │   ├── AemError                an AEM request failed (method, URL, status)
+    │   │   ├── AemConnectionError · AemAuthError · AemNotFoundError · AemHttpError · AemResponseError
+    │   │   └── AemUncertainOutcomeError
+    │   └── JournalError            the journal cannot be written: nothing is sent
+    └── ValueError
+        └── UsageError              the API was called wrongly: a bug, shown as a traceback
+"""
 
 from __future__ import annotations
 
 
 class XmpAuditError(Exception):
-    """Base class of every error raised by xmpaudit."""
+    """Base class of every error a user can act on: every surface shows it as one line (the CLI exits 2)."""
 
 
 class ConfigError(XmpAuditError):
-    """Connection settings, profile files or process arguments are wrong."""
+    """Bad user input or a refused run: connection settings, profile and other named files, process arguments,
+    paths, options, snapshots on disk, or arguments that would make a run destructive."""
+
+
+class UsageError(ValueError):
+    """The calling code used xmpaudit's API wrongly (a bug to fix in that code, not input to correct): shown as a
+    normal traceback, never as one line."""
 
 
 class AemError(XmpAuditError):

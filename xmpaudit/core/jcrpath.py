@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from urllib.parse import quote
 
-from xmpaudit.core.errors import ConfigError
+from xmpaudit.core.errors import ConfigError, UsageError
 
 ILLEGAL_NAME_CHARS = frozenset("/[]|*")
 
@@ -46,7 +46,7 @@ def common_ancestor(paths: Iterable[str]) -> str:
     """The deepest path that is an ancestor of (or equal to the parent of) every given path."""
     parents = [parent_of(p).split("/") for p in paths]
     if not parents:
-        raise ValueError("common_ancestor needs at least one path")
+        raise UsageError("common_ancestor needs at least one path")
     shared: list[str] = []
     for segments in zip(*parents, strict=False):
         if all(s == segments[0] for s in segments):
@@ -60,5 +60,5 @@ def relative_to(path: str, ancestor: str) -> str:
     """``path`` relative to ``ancestor`` in Sling POST form (``./a/b``)."""
     prefix = ancestor.rstrip("/") + "/"
     if not path.startswith(prefix):
-        raise ValueError(f"{path!r} is not below {ancestor!r}")
+        raise UsageError(f"{path!r} is not below {ancestor!r}")
     return "./" + path[len(prefix) :]

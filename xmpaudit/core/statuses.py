@@ -10,6 +10,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from xmpaudit.core.errors import UsageError
+
 # a status's part in coverage: counted as in sync (numerator and denominator), as tagged only (denominator), or not
 COUNTS_IN_SYNC = "in sync"
 COUNTS_TAGGED = "tagged"
@@ -73,7 +75,7 @@ def views_of(table: Sequence[Status]) -> StatusViews:
     """Every view of ``table`` (names and codes in row order, the rest by rank)."""
     names = tuple(row.name for row in table)
     if len(set(names)) != len(names) or sorted(row.rank for row in table) != list(range(len(table))):
-        raise ValueError("a status table needs unique names and ranks 0..N-1")
+        raise UsageError("a status table needs unique names and ranks 0..N-1")
     by_rank = sorted(table, key=lambda row: row.rank)
     order = tuple(row.name for row in by_rank)
     return StatusViews(

@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from xmpaudit.core.acs import SyncArguments
-from xmpaudit.core.errors import ConfigError
+from xmpaudit.core.errors import ConfigError, UsageError
 from xmpaudit.read.frames import (
     ASSET_COLUMNS,
     OPTIONAL_ASSET_COLUMNS,
@@ -139,10 +139,10 @@ class Snapshot:
         All parts must have been read with the same XMP node/property names. A path found in several parts keeps
         the row of the LAST part that has it (so a newer partial inventory can be appended to replace rows)."""
         if not parts:
-            raise ValueError("Snapshot.concat needs at least one snapshot")
+            raise UsageError("Snapshot.concat needs at least one snapshot")
         names = {(a.sequence_name, a.name_property, a.confidence_property) for a in (p.arguments for p in parts)}
         if len(names) > 1:
-            raise ValueError("Snapshots read with different XMP node/property names cannot be combined")
+            raise ConfigError("Snapshots read with different XMP node/property names cannot be combined")
         sizes = np.array([len(p.assets) for p in parts], dtype=np.int64)
         offsets = np.cumsum(sizes) - sizes
         assets = _concat_frames([p.assets for p in parts], ASSET_COLUMNS)

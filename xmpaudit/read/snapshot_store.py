@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from xmpaudit.core.errors import ConfigError
+from xmpaudit.core.errors import ConfigError, UsageError
 from xmpaudit.core.locations import snapshots_home, store_key
 from xmpaudit.read.snapshot import META_FILE, Snapshot
 
@@ -32,7 +32,7 @@ class SnapshotStore:
     def of(cls, source: str, root: str, keep: int = DEFAULT_KEEP) -> SnapshotStore:
         """The per-user store of this AEM and DAM folder, under ``core.locations.snapshots_home()``."""
         if keep < 1:
-            raise ConfigError(f"A snapshot store keeps at least one snapshot, not {keep}")
+            raise UsageError(f"A snapshot store keeps at least one snapshot, not {keep}")
         return cls(snapshots_home() / store_key(source, root), keep)
 
     @classmethod
