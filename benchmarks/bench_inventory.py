@@ -51,7 +51,7 @@ def measure(mode: str, size: int, latency_ms: float, workers: int) -> dict[str, 
         client = AemClient(ConnectionSettings(url=url, user="admin", password="admin", timeout=300))
         start = time.perf_counter()
         if limited:
-            snapshot = take_inventory(client, BULK_ROOT, workers=workers, show_progress=False)
+            snapshot = take_inventory(client, BULK_ROOT, SyncArguments(), workers=workers, show_progress=False)
         else:  # as take_inventory did before partitioning: one FrameBuilder fed page by page
             builder = FrameBuilder(SyncArguments())
             for page in iter_asset_pages(client, BULK_ROOT):

@@ -16,6 +16,7 @@ from pathlib import Path
 from xmpaudit.aem.client import AemClient
 from xmpaudit.aem.settings import ConnectionSettings
 from xmpaudit.audit.compare import audit
+from xmpaudit.core.acs import SyncArguments
 from xmpaudit.core.errors import AemNotFoundError
 from xmpaudit.read.inventory import take_inventory
 from xmpaudit.simulator import DemoSpec, Simulator, build_demo_repository
@@ -68,7 +69,7 @@ def measure(size: int, latency_ms: float = 0.0) -> list[dict[str, object]]:
         fast, slow = client_for(ours), client_for(naive)
 
         start = time.perf_counter()
-        snapshot = take_inventory(fast, ROOT, show_progress=False)
+        snapshot = take_inventory(fast, ROOT, SyncArguments(), show_progress=False)
         fast_s, fast_n = time.perf_counter() - start, fast.request_count
         start = time.perf_counter()
         naive_inventory(slow)

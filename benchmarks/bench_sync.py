@@ -21,6 +21,7 @@ from pathlib import Path
 from xmpaudit.aem.client import AemClient
 from xmpaudit.aem.settings import ConnectionSettings
 from xmpaudit.audit.compare import audit
+from xmpaudit.core.acs import SyncArguments
 from xmpaudit.read.inventory import take_inventory
 from xmpaudit.simulator import DemoSpec, Simulator, build_demo_repository
 from xmpaudit.write.apply import apply_plan
@@ -41,7 +42,7 @@ def measure(size: int, latency_ms: float, mode: str) -> dict[str, object]:
     with Simulator(build_demo_repository(DemoSpec(assets=size, real_images=False))) as sim:
         sim.json_max_results = 1_000_000
         client = AemClient(ConnectionSettings(url=sim.url, user="admin", password="admin", timeout=600))
-        fixable = audit(take_inventory(client, ROOT, show_progress=False)).fixable()
+        fixable = audit(take_inventory(client, ROOT, SyncArguments(), show_progress=False)).fixable()
         sim.latency_s = latency_ms / 1000
         client.requests_sent.clear()
         start = time.perf_counter()

@@ -158,7 +158,7 @@ def fixable(client: AemClient) -> Any:
     from xmpaudit.audit.compare import audit
     from xmpaudit.read.inventory import take_inventory
 
-    return audit(take_inventory(client, DEMO_ROOT, show_progress=False)).fixable()
+    return audit(take_inventory(client, DEMO_ROOT, SyncArguments(), show_progress=False)).fixable()
 
 
 @pytest.fixture(params=["folder pages", "path queries"])

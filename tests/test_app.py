@@ -15,6 +15,7 @@ import requests
 from tests.conftest import DEMO_ROOT, client_for
 from xmpaudit.audit.compare import audit
 from xmpaudit.audit.headline import headline
+from xmpaudit.core.acs import SyncArguments
 from xmpaudit.read.inventory import take_inventory
 from xmpaudit.ui.app import AppSettings, Dashboard, dashboard_notebook, headline_html
 from xmpaudit.workspace.history import read_history
@@ -29,7 +30,7 @@ def coverage_sentence(result) -> str:
 
 
 def test_headline_is_the_notebooks_and_clis_in_html(client):
-    result = audit(take_inventory(client, DEMO_ROOT, show_progress=False))
+    result = audit(take_inventory(client, DEMO_ROOT, SyncArguments(), show_progress=False))
     text = headline_html(headline(result, meta={"root": DEMO_ROOT}))
     counts = result.counts()
     tagged = counts.drop(["no_smart_tags", "invalid", "orphan_xmp"]).sum()  # as the notebooks' headline counts
@@ -57,7 +58,7 @@ def test_dashboard_shows_headline_fix_list_and_audits_again_after_sync_undo_and_
     client = client_for(simulator)
     session = open_session(root=DEMO_ROOT, show_progress=False, client=client)
     page = Dashboard(session, AppSettings(root=DEMO_ROOT))
-    start = audit(take_inventory(client, DEMO_ROOT, show_progress=False))
+    start = audit(take_inventory(client, DEMO_ROOT, SyncArguments(), show_progress=False))
     assert coverage_sentence(start).replace("**", "") in re.sub("</?strong>", "", page.summary.value)
     assert "Worst folders (lowest coverage first):" in page.summary.value
     assert "What to fix first" in page.fixes.value and "assetdetails.html" in page.fixes.value
@@ -71,7 +72,7 @@ def test_dashboard_shows_headline_fix_list_and_audits_again_after_sync_undo_and_
     panel.sync_button.click()
     panel.wait()
     page.wait()  # the page audits again in the background; the panel is usable meanwhile
-    synced = audit(take_inventory(client, DEMO_ROOT, show_progress=False))
+    synced = audit(take_inventory(client, DEMO_ROOT, SyncArguments(), show_progress=False))
     assert page.audits == 2 and "refreshed incrementally" in page.banner.value
     assert coverage_sentence(synced).replace("**", "") in re.sub("</?strong>", "", page.summary.value)
     assert coverage_sentence(synced) != coverage_sentence(start)
@@ -86,7 +87,7 @@ def test_dashboard_shows_headline_fix_list_and_audits_again_after_sync_undo_and_
     assert page.audits == 3
     assert coverage_sentence(start).replace("**", "") in re.sub("</?strong>", "", page.summary.value)
     reads = dict(simulator.stats.by_endpoint)
-    take_inventory(client, DEMO_ROOT, show_progress=False)
+    take_inventory(client, DEMO_ROOT, SyncArguments(), show_progress=False)
     one_inventory = {k: v - reads.get(k, 0) for k, v in simulator.stats.by_endpoint.items() if v != reads.get(k, 0)}
     reads = dict(simulator.stats.by_endpoint)
     panel.refresh_button.click()

@@ -28,7 +28,7 @@ def status_of(hits, args=None):
 def test_frames_are_typed_and_keep_stored_order():
     hit = asset_hit("/content/dam/f/a.jpg", [CAT, DOG, {"name": "sky", "confidence": "0.5"}],
                     tag_names=["z", "10", "2"])
-    assets, tags, xmp = frames_from_hits([hit])
+    assets, tags, xmp = frames_from_hits([hit], SyncArguments())
     assert dict(assets.dtypes.astype(str)) == {k: str(pd.Series(dtype=v).dtype) for k, v in ASSET_COLUMNS.items()}
     assert dict(tags.dtypes.astype(str)) == {k: str(pd.Series(dtype=v).dtype) for k, v in SMART_TAG_COLUMNS.items()}
     assert tags["node_name"].tolist() == ["z", "10", "2"]
@@ -253,7 +253,7 @@ def test_names_are_blank_by_java_rules():
 def test_asset_ids_key_every_frame_and_duplicates_keep_the_first_hit():
     hits = [asset_hit("/d/a.jpg", [DOG], exact([("dog", 0.9)])), asset_hit("/d/b.jpg", [CAT, DOG]),
             asset_hit("/d/a.jpg", [CAT])]
-    assets, tags, xmp = frames_from_hits(hits)
+    assets, tags, xmp = frames_from_hits(hits, SyncArguments())
     assert assets["asset_id"].tolist() == [0, 1] and assets["path"].tolist() == ["/d/a.jpg", "/d/b.jpg"]
     assert tags["asset_id"].tolist() == [0, 1, 1] and tags["asset"].astype(str).tolist() == ["/d/a.jpg", "/d/b.jpg",
                                                                                             "/d/b.jpg"]

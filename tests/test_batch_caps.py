@@ -12,6 +12,7 @@ import pytest
 import requests
 
 from tests.conftest import client_for
+from xmpaudit.core.acs import SyncArguments
 from xmpaudit.simulator import Repository, Simulator
 from xmpaudit.simulator.bulk_dam import BASE_TIME, add_asset, metadata_node
 from xmpaudit.write.apply import apply_plan
@@ -34,7 +35,8 @@ def served(assets: int, tags: int, name_length: int) -> Simulator:
     folder = repo.ensure_node(FOLDER, "sling:Folder")
     for i in range(assets):
         names = [f"t{i}-{j}-".ljust(name_length, "x") for j in range(tags)]
-        add_asset(folder, f"a{i:04d}.jpg", BASE_TIME, metadata_node([(n, 0.5) for n in names], with_xmp=False))
+        node = metadata_node([(n, 0.5) for n in names], args=SyncArguments(), with_xmp=False)
+        add_asset(folder, f"a{i:04d}.jpg", BASE_TIME, node)
     repo.changed()
     return Simulator(repo)
 

@@ -72,7 +72,7 @@ def test_reader_agrees_with_exiftool(kind, tmp_path):
     (tmp_path / f"check.{kind}").write_bytes(data)
     found_kind, packet = find_packet(data, complete=True)
     assert found_kind == kind and packet is not None
-    assert packet_tags(packet) == exiftool_tags(tmp_path / f"check.{kind}") == TAGS
+    assert packet_tags(packet, SyncArguments()) == exiftool_tags(tmp_path / f"check.{kind}") == TAGS
 
 
 def test_range_reads_widen_only_as_needed(client):
@@ -96,7 +96,7 @@ def test_jpeg_with_large_segments_before_xmp():
     data = embed_packet(jpeg[:2] + big * 8 + jpeg[2:], packet_with(TAGS))
     source = RangeSource(lambda start, end: (data[start:end], len(data), False), block=1024)
     main, extended = jpeg_packets(source)
-    assert packet_tags(main) == TAGS and extended is None
+    assert packet_tags(main, SyncArguments()) == TAGS and extended is None
     assert source.bytes_read < len(data) // 4
 
 
@@ -106,26 +106,26 @@ def test_unsafe_and_odd_packets():
     from defusedxml.common import DefusedXmlException
 
     with pytest.raises(DefusedXmlException):
-        packet_tags(bomb)
-    assert packet_tags(packet_with([])) == []
+        packet_tags(bomb, SyncArguments())
+    assert packet_tags(packet_with([]), SyncArguments()) == []
     no_array = (b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
                 b'<rdf:Description rdf:about=""/></rdf:RDF></x:xmpmeta>')
-    assert packet_tags(no_array) is None
+    assert packet_tags(no_array, SyncArguments()) is None
     nested = (b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
               b'<rdf:Description rdf:about="" xmlns:dam="http://www.day.com/dam/1.0"><dam:predictedTags><rdf:Seq>'
               b'<rdf:li><rdf:Description dam:predictedTagName="dog" dam:predictedTagConfidence="0.25"/></rdf:li>'
               b"</rdf:Seq></dam:predictedTags></rdf:Description></rdf:RDF></x:xmpmeta>")
-    assert packet_tags(nested) == [("dog", 0.25)]
+    assert packet_tags(nested, SyncArguments()) == [("dog", 0.25)]
     assert find_packet(b"GIF89a....", complete=True) == ("unsupported", None)
 
 
 @pytest.mark.e2e
 def test_binary_statuses_after_sync_and_writeback(simulator, client, tmp_path):
-    result = audit(take_inventory(client, DEMO_ROOT, show_progress=False))
+    result = audit(take_inventory(client, DEMO_ROOT, SyncArguments(), show_progress=False))
     missing = result.assets[(result.assets["status"] == "missing_xmp")]["path"].tolist()[:4]
     assert apply_plan(client, plan_sync(client, missing), Journal(tmp_path / "j.jsonl"), show_progress=False).ok
     run_writeback(client, missing[:2], poll_interval=0.02, show_progress=False)
-    snapshot = take_inventory(client, DEMO_ROOT, show_progress=False)
+    snapshot = take_inventory(client, DEMO_ROOT, SyncArguments(), show_progress=False)
     fresh = audit(snapshot)
     simulator.stats.reset()
     binary, tags = audit_binaries(client, fresh.assets["path"], SyncArguments(), show_progress=False)

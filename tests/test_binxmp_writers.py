@@ -14,6 +14,7 @@ import pytest
 
 from tests import xmp_writers as w
 from tests.conftest import DEMO_ROOT
+from xmpaudit.core.acs import SyncArguments
 from xmpaudit.core.binformats.jpeg import jpeg_packets
 from xmpaudit.core.binformats.source import BinaryProblem, MemorySource
 from xmpaudit.read.binxmp import MAX_PACKET_BYTES, find_packet, packet_tags, read_binary_xmp
@@ -162,7 +163,7 @@ def _binxmp_tags(data: bytes):
     else:
         main = find_packet(data)[1]
         extended = None
-    tags = None if main is None else packet_tags(main, extended=extended)
+    tags = None if main is None else packet_tags(main, SyncArguments(), extended=extended)
     return tags or None
 
 
@@ -194,7 +195,7 @@ def test_range_reads_agree_with_exiftool(simulator, client, corpus_dir, exiftool
         resource.set("jcr:data", data, "Binary")
         found = read_binary_xmp(client, ASSET)
         assert found.problem == "", name
-        tags = None if found.packet is None else packet_tags(found.packet, extended=found.extended)
+        tags = None if found.packet is None else packet_tags(found.packet, SyncArguments(), extended=found.extended)
         assert (tags or None) == exiftool_read(path, exiftool_config), name
         assert found.bytes_read <= max(len(data), 1024 * 1024), name
         if name == "big-tail.pdf":  # tail first: startxref, xref stream, object stream, /Metadata
@@ -204,8 +205,8 @@ def test_range_reads_agree_with_exiftool(simulator, client, corpus_dir, exiftool
 
 
 def test_pdf_latest_revision_and_catalogue_metadata_win():
-    assert packet_tags(find_packet(w.pdf_incremental(OLD, TAGS))[1]) == TAGS
-    assert packet_tags(find_packet(w.pdf_embedded_image_first(OLD, TAGS))[1]) == TAGS
+    assert packet_tags(find_packet(w.pdf_incremental(OLD, TAGS))[1], SyncArguments()) == TAGS
+    assert packet_tags(find_packet(w.pdf_embedded_image_first(OLD, TAGS))[1], SyncArguments()) == TAGS
     no_metadata = w.PdfBuilder()
     for num, content in w.PAGE_OBJECTS.items():
         no_metadata.add(num, content)

@@ -5,6 +5,7 @@ import socket
 import pytest
 
 from tests.conftest import DEMO_ROOT, client_for
+from xmpaudit.core.acs import SyncArguments
 from xmpaudit.core.errors import AemAuthError, AemConnectionError, AemHttpError, AemNotFoundError, AemResponseError
 
 pytestmark = pytest.mark.e2e
@@ -164,7 +165,7 @@ def test_password_in_url_is_never_shown_or_stored(simulator, capsys, tmp_path):
 
     host = simulator.url.split("://", 1)[1]
     with AemClient(ConnectionSettings(url=f"http://admin:admin@{host}", retries=0)) as c:
-        snapshot = take_inventory(c, f"{DEMO_ROOT}/people", show_progress=False)
+        snapshot = take_inventory(c, f"{DEMO_ROOT}/people", SyncArguments(), show_progress=False)
         assert snapshot.meta["source"] == simulator.url
         with pytest.raises(AemNotFoundError) as missing:
             require_root(c, f"{DEMO_ROOT}/no such folder")

@@ -22,6 +22,7 @@ from nbclient import NotebookClient
 from tests.conftest import DEMO_ROOT, client_for
 from xmpaudit.aem.process_args import resolve_process_args
 from xmpaudit.audit.compare import audit
+from xmpaudit.core.acs import SyncArguments
 from xmpaudit.read.inventory import take_inventory
 from xmpaudit.simulator import DemoSpec, Simulator, build_demo_repository
 from xmpaudit.simulator.workflow_models import SYNC_MODEL_ID, WorkflowSetup
@@ -163,7 +164,7 @@ def test_every_surface_tells_the_same_numbers(sim, tmp_path, monkeypatch):
             assert numbers(notebook_audit(tmp_path)) == start
 
             with client_for(sim) as client:  # another tool removes one in-sync node: no journal, no lastModified
-                assets = audit(take_inventory(client, DEMO_ROOT, show_progress=False)).assets
+                assets = audit(take_inventory(client, DEMO_ROOT, SyncArguments(), show_progress=False)).assets
                 victim = assets.loc[assets["status"] == "in_sync", "path"].iloc[0]
                 client.post(f"{victim}/jcr:content/metadata/dam:predictedTags", {":operation": "delete"})
             behind = truth(sim)

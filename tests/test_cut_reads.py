@@ -88,7 +88,7 @@ def test_whole_number_confidences_confirmed_by_a_cut_sling_get_keep_every_item(c
     """On AEM a whole-number XMP confidence is read again with a Sling GET; cut, it must not empty the node."""
     cut.querybuilder_doubles_without_point = True
     with client_for(cut) as client:
-        snapshot = take_inventory(client, ROOT, show_progress=False)
+        snapshot = take_inventory(client, ROOT, SyncArguments(), show_progress=False)
     result = audit(snapshot)
     statuses = dict(zip(result.assets["path"].astype(str), result.assets["status"].astype(str), strict=True))
     assert statuses == {f"{ROOT}/synced.jpg": "in_sync", f"{ROOT}/missing.jpg": "missing_xmp"}

@@ -13,6 +13,7 @@ import pytest
 from tests.conftest import DEMO_ROOT, client_for
 from xmpaudit.aem.client import AemClient
 from xmpaudit.audit.compare import audit
+from xmpaudit.core.acs import SyncArguments
 from xmpaudit.read import folder_reads
 from xmpaudit.read.folder_reads import read_assets, read_by_folder_pages
 from xmpaudit.read.inventory import take_inventory
@@ -133,7 +134,8 @@ def test_assets_shifted_past_a_page_by_a_concurrent_insert_are_not_missed(bulk):
 
     def insert_before_everything():  # another session uploads assets that sort first, between our pages
         for number in range(30):
-            add_asset(folder, f"a-new-{number:03d}.jpg", BASE_TIME, metadata_node([("new", 0.5)], with_xmp=False))
+            add_asset(folder, f"a-new-{number:03d}.jpg", BASE_TIME,
+                      metadata_node([("new", 0.5)], args=SyncArguments(), with_xmp=False))
         bulk.repo.changed()
 
     seen: list[str] = []
@@ -199,7 +201,7 @@ def demo(assets: int) -> Iterator[tuple[Simulator, AemClient]]:
 
 def test_sync_of_dense_folders_guards_and_verifies_with_folder_pages(tmp_path):
     with demo(2400) as (_sim, client):
-        fixable = audit(take_inventory(client, DEMO_ROOT, show_progress=False)).fixable()
+        fixable = audit(take_inventory(client, DEMO_ROOT, SyncArguments(), show_progress=False)).fixable()
         plan = plan_sync(client, fixable)
         sent = recording(client)
         result = apply_plan(client, plan, Journal(tmp_path / "j.jsonl"), show_progress=False)
@@ -208,13 +210,14 @@ def test_sync_of_dense_folders_guards_and_verifies_with_folder_pages(tmp_path):
         assert reads and all("path.flat" in params and not listed_paths(params) for params in reads)
         folders = len({c.asset.rsplit("/", 1)[0] for c in plan.changes})
         assert len(reads) == 2 * folders  # the guard read and the read-back: one page per folder each
-        after = audit(take_inventory(client, DEMO_ROOT, show_progress=False))
+        after = audit(take_inventory(client, DEMO_ROOT, SyncArguments(), show_progress=False))
         assert after.fixable().empty
 
 
 def test_guard_page_catches_a_change_made_after_the_preview(tmp_path):
     with demo(800) as (sim, client):
-        plan = plan_sync(client, audit(take_inventory(client, DEMO_ROOT, show_progress=False)).fixable())
+        snapshot = take_inventory(client, DEMO_ROOT, SyncArguments(), show_progress=False)
+        plan = plan_sync(client, audit(snapshot).fixable())
         changed_per_folder = Counter(c.asset.rsplit("/", 1)[0] for c in plan.changes)
         folder, wanted = changed_per_folder.most_common(1)[0]
         assert wanted >= folder_reads.MIN_WANTED_PER_FOLDER  # a folder whose guard read is a page of it

@@ -43,14 +43,14 @@ def expected_dtypes(columns):
 
 
 def test_frames_have_the_declared_columns_and_types():
-    assets, tags, xmp = frames_from_hits(HITS)
+    assets, tags, xmp = frames_from_hits(HITS, SyncArguments())
     assert dtypes(assets) == expected_dtypes(ASSET_COLUMNS)
     assert dtypes(tags) == expected_dtypes(SMART_TAG_COLUMNS)
     assert dtypes(xmp) == expected_dtypes(XMP_TAG_COLUMNS)
 
 
 def test_assets_are_keyed_by_row_and_tag_rows_point_at_them():
-    assets, tags, xmp = frames_from_hits(HITS)
+    assets, tags, xmp = frames_from_hits(HITS, SyncArguments())
     assert assets["asset_id"].tolist() == list(range(5))
     assert assets["folder"].astype(str).tolist() == ["/c/f", "/c/f", "/c/g", "/c/g", "/c/g"]
     assert assets["name"].tolist() == ["a.jpg", "b.jpg", "c.jpg", "d.jpg", "e.jpg"]
@@ -59,13 +59,13 @@ def test_assets_are_keyed_by_row_and_tag_rows_point_at_them():
 
 
 def test_the_xmp_nodes_shape_is_recorded_as_bits():
-    assets, _, xmp = frames_from_hits(HITS)
+    assets, _, xmp = frames_from_hits(HITS, SyncArguments())
     assert assets["xmp_shape"].tolist() == [0, SHAPE_EXTRA_PROPERTIES, SHAPE_TYPES, SHAPE_STRUCTURE, 0]
     assert xmp["item_shape"].tolist() == [0, SHAPE_EXTRA_PROPERTIES, SHAPE_TYPES, 0]
 
 
 def test_missing_metadata_and_unreadable_confidences_are_kept_as_facts():
-    assets, tags, _ = frames_from_hits(HITS)
+    assets, tags, _ = frames_from_hits(HITS, SyncArguments())
     assert assets["has_metadata"].tolist() == [True, True, True, True, False]
     assert assets["xmp_present"].tolist() == [True, True, True, True, False]
     assert assets["xmp_array_size"].isna().tolist() == [False, False, False, False, True]
@@ -78,20 +78,20 @@ def test_other_xmp_names_are_read_with_the_arguments():
     hit["jcr:content"]["metadata"]["dam:other"] = xmp_node([("dog", 0.9)])
     assets, _, xmp = frames_from_hits([hit], args)
     assert assets["xmp_present"].tolist() == [True] and xmp["name"].astype(str).tolist() == ["dog"]
-    assert frames_from_hits([hit])[0]["xmp_present"].tolist() == [False]
+    assert frames_from_hits([hit], SyncArguments())[0]["xmp_present"].tolist() == [False]
 
 
 def test_building_page_by_page_equals_building_at_once():
-    builder = FrameBuilder()
+    builder = FrameBuilder(SyncArguments())
     for page in (HITS[:2], HITS[2:3], HITS[3:]):
         builder.add_hits(page)
     assert len(builder) == 5
-    for built, whole in zip(builder.build(), frames_from_hits(HITS), strict=True):
+    for built, whole in zip(builder.build(), frames_from_hits(HITS, SyncArguments()), strict=True):
         pd.testing.assert_frame_equal(built, whole)
 
 
 @pytest.mark.parametrize("hits", [[]], ids=["no hits"])
 def test_no_hits_give_empty_typed_frames(hits):
-    assets, tags, xmp = frames_from_hits(hits)
+    assets, tags, xmp = frames_from_hits(hits, SyncArguments())
     assert (len(assets), len(tags), len(xmp)) == (0, 0, 0)
     assert dtypes(assets) == expected_dtypes(ASSET_COLUMNS)

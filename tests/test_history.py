@@ -35,7 +35,7 @@ DOG = [{"name": "dog", "confidence": 0.9}]
 def snapshot_at(taken_at, in_sync, missing, root="/c/d", source="http://aem"):
     hits = [asset_hit(f"{root}/a/s{i}.jpg", DOG, xmp_node([("dog", 0.9)])) for i in range(in_sync)]
     hits += [asset_hit(f"{root}/b/m{i}.jpg", DOG) for i in range(missing)]
-    assets, tags, xmp = frames_from_hits(hits)
+    assets, tags, xmp = frames_from_hits(hits, SyncArguments())
     meta = {"arguments": SyncArguments().to_process_args(), "source": source, "root": root, "taken_at": taken_at}
     return Snapshot(assets, tags, xmp, meta)
 

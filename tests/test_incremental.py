@@ -13,7 +13,7 @@ from xmpaudit.read.inventory import take_inventory
 
 @pytest.fixture(scope="module")
 def full(demo_readonly):
-    return take_inventory(demo_readonly.client, demo_readonly.root, show_progress=False)
+    return take_inventory(demo_readonly.client, demo_readonly.root, SyncArguments(), show_progress=False)
 
 
 def canonical(frame: pd.DataFrame) -> pd.DataFrame:

@@ -231,14 +231,14 @@ def test_incremental_inventory_reads_only_changes_and_notices_deletions(bulk):
     with repo.lock:
         changed = f"{BULK_ROOT}/folder-00001/asset-00001500.jpg"  # AEM re-processed it: new tags, lastModified
         content = repo.require(f"{changed}/jcr:content")
-        content.children["metadata"] = metadata_node([("rocket", 0.9)], with_xmp=False)
+        content.children["metadata"] = metadata_node([("rocket", 0.9)], args=SyncArguments(), with_xmp=False)
         content.set("jcr:lastModified", now)
         deleted = f"{BULK_ROOT}/folder-00000/asset-00000007.jpg"
         repo.remove(deleted)
         new_folder = repo.require(f"{BULK_ROOT}/folder-00002")
-        add_asset(new_folder, "new.jpg", now, metadata_node([("comet", 0.5)], with_xmp=True))
+        add_asset(new_folder, "new.jpg", now, metadata_node([("comet", 0.5)], args=SyncArguments(), with_xmp=True))
         moved_in = add_asset(new_folder, "moved-in.jpg", now - timedelta(days=400),
-                             metadata_node([("old", 0.4)], with_xmp=True))
+                             metadata_node([("old", 0.4)], args=SyncArguments(), with_xmp=True))
         moved_in.children["jcr:content"].set("jcr:lastModified", now - timedelta(days=400))
         repo.changed()
     with client_for(bulk) as client:
@@ -272,7 +272,8 @@ def test_incremental_inventory_rereads_an_asset_replaced_with_an_older_last_modi
     with bulk.repo.lock:
         bulk.repo.remove(path)
         folder = bulk.repo.require(f"{BULK_ROOT}/folder-00000")
-        restored = add_asset(folder, "asset-00000100.jpg", old, metadata_node([("restored", 0.7)], with_xmp=False))
+        restored = add_asset(folder, "asset-00000100.jpg", old,
+                             metadata_node([("restored", 0.7)], args=SyncArguments(), with_xmp=False))
         restored.children["jcr:content"].set("jcr:lastModified", old)
         bulk.repo.changed()
     with client_for(bulk) as client:
@@ -323,7 +324,8 @@ def test_fetch_assets_sizes_request_lines_by_bytes(bulk):
     with repo.lock:
         folder = repo.ensure_node(f"{BULK_ROOT}/folder with a rather long name ü/and another level", "sling:Folder")
         for name in names:
-            add_asset(folder, name, datetime.now(timezone.utc), metadata_node([("x", 0.5)], with_xmp=False))
+            add_asset(folder, name, datetime.now(timezone.utc),
+                      metadata_node([("x", 0.5)], args=SyncArguments(), with_xmp=False))
         repo.changed()
     paths = [f"{BULK_ROOT}/folder with a rather long name ü/and another level/{n}" for n in names]
     with client_for(bulk) as client:

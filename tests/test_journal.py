@@ -85,6 +85,7 @@ def test_process_killed_mid_write_then_sync_and_undo_work(tmp_path, simulator, c
 
     from tests.conftest import DEMO_ROOT
     from xmpaudit.audit.compare import audit
+    from xmpaudit.core.acs import SyncArguments
     from xmpaudit.read.inventory import take_inventory
     from xmpaudit.write.apply import apply_plan
     from xmpaudit.write.plan import plan_sync
@@ -92,7 +93,7 @@ def test_process_killed_mid_write_then_sync_and_undo_work(tmp_path, simulator, c
 
     path = tmp_path / "journal.jsonl"
     journal = Journal(path)
-    targets = audit(take_inventory(client, DEMO_ROOT, show_progress=False)).fixable()
+    targets = audit(take_inventory(client, DEMO_ROOT, SyncArguments(), show_progress=False)).fixable()
     assert apply_plan(client, plan_sync(client, targets[:3]), journal, show_progress=False).ok
     writer = subprocess.Popen([sys.executable, "-c", KILLED_WRITER, str(path)], stdout=subprocess.PIPE, text=True,
                               env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)})

@@ -11,6 +11,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 from tests.conftest import DEMO_ROOT, client_for
+from xmpaudit.core.acs import SyncArguments
 from xmpaudit.core.locations import default_journal_path
 from xmpaudit.read.snapshot_store import SnapshotStore
 from xmpaudit.write.apply import apply_plan
@@ -127,7 +128,7 @@ def test_audit_notebook_rerun_after_a_sync_shows_new_counts(aem_env, tmp_path):
     from xmpaudit.audit.compare import audit
     from xmpaudit.read.inventory import take_inventory
 
-    result = audit(take_inventory(client, DEMO_ROOT, show_progress=False))
+    result = audit(take_inventory(client, DEMO_ROOT, SyncArguments(), show_progress=False))
     missing = result.assets.loc[result.assets["status"] == "missing_xmp", "path"].tolist()[:5]
     plan = plan_sync(client, missing)
     assert apply_plan(client, plan, Journal(default_journal_path()), show_progress=False).ok  # as the CLI and app

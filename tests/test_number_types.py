@@ -10,6 +10,7 @@ import pytest
 
 from tests.conftest import asset_hit, client_for, small_repository, xmp_node
 from xmpaudit.audit.compare import audit
+from xmpaudit.core.acs import SyncArguments
 from xmpaudit.read import number_types
 from xmpaudit.read.folder_reads import read_assets
 from xmpaudit.read.inventory import take_inventory
@@ -52,7 +53,7 @@ def numbers(request) -> Iterator[Simulator]:
 
 def statuses(sim: Simulator) -> dict[str, str]:
     with client_for(sim) as client:
-        result = audit(take_inventory(client, ROOT, show_progress=False))
+        result = audit(take_inventory(client, ROOT, SyncArguments(), show_progress=False))
     return dict(zip(result.assets["path"].astype(str), result.assets["status"].astype(str), strict=True))
 
 

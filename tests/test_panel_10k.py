@@ -6,6 +6,7 @@ import pytest
 
 from tests.conftest import DEMO_ROOT, client_for
 from xmpaudit.audit.compare import audit
+from xmpaudit.core.acs import SyncArguments
 from xmpaudit.core.statuses import FIXABLE_STATUSES
 from xmpaudit.read.inventory import take_inventory
 from xmpaudit.simulator import DemoSpec, Simulator, build_demo_repository
@@ -18,7 +19,7 @@ TARGET = 10_000
 
 def test_select_and_fix_10k_assets_through_the_panel(tmp_path):
     with Simulator(build_demo_repository(DemoSpec(assets=23_000, real_images=False))) as sim, client_for(sim) as client:
-        snapshot = take_inventory(client, DEMO_ROOT, show_progress=False)
+        snapshot = take_inventory(client, DEMO_ROOT, SyncArguments(), show_progress=False)
         before = audit(snapshot).assets.set_index("path")
         panel = AuditPanel(client, audit(snapshot), Journal(tmp_path / "j.jsonl"), snapshot.smart_tags,
                            root=DEMO_ROOT)
@@ -38,7 +39,7 @@ def test_select_and_fix_10k_assets_through_the_panel(tmp_path):
         fixed = {"in_sync", "no_smart_tags"}  # an orphan XMP array is removed: nothing left to write
         assert set(panel.table.loc[sorted(chosen), "status"]) <= fixed
 
-        after = audit(take_inventory(client, DEMO_ROOT, show_progress=False)).assets.set_index("path")
+        after = audit(take_inventory(client, DEMO_ROOT, SyncArguments(), show_progress=False)).assets.set_index("path")
         changed = set(after.index[(after["status"] != before["status"].reindex(after.index)).to_numpy()])
         assert changed == chosen and set(after.loc[sorted(chosen), "status"]) <= fixed
         assert set(before.loc[sorted(chosen), "status"]) <= set(FIXABLE_STATUSES)

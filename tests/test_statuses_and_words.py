@@ -56,12 +56,12 @@ C0 = [chr(code) for code in range(32)]
 @pytest.fixture
 def demo(client):
     """The demo DAM read over HTTP: its snapshot and audit."""
-    snapshot = take_inventory(client, DEMO_ROOT, show_progress=False)
+    snapshot = take_inventory(client, DEMO_ROOT, SyncArguments(), show_progress=False)
     return snapshot, audit(snapshot)
 
 
 def snapshot_of(hits, root="/c/d"):
-    assets, tags, xmp = frames_from_hits(hits)
+    assets, tags, xmp = frames_from_hits(hits, SyncArguments())
     return Snapshot(assets, tags, xmp, {"arguments": SyncArguments().to_process_args(), "source": "http://aem",
                                         "root": root, "taken_at": "2026-11-25T10:00:00+00:00"})
 
@@ -154,7 +154,7 @@ def test_stale_flags_round_trip_and_every_reason_has_words():
 
 def test_the_headline_is_identical_in_summary_cli_html_report_and_excel_export(client, tmp_path, monkeypatch,
                                                                                capsys):
-    snapshot = take_inventory(client, DEMO_ROOT, show_progress=False)
+    snapshot = take_inventory(client, DEMO_ROOT, SyncArguments(), show_progress=False)
     snapshot.save(tmp_path / "snap")
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("XMPAUDIT_HOME", str(tmp_path / "home"))
@@ -242,7 +242,7 @@ def test_last_modified_is_read_as_the_moment_aem_holds():
     repo.node(path + "/jcr:content").set("jcr:lastModified", when)
     repo.changed()
     with Simulator(repo) as sim, client_for(sim) as client:
-        snapshot = take_inventory(client, "/content/dam/dates", show_progress=False)
+        snapshot = take_inventory(client, "/content/dam/dates", SyncArguments(), show_progress=False)
     assert snapshot.assets["last_modified"].tolist() == [pd.Timestamp(when)]
     old = snapshot.assets.assign(last_modified=["Tue Feb 03 2026 05:05:06 GMT+0100"])  # a snapshot of strings
     from xmpaudit.read.frames import ASSET_COLUMNS, typed
@@ -272,7 +272,7 @@ def test_every_c0_control_character_survives_excel_and_csv(tmp_path):
         repo.node(path).set("jcr:created", datetime(2026, 1, 1, tzinfo=timezone.utc))
     repo.changed()
     with Simulator(repo) as sim, client_for(sim) as client:  # the names travel through Sling JSON and back
-        snap = take_inventory(client, "/content/dam/cc", show_progress=False)
+        snap = take_inventory(client, "/content/dam/cc", SyncArguments(), show_progress=False)
         base = client.base_url
     assert sorted(snap.assets["path"].astype(str)) == sorted(paths)
     assert set(snap.smart_tags["name"].astype(str)) == {f"t{char}x" for char in C0}

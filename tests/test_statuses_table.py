@@ -152,8 +152,8 @@ def test_mutating_the_one_in_the_way_decision_changes_the_audit_the_preview_and_
     simulator.repo.changed()
 
     def status_of_victim():
-        return str(audit(take_inventory(client, DEMO_ROOT, show_progress=False)).assets.set_index("path")
-                   .loc[victim, "status"])
+        assets = audit(take_inventory(client, DEMO_ROOT, SyncArguments(), show_progress=False)).assets
+        return str(assets.set_index("path").loc[victim, "status"])
 
     def preview_skips_victim():
         return victim in set(plan_sync(client, targets).skipped["asset"])

@@ -44,7 +44,7 @@ def test_sync_writes_exactly_the_acs_node_then_undo_restores_byte_for_byte(simul
     assert result.outcomes["verified"].sum() == len(result.outcomes) and not result.outcomes["repaired"].any()
     # batched: far fewer requests than assets (naive would be >= 2 per asset)
     assert simulator.stats.total / len(plan) < 0.5
-    assert audit(take_inventory(client, DEMO_ROOT, show_progress=False)).fixable().empty
+    assert audit(take_inventory(client, DEMO_ROOT, SyncArguments(), show_progress=False)).fixable().empty
     change = plan.changes[0]
     node = client.read_tree(change.node_path)
     assert node == change.after
@@ -75,7 +75,7 @@ def test_types_survive_including_whole_number_doubles(tmp_path, journal):
 
 
 def test_skips_invalid_missing_and_in_sync_assets(client):
-    snap = take_inventory(client, DEMO_ROOT, show_progress=False)
+    snap = take_inventory(client, DEMO_ROOT, SyncArguments(), show_progress=False)
     result = audit(snap)
     invalid = result.assets.loc[result.assets["status"] == "invalid", "path"].tolist()[:2]
     in_sync = result.assets.loc[result.assets["status"] == "in_sync", "path"].tolist()[:1]

@@ -8,6 +8,7 @@ import xmpaudit.cli.write_verbs as write_verbs
 from tests.conftest import DEMO_ROOT, fixable
 from xmpaudit.audit.compare import audit
 from xmpaudit.cli.main import main
+from xmpaudit.core.acs import SyncArguments
 from xmpaudit.read.inventory import take_inventory
 from xmpaudit.write.journal import Journal
 from xmpaudit.write.sling_params import BACKUP_PREFIX
@@ -97,7 +98,8 @@ def test_cleanup_finds_previews_and_removes_left_backups_journaled(simulator, cl
     assert sorted(r["backup"] for r in run if r["event"] == "backup_removed") == left
     code, out, _ = cli("cleanup", "--root", DEMO_ROOT)
     assert code == 0 and "no backup node under" in out
-    statuses = audit(take_inventory(client, DEMO_ROOT, show_progress=False)).assets.set_index("path")["status"]
+    snapshot = take_inventory(client, DEMO_ROOT, SyncArguments(), show_progress=False)
+    statuses = audit(snapshot).assets.set_index("path")["status"]
     assert set(statuses[assets].astype(str)) == {"in_sync"}  # the synced nodes stay as written
 
 

@@ -37,7 +37,7 @@ def many_assets(count: int) -> Repository:
     for index in range(count):
         folder = root.child(f"f{index % 2}") or root.add_child(f"f{index % 2}", "sling:Folder")
         tags = [("cat", 0.9), (f"tag{index}", 0.5)]
-        add_asset(folder, f"a{index:04d}.jpg", created, metadata_node(tags, with_xmp=False))
+        add_asset(folder, f"a{index:04d}.jpg", created, metadata_node(tags, args=SyncArguments(), with_xmp=False))
     repo.changed()
     return repo
 
@@ -61,14 +61,14 @@ def cli_env(simulator, tmp_path, monkeypatch):
 def test_damaged_xmp_node_among_1000_fixable_is_rewritten_and_undo_restores_it_exactly(tmp_path):
     repo = many_assets(1000)
     damaged = f"{MANY_ROOT}/f1/a0501.jpg"
-    node = metadata_node([("old", 0.7), ("older", 0.2)], with_xmp=True).children[SEQ]
+    node = metadata_node([("old", 0.7), ("older", 0.2)], args=SyncArguments(), with_xmp=True).children[SEQ]
     del node.properties["xmpNodeType"]  # the array lost its xmpNodeType: still an array, damaged
     node.properties["note"] = copy.deepcopy(node.properties["xmpArrayType"])
     metadata_of(repo, damaged).children[SEQ] = node
     as_it_was = copy.deepcopy(node)
     journal = Journal(tmp_path / "journal.jsonl")
     with Simulator(repo) as simulator, client_for(simulator) as client:
-        result = audit(take_inventory(client, MANY_ROOT, show_progress=False))
+        result = audit(take_inventory(client, MANY_ROOT, SyncArguments(), show_progress=False))
         statuses = result.assets.set_index("path")["status"].astype(str)
         assert statuses[damaged] == "stale_xmp" and (statuses == "missing_xmp").sum() == 999
         plan = plan_sync(client, result.fixable())
@@ -77,7 +77,7 @@ def test_damaged_xmp_node_among_1000_fixable_is_rewritten_and_undo_restores_it_e
         assert applied.ok and applied.outcomes["verified"].all() and applied.backups_left == []
         rewritten = client.read_tree(f"{damaged}/jcr:content/metadata/{SEQ}")
         assert rewritten["xmpNodeType"] == "xmpArray" and "note" not in rewritten
-        after = audit(take_inventory(client, MANY_ROOT, show_progress=False)).assets
+        after = audit(take_inventory(client, MANY_ROOT, SyncArguments(), show_progress=False)).assets
         assert set(after["status"].astype(str)) == {"in_sync"}
         undone = apply_plan(client, plan_undo(client, journal), journal, show_progress=False)
         assert undone.ok and len(undone.outcomes) == 1000
@@ -93,7 +93,7 @@ def test_property_in_the_way_makes_only_that_asset_invalid_in_audit_fix_list_pre
     targets = fixable(client)
     victim = str(targets.loc[targets["status"] == "missing_xmp", "path"].iloc[3])
     metadata_of(simulator.repo, victim).set(SEQ, ["cat", "dog"])  # someone's multi-value property of that name
-    result = audit(take_inventory(client, DEMO_ROOT, show_progress=False))
+    result = audit(take_inventory(client, DEMO_ROOT, SyncArguments(), show_progress=False))
     row = result.assets.set_index("path").loc[victim]
     assert row["status"] == "invalid"
     reason = f"sequenceName={SEQ} is a property on this asset: the ACS process would delete it to write the node"
@@ -108,13 +108,15 @@ def test_property_in_the_way_makes_only_that_asset_invalid_in_audit_fix_list_pre
     out = capsys.readouterr().out
     assert code == 1 and "1 asset NOT done:" in out and reason in out.replace("\n", " ")
     assert metadata_of(simulator.repo, victim).get(SEQ) == ["cat", "dog"]  # left alone
-    statuses = audit(take_inventory(client, DEMO_ROOT, show_progress=False)).assets.set_index("path")["status"]
+    snapshot = take_inventory(client, DEMO_ROOT, SyncArguments(), show_progress=False)
+    statuses = audit(snapshot).assets.set_index("path")["status"]
     others = statuses[[p for p in targets["path"] if p != victim]].astype(str)
     assert set(others) == {"in_sync", "no_smart_tags"} and statuses[victim] == "invalid"  # orphans: no_smart_tags
 
 
 def test_sync_by_root_says_how_many_invalid_assets_it_does_not_choose(simulator, client, cli_env, capsys):
-    invalid = int((audit(take_inventory(client, DEMO_ROOT, show_progress=False)).assets["status"] == "invalid").sum())
+    snapshot = take_inventory(client, DEMO_ROOT, SyncArguments(), show_progress=False)
+    invalid = int((audit(snapshot).assets["status"] == "invalid").sum())
     assert invalid > 1
     assert main(["-q", "sync", "--root", DEMO_ROOT, "--journal", str(cli_env)]) == 0
     out = capsys.readouterr().out
@@ -124,7 +126,7 @@ def test_sync_by_root_says_how_many_invalid_assets_it_does_not_choose(simulator,
 
 
 def result_smart_tags(client):
-    return take_inventory(client, DEMO_ROOT, show_progress=False).smart_tags
+    return take_inventory(client, DEMO_ROOT, SyncArguments(), show_progress=False).smart_tags
 
 
 def test_property_named_by_sequence_name_on_some_assets_blocks_only_those(simulator, client, journal):

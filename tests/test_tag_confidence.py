@@ -9,6 +9,7 @@ import pandas as pd
 from tests.conftest import asset_hit
 from xmpaudit.audit.expected import expected_tags
 from xmpaudit.audit.tag_confidence import QUANTILES, TAG_COLUMNS, confidence_per_tag, tag_confidence_plot
+from xmpaudit.core.acs import SyncArguments
 from xmpaudit.read.frames import frames_from_hits
 
 
@@ -25,7 +26,7 @@ def smart_tags(seed=3, count=400):
                 tag["confidence"] = value
             tags.append(tag)
         hits.append(asset_hit(f"/c/a{i}.jpg", tags or None))
-    return frames_from_hits(hits)[1]
+    return frames_from_hits(hits, SyncArguments())[1]
 
 
 def test_per_tag_numbers_match_pandas_and_the_audit_filter():
@@ -58,5 +59,5 @@ def test_plot_shows_the_most_frequent_tags_and_the_threshold():
 
 
 def test_no_tags_gives_an_empty_table():
-    assert confidence_per_tag(frames_from_hits([asset_hit("/c/a.jpg")])[1], 0.5).empty
+    assert confidence_per_tag(frames_from_hits([asset_hit("/c/a.jpg")], SyncArguments())[1], 0.5).empty
     assert isinstance(confidence_per_tag(smart_tags(count=5), "0.2"), pd.DataFrame)

@@ -14,6 +14,7 @@ from tests.conftest import DEMO_ROOT
 from xmpaudit.audit.compare import audit
 from xmpaudit.audit.fixlist import fix_list
 from xmpaudit.audit.headline import headline
+from xmpaudit.core.acs import SyncArguments
 from xmpaudit.core.errors import XmpAuditError
 from xmpaudit.core.number_words import percent_words
 from xmpaudit.core.statuses import STATUS_COLOURS, STATUSES, coverage_of, reasons_in_words, stale_flags_of, status_words
@@ -34,7 +35,7 @@ def live_widgets() -> int:
 
 @pytest.fixture
 def panel(client, tmp_path):
-    snap = take_inventory(client, DEMO_ROOT, show_progress=False)
+    snap = take_inventory(client, DEMO_ROOT, SyncArguments(), show_progress=False)
     return AuditPanel(client, audit(snap), Journal(tmp_path / "j.jsonl"), snap.smart_tags, root=DEMO_ROOT,
                       page_size=10)
 
@@ -309,7 +310,7 @@ def test_diff_in_words_flags_zero_confidence_and_custom_tags():
 
 
 def test_preview_flags_the_same_tags_as_the_fix_list(client, tmp_path):
-    snap = take_inventory(client, DEMO_ROOT, show_progress=False)
+    snap = take_inventory(client, DEMO_ROOT, SyncArguments(), show_progress=False)
     result = audit(snap)
     panel = AuditPanel(client, result, Journal(tmp_path / "j.jsonl"), snap.smart_tags, root=DEMO_ROOT)
     fixes = fix_list(result, snap.smart_tags)
@@ -325,7 +326,7 @@ def test_preview_flags_the_same_tags_as_the_fix_list(client, tmp_path):
 
 
 def test_grid_starts_in_fix_priority_order_with_tags_in_stored_order(client, tmp_path):
-    snap = take_inventory(client, DEMO_ROOT, show_progress=False)
+    snap = take_inventory(client, DEMO_ROOT, SyncArguments(), show_progress=False)
     result = audit(snap)
     panel = AuditPanel(client, result, Journal(tmp_path / "j.jsonl"), snap.smart_tags, root=DEMO_ROOT)
     assert panel.grid.frame.index.tolist() == fix_list(result, snap.smart_tags)["path"].tolist()
@@ -336,7 +337,7 @@ def test_grid_starts_in_fix_priority_order_with_tags_in_stored_order(client, tmp
 
 
 def test_folder_list_is_worst_first_with_counts(client, tmp_path):
-    snap = take_inventory(client, DEMO_ROOT, show_progress=False)
+    snap = take_inventory(client, DEMO_ROOT, SyncArguments(), show_progress=False)
     result = audit(snap)
     panel = AuditPanel(client, result, Journal(tmp_path / "j.jsonl"), snap.smart_tags, root=DEMO_ROOT, page_size=10)
     options = panel.folder.options

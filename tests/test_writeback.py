@@ -10,6 +10,7 @@ from tests.conftest import DEMO_ROOT, client_for
 from xmpaudit.aem.workflows import list_models
 from xmpaudit.audit.compare import audit
 from xmpaudit.cli.main import main
+from xmpaudit.core.acs import SyncArguments
 from xmpaudit.core.errors import ConfigError
 from xmpaudit.core.locations import default_journal_path
 from xmpaudit.read.inventory import take_inventory
@@ -30,7 +31,7 @@ def original_bytes(client, asset):
 
 
 def test_writeback_embeds_synced_tags_with_a_concurrency_limit(simulator, client, tmp_path):
-    result = audit(take_inventory(client, DEMO_ROOT, show_progress=False))
+    result = audit(take_inventory(client, DEMO_ROOT, SyncArguments(), show_progress=False))
     missing = result.assets[(result.assets["status"] == "missing_xmp") & result.assets["name"].str.endswith(".jpg")]
     targets = missing["path"].tolist()[:6]
     plan = plan_sync(client, targets)
@@ -58,7 +59,7 @@ def test_png_writeback_and_repeated_writeback_replaces_packet(client):
 
 
 def test_failures_are_rows_not_exceptions(simulator, client):
-    result = audit(take_inventory(client, DEMO_ROOT, show_progress=False))
+    result = audit(take_inventory(client, DEMO_ROOT, SyncArguments(), show_progress=False))
     no_metadata = result.assets.loc[result.assets["reason"].str.contains("no metadata", na=False), "path"].iloc[0]
     broken = next(p for p in result.assets["path"]
                   if client.request("GET", p).content == b"not an image")
@@ -88,7 +89,7 @@ def served(setup):
 
 
 def node_in_sync_jpgs(client, count=4):
-    result = audit(take_inventory(client, DEMO_ROOT, show_progress=False))
+    result = audit(take_inventory(client, DEMO_ROOT, SyncArguments(), show_progress=False))
     assets = result.assets
     paths = assets.loc[(assets["status"] == "in_sync") & assets["name"].str.endswith(".jpg"), "path"]
     return [p for p in paths if original_bytes(client, p) != b"not an image"][:count]
@@ -138,7 +139,8 @@ def test_each_preflight_finding(setup, level, code, words):
 
 def test_live_copies_are_found_with_batched_reads():
     with served(WorkflowSetup()) as probe, client_for(probe) as client:
-        assets = [p for p in audit(take_inventory(client, DEMO_ROOT, show_progress=False)).assets["path"]][:12]
+        snapshot = take_inventory(client, DEMO_ROOT, SyncArguments(), show_progress=False)
+        assets = [p for p in audit(snapshot).assets["path"]][:12]
     live = (assets[2], assets[7])
     with served(WorkflowSetup(live_copies=live)) as sim, client_for(sim) as client:
         sim.stats.reset()
@@ -192,7 +194,7 @@ def test_an_uncertain_start_without_an_instance_is_not_retried(simulator):
 
 
 def test_sync_and_writeback_is_one_journaled_run(simulator, client, tmp_path):
-    result = audit(take_inventory(client, DEMO_ROOT, show_progress=False))
+    result = audit(take_inventory(client, DEMO_ROOT, SyncArguments(), show_progress=False))
     missing = result.assets[(result.assets["status"] == "missing_xmp") & result.assets["name"].str.endswith(".jpg")]
     plan = plan_sync(client, missing["path"].tolist()[:4])
     journal = Journal(tmp_path / "j.jsonl")
@@ -208,7 +210,7 @@ def test_sync_and_writeback_is_one_journaled_run(simulator, client, tmp_path):
 
 def test_sync_and_writeback_stops_before_writing_on_preflight_findings(tmp_path):
     with served(WorkflowSetup(conf_launcher_enabled=True)) as sim, client_for(sim) as client:
-        result = audit(take_inventory(client, DEMO_ROOT, show_progress=False))
+        result = audit(take_inventory(client, DEMO_ROOT, SyncArguments(), show_progress=False))
         plan = plan_sync(client, result.assets.loc[result.assets["status"] == "missing_xmp", "path"].tolist()[:2])
         with pytest.raises(ConfigError, match=r"1 warnings.*--force"):
             sync_and_writeback(client, plan, Journal(tmp_path / "j.jsonl"), show_progress=False)

@@ -7,6 +7,7 @@ import pytest
 
 from tests.contract.test_sling_contract import import_json
 from xmpaudit.audit.compare import audit
+from xmpaudit.core.acs import SyncArguments
 from xmpaudit.read.inventory import snapshot_of
 
 pytestmark = pytest.mark.contract
@@ -20,7 +21,7 @@ def test_tag_names_with_every_c0_control_character_come_back_unchanged(backend, 
     meta = {"jcr:primaryType": "nt:unstructured", "predictedTags": {"jcr:primaryType": "nt:unstructured", **tags}}
     import_json(client, root, "cc.jpg", {"jcr:primaryType": asset_type,
                                          "jcr:content": {"jcr:primaryType": "nt:unstructured", "metadata": meta}})
-    snapshot = snapshot_of(client, [f"{root}/cc.jpg"])
+    snapshot = snapshot_of(client, [f"{root}/cc.jpg"], SyncArguments())
     assert snapshot.smart_tags["name"].astype(str).tolist() == [f"t{char}x" for char in C0]
     result = audit(snapshot)
     assert result.assets["status"].astype(str).tolist() == ["missing_xmp"]

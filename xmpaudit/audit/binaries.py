@@ -25,14 +25,13 @@ BINARY_COLUMNS = ["asset", "format", "packet_found", "binary_tag_count", "bytes_
 def audit_binaries(
     client: AemClient,
     assets: Iterable[str] | pd.Series,
-    args: SyncArguments | None = None,
+    args: SyncArguments,
     *,
     workers: int = 4,
     show_progress: bool = True,
     on_progress: ProgressCallback | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Read the binaries of ``assets`` (``workers`` at a time): one row per asset, and one row per tag found."""
-    args = args or SyncArguments()
     paths = list(dict.fromkeys(str(a) for a in assets))
     rows: list[dict[str, Any]] = []
     tag_rows: list[dict[str, Any]] = []

@@ -65,6 +65,8 @@ def audit_partitions(source: str | Path | Iterable[str | Path], args: SyncArgume
     all partitions at once while memory holds one partition (plus the fixable rows unless ``keep_fixable`` is
     False). ``args`` defaults to each partition's own arguments."""
     folders = partition_folders(source)
+    if not folders:
+        raise ConfigError("No snapshot folders to audit")
     by_folder = pd.DataFrame(columns=pd.Index(list(STATUSES), name="status"), dtype=np.int64)
     fixable: list[pd.DataFrame] = []
     used: SyncArguments | None = args
@@ -84,4 +86,5 @@ def audit_partitions(source: str | Path | Iterable[str | Path], args: SyncArgume
     fixable_assets["status"] = pd.Categorical(fixable_assets["status"], categories=list(STATUSES))
     fixable_assets["folder"] = fixable_assets["folder"].astype("category")
     fixable_assets["stale_flags"] = fixable_assets["stale_flags"].astype(np.uint8)
-    return PartitionedAudit(by_folder, fixable_assets, used or SyncArguments(), folders)
+    assert used is not None  # set by the first partition
+    return PartitionedAudit(by_folder, fixable_assets, used, folders)

@@ -114,12 +114,11 @@ def read_binary_xmp(client: AemClient, asset: str, *, head_bytes: int = HEAD_BYT
     return BinaryXmp(asset, kind, packet, source.bytes_read, source.requests, problem, extended)
 
 
-def packet_tags(packet: bytes, args: SyncArguments | None = None,
+def packet_tags(packet: bytes, args: SyncArguments,
                 extended: bytes | None = None) -> list[tuple[str, float | None]] | None:
     """The (name, confidence) items of the smart tag array in an XMP packet (or its Extended XMP), in order;
     None when it has none. Struct fields may be elements (``rdf:parseType="Resource"``), a nested
     rdf:Description, or attributes; only the array's direct ``rdf:li`` children are items."""
-    args = args or SyncArguments()
     for part in (packet, extended):
         if part is None:
             continue

@@ -266,8 +266,8 @@ class FrameBuilder:
     """Collects hits page by page into per-column lists; ``build()`` returns the three typed frames.
     A path seen again (paging drift) keeps its first hit."""
 
-    def __init__(self, args: SyncArguments | None = None) -> None:
-        self.args = args or SyncArguments()
+    def __init__(self, args: SyncArguments) -> None:
+        self.args = args
         self._assets = {c: _store(t) for c, t in ASSET_COLUMNS.items() if c not in ("asset_id", "name")}
         self._smart = {c: _store(t) for c, t in SMART_TAG_COLUMNS.items() if c != "asset"}
         self._xmp = {c: _store(t) for c, t in XMP_TAG_COLUMNS.items() if c != "asset"}
@@ -376,7 +376,7 @@ def typed(frame: pd.DataFrame, columns: dict[str, str], paths: pd.CategoricalDty
 
 
 def frames_from_hits(
-    hits: list[dict[str, Any]], args: SyncArguments | None = None
+    hits: list[dict[str, Any]], args: SyncArguments
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """``(assets, smart_tags, xmp_tags)`` for a list of full asset hits."""
     builder = FrameBuilder(args)

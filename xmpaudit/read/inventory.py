@@ -4,8 +4,9 @@ limit), a few pages in flight, each finished partition checkpointed as Parquet (
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from xmpaudit.aem.client import AemClient
 from xmpaudit.aem.querybuilder import DEFAULT_WORKERS, MAX_PAGE_SIZE
@@ -30,10 +31,31 @@ def _empty_snapshot(args: SyncArguments) -> Snapshot:
     return Snapshot(assets, smart_tags, xmp_tags, {})
 
 
+def _check_paging(page_size: int, workers: int, read_budget: int) -> None:
+    """ConfigError (one line) for paging options the inventory cannot run with."""
+    if not 1 <= page_size <= MAX_PAGE_SIZE:
+        raise ConfigError(f"page_size must be 1..{MAX_PAGE_SIZE}, got {page_size}")
+    if workers < 1:
+        raise ConfigError(f"workers must be at least 1, got {workers}")
+    if read_budget < 2 * page_size:
+        raise ConfigError(f"read_budget ({read_budget}) must be at least twice page_size ({page_size})")
+
+
+def _with_changed_since(client: AemClient, snapshot: Snapshot, identity: dict[str, Any], args: SyncArguments,
+                        since: datetime, spec: ScanSpec, workers: int) -> Snapshot:
+    """``snapshot`` with the assets modified since ``since`` read again (a resumed inventory's kept parts)."""
+    changed = Partitions(None, identity, args)
+    changed_spec = ScanSpec(spec.root, prop=LAST_MODIFIED, page_size=spec.page_size, read_budget=spec.read_budget)
+    scan_windows(client, changed_spec, changed, workers=workers, lower=since, progress=None)
+    if not changed.finished:
+        return snapshot
+    return Snapshot.concat([snapshot, *changed.snapshots()])  # the rows read now replace the kept ones
+
+
 def take_inventory(
     client: AemClient,
     root: str,
-    args: SyncArguments | None = None,
+    args: SyncArguments,
     *,
     page_size: int = MAX_PAGE_SIZE,
     workers: int = DEFAULT_WORKERS,
@@ -43,7 +65,8 @@ def take_inventory(
     show_progress: bool = True,
     on_progress: ProgressCallback | None = None,
 ) -> Snapshot:
-    """Inventory every asset under ``root`` into a Snapshot (assets, smart tags, XMP tags).
+    """Inventory every asset under ``root`` into a Snapshot (assets, smart tags, XMP tags), reading the XMP node
+    ``args`` name (required: the audit compares with what these arguments make the process write).
 
     The assets are split into ``jcr:created`` windows paged by that key (``orderby=@jcr:created`` with a
     ``daterange`` lower bound), so no query reads more than ``read_budget`` nodes; up to ``workers`` pages are in
@@ -53,42 +76,23 @@ def take_inventory(
     afresh). ``meta["oldest_read"]`` is when the reading of its oldest part began: the snapshot is as fresh as
     that, whatever ``taken_at`` (its end) says."""
     validate_path(root)
-    args = args or SyncArguments()
-    if not 1 <= page_size <= MAX_PAGE_SIZE:
-        raise ConfigError(f"page_size must be 1..{MAX_PAGE_SIZE}, got {page_size}")
-    if workers < 1:
-        raise ConfigError(f"workers must be at least 1, got {workers}")
-    if read_budget < 2 * page_size:
-        raise ConfigError(f"read_budget ({read_budget}) must be at least twice page_size ({page_size})")
+    _check_paging(page_size, workers, read_budget)
     identity = {"source": client.base_url, "root": root, "arguments": args.to_process_args()}
-    folder = Path(checkpoint_dir) if checkpoint_dir is not None else None
-    partitions = Partitions(folder, identity, args)
+    partitions = Partitions(Path(checkpoint_dir) if checkpoint_dir is not None else None, identity, args)
     spec = ScanSpec(root, page_size=page_size, read_budget=read_budget, partition_assets=partition_assets)
-    started = client.request_count
-    began = now_text()
-    kept_oldest = partitions.oldest_read() if partitions.finished else None
-    resumed = bool(partitions.finished)
+    started, began = client.request_count, now_text()
+    resumed_since = (parse_moment(partitions.oldest_read()) or EPOCH) - RESUME_MARGIN if partitions.finished else None
     with Progress(None, f"Inventory {root}", show=show_progress, callback=on_progress) as progress:
         scan_windows(client, spec, partitions, workers=workers, lower=None, progress=progress)
     parts = partitions.snapshots()
     oldest = partitions.oldest_read() or began
     snapshot = Snapshot.concat(parts) if parts else _empty_snapshot(args)  # in jcr:created order
     snapshot.meta = {**identity, "taken_at": now_text()}
-    if resumed:
-        since = (parse_moment(kept_oldest) or EPOCH) - RESUME_MARGIN
-        changed = Partitions(None, identity, args)
-        changed_spec = ScanSpec(root, prop=LAST_MODIFIED, page_size=page_size, read_budget=read_budget)
-        scan_windows(client, changed_spec, changed, workers=workers, lower=since, progress=None)
-        if changed.finished:  # the rows read now replace the kept ones (concat keeps a path's last row)
-            snapshot = Snapshot.concat([snapshot, *changed.snapshots()])
+    if resumed_since is not None:
+        snapshot = _with_changed_since(client, snapshot, identity, args, resumed_since, spec, workers)
     partitions.complete()
-    snapshot.meta = {
-        **identity,
-        "taken_at": now_text(),
-        "oldest_read": oldest,
-        "requests": client.request_count - started,
-        "partitions": len(parts),
-    }
-    if resumed:
-        snapshot.meta["resumed_since"] = iso_text(since)
+    snapshot.meta = {**identity, "taken_at": now_text(), "oldest_read": oldest,
+                     "requests": client.request_count - started, "partitions": len(parts)}
+    if resumed_since is not None:
+        snapshot.meta["resumed_since"] = iso_text(resumed_since)
     return snapshot

@@ -37,7 +37,6 @@ def scan_windows(client: AemClient, spec: ScanSpec, partitions: Partitions, *, w
         run_windows(client, spec, windows, workers, add, progress)
 
 
-def snapshot_of(client: AemClient, paths: list[str], args: SyncArguments | None = None) -> Snapshot:
+def snapshot_of(client: AemClient, paths: list[str], args: SyncArguments) -> Snapshot:
     """A snapshot of just these assets, read in a few queries (folder pages where dense; deleted ones are absent)."""
-    args = args or SyncArguments()
     return Snapshot.from_hits(read_assets(client, paths, args=args).values(), args, source=client.base_url, root="")

@@ -27,9 +27,8 @@ class BulkSpec:
     seed: int = 11
 
 
-def metadata_node(tags: list[tuple[str, float]], with_xmp: bool, args: SyncArguments | None = None) -> Node:
+def metadata_node(tags: list[tuple[str, float]], with_xmp: bool, args: SyncArguments) -> Node:
     """A ``metadata`` node with these predicted tags and, with ``with_xmp``, the XMP node the ACS process writes."""
-    args = args or SyncArguments()
     metadata = Node("metadata")
     predicted = metadata.add_child("predictedTags")
     for position, (name, confidence) in enumerate(tags):
@@ -68,7 +67,7 @@ def build_bulk_repository(spec: BulkSpec | None = None, repo: Repository | None 
     variants = []
     for number in range(spec.variants):
         tags = [(name, round(rng.uniform(0.3, 0.99), 4)) for name in rng.sample(VOCABULARY, rng.randint(1, 6))]
-        variants.append(metadata_node(tags, with_xmp=number % 3 != 0))
+        variants.append(metadata_node(tags, with_xmp=number % 3 != 0, args=SyncArguments()))  # the default step
     folders = {"/content": "sling:Folder", "/content/dam": "sling:Folder"}
     root = repo.ensure_node(spec.root, "sling:Folder", types=folders)
     folder = root
