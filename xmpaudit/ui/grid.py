@@ -14,20 +14,11 @@ from xmpaudit.aem.asset_links import asset_link
 from xmpaudit.audit.fixlist import fix_list
 from xmpaudit.audit.result import AuditResult
 from xmpaudit.core.number_words import confidence_words
-from xmpaudit.core.statuses import STATUS_COLOURS, STATUS_DTYPE, status_words
+from xmpaudit.core.statuses import STATUS_BADGES, STATUS_COLOURS, STATUS_DTYPE, status_words
 
 # The plots' Okabe-Ito colours and the headline's status words, each badge with a symbol and a text colour, so
-# colour is never the only cue and every view names a status the same way.
-BADGE_TEXT_AND_SYMBOL = {
-    "missing_xmp": ("white", "✚"),
-    "stale_xmp": ("black", "↻"),
-    "orphan_xmp": ("black", "✖"),
-    "invalid": ("white", "⚠"),
-    "no_smart_tags": ("black", "∅"),
-    "in_sync": ("white", "✔"),
-    "not_written_back": ("black", "✔"),
-    "written_back": ("white", "✔"),
-}
+# colour is never the only cue and every view names a status the same way (one row per status in STATUS_TABLE).
+BADGE_TEXT_AND_SYMBOL = STATUS_BADGES
 TOP_CONFIDENCE_HELP = ("<b>Top confidence</b>: the highest confidence AEM's smart tagging gave any of the asset's "
                        "tags (0–1). Low values mean the tags are guesses; with a tag chosen, the range applies to that "
                        "tag's confidence instead.")
