@@ -5,6 +5,7 @@ from __future__ import annotations
 import decimal
 import json
 import re
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -121,16 +122,20 @@ def _is_content(name: str, require_prefix: bool) -> bool:
     return name.startswith(ITEM_PREFIXES) if require_prefix else True
 
 
-def modify(repo: Repository, path: str, form: list[tuple[str, str]]) -> PostResult:
-    """The default POST operation: create/modify/delete properties and nodes named by the form."""
-    if path.endswith("/") or path.endswith("*"):
-        return failed(path, 400, "java.lang.IllegalArgumentException",
-                      "Generated node names are not supported by the simulator")
+@dataclass
+class _ModifyForm:
+    """A modify POST's content fields by absolute item path: values, type hints, deletes and moves."""
+
+    values: dict[str, list[str]] = field(default_factory=dict)
+    hints: dict[str, str] = field(default_factory=dict)
+    deletes: list[str] = field(default_factory=list)
+    moves: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _modify_form(path: str, form: list[tuple[str, str]]) -> _ModifyForm | PostResult:
+    """The content fields of ``form`` (those with an item prefix once any has one), or the failure Sling answers."""
     require_prefix = any(name.startswith(ITEM_PREFIXES) for name, _ in form)
-    values: dict[str, list[str]] = {}
-    hints: dict[str, str] = {}
-    deletes: list[str] = []
-    moves: list[tuple[str, str]] = []
+    fields = _ModifyForm()
     for name, value in form:
         if not _is_content(name, require_prefix):
             continue
@@ -139,29 +144,20 @@ def modify(repo: Repository, path: str, form: list[tuple[str, str]]) -> PostResu
                 return failed(path, 400, "java.lang.UnsupportedOperationException",
                               f"{suffix} is not supported by the simulator")
         if name.endswith(TYPE_HINT_SUFFIX):
-            hints[absolute_path(path, name.removesuffix(TYPE_HINT_SUFFIX))] = value
+            fields.hints[absolute_path(path, name.removesuffix(TYPE_HINT_SUFFIX))] = value
         elif name.endswith(MOVE_FROM_SUFFIX):
-            moves.append((absolute_path(path, name.removesuffix(MOVE_FROM_SUFFIX)), absolute_path(path, value)))
+            fields.moves.append((absolute_path(path, name.removesuffix(MOVE_FROM_SUFFIX)), absolute_path(path, value)))
         elif name.endswith(DELETE_SUFFIX):
-            deletes.append(absolute_path(path, name.removesuffix(DELETE_SUFFIX)))
+            fields.deletes.append(absolute_path(path, name.removesuffix(DELETE_SUFFIX)))
         else:
-            values.setdefault(absolute_path(path, name), []).append(value)
+            fields.values.setdefault(absolute_path(path, name), []).append(value)
+    return fields
 
-    if _refused_name(repo, path, list(values), [dest for dest, _ in moves]) is not None:  # Oak refuses the save
-        return failed(path, 500, PERSISTENCE_EXCEPTION, "Unable to commit changes to session.")
-    result = PostResult(path)
-    missing = _missing_nodes(repo, path)
-    if missing:  # Sling lists every node it creates on the way to the request path
-        repo.ensure_node(path)
-        result.created, result.status, result.message = True, 201, "Created"
-        for created in missing:
-            result.change("created", created)
-    apply_move_from(repo, moves, result)
-    for item_path in deletes:
-        if repo.remove(item_path):
-            result.change("deleted", item_path)
-    node_types = {p.rsplit("/", 1)[0]: v[0] for p, v in values.items() if p.endswith("/jcr:primaryType")}
-    for prop_path, raw_values in values.items():
+
+def _set_values(repo: Repository, fields: _ModifyForm, result: PostResult) -> None:
+    """Write each property of ``fields`` (creating parents; '' deletes one unless hinted as an array)."""
+    node_types = {p.rsplit("/", 1)[0]: v[0] for p, v in fields.values.items() if p.endswith("/jcr:primaryType")}
+    for prop_path, raw_values in fields.values.items():
         parent_path, _, prop_name = prop_path.rpartition("/")
         missing = _missing_nodes(repo, parent_path or "/")
         parent = repo.ensure_node(parent_path or "/", types=node_types)
@@ -172,7 +168,7 @@ def modify(repo: Repository, path: str, form: list[tuple[str, str]]) -> PostResu
                 parent.primary_type = raw_values[0]
                 result.change("modified", prop_path)
             continue
-        hint = hints.get(prop_path)
+        hint = fields.hints.get(prop_path)
         if len(raw_values) == 1 and raw_values[0] == "" and not (hint and hint.endswith("[]")):
             if parent.properties.pop(prop_name, None) is not None:
                 result.change("deleted", prop_path)
@@ -181,6 +177,30 @@ def modify(repo: Repository, path: str, form: list[tuple[str, str]]) -> PostResu
         value, type_name = _convert(raw_values, hint, existing.type if existing else None)
         parent.set(prop_name, value, type_name)
         result.change("modified", prop_path)
+
+
+def modify(repo: Repository, path: str, form: list[tuple[str, str]]) -> PostResult:
+    """The default POST operation: create/modify/delete properties and nodes named by the form."""
+    if path.endswith("/") or path.endswith("*"):
+        return failed(path, 400, "java.lang.IllegalArgumentException",
+                      "Generated node names are not supported by the simulator")
+    fields = _modify_form(path, form)
+    if isinstance(fields, PostResult):
+        return fields
+    if _refused_name(repo, path, list(fields.values), [dest for dest, _ in fields.moves]) is not None:
+        return failed(path, 500, PERSISTENCE_EXCEPTION, "Unable to commit changes to session.")  # Oak refuses the save
+    result = PostResult(path)
+    missing = _missing_nodes(repo, path)
+    if missing:  # Sling lists every node it creates on the way to the request path
+        repo.ensure_node(path)
+        result.created, result.status, result.message = True, 201, "Created"
+        for created in missing:
+            result.change("created", created)
+    apply_move_from(repo, fields.moves, result)
+    for item_path in fields.deletes:
+        if repo.remove(item_path):
+            result.change("deleted", item_path)
+    _set_values(repo, fields, result)
     return result
 
 
