@@ -22,7 +22,7 @@ def canonical(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def test_nothing_changed_gives_the_same_assets_with_few_requests(demo_readonly, full):
-    refreshed, changes = refresh_inventory(demo_readonly.client, full, show_progress=False)
+    refreshed, changes = refresh_inventory(demo_readonly.client, full, SyncArguments(), show_progress=False)
     for name in ("assets", "smart_tags", "xmp_tags"):
         pd.testing.assert_frame_equal(canonical(getattr(refreshed, name)), canonical(getattr(full, name)))
     assert (changes.added, changes.deleted) == ([], [])
@@ -32,7 +32,7 @@ def test_nothing_changed_gives_the_same_assets_with_few_requests(demo_readonly, 
 def test_also_read_rereads_exactly_the_named_assets(demo_readonly, full):
     wanted = full.assets["path"].astype(str).tolist()[:3]
     since = datetime.now(timezone.utc) + timedelta(days=1)  # nothing is newer: only also_read is read again
-    refreshed, changes = refresh_inventory(demo_readonly.client, full, since=since, also_read=wanted,
+    refreshed, changes = refresh_inventory(demo_readonly.client, full, SyncArguments(), since=since, also_read=wanted,
                                            show_progress=False)
     assert changes.changed == sorted(wanted) and (changes.added, changes.deleted) == ([], [])
     assert sorted(refreshed.assets["path"].astype(str)) == sorted(full.assets["path"].astype(str))
@@ -41,7 +41,7 @@ def test_also_read_rereads_exactly_the_named_assets(demo_readonly, full):
 def test_a_snapshot_of_another_aem_or_other_arguments_is_refused(demo_readonly, full):
     other = type(full)(full.assets, full.smart_tags, full.xmp_tags, {**full.meta, "source": "http://elsewhere"})
     with pytest.raises(ConfigError, match="another AEM"):
-        refresh_inventory(demo_readonly.client, other, show_progress=False)
+        refresh_inventory(demo_readonly.client, other, SyncArguments(), show_progress=False)
     with pytest.raises(ConfigError, match="other process arguments"):
         refresh_inventory(demo_readonly.client, full, SyncArguments(minimum_confidence=0.5), show_progress=False)
 

@@ -81,7 +81,7 @@ def test_folder_larger_than_the_read_limit_is_inventoried_without_a_failed_query
     bulk.stats.reset()
     with client_for(bulk) as client:
         kinds = count_kinds(client)
-        snapshot = take_inventory(client, BULK_ROOT, workers=4, show_progress=False, **SMALL)
+        snapshot = take_inventory(client, BULK_ROOT, SyncArguments(), workers=4, show_progress=False, **SMALL)
     assert not bulk.stats.errors  # no failed query (nor any other error answer)
     assert len(snapshot.assets) == 3000 and snapshot.assets["path"].is_unique
     windows = snapshot.meta["partitions"]
@@ -99,7 +99,7 @@ def test_windows_stay_under_the_limit_where_aem_sorts_in_memory(bulk):
                                               "orderby": "@jcr:created", "p.guessTotal": "true"})
         assert response.status_code == 500  # even a first page of 10 reads all 3000 to sort them
         bulk.stats.reset()
-        snapshot = take_inventory(client, BULK_ROOT, workers=4, show_progress=False, **SMALL)
+        snapshot = take_inventory(client, BULK_ROOT, SyncArguments(), workers=4, show_progress=False, **SMALL)
         assert not bulk.stats.errors
     assert_same(snapshot, plain_snapshot(bulk))
 
@@ -107,7 +107,7 @@ def test_windows_stay_under_the_limit_where_aem_sorts_in_memory(bulk):
 def test_pages_stay_within_the_budget_even_when_many_assets_share_a_second():
     repo = build_bulk_repository(BulkSpec(assets=900, per_folder=900, per_second=150))
     with Simulator(repo, limits=small_limits()) as sim, client_for(sim) as client:
-        snapshot = take_inventory(client, BULK_ROOT, workers=2, show_progress=False, **SMALL)
+        snapshot = take_inventory(client, BULK_ROOT, SyncArguments(), workers=2, show_progress=False, **SMALL)
         assert not sim.stats.errors
         assert_same(snapshot, plain_snapshot(sim))
 
@@ -115,7 +115,7 @@ def test_pages_stay_within_the_budget_even_when_many_assets_share_a_second():
 def test_throttled_requests_wait_for_retry_after_and_finish(bulk):
     bulk.limits = small_limits(max_in_flight=1, retry_after_s=0)
     with client_for(bulk) as client:
-        snapshot = take_inventory(client, BULK_ROOT, workers=4, show_progress=False, **SMALL)
+        snapshot = take_inventory(client, BULK_ROOT, SyncArguments(), workers=4, show_progress=False, **SMALL)
     assert len(snapshot.assets) == 3000
 
 
@@ -148,22 +148,25 @@ class FailAfter:
 
 def test_interrupted_inventory_resumes_without_rereading_finished_partitions(bulk, tmp_path):
     with client_for(bulk) as client:
-        full = take_inventory(client, BULK_ROOT, workers=1, show_progress=False, **SMALL)
+        full = take_inventory(client, BULK_ROOT, SyncArguments(), workers=1, show_progress=False, **SMALL)
     with client_for(bulk) as client:
         FailAfter(client, 15)
         with pytest.raises(AemHttpError, match="injected"):
-            take_inventory(client, BULK_ROOT, workers=2, checkpoint_dir=tmp_path, show_progress=False, **SMALL)
+            take_inventory(client, BULK_ROOT, SyncArguments(), workers=2,
+                           checkpoint_dir=tmp_path, show_progress=False, **SMALL)
     state = (tmp_path / "inventory-state.json").read_text()
     assert '"finished"' in state and "part-" in state
     with client_for(bulk) as client:
-        resumed = take_inventory(client, BULK_ROOT, workers=2, checkpoint_dir=tmp_path, show_progress=False,
+        resumed = take_inventory(client, BULK_ROOT, SyncArguments(), workers=2,
+                                 checkpoint_dir=tmp_path, show_progress=False,
                                  **SMALL)
         second_run = client.request_count
     pages = full.meta["requests"] - second_run  # the counts are repeated, finished partitions are not read again
     assert pages >= 8
     assert_same(resumed, full)
     with client_for(bulk) as client:  # a completed inventory is not "resumed": the next one reads everything
-        again = take_inventory(client, BULK_ROOT, workers=2, checkpoint_dir=tmp_path, show_progress=False, **SMALL)
+        again = take_inventory(client, BULK_ROOT, SyncArguments(), workers=2,
+                               checkpoint_dir=tmp_path, show_progress=False, **SMALL)
         assert client.request_count >= 3000 / SMALL["page_size"]
     assert_same(again, full)
 
@@ -184,7 +187,7 @@ def test_endless_more_true_stops_with_an_error(bulk):
         assert len(calls) == 2
         calls.clear()
         with pytest.raises(PagingError, match="more=true without new hits"):
-            take_inventory(client, BULK_ROOT, workers=2, show_progress=False, **SMALL)
+            take_inventory(client, BULK_ROOT, SyncArguments(), workers=2, show_progress=False, **SMALL)
         assert len(calls) < 10
 
 
@@ -218,14 +221,14 @@ def test_duplicate_hits_across_pages_are_counted_once(bulk):
     bulk.limits = small_limits()
     with client_for(bulk) as client:
         overlapping(client)
-        partitioned = take_inventory(client, BULK_ROOT, workers=3, show_progress=False, **SMALL)
+        partitioned = take_inventory(client, BULK_ROOT, SyncArguments(), workers=3, show_progress=False, **SMALL)
     assert partitioned.assets["path"].is_unique
     assert_same(partitioned, sequential)
 
 
 def test_incremental_inventory_reads_only_changes_and_notices_deletions(bulk):
     with client_for(bulk) as client:
-        before = take_inventory(client, BULK_ROOT, show_progress=False, **SMALL)
+        before = take_inventory(client, BULK_ROOT, SyncArguments(), show_progress=False, **SMALL)
     now = datetime.now(timezone.utc)
     repo = bulk.repo
     with repo.lock:
@@ -251,7 +254,7 @@ def test_incremental_inventory_reads_only_changes_and_notices_deletions(bulk):
             return body
 
         client.get_json = counting
-        after, changes = refresh_inventory(client, before, page_size=SMALL["page_size"],
+        after, changes = refresh_inventory(client, before, SyncArguments(), page_size=SMALL["page_size"],
                                            read_budget=SMALL["read_budget"], show_progress=False)
         used = client.request_count
     assert changes.changed == [changed]
@@ -266,7 +269,7 @@ def test_incremental_inventory_rereads_an_asset_replaced_with_an_older_last_modi
     """A package restore or a move with replace puts another node at the path: its jcr:lastModified may be older
     than the previous read, its jcr:created (and jcr:uuid on AEM) differ."""
     with client_for(bulk) as client:
-        before = take_inventory(client, BULK_ROOT, show_progress=False, **SMALL)
+        before = take_inventory(client, BULK_ROOT, SyncArguments(), show_progress=False, **SMALL)
     path = f"{BULK_ROOT}/folder-00000/asset-00000100.jpg"
     old = datetime(2001, 1, 1, tzinfo=timezone.utc)
     with bulk.repo.lock:
@@ -277,7 +280,7 @@ def test_incremental_inventory_rereads_an_asset_replaced_with_an_older_last_modi
         restored.children["jcr:content"].set("jcr:lastModified", old)
         bulk.repo.changed()
     with client_for(bulk) as client:
-        after, changes = refresh_inventory(client, before, page_size=SMALL["page_size"],
+        after, changes = refresh_inventory(client, before, SyncArguments(), page_size=SMALL["page_size"],
                                            read_budget=SMALL["read_budget"], show_progress=False)
     assert changes.changed == [path] and changes.added == [] and changes.deleted == []
     tags = after.smart_tags[after.smart_tags["asset"].astype(str) == path]

@@ -13,6 +13,7 @@ import pytest
 
 from tests.conftest import client_for
 from tests.test_inventory_scale import SMALL, FailAfter, small_limits
+from xmpaudit.core.acs import SyncArguments
 from xmpaudit.core.dates import parse_moment
 from xmpaudit.core.errors import AemHttpError, ConfigError
 from xmpaudit.read.checkpoints import STATE_FILE
@@ -38,7 +39,8 @@ def interrupted(bulk: Simulator, tmp_path: Path) -> Path:
     with client_for(bulk) as client:
         FailAfter(client, 10)
         with pytest.raises(AemHttpError, match="injected"):
-            take_inventory(client, BULK_ROOT, workers=1, checkpoint_dir=tmp_path, show_progress=False, **SMALL)
+            take_inventory(client, BULK_ROOT, SyncArguments(), workers=1,
+                           checkpoint_dir=tmp_path, show_progress=False, **SMALL)
     assert len(_state(tmp_path)["finished"]) >= 2
     return tmp_path
 
@@ -49,7 +51,8 @@ def _state(folder: Path) -> dict:
 
 def _resume(sim: Simulator, folder: Path) -> Snapshot:
     with client_for(sim) as client:
-        return take_inventory(client, BULK_ROOT, workers=1, checkpoint_dir=folder, show_progress=False, **SMALL)
+        return take_inventory(client, BULK_ROOT, SyncArguments(), workers=1,
+                              checkpoint_dir=folder, show_progress=False, **SMALL)
 
 
 STATES = {
@@ -120,7 +123,7 @@ def test_a_part_with_another_asset_count_than_recorded_is_refused(bulk, interrup
                                     "tags point nowhere", "a folder is a file"])
 def test_a_damaged_saved_snapshot_is_one_clear_error(bulk, tmp_path, damage):
     with client_for(bulk) as client:
-        snapshot = take_inventory(client, BULK_ROOT, show_progress=False, **SMALL)
+        snapshot = take_inventory(client, BULK_ROOT, SyncArguments(), show_progress=False, **SMALL)
     folder = snapshot.save(tmp_path / "saved")
     if damage == "meta garbage":
         (folder / "snapshot.json").write_bytes(b"\xff\xfe garbage")
@@ -150,7 +153,7 @@ def test_a_snapshot_is_as_fresh_as_its_oldest_part(bulk, interrupted):
     assert parse_moment(resumed.meta["oldest_read"]) == kept < resumed_at
     assert parse_moment(resumed.meta["taken_at"]) > kept
     with client_for(bulk) as client:
-        fresh = take_inventory(client, BULK_ROOT, show_progress=False, **SMALL)
+        fresh = take_inventory(client, BULK_ROOT, SyncArguments(), show_progress=False, **SMALL)
     assert parse_moment(fresh.meta["oldest_read"]) <= parse_moment(fresh.meta["taken_at"])
     assert incremental_since(fresh) == parse_moment(fresh.meta["oldest_read"]) - timedelta(minutes=10)
 

@@ -81,7 +81,7 @@ def incremental_since(previous: Snapshot, margin: timedelta = timedelta(minutes=
 def refresh_inventory(
     client: AemClient,
     previous: Snapshot,
-    args: SyncArguments | None = None,
+    args: SyncArguments,
     *,
     since: datetime | None = None,
     margin: timedelta = timedelta(minutes=10),
@@ -97,8 +97,7 @@ def refresh_inventory(
     deleted ones), and the assets in ``also_read`` — those whose change leaves no last-modified time, such as the
     ones xmpaudit itself wrote (``Journal.records_under``). An asset replaced at its path by another node (its
     ``jcr:uuid`` or ``jcr:created`` differ from the previous read, seen in the same listing) is read again
-    even where its ``jcr:lastModified`` is older."""
-    args = args or SyncArguments()
+    even where its ``jcr:lastModified`` is older. ``args`` must be the arguments ``previous`` was read with."""
     root = previous.meta.get("root")
     if not isinstance(root, str) or previous.meta.get("source") != client.base_url:
         raise ConfigError("The previous snapshot was taken from another AEM or has no root; take a full inventory")
