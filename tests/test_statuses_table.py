@@ -18,6 +18,7 @@ from xmpaudit.audit.fixlist import fix_list
 from xmpaudit.audit.headline import headline
 from xmpaudit.core import statuses
 from xmpaudit.core.acs import SyncArguments
+from xmpaudit.core.errors import UsageError
 from xmpaudit.core.statuses import STATUS_TABLE, VIEWS, views_of
 from xmpaudit.read.folder_reads import read_assets
 from xmpaudit.read.inventory import take_inventory
@@ -125,7 +126,7 @@ def test_a_status_inserted_first_changes_no_classification(monkeypatch):
 
 
 def test_a_table_with_two_rows_of_one_name_is_refused():
-    with pytest.raises(ValueError, match="unique names"):
+    with pytest.raises(UsageError, match="unique names"):
         views_of((*STATUS_TABLE, STATUS_TABLE[0]))
 
 
@@ -164,3 +165,9 @@ def test_mutating_the_one_in_the_way_decision_changes_the_audit_the_preview_and_
     monkeypatch.setattr(expected, "kind_in_the_way", lambda kind, args: "")  # the mutation: nothing is in the way
     assert status_of_victim() == "missing_xmp" and not preview_skips_victim()
     assert blocked_slot(hit, SyncArguments()) == ""
+
+
+def test_an_unknown_stale_reason_is_api_misuse():
+    assert statuses.stale_flags_of("size", "names") == 0b11
+    with pytest.raises(UsageError, match="Unknown stale reason 'colour'"):
+        statuses.stale_flags_of("size", "colour")

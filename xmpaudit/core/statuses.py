@@ -125,7 +125,10 @@ def stale_reasons(flags: int) -> tuple[str, ...]:
 
 
 def stale_flags_of(*reasons: str) -> int:
-    """The ``stale_flags`` value of ``reasons`` (``"size", "names"`` -> ``0b11``); KeyError for an unknown one."""
+    """The ``stale_flags`` value of ``reasons`` (``"size", "names"`` -> ``0b11``); UsageError for an unknown one."""
+    unknown = sorted(set(reasons) - set(STALE_FLAG))
+    if unknown:
+        raise UsageError(f"Unknown stale reason {unknown[0]!r} (known: {', '.join(STALE_REASONS)})")
     return sum(STALE_FLAG[reason] for reason in set(reasons))
 
 
