@@ -38,6 +38,7 @@ _OWNERS: dict[str, str] = {
     "XmpAuditError": "xmpaudit.core.errors",
     "ConfigError": "xmpaudit.core.errors",
     "AemError": "xmpaudit.core.errors",
+    "UsageError": "xmpaudit.core.errors",
     # reading
     "take_inventory": "xmpaudit.read.inventory",
     "refresh_inventory": "xmpaudit.read.incremental",
