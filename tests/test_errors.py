@@ -10,9 +10,14 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import asset_hit, snapshot_from_hits, xmp_node
+from xmpaudit.aem.client import AemClient
+from xmpaudit.aem.settings import ConnectionSettings
+from xmpaudit.audit.partitions import audit_partitions
 from xmpaudit.cli.main import main
 from xmpaudit.core import errors
+from xmpaudit.core.acs import SyncArguments
 from xmpaudit.core.errors import ConfigError, UsageError, XmpAuditError
+from xmpaudit.read.inventory import take_inventory
 from xmpaudit.read.snapshot import Snapshot
 from xmpaudit.workspace.errordisplay import install_error_display
 
@@ -116,3 +121,17 @@ def test_the_app_shows_a_user_error_at_start_as_one_banner_line(monkeypatch):
     [banner] = shown
     assert banner.value.startswith("<p style='color:#D55E00'><b>✖ Cannot reach AEM at 127.0.0.1:9")
     assert "Traceback" not in banner.value and "\n" not in banner.value
+
+
+@pytest.mark.parametrize("read, message", [
+    (lambda client, tmp: take_inventory(client, "/content/dam", SyncArguments(), page_size=10**6),
+     "page_size must be 1..1000"),
+    (lambda client, tmp: take_inventory(client, "content/dam", SyncArguments()), "JCR path must be absolute"),
+    (lambda client, tmp: audit_partitions(tmp), "holds no snapshot"),
+    (lambda client, tmp: audit_partitions([]), "No snapshot folders to audit"),
+], ids=["page size", "relative root", "no snapshot below", "no folder"])
+def test_bad_input_to_reads_and_audits_is_a_config_error_before_any_request(read, message, tmp_path):
+    client = AemClient(ConnectionSettings(url="http://127.0.0.1:9", retries=0))
+    with pytest.raises(ConfigError, match=message):
+        read(client, tmp_path)
+    assert client.request_count == 0
