@@ -189,7 +189,7 @@ def _strings(texts: list[str], codes: np.ndarray) -> pd.api.extensions.Extension
     return pd.array(taken, dtype="string")
 
 
-def _invalid(keys: _Keys, assets: pd.DataFrame, expected: pd.DataFrame, args: SyncArguments | None = None
+def _invalid(keys: _Keys, assets: pd.DataFrame, expected: pd.DataFrame, args: SyncArguments
              ) -> tuple[np.ndarray, list[str]]:
     """Per asset: a code into the returned reason texts (-1 where the process would not fail)."""
     codes = np.full(keys.count, -1, dtype=np.int32)
@@ -204,7 +204,7 @@ def _invalid(keys: _Keys, assets: pd.DataFrame, expected: pd.DataFrame, args: Sy
         texts += [f"smart tag '{n}' has no usable confidence ({p}): the ACS process would fail"
                   for n, p in zip(names, problems, strict=True)]
         codes[asset_rows] = np.arange(1, len(rows) + 1)
-    clash = args.item_property_clash() if args is not None else None
+    clash = args.item_property_clash()
     if clash and len(expected):
         at = keys.rows(expected["asset_id"].to_numpy())
         with_kept_tags = np.unique(at[at >= 0])
@@ -220,8 +220,7 @@ def _invalid(keys: _Keys, assets: pd.DataFrame, expected: pd.DataFrame, args: Sy
     return codes, texts
 
 
-def invalid_reasons(assets: pd.DataFrame, expected: pd.DataFrame, args: SyncArguments | None = None
-                    ) -> pd.Series:
+def invalid_reasons(assets: pd.DataFrame, expected: pd.DataFrame, args: SyncArguments) -> pd.Series:
     """Per asset (indexed like ``assets``): why the ACS process would fail on it, NA where it would not.
     It fails on an asset without a metadata node, on a kept tag that has no usable confidence, and (with
     ``args`` whose item properties clash) on every asset with a kept tag. Where sequenceName holds a property or

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from xmpaudit.audit.result import as_categorical
-from xmpaudit.core.acs import DEFAULT_SEQUENCE_NAME, SyncArguments, is_blank
+from xmpaudit.core.acs import SyncArguments, is_blank
 from xmpaudit.read.frames import SLOT_PROPERTY
 
 
@@ -26,12 +26,12 @@ def slot_kind(value: Any) -> str | None:
     return kind if isinstance(kind, str) else None
 
 
-def kind_in_the_way(kind: str | None, args: SyncArguments | None) -> str:
+def kind_in_the_way(kind: str | None, args: SyncArguments) -> str:
     """The one decision whether what sits at sequenceName (as ``slot_kind`` names it) must not be replaced by a
     sync, in words ('' when it may): a property, or a node of another XMP kind (not xmpArray). The process replaces
     both (docs/facts.md); a node without xmpNodeType is a damaged array and is rewritten like it. The audit (and so
     the fix list and the preview) and the write all ask this function."""
-    name = args.sequence_name if args is not None else DEFAULT_SEQUENCE_NAME
+    name = args.sequence_name
     if kind is None or kind == "xmpArray":
         return ""
     if kind == SLOT_PROPERTY:
@@ -41,13 +41,13 @@ def kind_in_the_way(kind: str | None, args: SyncArguments | None) -> str:
             "it; not synced (move or remove it first)")
 
 
-def in_the_way(value: Any, args: SyncArguments | None) -> str:
+def in_the_way(value: Any, args: SyncArguments) -> str:
     """Why what sits at sequenceName in an asset's metadata (a Sling JSON value) must not be replaced by a sync
     ('' when it may): ``kind_in_the_way`` of its ``slot_kind``."""
     return kind_in_the_way(slot_kind(value), args)
 
 
-def kinds_in_the_way(kinds: Iterable[Any], args: SyncArguments | None) -> dict[str, str]:
+def kinds_in_the_way(kinds: Iterable[Any], args: SyncArguments) -> dict[str, str]:
     """The ``xmp_node_type`` values (NA = no node) a sync must leave alone, each with its words."""
     found = {}
     for kind in kinds:
