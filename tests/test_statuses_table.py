@@ -145,25 +145,25 @@ def test_the_write_and_the_audit_name_what_sits_at_sequence_name_alike(value, ki
     assert (status == "invalid") == bool(expected.in_the_way(value, SyncArguments()))
 
 
-def test_mutating_the_one_in_the_way_decision_changes_the_audit_the_preview_and_the_write(
+def test_mutating_the_one_in_the_way_decision_changes_the_audit_the_fix_list_the_preview_and_the_write(
         simulator, client, monkeypatch):
     targets = fixable(client)
     victim = str(targets.loc[targets["status"] == "missing_xmp", "path"].iloc[0])
     simulator.repo.node(f"{victim}/jcr:content/metadata").set(SEQ, ["cat", "dog"])
     simulator.repo.changed()
 
-    def status_of_victim():
-        assets = audit(take_inventory(client, DEMO_ROOT, SyncArguments(), show_progress=False)).assets
-        return str(assets.set_index("path").loc[victim, "status"])
-
-    def preview_skips_victim():
-        return victim in set(plan_sync(client, targets).skipped["asset"])
+    def victim_in_audit_fix_list_and_preview():
+        snapshot = take_inventory(client, DEMO_ROOT, SyncArguments(), show_progress=False)
+        result = audit(snapshot)
+        status = str(result.assets.set_index("path").loc[victim, "status"])
+        listed = victim in set(fix_list(result, snapshot.smart_tags)["path"])
+        return status, listed, victim in {change.asset for change in plan_sync(client, targets).changes}
 
     hit = read_assets(client, [victim])[victim]
-    assert status_of_victim() == "invalid" and preview_skips_victim()
+    assert victim_in_audit_fix_list_and_preview() == ("invalid", False, False)
     assert blocked_slot(hit, SyncArguments()).startswith(f"sequenceName={SEQ} is a property")
     monkeypatch.setattr(expected, "kind_in_the_way", lambda kind, args: "")  # the mutation: nothing is in the way
-    assert status_of_victim() == "missing_xmp" and not preview_skips_victim()
+    assert victim_in_audit_fix_list_and_preview() == ("missing_xmp", True, True)
     assert blocked_slot(hit, SyncArguments()) == ""
 
 
