@@ -20,6 +20,7 @@ pytestmark = pytest.mark.e2e
 
 
 def make_panel(client, journal, args=None):
+    args = args or SyncArguments()
     snap = take_inventory(client, DEMO_ROOT, args, show_progress=False)
     return AuditPanel(client, audit(snap, args), journal, snap.smart_tags, root=DEMO_ROOT, page_size=10)
 
