@@ -1,0 +1,32 @@
+"""Binary properties in Sling JSON: shown only as ``":name": <length in bytes>`` (a list of lengths when multi-valued)
+at every depth (measured on Sling 11, docs/facts.md). Their content is not in the answer, so a node holding one can
+be neither journaled nor restored: xmpaudit never replaces it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from xmpaudit.core.acs import SyncArguments
+
+# No JCR name starts with a colon (Oak refuses an empty prefix): in Sling's JSON such a key is a Binary property.
+BINARY_MARK = ":"
+
+
+def binary_properties(node: dict[str, Any], prefix: str = "") -> list[str]:
+    """Paths (relative to ``node``, without the JSON's colon) of the Binary properties in ``node`` at any depth."""
+    found = []
+    for key, value in node.items():
+        if isinstance(value, dict):
+            found += binary_properties(value, f"{prefix}{key}/")
+        elif key.startswith(BINARY_MARK):
+            found.append(prefix + key[len(BINARY_MARK):])
+    return found
+
+
+def binary_reason(found: list[str], args: SyncArguments) -> str:
+    """Why an asset whose XMP node holds the Binary properties ``found`` is not synced, in words ('' for none)."""
+    if not found:
+        return ""
+    more = f" and {len(found) - 1} more" if len(found) > 1 else ""
+    return (f"sequenceName={args.sequence_name} holds a binary property ({found[0]}{more}) that xmpaudit cannot "
+            "restore (AEM's JSON gives only its length): not synced (move or remove it first)")
