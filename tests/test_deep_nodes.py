@@ -16,11 +16,11 @@ from xmpaudit.core.errors import AemHttpError
 from xmpaudit.read.binary_properties import binary_properties
 from xmpaudit.read.deep_nodes import complete_deep_nodes
 from xmpaudit.read.folder_reads import read_assets
-from xmpaudit.read.frames import SHAPE_BINARY, frames_from_hits
+from xmpaudit.read.frames import SHAPE_BINARY, SLOT_PROPERTY, frames_from_hits
 from xmpaudit.simulator import Simulator
 from xmpaudit.write.apply import apply_plan
 from xmpaudit.write.journal import Journal
-from xmpaudit.write.plan import plan_sync
+from xmpaudit.write.plan import blocked_slot, plan_sync
 from xmpaudit.write.undo import plan_undo
 
 pytestmark = pytest.mark.e2e
@@ -158,3 +158,11 @@ def test_binary_properties_are_found_at_any_depth_and_marked_in_the_frames():
     hits = [asset_hit("/a.jpg", TAGS, node), asset_hit("/b.jpg", TAGS, flat), asset_hit("/c.jpg", TAGS, xmp_node([]))]
     assets, _, _ = frames_from_hits(hits)
     assert (assets["xmp_shape"].to_numpy() & SHAPE_BINARY).tolist() == [SHAPE_BINARY, SHAPE_BINARY, 0]
+
+
+def test_a_binary_at_sequence_name_counts_as_a_property_there():
+    hit = asset_hit("/a.jpg", TAGS)
+    hit["jcr:content"]["metadata"][":dam:predictedTags"] = 3
+    assets, _, _ = frames_from_hits([hit])
+    assert assets["xmp_node_type"].astype(str).tolist() == [SLOT_PROPERTY] and not assets["xmp_present"].iloc[0]
+    assert "is a property on this asset" in blocked_slot(hit, SyncArguments())

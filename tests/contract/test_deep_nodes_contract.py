@@ -92,3 +92,13 @@ def test_an_asset_holding_a_binary_is_refused_and_keeps_it(backend, client, root
     else:
         node = backend.simulator.repo.require(f"{root}/binary.jpg/{XMP}/1")
         assert node.properties["thumb"].value == "PNG\u00e9".encode()
+
+
+def test_a_binary_property_at_sequence_name_is_in_the_way(backend, client, root):
+    import_json(client, root, "slot.jpg", asset(_asset_type(backend), TAGS))
+    client.sling_post(f"{root}/slot.jpg/jcr:content/metadata", [("dam:predictedTags", "abc"),
+                                                                 ("dam:predictedTags@TypeHint", "Binary")])
+    assert raw_get(client, f"{root}/slot.jpg/jcr:content/metadata.json").json()[":dam:predictedTags"] == 3
+    plan = plan_sync(client, [f"{root}/slot.jpg"])
+    assert not plan.changes
+    assert "is a property on this asset" in plan.skipped["reason"].iloc[0]

@@ -12,6 +12,15 @@ from xmpaudit.core.acs import SyncArguments
 BINARY_MARK = ":"
 
 
+def slot_value(node: dict[str, Any] | None, name: str) -> Any:
+    """What sits at ``name`` in a Sling JSON node: a child node, a property's value, or a Binary property's length
+    (None when nothing)."""
+    if node is None:
+        return None
+    value = node.get(name)
+    return node.get(BINARY_MARK + name) if value is None else value
+
+
 def binary_properties(node: dict[str, Any], prefix: str = "") -> list[str]:
     """Paths (relative to ``node``, without the JSON's colon) of the Binary properties in ``node`` at any depth."""
     found = []

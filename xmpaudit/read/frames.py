@@ -23,7 +23,7 @@ import pandas as pd
 from xmpaudit.core.acs import SMART_TAGS_NODE, SyncArguments, parse_confidence, tag_name
 from xmpaudit.core.date_columns import utc_times
 from xmpaudit.core.jcrpath import name_of, parent_of
-from xmpaudit.read.binary_properties import binary_properties
+from xmpaudit.read.binary_properties import binary_properties, slot_value
 from xmpaudit.read.hits import asset_identity, hit_content, hit_metadata
 
 # shape bits (asset level: xmp_shape; item level: item_shape)
@@ -287,7 +287,7 @@ class FrameBuilder:
         content = hit_content(hit)
         metadata = hit_metadata(hit)
         smart = metadata.get(SMART_TAGS_NODE) if metadata else None
-        xmp = metadata.get(self.args.sequence_name) if metadata else None
+        xmp = slot_value(metadata, self.args.sequence_name)
         smart_children = child_nodes(smart) if isinstance(smart, dict) else []
         path = hit["jcr:path"]
         a["path"].append(path)

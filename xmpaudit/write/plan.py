@@ -18,7 +18,7 @@ from xmpaudit.audit.expected import expected_tags, in_the_way
 from xmpaudit.core.acs import SMART_TAGS_NODE, SyncArguments, expected_xmp_node
 from xmpaudit.core.errors import ConfigError
 from xmpaudit.core.jcrpath import validate_path
-from xmpaudit.read.binary_properties import binary_properties, binary_reason
+from xmpaudit.read.binary_properties import binary_properties, binary_reason, slot_value
 from xmpaudit.read.deep_nodes import incomplete_reason
 from xmpaudit.read.folder_reads import read_assets
 from xmpaudit.read.hits import hit_metadata, metadata_child
@@ -203,6 +203,4 @@ def unrestorable_node(hit: dict[str, Any], args: SyncArguments) -> str:
 def blocked_slot(hit: dict[str, Any], args: SyncArguments) -> str:
     """Why this asset's ``sequenceName`` slot holds something sync must not replace ('' when it may), in the
     audit's words (``audit.expected.in_the_way``), or a node no write could restore (``unrestorable_node``)."""
-    metadata = hit_metadata(hit)
-    slot = metadata.get(args.sequence_name) if isinstance(metadata, dict) else None
-    return in_the_way(slot, args) or unrestorable_node(hit, args)
+    return in_the_way(slot_value(hit_metadata(hit), args.sequence_name), args) or unrestorable_node(hit, args)
