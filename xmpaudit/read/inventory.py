@@ -51,7 +51,8 @@ def take_inventory(
     inventory started again with the same folder reads only what is missing, then re-reads the assets modified
     since its oldest kept part was read (after a completed one, the next inventory with that folder starts
     afresh). ``meta["oldest_read"]`` is when the reading of its oldest part began: the snapshot is as fresh as
-    that, whatever ``taken_at`` (its end) says."""
+    that, whatever ``taken_at`` (its end) says; a resumed inventory is stamped ``taken_at`` that too (a write to
+    a kept part's asset that leaves ``jcr:lastModified`` alone, as a sync's does, is not re-read)."""
     validate_path(root)
     args = args or SyncArguments()
     if not 1 <= page_size <= MAX_PAGE_SIZE:
@@ -84,7 +85,7 @@ def take_inventory(
     partitions.complete()
     snapshot.meta = {
         **identity,
-        "taken_at": now_text(),
+        "taken_at": oldest if resumed else now_text(),  # kept rows are as old as their part's read (#24)
         "oldest_read": oldest,
         "requests": client.request_count - started,
         "partitions": len(parts),
