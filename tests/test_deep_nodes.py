@@ -13,7 +13,7 @@ import pytest
 from tests.conftest import asset_hit, client_for, small_repository, xmp_node
 from xmpaudit.core.acs import SyncArguments
 from xmpaudit.core.errors import AemHttpError
-from xmpaudit.read.binary_properties import binary_properties
+from xmpaudit.read.binary_properties import binary_properties, binary_reason
 from xmpaudit.read.deep_nodes import complete_deep_nodes
 from xmpaudit.read.folder_reads import read_assets
 from xmpaudit.read.frames import SHAPE_BINARY, SLOT_PROPERTY, frames_from_hits
@@ -155,6 +155,9 @@ def test_binary_properties_are_found_at_any_depth_and_marked_in_the_frames():
     flat = xmp_node([("a", 0.5)])
     flat[":raw"] = [1, 2]
     assert binary_properties(flat) == ["raw"]
+    assert binary_reason(None, ["raw", "x"]).startswith("sequenceName=dam:predictedTags holds a binary property (raw "
+                                                        "and 1 more) that xmpaudit cannot restore")
+    assert "property that xmpaudit" in binary_reason(SyncArguments()) and binary_reason(None, []) == ""
     hits = [asset_hit("/a.jpg", TAGS, node), asset_hit("/b.jpg", TAGS, flat), asset_hit("/c.jpg", TAGS, xmp_node([]))]
     assets, _, _ = frames_from_hits(hits)
     assert (assets["xmp_shape"].to_numpy() & SHAPE_BINARY).tolist() == [SHAPE_BINARY, SHAPE_BINARY, 0]

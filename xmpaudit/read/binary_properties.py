@@ -32,10 +32,12 @@ def binary_properties(node: dict[str, Any], prefix: str = "") -> list[str]:
     return found
 
 
-def binary_reason(found: list[str], args: SyncArguments) -> str:
-    """Why an asset whose XMP node holds the Binary properties ``found`` is not synced, in words ('' for none)."""
-    if not found:
+def binary_reason(args: SyncArguments | None, found: list[str] | None = None) -> str:
+    """Why an asset whose XMP node holds Binary properties is not synced, in words: naming the first of ``found``
+    ('' when ``found`` is empty); without ``found`` (the audit's frames keep only ``SHAPE_BINARY``) naming none."""
+    if found is not None and not found:
         return ""
-    more = f" and {len(found) - 1} more" if len(found) > 1 else ""
-    return (f"sequenceName={args.sequence_name} holds a binary property ({found[0]}{more}) that xmpaudit cannot "
-            "restore (AEM's JSON gives only its length): not synced (move or remove it first)")
+    name = args.sequence_name if args is not None else SyncArguments().sequence_name
+    where = f" ({found[0]}{f' and {len(found) - 1} more' if len(found) > 1 else ''})" if found else ""
+    return (f"sequenceName={name} holds a binary property{where} that xmpaudit cannot restore (AEM's JSON gives "
+            "only its length): not synced (move or remove it first)")

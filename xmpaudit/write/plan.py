@@ -197,7 +197,7 @@ def unrestorable_node(hit: dict[str, Any], args: SyncArguments) -> str:
     node = current_node(hit, args)
     if node is None:
         return ""
-    return incomplete_reason(hit, args.sequence_name) or binary_reason(binary_properties(node), args)
+    return incomplete_reason(hit, args.sequence_name) or binary_reason(args, binary_properties(node))
 
 
 def blocked_slot(hit: dict[str, Any], args: SyncArguments) -> str:
