@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 
@@ -140,8 +141,8 @@ def test_a_binary_added_after_the_preview_is_refused_at_the_guard_read(sim, sync
     node.set("blob", b"abc", "Binary")  # stored beside what the preview read
     sim.repo.changed()
     changed = copy.deepcopy(plan.changes[0].before)
-    changed[":blob"] = 3
-    plan.changes[0] = type(plan.changes[0])(**{**plan.changes[0].__dict__, "before": changed})
+    changed[":blob"] = 3  # as if the preview had read it: only the guard read's own check can stop the write
+    plan.changes[0] = replace(plan.changes[0], before=changed)
     result = apply_plan(client, plan, Journal(tmp_path / "j.jsonl"), show_progress=False)
     row = result.outcomes.set_index("asset").loc[f"{ROOT}/plain.jpg"]
     assert row["outcome"] == "skipped" and "binary property (blob)" in row["reason"]
