@@ -170,3 +170,17 @@ def test_a_binary_at_sequence_name_counts_as_a_property_there():
     assets, _, _ = frames_from_hits([hit])
     assert assets["xmp_node_type"].astype(str).tolist() == [SLOT_PROPERTY] and not assets["xmp_present"].iloc[0]
     assert "is a property on this asset" in blocked_slot(hit, SyncArguments())
+
+
+def test_cleanup_journals_a_deep_backup_whole(sim, tmp_path):
+    from xmpaudit.write.cleanup import apply_cleanup, find_backups
+
+    metadata = sim.repo.require(f"{ROOT}/deep.jpg/jcr:content/metadata")
+    metadata.children["xmpaudit-backup-abc123"] = metadata.children.pop("dam:predictedTags")  # left by a crash
+    sim.repo.changed()
+    client = client_for(sim)
+    plan = find_backups(client, ROOT)
+    assert plan.backups["node"].tolist() == [deep_xmp()]
+    journal = Journal(tmp_path / "journal.jsonl")
+    apply_cleanup(client, plan, journal)
+    assert [r["before"] for r in journal.read() if r["event"] == "intent"] == [deep_xmp()]

@@ -34,7 +34,8 @@ def iter_asset_pages(
     progress: Progress | None = None,
 ) -> Iterator[list[dict[str, Any]]]:
     """Yield pages of full asset hits under ``root`` by ``p.offset`` (sequential; deep offsets count toward
-    AEM's read limit — ``take_inventory`` partitions instead). Duplicate hits are dropped; a page that brings
+    AEM's read limit — ``take_inventory`` partitions instead). Backup nodes deeper than a page shows are read
+    whole (``deep_nodes``). Duplicate hits are dropped; a page that brings
     nothing new while the server says ``more``, or answers another offset than asked, stops with PagingError."""
     validate_path(root)
     if not 1 <= page_size <= MAX_PAGE_SIZE:
@@ -49,6 +50,7 @@ def iter_asset_pages(
                               url=url)
         new = [hit for hit in hits if hit["jcr:path"] not in seen]
         seen.update(hit["jcr:path"] for hit in new)
+        complete_deep_nodes(client, new, None)  # backups deeper than the page shows (cleanup journals them whole)
         if progress is not None:
             guessed = body.get("total")
             if isinstance(guessed, int):
