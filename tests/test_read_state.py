@@ -151,7 +151,7 @@ def test_a_snapshot_is_as_fresh_as_its_oldest_part(bulk, interrupted):
     resumed_at = datetime.now(timezone.utc)
     resumed = _resume(bulk, interrupted)
     assert parse_moment(resumed.meta["oldest_read"]) == kept < resumed_at
-    assert parse_moment(resumed.meta["taken_at"]) > kept
+    assert parse_moment(resumed.meta["taken_at"]) == kept  # stamped as old as the oldest row it holds
     with client_for(bulk) as client:
         fresh = take_inventory(client, BULK_ROOT, SyncArguments(), show_progress=False, **SMALL)
     assert parse_moment(fresh.meta["oldest_read"]) <= parse_moment(fresh.meta["taken_at"])
@@ -172,3 +172,16 @@ def test_a_resumed_inventory_rereads_what_changed_in_its_kept_parts(bulk, interr
     assert "fresh tag" in set(tags["name"].astype(str))
     assert resumed.assets["path"].astype(str).tolist().count(asset) == 1
     assert len(resumed.assets) == 1500
+
+
+def test_a_resumed_snapshot_is_stamped_before_a_write_its_kept_rows_do_not_show(bulk, interrupted):
+    part = Snapshot.load(interrupted / "parts" / _state(interrupted)["finished"][0]["part"])
+    asset = str(part.assets["path"].iloc[0])
+    with client_for(bulk) as client:  # a sync's POST: jcr:lastModified stays as it was, so the resume cannot see it
+        client.sling_post(f"{asset}/jcr:content/metadata", [("./dam:predictedTags/xmpNodeType", "xmpArray")])
+    written_at = datetime.now(timezone.utc)
+    resumed = _resume(bulk, interrupted)
+    row = resumed.assets[resumed.assets["path"].astype(str) == asset]
+    assert not row["xmp_present"].iloc[0]  # the kept row, from before the write
+    kept = min(parse_moment(f["read_started"]) for f in _state(interrupted)["finished"])
+    assert parse_moment(resumed.meta["taken_at"]) == kept <= written_at  # not the resume's end

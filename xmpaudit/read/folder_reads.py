@@ -22,6 +22,7 @@ from xmpaudit.aem.querybuilder import (
 from xmpaudit.core.acs import SyncArguments
 from xmpaudit.core.errors import AemError, AemNotFoundError
 from xmpaudit.core.jcrpath import parent_of, validate_path
+from xmpaudit.read.deep_nodes import complete_deep_nodes
 from xmpaudit.read.number_types import confirm_confidence_types
 from xmpaudit.read.path_reads import fetch_assets
 
@@ -97,6 +98,7 @@ class _FolderPages:
                 with self.lock:  # left to the path reads, like a failed page
                     self.delivered.difference_update(hit["jcr:path"] for hit in mine)
                 return None
+        complete_deep_nodes(self.client, mine, self.args)
         if mine:
             self.on_hits(mine)
         return body, more
@@ -174,7 +176,8 @@ def read_assets(client: AemClient, paths: Iterable[str], *, workers: int = DEFAU
                 folder_pages: bool = True, args: SyncArguments | None = None) -> dict[str, Hit]:
     """Full hits for the given asset paths (deleted ones absent): folder pages where they cover the wanted assets
     densely, path-listing queries for the rest (``folder_pages=False``: path-listing queries only). With ``args``,
-    integer XMP confidences are confirmed (``number_types``)."""
+    integer XMP confidences are confirmed (``number_types``); XMP (with ``args``) and backup nodes deeper than a
+    read shows are read whole (``deep_nodes``)."""
     found: dict[str, Hit] = {}
     lock = threading.Lock()
 

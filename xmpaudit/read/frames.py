@@ -23,6 +23,7 @@ import pandas as pd
 from xmpaudit.core.acs import SMART_TAGS_NODE, SyncArguments, parse_confidence, tag_name
 from xmpaudit.core.date_columns import utc_times
 from xmpaudit.core.jcrpath import name_of, parent_of
+from xmpaudit.read.binary_properties import binary_properties, slot_value
 from xmpaudit.read.hits import asset_identity, hit_content, hit_metadata
 
 # shape bits (asset level: xmp_shape; item level: item_shape)
@@ -30,6 +31,7 @@ SHAPE_TYPES = 1  # a JCR type differs (xmpArraySize not Long, confidence not Dou
 SHAPE_EXTRA_PROPERTIES = 2  # properties the process does not write
 SHAPE_STRUCTURE = 4  # node types, xmpNodeType/xmpArrayType values, grandchildren, child names other than 1..N
 ITEM_MISNUMBERED = 8  # item level only: the child is not named after its position (counts as structure)
+SHAPE_BINARY = 16  # asset level only: a Binary property at some depth (never replaced: read/binary_properties.py)
 SHAPE_LABELS = {SHAPE_TYPES: "types", SHAPE_EXTRA_PROPERTIES: "extra properties", SHAPE_STRUCTURE: "structure"}
 
 NODE_TYPE = "nt:unstructured"
@@ -285,7 +287,7 @@ class FrameBuilder:
         content = hit_content(hit)
         metadata = hit_metadata(hit)
         smart = metadata.get(SMART_TAGS_NODE) if metadata else None
-        xmp = metadata.get(self.args.sequence_name) if metadata else None
+        xmp = slot_value(metadata, self.args.sequence_name)
         smart_children = child_nodes(smart) if isinstance(smart, dict) else []
         path = hit["jcr:path"]
         a["path"].append(path)
@@ -323,6 +325,8 @@ class FrameBuilder:
             x["confidence"].append(confidence)
             x["item_node_type"].append(_string_or_none(item.get("xmpNodeType")))
             x["item_shape"].append(bits)
+        if shape & (SHAPE_EXTRA_PROPERTIES | SHAPE_STRUCTURE) and binary_properties(xmp):
+            shape |= SHAPE_BINARY  # a binary is an extra property or sits in a grandchild: only those are searched
         size = xmp.get("xmpArraySize")
         a["xmp_present"].append(True)
         a["xmp_node_type"].append(_string_or_none(xmp.get("xmpNodeType")))

@@ -7,6 +7,8 @@ from typing import Any
 from xmpaudit.core.dates import parse_jcr_date
 
 Node = dict[str, Any]
+# A guarded write moves the node it replaces to a sibling named so (``write.sling_params.backup_path``).
+BACKUP_PREFIX = "xmpaudit-backup-"
 
 
 def hit_content(hit: Node) -> Node:

@@ -74,7 +74,8 @@ def take_inventory(
     inventory started again with the same folder reads only what is missing, then re-reads the assets modified
     since its oldest kept part was read (after a completed one, the next inventory with that folder starts
     afresh). ``meta["oldest_read"]`` is when the reading of its oldest part began: the snapshot is as fresh as
-    that, whatever ``taken_at`` (its end) says."""
+    that, whatever ``taken_at`` (its end) says; a resumed inventory is stamped ``taken_at`` that too (a write to
+    a kept part's asset that leaves ``jcr:lastModified`` alone, as a sync's does, is not re-read)."""
     validate_path(root)
     _check_paging(page_size, workers, read_budget)
     identity = {"source": client.base_url, "root": root, "arguments": args.to_process_args()}
@@ -91,7 +92,8 @@ def take_inventory(
     if resumed_since is not None:
         snapshot = _with_changed_since(client, snapshot, identity, args, resumed_since, spec, workers)
     partitions.complete()
-    snapshot.meta = {**identity, "taken_at": now_text(), "oldest_read": oldest,
+    resumed_stamp = oldest if resumed_since is not None else now_text()  # kept rows are as old as their read (#24)
+    snapshot.meta = {**identity, "taken_at": resumed_stamp, "oldest_read": oldest,
                      "requests": client.request_count - started, "partitions": len(parts)}
     if resumed_since is not None:
         snapshot.meta["resumed_since"] = iso_text(resumed_since)

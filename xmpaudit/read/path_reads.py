@@ -19,6 +19,7 @@ from xmpaudit.core.acs import SyncArguments
 from xmpaudit.core.errors import AemNotFoundError, ConfigError
 from xmpaudit.core.jcrpath import quote_path, validate_path
 from xmpaudit.core.progress import Progress
+from xmpaudit.read.deep_nodes import complete_deep_nodes
 from xmpaudit.read.number_types import confirm_confidence_types
 
 # Request lines stay below this (front proxies refuse > 8 KB with 414).
@@ -33,7 +34,8 @@ def iter_asset_pages(
     progress: Progress | None = None,
 ) -> Iterator[list[dict[str, Any]]]:
     """Yield pages of full asset hits under ``root`` by ``p.offset`` (sequential; deep offsets count toward
-    AEM's read limit — ``take_inventory`` partitions instead). Duplicate hits are dropped; a page that brings
+    AEM's read limit — ``take_inventory`` partitions instead). Backup nodes deeper than a page shows are read
+    whole (``deep_nodes``). Duplicate hits are dropped; a page that brings
     nothing new while the server says ``more``, or answers another offset than asked, stops with PagingError."""
     validate_path(root)
     if not 1 <= page_size <= MAX_PAGE_SIZE:
@@ -48,6 +50,7 @@ def iter_asset_pages(
                               url=url)
         new = [hit for hit in hits if hit["jcr:path"] not in seen]
         seen.update(hit["jcr:path"] for hit in new)
+        complete_deep_nodes(client, new, None)  # backups deeper than the page shows (cleanup journals them whole)
         if progress is not None:
             guessed = body.get("total")
             if isinstance(guessed, int):
@@ -100,7 +103,8 @@ def fetch_assets(
     """Full hits for the given asset paths, as many per query (OR-ed path predicates; at most ``chunk``) as fit
     into a request line of ``max_request_line`` bytes. Paths that no longer exist are absent from the result.
     Where QueryBuilder does not exist (a plain Sling, as in the contract tests), each asset is read with a Sling
-    GET instead. With ``args``, integer XMP confidences are confirmed (``number_types``)."""
+    GET instead. With ``args``, integer XMP confidences are confirmed (``number_types``). XMP (with ``args``) and
+    backup nodes deeper than the read shows are read whole (``deep_nodes``)."""
     found: dict[str, dict[str, Any]] = {}
     done = 0
     for params in _path_groups(paths, max_request_line, chunk):
@@ -108,13 +112,16 @@ def fetch_assets(
         try:
             body = client.get_json(QUERYBUILDER_PATH, params)
         except AemNotFoundError:
-            found.update(_read_assets_one_by_one(client, paths[done:]))
+            rest = _read_assets_one_by_one(client, paths[done:])
+            complete_deep_nodes(client, list(rest.values()), args)
+            found.update(rest)
             break
         hits, _ = check_page(body, client.url_for(QUERYBUILDER_PATH))
         wanted = set(group)
         hits = [hit for hit in hits if hit["jcr:path"] in wanted]
         if args is not None:
             confirm_confidence_types(client, hits, args)
+        complete_deep_nodes(client, hits, args)
         found.update((hit["jcr:path"], hit) for hit in hits)
         done += len(group)
     return found

@@ -13,7 +13,7 @@ from xmpaudit.simulator.cloud_limits import CloudLimits, QueryReadLimitExceeded
 from xmpaudit.simulator.faults import Fault
 from xmpaudit.simulator.multipart import SLING_MAX_PARAMETERS, is_multipart, parse_multipart
 from xmpaudit.simulator.querybuilder import QueryError, run_query
-from xmpaudit.simulator.repository import Repository
+from xmpaudit.simulator.repository import Property, Repository
 from xmpaudit.simulator.sling import json_depth, resolve, sling_post
 from xmpaudit.simulator.stats import Stats, endpoint_of
 
@@ -190,6 +190,10 @@ class SimulatorHandler(BaseHTTPRequestHandler):
         sim = self.simulator
         with sim.repo.lock:
             node, resource_path, rest = resolve(sim.repo, path)
+            prop = sim.repo.item(path) if node is None else None
+            if isinstance(prop, Property) and prop.type == "Binary" and not prop.multiple:
+                self._send_binary(bytes(prop.value))  # Sling serves a Binary property's path as its content
+                return
             if node is None:
                 self._send(404, f"Resource at '{path}' not found".encode(), "text/html;charset=utf-8")
                 return

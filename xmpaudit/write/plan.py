@@ -18,6 +18,8 @@ from xmpaudit.audit.expected import expected_tags, in_the_way
 from xmpaudit.core.acs import SMART_TAGS_NODE, SyncArguments, expected_xmp_node
 from xmpaudit.core.errors import ConfigError
 from xmpaudit.core.jcrpath import validate_path
+from xmpaudit.read.binary_properties import binary_properties, binary_reason, slot_value
+from xmpaudit.read.deep_nodes import incomplete_reason
 from xmpaudit.read.folder_reads import read_assets
 from xmpaudit.read.hits import hit_metadata, metadata_child
 from xmpaudit.read.snapshot import Snapshot
@@ -149,6 +151,8 @@ def plan_sync(
     for path in paths:
         if path not in hits:
             skipped.append({"asset": path, "reason": "asset no longer exists (deleted or moved since inventory)"})
+        elif refused := unrestorable_node(hits[path], args):
+            skipped.append({"asset": path, "reason": refused})
         elif status[path] == "invalid":
             skipped.append({"asset": path, "reason": str(reasons[path])})
         elif status[path] in ("in_sync", "no_smart_tags") and not include_in_sync:
@@ -186,8 +190,17 @@ def refuse_run(client: AemClient, args: SyncArguments) -> None:
         raise ConfigError(f"Refusing to sync: {refused}. Nothing was written.")
 
 
+def unrestorable_node(hit: dict[str, Any], args: SyncArguments) -> str:
+    """Why the XMP node of this asset (a hit from ``read/``, whose readers complete deep nodes) could not be
+    journaled and restored exactly, so no write may replace it ('' when it can): it could not be read to its full
+    depth, or it holds a Binary property."""
+    node = current_node(hit, args)
+    if node is None:
+        return ""
+    return incomplete_reason(hit, args.sequence_name) or binary_reason(args, binary_properties(node))
+
+
 def blocked_slot(hit: dict[str, Any], args: SyncArguments) -> str:
     """Why this asset's ``sequenceName`` slot holds something sync must not replace ('' when it may), in the
-    audit's words (``audit.expected.in_the_way``)."""
-    metadata = hit_metadata(hit)
-    return in_the_way(metadata.get(args.sequence_name) if isinstance(metadata, dict) else None, args)
+    audit's words (``audit.expected.in_the_way``), or a node no write could restore (``unrestorable_node``)."""
+    return in_the_way(slot_value(hit_metadata(hit), args.sequence_name), args) or unrestorable_node(hit, args)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from xmpaudit.core.jcrpath import relative_to
+from xmpaudit.read.hits import BACKUP_PREFIX
 from xmpaudit.write.plan import Node, PlannedChange, metadata_path
 
 BATCH = "batch"  # relative field names from the batch's common parent (many assets in one POST)
@@ -24,7 +25,6 @@ MAX_BODY_BYTES = 150_000  # x-www-form-urlencoded: below stock Jetty's 200,000-b
 MAX_PARAMS_PER_POST_MULTIPART = 9_000
 MAX_BODY_BYTES_MULTIPART = 2_000_000
 MULTIPART_BYTES_PER_PARAM = 100  # boundary line and Content-Disposition header of one part
-BACKUP_PREFIX = "xmpaudit-backup-"
 # Sling's JSON import stores a string of this shape as a Date (measured on Sling 11, docs/facts.md)
 IMPORTED_AS_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}"
                               r"[-+][0-9]{2}:?[0-9]{2}\Z")
