@@ -197,7 +197,8 @@ def modify(repo: Repository, path: str, form: list[tuple[str, str]]) -> PostResu
         return fields
     refused = _refused_name(repo, path, list(fields.values), [dest for dest, _ in fields.moves])
     if refused is not None:  # Oak refuses the save
-        return failed(path, 500, PERSISTENCE_EXCEPTION, _empty_prefix(refused) or "Unable to commit changes to session.")
+        message = _empty_prefix(refused) or "Unable to commit changes to session."
+        return failed(path, 500, PERSISTENCE_EXCEPTION, message)
     result = PostResult(path)
     missing = _missing_nodes(repo, path)
     if missing:  # Sling lists every node it creates on the way to the request path
