@@ -89,7 +89,7 @@ def test_the_demo_dam_reads_nothing_more(demo_readonly):
     from xmpaudit.read.inventory import take_inventory
 
     client = demo_readonly.client
-    snapshot = take_inventory(client, demo_readonly.root, show_progress=False)
+    snapshot = take_inventory(client, demo_readonly.root, SyncArguments(), show_progress=False)
     demo_readonly.simulator.stats.reset()
     hits = read_assets(client, snapshot.assets["path"].tolist(), args=SyncArguments())
     assert len(hits) == len(snapshot.assets) > 100
@@ -160,14 +160,14 @@ def test_binary_properties_are_found_at_any_depth_and_marked_in_the_frames():
                                                         "and 1 more) that xmpaudit cannot restore")
     assert "property that xmpaudit" in binary_reason(SyncArguments()) and binary_reason(None, []) == ""
     hits = [asset_hit("/a.jpg", TAGS, node), asset_hit("/b.jpg", TAGS, flat), asset_hit("/c.jpg", TAGS, xmp_node([]))]
-    assets, _, _ = frames_from_hits(hits)
+    assets, _, _ = frames_from_hits(hits, SyncArguments())
     assert (assets["xmp_shape"].to_numpy() & SHAPE_BINARY).tolist() == [SHAPE_BINARY, SHAPE_BINARY, 0]
 
 
 def test_a_binary_at_sequence_name_counts_as_a_property_there():
     hit = asset_hit("/a.jpg", TAGS)
     hit["jcr:content"]["metadata"][":dam:predictedTags"] = 3
-    assets, _, _ = frames_from_hits([hit])
+    assets, _, _ = frames_from_hits([hit], SyncArguments())
     assert assets["xmp_node_type"].astype(str).tolist() == [SLOT_PROPERTY] and not assets["xmp_present"].iloc[0]
     assert "is a property on this asset" in blocked_slot(hit, SyncArguments())
 
