@@ -184,3 +184,18 @@ def test_cleanup_journals_a_deep_backup_whole(sim, tmp_path):
     journal = Journal(tmp_path / "journal.jsonl")
     apply_cleanup(client, plan, journal)
     assert [r["before"] for r in journal.read() if r["event"] == "intent"] == [deep_xmp()]
+
+
+def test_the_audit_shows_an_asset_holding_a_binary_as_invalid_with_the_reason():
+    from tests.conftest import snapshot_from_hits
+    from xmpaudit.audit.compare import audit
+
+    node = xmp_node([("a", 0.5)])
+    node[":raw"] = 12
+    hits = [asset_hit("/a.jpg", TAGS, node), asset_hit("/b.jpg", TAGS, xmp_node([("a", 0.5)]))]
+    result = audit(snapshot_from_hits(hits, SyncArguments()), SyncArguments())
+    statuses = result.assets.set_index("path")["status"].astype(str)
+    assert statuses.filter(like="a.jpg").tolist() == ["invalid"]
+    reason = result.assets.set_index("path")["reason"].filter(like="a.jpg").iloc[0]
+    assert "binary property" in reason and "cannot restore" in reason
+    assert statuses.filter(like="b.jpg").tolist() != ["invalid"]

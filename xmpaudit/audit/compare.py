@@ -20,8 +20,10 @@ from xmpaudit.audit.result import AuditResult, as_categorical, category_is
 from xmpaudit.core.acs import SyncArguments
 from xmpaudit.core.errors import ConfigError
 from xmpaudit.core.statuses import STALE_FLAG, STATUS_CODE, STATUSES
+from xmpaudit.read.binary_properties import binary_reason
 from xmpaudit.read.frames import (
     ITEM_MISNUMBERED,
+    SHAPE_BINARY,
     SHAPE_EXTRA_PROPERTIES,
     SHAPE_STRUCTURE,
     SHAPE_TYPES,
@@ -216,6 +218,11 @@ def _invalid(keys: _Keys, assets: pd.DataFrame, expected: pd.DataFrame, args: Sy
         if rows.any():
             texts.append(words)
             codes[rows] = len(texts) - 1
+    if "xmp_shape" in assets:  # a Binary property in the node: no write route can restore it (read/binary_properties)
+        binary = (assets["xmp_shape"].to_numpy(dtype=np.uint8) & SHAPE_BINARY) > 0
+        if binary.any():
+            texts.append(binary_reason(args))
+            codes[binary & (codes < 0)] = len(texts) - 1
     codes[~assets["has_metadata"].to_numpy(dtype=bool, na_value=False)] = 0
     return codes, texts
 
