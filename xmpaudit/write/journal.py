@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import threading
@@ -16,6 +15,7 @@ import pandas as pd
 
 from xmpaudit.core.dates import parse_moment
 from xmpaudit.core.errors import ConfigError, JournalError
+from xmpaudit.core.file_lock import exclusive
 
 INTENT = "intent"
 APPLIED = "applied"
@@ -54,10 +54,9 @@ class Journal:
         now = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
         data = "".join(json.dumps({"time": now, **record}, ensure_ascii=True) + "\n" for record in records)
         try:
-            with self._lock:
+            with self._lock, exclusive(self.path):  # one writer at a time, across processes too
                 fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
                 try:
-                    fcntl.flock(fd, fcntl.LOCK_EX)  # one writer at a time, across processes too
                     self._cut_torn_tail(fd)
                     _write_all(fd, data.encode("ascii"))
                     os.fsync(fd)
