@@ -108,3 +108,21 @@ def test_a_server_whose_record_is_gone_ends_itself():
     record_path().unlink()  # e.g. the data folder was deleted: no one could find the server any more
     assert gone_within(dam.pid, 10)
     assert stop_demo() is None
+
+
+def test_notebook_sessions_and_the_app_reach_the_demo_dam_the_cli_wrote(monkeypatch):
+    import argparse
+
+    from xmpaudit.cli.demo_verbs import use_shared_demo
+    from xmpaudit.workspace.session import open_session
+
+    for name in ("XMPAUDIT_URL", "XMPAUDIT_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    assert xmpaudit("sync", "--apply").returncode == 0
+    dam = read_record()
+    session = open_session(show_progress=False)  # what a notebook without settings opens
+    assert session.client.base_url == dam.url and session.demo
+    assert session.audit().counts()["missing_xmp"] == 0  # the CLI's sync is seen
+    env: dict[str, str] = {}
+    use_shared_demo(argparse.Namespace(assets=40, seed=7, workflow_seconds=0.5), env)  # what app and lab do
+    assert env["XMPAUDIT_URL"] == dam.url and read_record() == dam
