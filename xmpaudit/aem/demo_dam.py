@@ -82,14 +82,17 @@ def shared_demo(assets: int = DEFAULT_ASSETS, seed: int = DEFAULT_SEED,
     that no longer answers is replaced. Returns it and a note: "" when it was running, else what was done."""
     record = record_path(home)
     record.parent.mkdir(parents=True, exist_ok=True)
-    with exclusive(record, timeout=_start_seconds(assets) + 30):
-        dam = read_record(home)
-        if dam is not None and answers(dam):
-            return dam, ""
-        note = (f"the demo DAM recorded at {dam.url} (pid {dam.pid}) no longer answered: started a new one"
-                if dam is not None else "started it")
-        record.unlink(missing_ok=True)
-        return _start(record, assets, seed, workflow_seconds), note
+    try:
+        with exclusive(record, timeout=_start_seconds(assets) + 30):
+            dam = read_record(home)
+            if dam is not None and answers(dam):
+                return dam, ""
+            note = (f"the demo DAM recorded at {dam.url} (pid {dam.pid}) no longer answered: started a new one"
+                    if dam is not None else "started it")
+            record.unlink(missing_ok=True)
+            return _start(record, assets, seed, workflow_seconds), note
+    except TimeoutError as exc:
+        raise ConfigError(f"The demo DAM could not be started: {exc}; see {record.with_name(LOG_FILE)}") from None
 
 
 def _start_seconds(assets: int) -> float:
@@ -133,13 +136,16 @@ def stop_demo(home: Path | None = None) -> DemoDam | None:
     record = record_path(home)
     if not record.exists():
         return None
-    with exclusive(record, timeout=60):
-        dam = read_record(home)
-        running = dam is not None and answers(dam)
-        record.unlink(missing_ok=True)  # the server notices within a second and exits on its own
-        if running and dam is not None:
-            _terminate(dam)
-        return dam if running else None
+    try:
+        with exclusive(record, timeout=60):
+            dam = read_record(home)
+            running = dam is not None and answers(dam)
+            record.unlink(missing_ok=True)  # the server notices within a second and exits on its own
+            if running and dam is not None:
+                _terminate(dam)
+            return dam if running else None
+    except TimeoutError as exc:
+        raise ConfigError(f"The demo DAM could not be stopped: {exc}") from None
 
 
 def _terminate(dam: DemoDam) -> None:

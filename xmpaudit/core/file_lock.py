@@ -18,8 +18,16 @@ def lock_path(path: str | Path) -> Path:
 
 @contextmanager
 def exclusive(path: str | Path, timeout: float = -1) -> Iterator[None]:
-    """Hold the exclusive lock on ``path`` (waiting for another holder, forever unless ``timeout`` seconds)."""
-    from filelock import FileLock
+    """Hold the exclusive lock on ``path`` (waiting for another holder, forever unless ``timeout`` seconds; then
+    ``TimeoutError``)."""
+    from filelock import FileLock, Timeout
 
-    with FileLock(str(lock_path(path)), timeout=timeout):
+    try:
+        lock = FileLock(str(lock_path(path)), timeout=timeout)
+        lock.acquire()
+    except Timeout:
+        raise TimeoutError(f"{path} stayed locked by another process for {timeout:.0f} s") from None
+    try:
         yield
+    finally:
+        lock.release()
