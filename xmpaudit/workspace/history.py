@@ -19,6 +19,7 @@ from xmpaudit.core.dates import parse_moment
 from xmpaudit.core.file_lock import exclusive
 from xmpaudit.core.locations import history_path
 from xmpaudit.core.number_words import percent_words, points_words
+from xmpaudit.core.read_at import read_at
 from xmpaudit.core.statuses import STATUSES
 from xmpaudit.workspace.freshness import READS_BEGAN
 
@@ -62,7 +63,7 @@ def append_record(record: dict[str, Any], path: str | Path | None = None) -> Pat
         descriptor = os.open(target, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
         try:
             size = os.fstat(descriptor).st_size
-            if size and os.pread(descriptor, 1, size - 1) != b"\n":
+            if size and read_at(descriptor, 1, size - 1) != b"\n":
                 data = b"\n" + data  # a line cut by a crash stays alone (and is skipped), this record stays whole
             os.write(descriptor, data)
         finally:

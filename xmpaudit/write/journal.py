@@ -16,6 +16,7 @@ import pandas as pd
 from xmpaudit.core.dates import parse_moment
 from xmpaudit.core.errors import ConfigError, JournalError
 from xmpaudit.core.file_lock import exclusive
+from xmpaudit.core.read_at import read_at
 
 INTENT = "intent"
 APPLIED = "applied"
@@ -70,18 +71,18 @@ class Journal:
     def _cut_torn_tail(self, fd: int) -> None:
         """Truncate a last line without its newline (a crash mid-write), saving its bytes next to the journal."""
         size = os.fstat(fd).st_size
-        if size == 0 or os.pread(fd, 1, size - 1) == b"\n":
+        if size == 0 or read_at(fd, 1, size - 1) == b"\n":
             return
         start = size
         while start > 0:
             chunk_start = max(0, start - 65536)
-            chunk = os.pread(fd, start - chunk_start, chunk_start)
+            chunk = read_at(fd, start - chunk_start, chunk_start)
             newline = chunk.rfind(b"\n")
             if newline != -1:
                 start = chunk_start + newline + 1
                 break
             start = chunk_start
-        torn = os.pread(fd, size - start, start)
+        torn = read_at(fd, size - start, start)
         with open(self.path.with_name(self.path.name + ".torn"), "ab") as side:
             side.write(torn + b"\n")
             side.flush()
