@@ -4,6 +4,7 @@ lock (``core/file_lock.py``) holds off a second writer in another process."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import threading
@@ -99,3 +100,20 @@ def test_the_lock_holds_off_a_second_writer_in_another_process(tmp_path):
     finally:
         holder.stdin.close()
         holder.wait(10)
+
+
+def test_journal_and_history_appends_work_without_os_pread(monkeypatch, tmp_path):
+    from xmpaudit.write.journal import Journal
+
+    monkeypatch.delattr(os, "pread")  # as on Windows
+    journal = Journal(tmp_path / "j.jsonl")
+    journal.append([{"run": "a", "event": "intent"}])
+    with open(journal.path, "ab") as torn:
+        torn.write(b'{"run": "cut')  # a crash mid-record
+    journal.append([{"run": "b", "event": "intent"}])
+    assert [r["run"] for r in journal.read()] == ["a", "b"]
+    assert (tmp_path / "j.jsonl.torn").read_bytes() == b'{"run": "cut\n'
+    history = tmp_path / "history.jsonl"
+    history.write_bytes(b'{"audit": 0}\n{"cut')
+    append_record({"audit": 1}, history)
+    assert read_records(history) == [{"audit": 0}, {"audit": 1}]
