@@ -199,7 +199,7 @@ def test_python_api_examples_run(tmp_path, xmpaudit_home):
     script = tmp_path / "examples.py"
     script.write_text("\n".join(blocks) + "\nprint('examples ran')\n", encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith("XMPAUDIT_")}
-    env.update(PYTHONPATH=str(REPO), MPLBACKEND="Agg", XMPAUDIT_HOME=str(xmpaudit_home))  # its demo DAM stops with the test
+    env.update(PYTHONPATH=str(REPO), MPLBACKEND="Agg", XMPAUDIT_HOME=str(xmpaudit_home))  # its demo DAM ends with it
     done = subprocess.run([sys.executable, str(script)], cwd=tmp_path, env=env, capture_output=True, text=True,
                           timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
