@@ -15,6 +15,7 @@ from xmpaudit.cli.alert_options import alert_exit
 from xmpaudit.cli.demo_verbs import use_shared_demo
 from xmpaudit.cli.options import DEFAULT_NOTEBOOKS, connection_env, process_args_text
 from xmpaudit.cli.quiet_kernel import QUIET_KERNEL
+from xmpaudit.core.progress import bars_fit
 from xmpaudit.simulator.serve import serve_demo
 from xmpaudit.ui.app import AppSettings, start_app
 
@@ -36,8 +37,9 @@ def cmd_notebook_report(args: argparse.Namespace) -> int:
     started = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
     os.environ.update(connection_env(args))  # the kernel papermill starts connects as this verb was told
     papermill.execute_notebook(str(Path(args.notebooks or DEFAULT_NOTEBOOKS) / REPORT_NOTEBOOK), str(output),
-                               parameters=report_parameters(args), cwd=str(output.parent), progress_bar=not args.quiet,
-                               kernel_name="python3", extra_arguments=QUIET_KERNEL)
+                               parameters=report_parameters(args), cwd=str(output.parent),
+                               progress_bar=not args.quiet and bars_fit(), kernel_name="python3",
+                               extra_arguments=QUIET_KERNEL)
     html_path = output.with_suffix(".html")
     subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", "html", "--no-input", str(output),
                     "--output", html_path.name], check=True, capture_output=True)
