@@ -110,7 +110,7 @@ def test_a_server_whose_record_is_gone_ends_itself():
     assert stop_demo() is None
 
 
-def test_notebook_sessions_and_the_app_reach_the_demo_dam_the_cli_wrote(monkeypatch):
+def test_notebook_sessions_and_the_app_reach_the_demo_dam_the_cli_wrote(monkeypatch, capsys):
     import argparse
 
     from xmpaudit.cli.demo_verbs import use_shared_demo
@@ -126,3 +126,4 @@ def test_notebook_sessions_and_the_app_reach_the_demo_dam_the_cli_wrote(monkeypa
     env: dict[str, str] = {}
     use_shared_demo(argparse.Namespace(assets=40, seed=7, workflow_seconds=0.5), env)  # what app and lab do
     assert env["XMPAUDIT_URL"] == dam.url and read_record() == dam
+    assert "already running; `xmpaudit demo reset --assets 40` for one of 40 assets" in capsys.readouterr().out

@@ -76,5 +76,8 @@ def use_shared_demo(args: argparse.Namespace, env: dict[str, str]) -> None:
     dam, note = shared_demo(getattr(args, "assets", DEFAULT_ASSETS), getattr(args, "seed", DEFAULT_SEED),
                             getattr(args, "workflow_seconds", DEFAULT_WORKFLOW_SECONDS))
     env.update(XMPAUDIT_URL=dam.url, XMPAUDIT_USER="admin", XMPAUDIT_PASSWORD="admin")
+    asked = getattr(args, "assets", DEFAULT_ASSETS)
+    if not note and dam.assets != asked:
+        note = f"already running; `xmpaudit demo reset --assets {asked}` for one of {counted(asked, 'asset')}"
     print(f"Your demo DAM: {dam_words(dam)}{f' ({note})' if note else ''}; `xmpaudit demo stop` ends it.",
           flush=True)
