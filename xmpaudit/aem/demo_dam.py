@@ -69,12 +69,6 @@ def answers(dam: DemoDam) -> bool:
     return reply.status_code == 200
 
 
-def running_demo(home: Path | None = None) -> DemoDam | None:
-    """The user's demo DAM when its record exists and it answers; else None."""
-    dam = read_record(home)
-    return dam if dam is not None and answers(dam) else None
-
-
 def shared_demo(assets: int = DEFAULT_ASSETS, seed: int = DEFAULT_SEED,
                 workflow_seconds: float = DEFAULT_WORKFLOW_SECONDS, home: Path | None = None
                 ) -> tuple[DemoDam, str]:
