@@ -94,7 +94,7 @@ def test_papermill_scheduled_report(workdir, simulator, monkeypatch, capfd):
     assert f"AEM: {simulator.url}" in outputs and "Process arguments: as given" in outputs
     assert not [o for c in notebook["cells"] for o in c.get("outputs", []) if o.get("output_type") == "error"]
     assert "Coverage per folder" in (workdir / "reports" / "audit.html").read_text()
-    assert "without encryption" not in capfd.readouterr().err  # the kernel's transport warning (cli/quiet_kernel.py)
+    assert "without encryption" not in capfd.readouterr().err  # the kernel's transport warning (cli/quiet_jupyter.py)
 
 
 def test_inventory_and_live_audit_share_the_session_rules(workdir, simulator, capsys, xmpaudit_home):

@@ -14,7 +14,7 @@ from typing import Any
 from xmpaudit.cli.alert_options import alert_exit
 from xmpaudit.cli.demo_verbs import use_shared_demo
 from xmpaudit.cli.options import DEFAULT_NOTEBOOKS, connection_env, process_args_text
-from xmpaudit.cli.quiet_kernel import QUIET_KERNEL
+from xmpaudit.cli.quiet_jupyter import QUIET_KERNEL, QUIET_LAB
 from xmpaudit.core.progress import bars_fit
 from xmpaudit.simulator.serve import serve_demo
 from xmpaudit.ui.app import AppSettings, start_app
@@ -58,7 +58,8 @@ def cmd_lab(args: argparse.Namespace) -> int:
         print(f"Notebook folder {notebooks} does not exist", file=sys.stderr)
         return 2
     use_shared_demo(args, env)
-    command = [sys.executable, "-m", "jupyter", "lab", f"--notebook-dir={notebooks}", f"--port={args.lab_port}"]
+    command = [sys.executable, "-m", "jupyter", "lab", f"--notebook-dir={notebooks}", f"--port={args.lab_port}",
+               *QUIET_LAB]
     if args.no_browser:
         command.append("--no-browser")
     if hasattr(os, "geteuid") and os.geteuid() == 0:
