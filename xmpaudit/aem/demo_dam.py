@@ -76,6 +76,7 @@ def shared_demo(assets: int = DEFAULT_ASSETS, seed: int = DEFAULT_SEED,
     that no longer answers is replaced. Returns it and a note: "" when it was running, else what was done."""
     record = record_path(home)
     record.parent.mkdir(parents=True, exist_ok=True)
+    _children[:] = [child for child in _children if child.poll() is None]  # collect servers stopped since
     try:
         with exclusive(record, timeout=_start_seconds(assets) + 30):
             dam = read_record(home)
