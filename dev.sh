@@ -12,15 +12,31 @@ PYTHON=${PYTHON:-python3}
 # the fast tier leaves out every test that needs a server, a notebook kernel, a browser, Sling, Maven or a corpus
 FAST_TIER="not (e2e or notebooks or contract or browser or acs or slow)"
 
-ensure_venv() {
+# True when the venv already has this checkout's xmpaudit (at pyproject's version, installed by this script or by the
+# README's own pip command) and a distribution for every requirement in pyproject.toml ($1 = dev: the dev extra too).
+installed() {
+  "$VENV/bin/python" -I - "${1:-}" <<'PY' 2>/dev/null
+import importlib.metadata as metadata, importlib.util, pathlib, re, sys
+text = pathlib.Path("pyproject.toml").read_text(encoding="utf-8")
+def listed(key):  # the quoted requirements of one list in pyproject.toml ("dependencies", "dev")
+    block = re.search(rf"^{key} = \[(.*?)^\]", text, re.S | re.M)
+    return re.findall(r'^\s*"([A-Za-z0-9_.-]+)', block.group(1), re.M) if block else []
+spec = importlib.util.find_spec("xmpaudit")
+assert spec and pathlib.Path(spec.origin).resolve().parent == pathlib.Path("xmpaudit").resolve()
+assert metadata.version("xmpaudit") == re.search(r'^version = "(.+)"', text, re.M).group(1)
+for name in listed("dependencies") + (listed("dev") if sys.argv[1] == "dev" else []):
+    metadata.version(name)  # raises when the distribution is not installed
+PY
+}
+
+ensure_venv() {  # $1 = dev for the verbs that test
   if [ ! -x "$VENV/bin/python" ]; then
     "$PYTHON" -m venv "$VENV"
   fi
-  local stamp="$VENV/.xmpaudit-installed"
-  if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  if ! installed "${1:-}"; then
+    echo "Installing xmpaudit into $VENV (pip install -e \".[dev]\")…"
     "$VENV/bin/python" -m pip install --quiet --upgrade pip
     "$VENV/bin/python" -m pip install --quiet -e ".[dev]"
-    touch "$stamp"
   fi
 }
 
@@ -52,7 +68,7 @@ case "${1:-}" in
     ;;
   test)
     shift
-    ensure_venv
+    ensure_venv dev
     ensure_system_tools
     export MPLBACKEND=Agg
     "$VENV/bin/ruff" check xmpaudit tests benchmarks
@@ -61,14 +77,14 @@ case "${1:-}" in
     ;;
   test-fast)
     shift
-    ensure_venv
+    ensure_venv dev
     export MPLBACKEND=Agg
     "$VENV/bin/ruff" check xmpaudit tests benchmarks
     "$VENV/bin/lint-imports" --no-cache
     exec "$VENV/bin/python" -m pytest -m "$FAST_TIER" "$@"
     ;;
   lint)
-    ensure_venv
+    ensure_venv dev
     "$VENV/bin/ruff" check xmpaudit tests benchmarks
     exec "$VENV/bin/lint-imports" --no-cache
     ;;

@@ -4,6 +4,7 @@ The what-if and per-tag plots are of the demo at minimumConfidence 0.5. The hist
 demo, a few missing assets synced between them (in the embedded simulator only), dated a week apart; the history
 goes to a temporary folder, never to the user's."""
 
+import atexit
 import os
 import tempfile
 from datetime import datetime, timedelta, timezone
@@ -16,6 +17,7 @@ from matplotlib import pyplot as plt
 from matplotlib.axes import Axes
 
 from xmpaudit.aem.connection import connect
+from xmpaudit.aem.demo_dam import stop_demo
 from xmpaudit.audit.compare import audit
 from xmpaudit.audit.tag_confidence import confidence_per_tag, tag_confidence_plot
 from xmpaudit.audit.whatif import ThresholdModel, sweep_thresholds
@@ -39,6 +41,7 @@ def save(ax: Axes, name: str) -> None:
 
 if __name__ == "__main__":
     os.environ["XMPAUDIT_HOME"] = tempfile.mkdtemp(prefix="xmpaudit-figures-")
+    atexit.register(stop_demo)  # the fresh demo DAM started in that folder ends with the script
     client = connect()
     args = SyncArguments(minimum_confidence=0.5)
     snapshot = take_inventory(client, ROOT, args, show_progress=False)

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from xmpaudit.aem.client import AemClient
+from xmpaudit.aem.demo_dam import stop_demo
 from xmpaudit.aem.settings import ConnectionSettings
 from xmpaudit.core.acs import SyncArguments
 from xmpaudit.read.snapshot import Snapshot
@@ -43,7 +44,8 @@ def xmpaudit_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
     monkeypatch.setenv("XMPAUDIT_HOME", str(home))
     for name in ("XMPAUDIT_JOURNAL", "XMPAUDIT_MAX_SNAPSHOT_AGE"):
         monkeypatch.delenv(name, raising=False)
-    return home
+    yield home
+    stop_demo(home)  # a demo DAM a test's processes started without settings ends with the test
 
 
 @pytest.fixture(autouse=True)

@@ -82,7 +82,7 @@ def test_assets_file_and_errors(workdir, capsys):
 
 
 @pytest.mark.notebooks
-def test_papermill_scheduled_report(workdir, simulator, monkeypatch):
+def test_papermill_scheduled_report(workdir, simulator, monkeypatch, capfd):
     for key in ("XMPAUDIT_URL", "XMPAUDIT_USER"):
         monkeypatch.delenv(key)  # the connection options reach the kernel as XMPAUDIT_* variables
     assert run("notebook-report", "--url", simulator.url, "--user", "admin", "--output", "reports/audit.ipynb",
@@ -94,6 +94,7 @@ def test_papermill_scheduled_report(workdir, simulator, monkeypatch):
     assert f"AEM: {simulator.url}" in outputs and "Process arguments: as given" in outputs
     assert not [o for c in notebook["cells"] for o in c.get("outputs", []) if o.get("output_type") == "error"]
     assert "Coverage per folder" in (workdir / "reports" / "audit.html").read_text()
+    assert "without encryption" not in capfd.readouterr().err  # the kernel's transport warning (cli/quiet_jupyter.py)
 
 
 def test_inventory_and_live_audit_share_the_session_rules(workdir, simulator, capsys, xmpaudit_home):

@@ -193,13 +193,13 @@ def test_notebooks_are_stored_without_outputs(notebook):
 
 
 @pytest.mark.e2e
-def test_python_api_examples_run(tmp_path):
+def test_python_api_examples_run(tmp_path, xmpaudit_home):
     """The code blocks of docs/python-api.md, run as one script against the embedded demo DAM."""
     blocks = CODE_BLOCK.findall(page_text(REPO / "docs" / "python-api.md"))
     script = tmp_path / "examples.py"
     script.write_text("\n".join(blocks) + "\nprint('examples ran')\n", encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith("XMPAUDIT_")}
-    env.update(PYTHONPATH=str(REPO), MPLBACKEND="Agg", XMPAUDIT_HOME=str(tmp_path / "home"))
+    env.update(PYTHONPATH=str(REPO), MPLBACKEND="Agg", XMPAUDIT_HOME=str(xmpaudit_home))  # its demo DAM ends with it
     done = subprocess.run([sys.executable, str(script)], cwd=tmp_path, env=env, capture_output=True, text=True,
                           timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]

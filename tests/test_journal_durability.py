@@ -17,14 +17,14 @@ from xmpaudit.write.journal import Journal
 from xmpaudit.write.plan import plan_sync
 
 OTHER_WRITER = """
-import fcntl, os, sys
+import os, sys
+from xmpaudit.core.file_lock import exclusive
 fd = os.open(sys.argv[1], os.O_RDWR | os.O_APPEND)
-fcntl.flock(fd, fcntl.LOCK_EX)
-os.write(fd, b'{"run": "other", "event": "intent", "asset": "/other"')
-print("locked", flush=True)
-sys.stdin.readline()
-os.write(fd, b'}\\n')
-fcntl.flock(fd, fcntl.LOCK_UN)
+with exclusive(sys.argv[1]):
+    os.write(fd, b'{"run": "other", "event": "intent", "asset": "/other"')
+    print("locked", flush=True)
+    sys.stdin.readline()
+    os.write(fd, b'}\\n')
 """
 
 

@@ -1,36 +1,25 @@
-"""``connect()``: a client for the configured AEM, or for the embedded demo simulator when none is set."""
+"""``connect()``: a client for the configured AEM, or for the user's demo DAM (``aem/demo_dam.py``) when none is
+set."""
 
 from __future__ import annotations
 
 import logging
-import threading
 from typing import Any
 
 from xmpaudit.aem.client import AemClient
+from xmpaudit.aem.demo_dam import read_record, shared_demo
 from xmpaudit.aem.settings import ConnectionSettings, resolve_settings
 from xmpaudit.core.errors import AemAuthError, AemNotFoundError
 from xmpaudit.core.jcrpath import validate_path
 
 log = logging.getLogger(__name__)
 DEMO_USER = ("admin", "admin")
-_demo_lock = threading.Lock()
-_demo: Any = None
-
-
-def demo_simulator() -> Any:
-    """The process-wide demo simulator, started on first use on a free loopback port."""
-    global _demo
-    with _demo_lock:
-        if _demo is None:
-            from xmpaudit.simulator import Simulator
-
-            _demo = Simulator().start()
-        return _demo
 
 
 def connect(url: str | None = None, *, profile: str | None = None, demo_if_unset: bool = True,
             **overrides: Any) -> AemClient:
-    """Client for ``url`` / ``profile`` / ``XMPAUDIT_*`` settings; with none of those, the embedded demo DAM.
+    """Client for ``url`` / ``profile`` / ``XMPAUDIT_*`` settings; with none of those, the user's demo DAM (the one
+    every process without settings shares, started when none runs).
 
     Credentials for a URL come from ``overrides`` (user, password, token, token_file, service_credentials_file).
     """
@@ -40,15 +29,17 @@ def connect(url: str | None = None, *, profile: str | None = None, demo_if_unset
             from xmpaudit.core.errors import ConfigError
 
             raise ConfigError("No AEM configured: set XMPAUDIT_URL (and credentials) or pass url=/profile=")
-        simulator = demo_simulator()
-        print(f"No AEM configured (XMPAUDIT_URL unset): using the embedded demo simulator at {simulator.url}")
-        settings = ConnectionSettings(url=simulator.url, user=DEMO_USER[0], password=DEMO_USER[1])
+        dam, note = shared_demo()
+        print(f"No AEM configured (XMPAUDIT_URL unset): using your demo DAM at {dam.url} "
+              f"({note or 'running since ' + dam.started_at}; `xmpaudit demo status|stop|reset`)")
+        settings = ConnectionSettings(url=dam.url, user=DEMO_USER[0], password=DEMO_USER[1])
     return AemClient(settings)
 
 
 def is_demo(client: AemClient) -> bool:
-    """True when ``client`` talks to the embedded demo simulator."""
-    return _demo is not None and client.base_url == _demo.url
+    """True when ``client`` talks to the user's demo DAM."""
+    dam = read_record()
+    return dam is not None and client.base_url == dam.url
 
 
 def check_login(client: AemClient, root: str = "/content/dam") -> None:

@@ -7,6 +7,7 @@ import argparse
 import sys
 
 from xmpaudit.aem.workflows import WRITEBACK_MODEL
+from xmpaudit.cli import demo_verbs
 from xmpaudit.cli.alert_options import add_alert_options
 from xmpaudit.cli.options import (
     DEFAULT_ROOT,
@@ -140,6 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_journal_option(app)
     app.add_argument("--model", default=WRITEBACK_MODEL, help="writeback workflow model")
     app.set_defaults(func=cmd_app)
+    demo_verbs.register(sub)
     return parser
 
 

@@ -12,8 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from xmpaudit.cli.alert_options import alert_exit
+from xmpaudit.cli.demo_verbs import use_shared_demo
 from xmpaudit.cli.options import DEFAULT_NOTEBOOKS, connection_env, process_args_text
-from xmpaudit.simulator.serve import serve_demo, start_demo
+from xmpaudit.cli.quiet_jupyter import QUIET_KERNEL, QUIET_LAB
+from xmpaudit.core.progress import bars_fit
+from xmpaudit.simulator.serve import serve_demo
 from xmpaudit.ui.app import AppSettings, start_app
 
 REPORT_NOTEBOOK = "02_coverage_audit.ipynb"
@@ -34,8 +37,9 @@ def cmd_notebook_report(args: argparse.Namespace) -> int:
     started = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
     os.environ.update(connection_env(args))  # the kernel papermill starts connects as this verb was told
     papermill.execute_notebook(str(Path(args.notebooks or DEFAULT_NOTEBOOKS) / REPORT_NOTEBOOK), str(output),
-                               parameters=report_parameters(args), cwd=str(output.parent), progress_bar=not args.quiet,
-                               kernel_name="python3")
+                               parameters=report_parameters(args), cwd=str(output.parent),
+                               progress_bar=not args.quiet and bars_fit(), kernel_name="python3",
+                               extra_arguments=QUIET_KERNEL)
     html_path = output.with_suffix(".html")
     subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", "html", "--no-input", str(output),
                     "--output", html_path.name], check=True, capture_output=True)
@@ -49,16 +53,13 @@ def cmd_simulator(args: argparse.Namespace) -> int:
 
 def cmd_lab(args: argparse.Namespace) -> int:
     env = {**os.environ, **connection_env(args)}  # the notebooks' kernels connect as this verb was told
-    simulator = None
-    if not env.get("XMPAUDIT_URL") and not env.get("XMPAUDIT_PROFILE"):
-        simulator = start_demo(args)
-        env.update(XMPAUDIT_URL=simulator.url, XMPAUDIT_USER="admin", XMPAUDIT_PASSWORD="admin")
-        print(f"Demo DAM simulator at {simulator.url}; notebooks will use it.", flush=True)
     notebooks = Path(args.notebooks or DEFAULT_NOTEBOOKS).resolve()
     if not notebooks.is_dir():
         print(f"Notebook folder {notebooks} does not exist", file=sys.stderr)
         return 2
-    command = [sys.executable, "-m", "jupyter", "lab", f"--notebook-dir={notebooks}", f"--port={args.lab_port}"]
+    use_shared_demo(args, env)
+    command = [sys.executable, "-m", "jupyter", "lab", f"--notebook-dir={notebooks}", f"--port={args.lab_port}",
+               *QUIET_LAB]
     if args.no_browser:
         command.append("--no-browser")
     if hasattr(os, "geteuid") and os.geteuid() == 0:
@@ -67,9 +68,6 @@ def cmd_lab(args: argparse.Namespace) -> int:
         return subprocess.call(command, env=env)
     except KeyboardInterrupt:
         return 0
-    finally:
-        if simulator is not None:
-            simulator.stop()
 
 
 def cmd_app(args: argparse.Namespace) -> int:
@@ -77,11 +75,7 @@ def cmd_app(args: argparse.Namespace) -> int:
     import tempfile
 
     env = {**os.environ, **connection_env(args)}
-    simulator = None
-    if not env.get("XMPAUDIT_URL") and not env.get("XMPAUDIT_PROFILE"):
-        simulator = start_demo(args)
-        env.update(XMPAUDIT_URL=simulator.url, XMPAUDIT_USER="admin", XMPAUDIT_PASSWORD="admin")
-        print(f"Demo DAM simulator with {args.assets} assets at {simulator.url}", flush=True)
+    use_shared_demo(args, env)
     settings = AppSettings(root=args.root, process_args=process_args_text(args) or "",
                            snapshot_dir=str(Path(args.snapshot_dir).resolve()) if args.snapshot_dir else "",
                            journal=str(Path(args.journal).resolve()), writeback_model=args.model,
@@ -90,7 +84,7 @@ def cmd_app(args: argparse.Namespace) -> int:
     def stop(_signum: int, _frame: Any) -> None:
         raise KeyboardInterrupt
 
-    signal.signal(signal.SIGTERM, stop)  # a terminated app stops its Voilà server and demo DAM too
+    signal.signal(signal.SIGTERM, stop)  # a terminated app stops its Voilà server
     with tempfile.TemporaryDirectory(prefix="xmpaudit-app-") as folder:
         try:
             process, url = start_app(Path(folder), settings, env, args.app_port, Path(folder) / "voila.log")
@@ -105,5 +99,3 @@ def cmd_app(args: argparse.Namespace) -> int:
         finally:
             process.terminate()
             process.wait(30)
-            if simulator is not None:
-                simulator.stop()

@@ -16,15 +16,12 @@ import pandas as pd
 from xmpaudit.audit.result import AuditResult
 from xmpaudit.audit.summary_json import audit_summary
 from xmpaudit.core.dates import parse_moment
+from xmpaudit.core.file_lock import exclusive
 from xmpaudit.core.locations import history_path
 from xmpaudit.core.number_words import percent_words, points_words
+from xmpaudit.core.read_at import read_at
 from xmpaudit.core.statuses import STATUSES
 from xmpaudit.workspace.freshness import READS_BEGAN
-
-try:  # POSIX: an exclusive lock around each append
-    import fcntl
-except ImportError:  # pragma: no cover - Windows appends without a lock (one write call per record)
-    fcntl = None  # type: ignore[assignment]
 
 HISTORY_COLUMNS = ("recorded_at", "surface", "source", "root", "stamp", "taken_at", "snapshot_age_s",
                    "minimum_confidence", "total", "tagged", "coverage_pct", *STATUSES, "worst_folders")
@@ -62,16 +59,15 @@ def append_record(record: dict[str, Any], path: str | Path | None = None) -> Pat
     target = _path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     data = (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
-    descriptor = os.open(target, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
-    try:
-        if fcntl is not None:
-            fcntl.flock(descriptor, fcntl.LOCK_EX)
-        size = os.fstat(descriptor).st_size
-        if size and os.pread(descriptor, 1, size - 1) != b"\n":
-            data = b"\n" + data  # a line cut by a crash stays alone (and is skipped), this record stays whole
-        os.write(descriptor, data)
-    finally:
-        os.close(descriptor)  # closing releases the lock
+    with exclusive(target):
+        descriptor = os.open(target, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            size = os.fstat(descriptor).st_size
+            if size and read_at(descriptor, 1, size - 1) != b"\n":
+                data = b"\n" + data  # a line cut by a crash stays alone (and is skipped), this record stays whole
+            os.write(descriptor, data)
+        finally:
+            os.close(descriptor)
     return target
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import threading
@@ -16,6 +15,8 @@ import pandas as pd
 
 from xmpaudit.core.dates import parse_moment
 from xmpaudit.core.errors import ConfigError, JournalError
+from xmpaudit.core.file_lock import exclusive
+from xmpaudit.core.read_at import read_at
 
 INTENT = "intent"
 APPLIED = "applied"
@@ -54,10 +55,9 @@ class Journal:
         now = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
         data = "".join(json.dumps({"time": now, **record}, ensure_ascii=True) + "\n" for record in records)
         try:
-            with self._lock:
+            with self._lock, exclusive(self.path):  # one writer at a time, across processes too
                 fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
                 try:
-                    fcntl.flock(fd, fcntl.LOCK_EX)  # one writer at a time, across processes too
                     self._cut_torn_tail(fd)
                     _write_all(fd, data.encode("ascii"))
                     os.fsync(fd)
@@ -71,18 +71,18 @@ class Journal:
     def _cut_torn_tail(self, fd: int) -> None:
         """Truncate a last line without its newline (a crash mid-write), saving its bytes next to the journal."""
         size = os.fstat(fd).st_size
-        if size == 0 or os.pread(fd, 1, size - 1) == b"\n":
+        if size == 0 or read_at(fd, 1, size - 1) == b"\n":
             return
         start = size
         while start > 0:
             chunk_start = max(0, start - 65536)
-            chunk = os.pread(fd, start - chunk_start, chunk_start)
+            chunk = read_at(fd, start - chunk_start, chunk_start)
             newline = chunk.rfind(b"\n")
             if newline != -1:
                 start = chunk_start + newline + 1
                 break
             start = chunk_start
-        torn = os.pread(fd, size - start, start)
+        torn = read_at(fd, size - start, start)
         with open(self.path.with_name(self.path.name + ".torn"), "ab") as side:
             side.write(torn + b"\n")
             side.flush()

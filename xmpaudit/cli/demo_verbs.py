@@ -1,0 +1,83 @@
+"""``xmpaudit demo status|stop|reset``: the per-user demo DAM every surface without settings shares."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import datetime, timezone
+from typing import Any
+
+from xmpaudit.aem.demo_dam import (
+    DEFAULT_ASSETS,
+    DEFAULT_SEED,
+    DEFAULT_WORKFLOW_SECONDS,
+    DemoDam,
+    answers,
+    read_record,
+    record_path,
+    reset_demo,
+    shared_demo,
+    stop_demo,
+)
+from xmpaudit.core.number_words import counted
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``demo`` verb."""
+    demo = subparsers.add_parser("demo", help="the per-user demo DAM used without settings: status, stop, reset")
+    demo.add_argument("action", choices=("status", "stop", "reset"),
+                      help="status: where it runs, since when (exit 1 when none runs); stop: end it; "
+                           "reset: a fresh demo DAM")
+    demo.add_argument("--assets", type=int, default=DEFAULT_ASSETS, help=f"with reset: demo assets ({DEFAULT_ASSETS})")
+    demo.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"with reset: random seed ({DEFAULT_SEED})")
+    demo.set_defaults(func=cmd_demo)
+
+
+def since_words(started_at: str) -> str:
+    """When a demo DAM started, in UTC, and how long ago (``2026-12-06 13:50 UTC, 12 min ago``)."""
+    try:
+        started = datetime.fromisoformat(started_at).astimezone(timezone.utc)
+    except ValueError:
+        return started_at
+    minutes = int((datetime.now(timezone.utc) - started).total_seconds() // 60)
+    age = f"{minutes} min" if minutes < 120 else f"{minutes // 60} h"
+    return f"{started:%Y-%m-%d %H:%M} UTC, {age} ago"
+
+
+def dam_words(dam: DemoDam) -> str:
+    """One line on a demo DAM: URL, pid, since when, how many assets."""
+    return f"{dam.url} (pid {dam.pid}), running since {since_words(dam.started_at)}, {counted(dam.assets, 'asset')}"
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    if args.action == "stop":
+        stopped = stop_demo()
+        print(f"Stopped the demo DAM at {stopped.url} (pid {stopped.pid})." if stopped else "No demo DAM was running.")
+        return 0
+    if args.action == "reset":
+        dam = reset_demo(args.assets, args.seed)
+        print(f"A fresh demo DAM: {dam_words(dam)}")
+        return 0
+    dam = read_record()
+    if dam is None:
+        print("No demo DAM is running; one starts when a command, notebook or the app runs without settings.")
+        return 1
+    if not answers(dam):
+        print(f"The demo DAM recorded at {dam.url} (pid {dam.pid}) does not answer; the next use starts a new one.")
+        return 1
+    print(f"Demo DAM: {dam_words(dam)}\nRecord: {record_path()} (stop it with `xmpaudit demo stop`)")
+    return 0
+
+
+def use_shared_demo(args: argparse.Namespace, env: dict[str, str]) -> None:
+    """Point ``env`` (a child process's environment) at the user's demo DAM when it names no AEM; ``args`` give
+    its size and workflow speed if it has to be started."""
+    if env.get("XMPAUDIT_URL") or env.get("XMPAUDIT_PROFILE"):
+        return
+    dam, note = shared_demo(getattr(args, "assets", DEFAULT_ASSETS), getattr(args, "seed", DEFAULT_SEED),
+                            getattr(args, "workflow_seconds", DEFAULT_WORKFLOW_SECONDS))
+    env.update(XMPAUDIT_URL=dam.url, XMPAUDIT_USER="admin", XMPAUDIT_PASSWORD="admin")
+    asked = getattr(args, "assets", DEFAULT_ASSETS)
+    if not note and dam.assets != asked:
+        note = f"already running; `xmpaudit demo reset --assets {asked}` for one of {counted(asked, 'asset')}"
+    print(f"Your demo DAM: {dam_words(dam)}{f' ({note})' if note else ''}; `xmpaudit demo stop` ends it.",
+          flush=True)
