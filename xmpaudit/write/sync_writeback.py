@@ -11,6 +11,7 @@ from xmpaudit.aem.client import AemClient
 from xmpaudit.aem.workflows import WRITEBACK_MODEL
 from xmpaudit.write.apply import apply_plan
 from xmpaudit.write.journal import Journal
+from xmpaudit.write.outcomes import Outcome
 from xmpaudit.write.writeback import run_writeback
 from xmpaudit.write.writeback_preflight import check_preflight, writeback_preflight
 
@@ -54,7 +55,7 @@ def sync_and_writeback(
     check_preflight(writeback_preflight(client, [c.asset for c in plan.changes], model), force=force)
     result = apply_plan(client, plan, journal, show_progress=show_progress)
     outcomes = result.outcomes
-    written = outcomes.loc[(outcomes["outcome"] == "applied") & outcomes["verified"].fillna(False), "asset"]
+    written = outcomes.loc[(outcomes["outcome"] == Outcome.APPLIED) & outcomes["verified"].fillna(False), "asset"]
     report = run_writeback(client, written.tolist(), model=model, max_concurrent=max_concurrent,
                            poll_interval=poll_interval, args=plan.arguments, journal=journal, run=result.run,
                            show_progress=show_progress)

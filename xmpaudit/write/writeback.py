@@ -72,43 +72,58 @@ def run_writeback(
             raise ConfigError(f"Workflow model {model} does not exist on {client.base_url} "
                               f"(models: {', '.join(models) or 'none'})")
     record = _journal_writer(journal, run, model)
-    rows: list[dict[str, Any]] = []
-    running: list[_Running] = []
     with Progress(len(queue), "XMP writeback", show=show_progress, callback=on_progress) as progress:
-        while queue or running:
-            while queue and len(running) < max_concurrent:
-                asset = queue.popleft()
-                try:
-                    instance, _ = start_at_most_once(client, asset, model)
-                except AemError as exc:
-                    rows.append(_row(asset, "", "NOT_STARTED", _now(), None, str(exc)))
-                    record("writeback_not_started", asset, error=str(exc))
-                    progress.advance()
-                    continue
-                record("writeback_started", asset, instance=instance)
-                running.append(_Running(asset, instance, time.monotonic(), _now()))
-            if not running:
-                continue
-            time.sleep(poll_interval)
-            still = []
-            for item in running:
-                state, error = _poll(client, item)
-                elapsed = time.monotonic() - item.started
-                if state not in FINAL_STATES and elapsed > timeout_s:
-                    state, error = "TIMEOUT", f"still {state} after {timeout_s:g}s (instance left running)"
-                if state in FINAL_STATES or state == "TIMEOUT":
-                    rows.append(_row(item.asset, item.instance, state, item.started_at, elapsed, error))
-                    record("writeback_finished", item.asset, instance=item.instance, state=state, error=error)
-                    progress.advance()
-                else:
-                    still.append(item)
-            running = still
+        rows = _drive(client, queue, _Pace(model, max_concurrent, poll_interval, timeout_s), record, progress)
     report = pd.DataFrame(rows, columns=RESULT_COLUMNS)
     if prove:
         report = prove_written_back(client, report, args, show_progress=show_progress)
         for row in report.itertuples():
             record("writeback_proof", row.asset, binary_status=row.binary_status, reason=row.binary_reason)
     return report
+
+
+@dataclass(frozen=True)
+class _Pace:
+    model: str
+    max_concurrent: int
+    poll_interval: float
+    timeout_s: float
+
+
+def _drive(client: AemClient, queue: deque[str], pace: _Pace, record: Callable[..., None],
+           progress: Progress) -> list[dict[str, Any]]:
+    """Start the queued assets' workflows (at most ``max_concurrent`` running) and poll each to its end."""
+    rows: list[dict[str, Any]] = []
+    running: list[_Running] = []
+    while queue or running:
+        while queue and len(running) < pace.max_concurrent:
+            asset = queue.popleft()
+            try:
+                instance, _ = start_at_most_once(client, asset, pace.model)
+            except AemError as exc:
+                rows.append(_row(asset, "", "NOT_STARTED", _now(), None, str(exc)))
+                record("writeback_not_started", asset, error=str(exc))
+                progress.advance()
+                continue
+            record("writeback_started", asset, instance=instance)
+            running.append(_Running(asset, instance, time.monotonic(), _now()))
+        if not running:
+            continue
+        time.sleep(pace.poll_interval)
+        still = []
+        for item in running:
+            state, error = _poll(client, item)
+            elapsed = time.monotonic() - item.started
+            if state not in FINAL_STATES and elapsed > pace.timeout_s:
+                state, error = "TIMEOUT", f"still {state} after {pace.timeout_s:g}s (instance left running)"
+            if state in FINAL_STATES or state == "TIMEOUT":
+                rows.append(_row(item.asset, item.instance, state, item.started_at, elapsed, error))
+                record("writeback_finished", item.asset, instance=item.instance, state=state, error=error)
+                progress.advance()
+            else:
+                still.append(item)
+        running = still
+    return rows
 
 
 def _journal_writer(journal: Journal | None, run: str | None, model: str) -> Callable[..., None]:
