@@ -145,14 +145,14 @@ def cmd_undo(args: argparse.Namespace) -> int:
 def cmd_cleanup(args: argparse.Namespace) -> int:
     client = client_for(args)
     journal = Journal(args.journal)
-    if args.run:
+    if args.run is not None:
+        plan = journaled_backups(client, journal, args.run)  # ConfigError (exit 2) for an empty run id
         journal.intents(args.run)  # ConfigError (exit 2) for a run the journal does not know
-        plan = journaled_backups(client, journal, args.run)
     else:
-        plan = find_backups(client, args.root, show_progress=not args.quiet)
+        plan = find_backups(client, args.root, show_progress=not args.quiet, journal=journal)
     print(plan.summary())
     if len(plan):
-        print_frame(plan.backups[["asset", "backup", "items"]], limit=len(plan))
+        print_frame(plan.backups[["asset", "backup", "items", "action", "holds"]], limit=len(plan))
     if not args.apply:
         print("Dry run: nothing was removed. Add --apply to remove exactly these backup nodes (each is journaled).")
         return 0

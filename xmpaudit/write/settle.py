@@ -20,6 +20,9 @@ from xmpaudit.write.sling_params import MAX_PARAMS_PER_POST_MULTIPART, import_no
 # an uncertain write's read-back without a backup and with a node that is neither the previewed nor the planned one
 NEITHER = ("the node is neither as it was nor as planned: another writer changed it meanwhile, or the write did not "
            "land exactly; left as it is, preview again")
+BACKUP_GONE = ("this run's backup of the node it replaced was removed by someone else before the run checked it "
+               "(another user's cleanup?): what this run wrote is kept, not verified; the node it replaced is in "
+               "the journal (undo restores it)")
 PUT_BACK_PREFIX = "another writer changed the XMP node between the check and the write"
 
 
@@ -32,6 +35,45 @@ def keep_unread(book: RunBook, changes: list[PlannedChange], exc: AemError) -> N
         book.update(change.asset, backup_left=book.backup(change))
     book.append([book.note(events.BACKUP_LEFT, c, backup=book.backup(c), error=f"kept: reading back failed ({exc})")
                  for c in moved_aside])
+
+
+def keep_backups(book: RunBook, changes: list[PlannedChange], error: str) -> None:
+    """Keep the backups of ``changes`` (they may hold the only copy of the node replaced): on their rows and
+    journaled as left, with the path."""
+    for change in changes:
+        book.update(change.asset, backup_left=book.backup(change))
+    book.append([book.note(events.BACKUP_LEFT, c, backup=book.backup(c), error=error) for c in changes])
+
+
+def backup_gone(book: RunBook, change: PlannedChange, records: list[dict[str, Any]]) -> None:
+    """Our backup is gone, removed by someone else: the asset stops here, what we wrote stays."""
+    book.update(change.asset, outcome=Outcome.CONFLICT, verified=False, reason=BACKUP_GONE)
+    records.append(book.note(events.CONFLICT, change, theirs=None, reason=BACKUP_GONE, backup_gone=True))
+
+
+def settle_failed_moves(client: AemClient, book: RunBook, changes: list[PlannedChange],
+                        hits: dict[str, dict[str, Any]]) -> None:
+    """Imports that failed after their node was moved aside: a backup still there goes back into an empty place,
+    or is kept (journaled as left) when that fails or another node is in its place."""
+    keep: dict[str, list[PlannedChange]] = {}
+    records = []
+    for change in changes:
+        hit = hits.get(change.asset)
+        backup = book.backup(change)
+        if hit is None or backup_of(hit, backup) is None:
+            continue
+        if current_node(hit, book.plan.arguments) is not None:
+            keep.setdefault("kept: another node is in the place of the node it holds", []).append(change)
+            continue
+        error = put_back_backup(client, backup, change.node_path)
+        if error:
+            keep.setdefault(error, []).append(change)
+        else:
+            book.update(change.asset, reason=f"{book.reason(change.asset)}; the node as it was is back in place")
+            records.append(book.note(events.BACKUP_PUT_BACK, change, backup=backup))
+    book.append(records)
+    for error, kept in keep.items():
+        keep_backups(book, kept, error)
 
 
 def settle_uncertain(book: RunBook, change: PlannedChange, theirs: Node | None, current: Node | None,
@@ -94,6 +136,15 @@ def put_back(client: AemClient, change: PlannedChange, theirs: Node | None, back
                     f"kept: putting their node back failed ({exc})")
         return f"{PUT_BACK_PREFIX}; putting it back failed ({exc}): their deletion could not be restored", ""
     return f"{PUT_BACK_PREFIX}; their version was put back (preview again)", ""
+
+
+def put_back_backup(client: AemClient, backup: str, node_path: str) -> str:
+    """Move a backup back into its node's empty place: '' or why not (then it stays where it is)."""
+    try:
+        client.sling_post(backup, [(":operation", "move"), (":dest", node_path), (":replace", "false")])
+    except AemError as exc:
+        return f"kept: putting it back at {node_path} failed ({exc})"
+    return ""
 
 
 def remove_backups(client: AemClient, backups: list[str], chunk: int = MAX_PARAMS_PER_POST_MULTIPART - 10

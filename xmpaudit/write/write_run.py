@@ -7,14 +7,17 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import Any
 
+import pandas as pd
+
 from xmpaudit.aem.client import AemClient
 from xmpaudit.core.errors import AemAuthError, AemError, AemUncertainOutcomeError
 from xmpaudit.core.jcrpath import common_ancestor, parent_of
 from xmpaudit.core.progress import Progress, ProgressCallback
 from xmpaudit.read.folder_reads import read_assets, read_by_folder_pages
 from xmpaudit.write import journal as events
+from xmpaudit.write import lease as leases
 from xmpaudit.write import settle
-from xmpaudit.write.cleanup import journaled_backups
+from xmpaudit.write.cleanup import IN_FLIGHT, journaled_backups
 from xmpaudit.write.guard_read import as_previewed, still_as_previewed
 from xmpaudit.write.journal import Journal
 from xmpaudit.write.outcomes import Outcome
@@ -22,6 +25,7 @@ from xmpaudit.write.plan import PlannedChange, SyncPlan, current_node
 from xmpaudit.write.result import ApplyResult, outcomes_frame
 from xmpaudit.write.run_book import RunBook
 from xmpaudit.write.sling_params import GuardedWrite, guarded_post, plan_batches
+from xmpaudit.write.write_routes import IMPORT, route
 
 Post = Callable[..., GuardedWrite]
 
@@ -52,6 +56,9 @@ class WriteRun:
         self.written: list[PlannedChange] = []
         self.uncertain: list[PlannedChange] = []
         self.stopped = ""
+        self.moved: set[str] = set()  # node paths a POST's answer says it moved to their backup
+        self.failed_moves: list[PlannedChange] = []  # imports that failed after their node was moved aside
+        self.lease: leases.Lease | None = None
         self._post = post
         self._arguments = plan.arguments.to_process_args()  # on each intent: undo restores with the run's own
         self._undoes = {"undoes": plan.undoes} if plan.undoes else {}
@@ -72,8 +79,27 @@ class WriteRun:
         left = [o["backup_left"] for o in self.book.outcomes.values() if o.get("backup_left")]
         if self.plan.undoes:
             left += self.remove_undone_runs_backups()
+        self.end()
         return ApplyResult(run=self.run, outcomes=outcomes_frame(self.book.outcomes),
                            requests=self.client.request_count - start, backups_left=sorted(left))
+
+    def hold_lease(self) -> str:
+        """Make the run visible to every user before its first move (a lease node in AEM, taken once, renewed
+        while the run sends): '' or why AEM refused it (then nothing more is sent)."""
+        with self.book.lock:
+            try:
+                if self.lease is None:
+                    self.lease = leases.take(self.client, self.run)
+                else:
+                    leases.renew_if_due(self.client, self.lease)
+            except AemError as exc:
+                self.stopped = f"not attempted: the run's lease could not be written to {leases.LEASES} ({exc})"
+        return self.stopped
+
+    def end(self) -> None:
+        """The run is over (every backup it left is journaled): remove its lease."""
+        if self.lease is not None:
+            leases.release(self.client, self.lease)
 
     def send_all(self) -> None:
         """Guard-read and write every change: folder pages where dense, then the rest by path in batches."""
@@ -147,15 +173,32 @@ class WriteRun:
         if self.stopped:
             self._skip(dict.fromkeys((c.asset for c in ready), self.stopped))
             return
+        if self.hold_lease():
+            self._skip(dict.fromkeys((c.asset for c in ready), self.stopped))
+            return
         book.append([book.note(events.INTENT, c, arguments=self._arguments, **self._undoes) for c in ready])
+        self.send(ready)
+
+    def send(self, ready: list[PlannedChange]) -> None:
+        """POST one journaled batch and record what it did; a batch AEM refuses (nothing saved) is split in
+        halves and sent again, so one asset's refusal never fails the others."""
+        book = self.book
         try:
             done = self._post(self.client, ready, self.run, multipart=self.options.multipart)
         except AemUncertainOutcomeError as exc:
             self._record_sent(ready, events.UNCERTAIN, Outcome.UNCERTAIN, str(exc), self.uncertain)
         except AemError as exc:
+            if len(ready) > 1 and not isinstance(exc, AemAuthError):
+                self.send(ready[: len(ready) // 2])
+                self.send(ready[len(ready) // 2 :])
+                return
             self._record_sent(ready, events.FAILED, Outcome.FAILED, str(exc), None)
             if isinstance(exc, AemAuthError):
                 self.stopped = f"not attempted: the run stopped after a write was refused ({exc})"
+            multipart = self.options.multipart
+            moved_aside = [c for c in ready if c.before is not None and route(c, multipart=multipart) == IMPORT]
+            with book.lock:
+                self.failed_moves.extend(moved_aside)
         else:
             clean = [c for c in ready if c.asset not in done.ghosts]
             book.append([book.note(events.APPLIED, c) for c in clean])
@@ -163,6 +206,7 @@ class WriteRun:
                 book.record(change.asset, Outcome.APPLIED)
             with book.lock:
                 self.written.extend(clean)
+                self.moved |= done.moved
             self.remove_ghosts([c for c in ready if c.asset in done.ghosts], done)
 
     def _record_sent(self, changes: list[PlannedChange], event: str, outcome: Outcome, error: str,
@@ -193,18 +237,21 @@ class WriteRun:
 
     def settle(self) -> None:
         """Read back what was sent: settle uncertain POSTs, catch another writer's change in the check→write
-        window (conflict: their node is put back), remove the checked backups, then verify (and repair once)."""
+        window (conflict: their node is put back) and a backup someone else removed, then verify (and repair
+        once) and remove only the backups of nodes read back as planned."""
         everything = sorted(self.written, key=lambda c: c.asset) + sorted(self.uncertain, key=lambda c: c.asset)
-        if not everything:
+        if not everything and not self.failed_moves:
             return
         book, args = self.book, self.plan.arguments
         try:
-            hits = read_assets(self.client, [c.asset for c in everything], workers=self.options.max_parallel,
-                               folder_pages=self.options.folder_pages, args=args)
+            hits = read_assets(self.client, [c.asset for c in everything + self.failed_moves],
+                               workers=self.options.max_parallel, folder_pages=self.options.folder_pages, args=args)
         except AemError as exc:
             settle.keep_unread(book, everything, exc)
+            settle.keep_backups(book, self.failed_moves, f"kept: reading back failed ({exc})")
             return
-        checked, backups, records = [], [], []
+        settle.settle_failed_moves(self.client, book, self.failed_moves, hits)
+        checked, records = [], []
         maybe_written = {c.asset for c in self.uncertain}
         for change in everything:
             hit = hits.get(change.asset)
@@ -216,38 +263,49 @@ class WriteRun:
             theirs, current = settle.backup_of(hit, book.backup(change)), current_node(hit, args)
             if change.asset in maybe_written and not settle.settle_uncertain(book, change, theirs, current, records):
                 continue
-            if theirs != change.before:
+            if theirs is None and change.before is not None and (
+                    change.node_path in self.moved or (change.asset in maybe_written and current == change.after)):
+                settle.backup_gone(book, change, records)  # never read as "their version": ours is kept
+            elif theirs != change.before:
                 settle.settle_conflict(self.client, book, change, theirs, current, records)
-                continue
-            if theirs is not None:
-                backups.append(book.backup(change))
-            checked.append(change)
+            else:
+                checked.append(change)
         book.append(records)
-        self.verify_and_clean(checked, backups, hits)
+        self.verify_and_clean(checked, hits)
 
-    def verify_and_clean(self, checked: list[PlannedChange], backups: list[str],
-                         hits: dict[str, dict[str, Any]]) -> None:
-        """Remove the checked backups, verify (and repair) the checked nodes, report backups left."""
-        left = settle.remove_backups(self.client, backups)
+    def verify_and_clean(self, checked: list[PlannedChange], hits: dict[str, dict[str, Any]]) -> None:
+        """Verify (and repair) the checked nodes; remove the backups of those read back as planned, keep the
+        others' (journaled as left)."""
+        book = self.book
         if self.options.verify and checked:
-            settle.verify(self.client, self.book, checked, hits)
-        for change in checked if not self.options.verify else []:
-            said = self.book.reason(change.asset)
-            self.book.update(change.asset, reason=said or "applied; not verified (verify off)")
-        settle.report_left(self.book, left, {self.book.backup(c): c for c in checked})
+            settle.verify(self.client, book, checked, hits)
+            planned = [c for c in checked if book.outcomes[c.asset].get("verified") is True]
+        else:
+            for change in checked:
+                book.update(change.asset, reason=book.reason(change.asset) or "applied; not verified (verify off)")
+            planned = [c for c in checked if current_node(hits[c.asset], self.plan.arguments) == c.after]
+        with_backup = [c for c in checked if c.before is not None]
+        left = settle.remove_backups(self.client, [book.backup(c) for c in with_backup if c in planned])
+        settle.report_left(book, left, {book.backup(c): c for c in checked})
+        settle.keep_backups(book, [c for c in with_backup if c not in planned],
+                            "kept: the node written was not read back as planned (it holds the node replaced)")
 
     def remove_undone_runs_backups(self) -> list[str]:
-        """Undo also removes the backup nodes the undone run left behind (journaled), except those holding another
-        writer's node the run could not put back (they stay, reported); the ones still left."""
+        """Undo also removes the backup nodes the undone run left behind (journaled, or named by the intents of a
+        run that crashed) — only where the node in place now equals the backup (it holds no other copy); those
+        holding another writer's node, of a run in flight, or the only copy of a node stay, reported; the ones
+        still left."""
         journaled = journaled_backups(self.client, self.book.journal, str(self.plan.undoes))
-        found, theirs = journaled.backups, journaled.theirs
-        kept = sorted(set(found["backup"]) & theirs)
-        found = found[~found["backup"].isin(theirs)]
-        if found.empty:
+        found = journaled.backups
+        copies = [row["in_place"] == row["node"] for row in found.to_dict("records")]
+        removable = found[(found["action"] != IN_FLIGHT) & ~found["backup"].isin(journaled.theirs)
+                          & pd.Series(copies, index=found.index, dtype=bool)]
+        kept = sorted(set(found["backup"]) - set(removable["backup"]))
+        if removable.empty:
             return kept
-        failed = settle.remove_backups(self.client, found["backup"].tolist())
+        failed = settle.remove_backups(self.client, removable["backup"].tolist())
         self.book.append([{"run": self.run, "kind": self.plan.kind, "event": events.BACKUP_LEFT
                            if row["backup"] in failed else events.BACKUP_REMOVED, "asset": row["asset"],
                            "node_path": row["backup"], "backup": row["backup"], "node": row["node"]}
-                          for row in found.to_dict("records")])
+                          for row in removable.to_dict("records")])
         return sorted([*failed, *kept])
