@@ -127,7 +127,8 @@ def journaled_backups(client: AemClient, journal: Journal, run: str) -> CleanupP
     """The backup nodes of ``run`` still in AEM: the ones it journaled as left and every one its intents name
     (a run that crashed journaled only its intents, each with the backup path, before moving anything)."""
     if not run.strip():
-        raise ConfigError("No run id given (an empty --run): name the run, e.g. from `xmpaudit runs`")
+        raise ConfigError("No run id given (an empty --run): name the run (its id is in the journal: "
+                          "Journal(path).runs())")
     records = [r for r in journal.read() if r.get("run") == run]
     paths = {r["backup"] for r in records if r.get("event") in (events.BACKUP_LEFT, events.INTENT) and r.get("backup")}
     assets = sorted({path.split("/jcr:content/metadata/", 1)[0] for path in paths})

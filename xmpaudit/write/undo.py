@@ -31,7 +31,8 @@ def plan_undo(client: AemClient, journal: Journal, run: str | None = None,
     undone (an asset the run did not write is skipped with that reason). Assets whose node changed since that
     run are skipped, as are ones never written."""
     if run is not None and not run.strip():
-        raise ConfigError("No run id given (an empty --run): name the run to undo, e.g. from `xmpaudit runs`")
+        raise ConfigError("No run id given (an empty --run): name the run to undo (its id is in the journal: "
+                          "Journal(path).runs())")
     run = run or journal.last_run("sync")
     if run is None:
         raise ConfigError(f"Journal {journal.path} has no sync run to undo")
