@@ -17,6 +17,7 @@ from xmpaudit.cli.options import (
     asset_paths,
     client_for,
     print_frame,
+    process_args_text,
     sync_arguments,
 )
 from xmpaudit.core.number_words import counted
@@ -59,6 +60,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
     client = client_for(args)
     sync_args = sync_arguments(args, client)
     plan = plan_sync(client, asset_paths(args, client, sync_args), sync_args)
+    plan.arguments_from_aem = process_args_text(args) is None  # re-read (and compared) just before writing
     print(plan.summary())
     print_frame(plan.to_frame())
     if args.show_diff:
@@ -122,7 +124,8 @@ def cmd_writeback(args: argparse.Namespace) -> int:
     check_preflight(preflight, force=args.force)
     run = args.from_run or new_run_id("writeback")
     report = run_writeback(client, assets, model=args.model, max_concurrent=args.max_concurrent, args=sync_args,
-                           journal=journal, run=run, show_progress=not args.quiet)
+                           journal=journal, run=run, show_progress=not args.quiet,
+                           args_from_aem=process_args_text(args) is None)
     print(f"Journaled as run {run}")
     _print_writeback_report(report)
     return 0 if (report["binary_status"] == "written_back").all() else 1

@@ -8,6 +8,7 @@ from __future__ import annotations
 from xmpaudit.aem.client import AemClient
 from xmpaudit.core.errors import ConfigError
 from xmpaudit.core.progress import ProgressCallback
+from xmpaudit.write.argument_check import check_arguments
 from xmpaudit.write.journal import Journal
 from xmpaudit.write.plan import SyncPlan
 from xmpaudit.write.result import DONE_REASONS, ApplyResult
@@ -33,24 +34,27 @@ def apply_plan(
     max_parallel: int = DEFAULT_PARALLEL_BATCHES,
     folder_pages: bool = True,
 ) -> ApplyResult:
-    """Apply a previewed plan in guarded, batched POSTs (``max_parallel`` requests in flight).
+    """Apply a previewed plan in guarded, batched POSTs (``max_parallel`` requests in flight); the run is a
+    ``WriteRun`` and follows the write protocol of docs/writes.md.
 
-    Right before each batch is written its assets are read again (the guard read): an asset that changed since
-    the preview, or is gone, is skipped. Where many of a folder's assets change, the guard read is a page of that
-    folder (``folder_pages``; no paths in the URL) and the changes on that page are written right after it;
-    the others are read by path, batch by batch. Intent is journaled before sending (a journal failure stops the
-    run). Each POST moves the node it replaces aside in the same save; afterwards the moved-aside node is compared
-    with what the preview read: a difference (another writer in between) is reported as ``conflict`` and their
-    node is put back. A node the POST created for an asset deleted meanwhile is deleted again (``conflict``).
-    Written nodes are read back; anything not written exactly is rewritten once with an import. A 401/403 on a
-    write stops the run. ``multipart`` sends multipart/form-data POSTs (larger batches: no servlet-container form
-    limits)."""
+    Arguments the preview read from AEM (``plan.arguments_from_aem``) are read again first: a change since the
+    preview refuses the run (``ConfigError``, nothing sent). Right before each batch is written its assets are
+    read again (the guard read): an asset that changed since the preview, or is gone, is skipped (by folder
+    page where dense, ``folder_pages``; else by path). The run's lease is written to AEM before its first move and
+    removed at its end. Intent (with the backup path) is journaled before sending (a journal failure stops the
+    run). Each POST moves the node it replaces aside in the same save; a batch AEM refuses is split so the others
+    land. Afterwards the moved-aside node is compared with what the preview read: another writer's change is a
+    ``conflict`` (their node is put back); a backup someone else removed is a ``conflict`` that keeps what was
+    written. Written nodes are read back and repaired once with an import; a backup is removed only once its node
+    reads back as planned, else it is kept and journaled as left. A 401/403 on a write stops the run.
+    ``multipart`` sends multipart/form-data POSTs (no servlet-container form limits)."""
     if not isinstance(plan, SyncPlan):
         raise ConfigError("apply_plan needs the SyncPlan from plan_sync (preview first)")
     if batch_assets < 1:
         raise ConfigError("batch_assets must be >= 1")
     if not 1 <= max_parallel <= 16:
         raise ConfigError("max_parallel must be from 1 to 16")
+    check_arguments(client, plan.arguments, read_from_aem=plan.arguments_from_aem and plan.kind == "sync")
     options = RunOptions(batch_assets=batch_assets, max_parallel=max_parallel, verify=verify, multipart=multipart,
                          folder_pages=folder_pages, show_progress=show_progress, on_progress=on_progress)
     return WriteRun(client, plan, journal, options, post=guarded_post).execute()

@@ -58,5 +58,5 @@ def sync_and_writeback(
     written = outcomes.loc[(outcomes["outcome"] == Outcome.APPLIED) & outcomes["verified"].fillna(False), "asset"]
     report = run_writeback(client, written.tolist(), model=model, max_concurrent=max_concurrent,
                            poll_interval=poll_interval, args=plan.arguments, journal=journal, run=result.run,
-                           show_progress=show_progress)
+                           show_progress=show_progress, args_from_aem=plan.arguments_from_aem)
     return SyncWritebackResult(result, report)

@@ -22,6 +22,7 @@ from xmpaudit.core.jcrpath import validate_path
 from xmpaudit.core.progress import Progress, ProgressCallback
 from xmpaudit.core.statuses import reason_words
 from xmpaudit.read.inventory import snapshot_of
+from xmpaudit.write.argument_check import check_arguments
 from xmpaudit.write.journal import Journal
 
 RESULT_COLUMNS = ["asset", "instance", "state", "started", "finished", "seconds", "error"]
@@ -55,12 +56,14 @@ def run_writeback(
     run: str | None = None,
     show_progress: bool = True,
     on_progress: ProgressCallback | None = None,
+    args_from_aem: bool = False,
 ) -> pd.DataFrame:
     """Run the writeback workflow for each asset, at most ``max_concurrent`` at a time, each started at most
     once; poll each instance until a final state or ``timeout_s``. With ``prove`` the original binaries of
     exactly these assets are read afterwards: ``binary_status`` is written_back or not_written_back (with
     ``binary_reason``). With ``journal`` (and ``run``) each start and end is journaled as an event of that run.
-    One row per asset; failures are rows, not exceptions."""
+    One row per asset; failures are rows, not exceptions. With ``args_from_aem`` (``args`` were read from the
+    workflow model) they are read again first: a change refuses the run (``ConfigError``, nothing started)."""
     if isinstance(assets, pd.DataFrame):
         assets = assets["path"]
     queue = deque(dict.fromkeys(validate_path(str(a)) for a in assets))
@@ -71,6 +74,8 @@ def run_writeback(
         if model not in models:
             raise ConfigError(f"Workflow model {model} does not exist on {client.base_url} "
                               f"(models: {', '.join(models) or 'none'})")
+    if queue and args is not None:
+        check_arguments(client, args, read_from_aem=args_from_aem)
     record = _journal_writer(journal, run, model)
     with Progress(len(queue), "XMP writeback", show=show_progress, callback=on_progress) as progress:
         rows = _drive(client, queue, _Pace(model, max_concurrent, poll_interval, timeout_s), record, progress)
