@@ -24,10 +24,11 @@ from xmpaudit.core.number_words import counted
 from xmpaudit.write.apply import DONE_REASONS, ApplyResult, apply_plan
 from xmpaudit.write.cleanup import apply_cleanup, find_backups, journaled_backups
 from xmpaudit.write.journal import APPLIED, Journal, new_run_id
+from xmpaudit.write.outcomes import BINARY_DONE, NOTHING_TO_WRITE_REASON, BinaryOutcome
 from xmpaudit.write.plan import SyncPlan, plan_sync
 from xmpaudit.write.sync_writeback import sync_and_writeback
 from xmpaudit.write.undo import plan_undo
-from xmpaudit.write.writeback import run_writeback
+from xmpaudit.write.writeback import binary_counts, run_writeback
 from xmpaudit.write.writeback_preflight import check_preflight, writeback_preflight
 
 EXIT_CODES = ("exit codes: 0 every selected asset ended verified/in sync (or a dry run); 1 something is not done "
@@ -96,10 +97,17 @@ def _print_writeback_report(report: Any) -> None:
         print("No binary to write back.")
         return
     print(report["state"].value_counts().to_string())
-    missed = report[report["binary_status"] != "written_back"]
+    print(f"Binaries: {binary_counts(report)}")
+    nothing = report[report["binary_status"] == BinaryOutcome.NOTHING_TO_WRITE]
+    if len(nothing):
+        print(f"{counted(len(nothing), 'asset')} with nothing to write back ({NOTHING_TO_WRITE_REASON.split(':')[0]}):")
+        print_frame(nothing[["asset"]], limit=len(nothing))
+    missed = report[~report["binary_status"].isin(BINARY_DONE)]
     if len(missed):
         print(f"{counted(len(missed), 'asset')} NOT written back:")
         print_frame(missed[["asset", "state", "binary_status", "binary_reason"]], limit=len(missed))
+    elif len(nothing):
+        print(f"Every binary with smart tags now carries them ({len(report) - len(nothing)} written_back).")
     else:
         print(f"All {len(report)} binaries now carry the smart tags (written_back).")
 
@@ -128,7 +136,7 @@ def cmd_writeback(args: argparse.Namespace) -> int:
                            args_from_aem=process_args_text(args) is None)
     print(f"Journaled as run {run}")
     _print_writeback_report(report)
-    return 0 if (report["binary_status"] == "written_back").all() else 1
+    return 0 if report["binary_status"].isin(BINARY_DONE).all() else 1
 
 
 def cmd_undo(args: argparse.Namespace) -> int:

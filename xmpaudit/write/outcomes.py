@@ -17,3 +17,17 @@ class Outcome(StrEnum):
 
 
 UNEXPLAINED = {Outcome.APPLIED: "applied; not verified", Outcome.SKIPPED: "not attempted"}
+
+
+class BinaryOutcome(StrEnum):
+    """What a writeback left in one asset's original binary (``binary_status`` of the writeback report)."""
+
+    WRITTEN_BACK = "written_back"  # the binary's smart tag array equals the XMP node
+    NOT_WRITTEN_BACK = "not_written_back"  # it does not (the reason says why): a failure
+    NOTHING_TO_WRITE = "nothing_to_write"  # no smart tags and no XMP node (e.g. an orphan node cleaned up)
+
+
+BINARY_WORDS = {BinaryOutcome.WRITTEN_BACK: "written back", BinaryOutcome.NOT_WRITTEN_BACK: "NOT written back",
+                BinaryOutcome.NOTHING_TO_WRITE: "nothing to write back"}
+BINARY_DONE = frozenset({BinaryOutcome.WRITTEN_BACK, BinaryOutcome.NOTHING_TO_WRITE})
+NOTHING_TO_WRITE_REASON = "no smart tags and no XMP node: nothing to write back"

@@ -11,7 +11,7 @@ from xmpaudit.aem.client import AemClient
 from xmpaudit.aem.workflows import WRITEBACK_MODEL
 from xmpaudit.write.apply import apply_plan
 from xmpaudit.write.journal import Journal
-from xmpaudit.write.outcomes import Outcome
+from xmpaudit.write.outcomes import BINARY_DONE, Outcome
 from xmpaudit.write.writeback import run_writeback
 from xmpaudit.write.writeback_preflight import check_preflight, writeback_preflight
 
@@ -29,11 +29,11 @@ class SyncWritebackResult:
 
     @property
     def ok(self) -> bool:
-        return bool(self.sync.ok) and bool((self.writeback["binary_status"] == "written_back").all())
+        return bool(self.sync.ok) and bool(self.writeback["binary_status"].isin(BINARY_DONE).all())
 
     def summary(self) -> str:
-        counts = self.writeback["binary_status"].value_counts().to_dict() if len(self.writeback) else {}
-        proof = ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "no writeback"
+        counts = self.writeback["binary_status"].value_counts() if len(self.writeback) else pd.Series(dtype=int)
+        proof = ", ".join(f"{int(n)} {s}" for s, n in sorted(counts.items(), key=lambda i: str(i[0]))) or "no writeback"
         return f"{self.sync.summary()}\nwriteback: {proof}"
 
 
