@@ -19,7 +19,7 @@ from tests.write_protocol_helpers import (
     undo_recovers,
 )
 from xmpaudit.core.acs import SyncArguments
-from xmpaudit.core.errors import AemError, AemUncertainOutcomeError
+from xmpaudit.core.errors import AemError, AemUncertainOutcomeError, ConfigError
 from xmpaudit.write import cleanup, settle
 from xmpaudit.write.apply import apply_plan
 from xmpaudit.write.cleanup import apply_cleanup, find_backups, journaled_backups
@@ -212,3 +212,11 @@ def test_the_cleanup_dry_run_marks_a_backup_holding_another_writers_node(simulat
     code, out, _ = cli("cleanup", "--root", DEMO_ROOT)
     line = next(line for line in out.splitlines() if backup_path(victim, result.run) in line)
     assert code == 0 and "holds another writer's node" in line
+
+
+@pytest.mark.parametrize("run", ["", "  "])
+def test_an_empty_run_id_is_refused_by_the_python_api_too(client, journal, run):
+    with pytest.raises(ConfigError, match=r"^No run id given"):
+        journaled_backups(client, journal, run)
+    with pytest.raises(ConfigError, match=r"^No run id given"):
+        plan_undo(client, journal, run)
