@@ -78,3 +78,34 @@ def test_an_import_and_its_repair_both_refused_keep_the_node_replaced_and_undo_r
     assert metadata(simulator, change).get(name) == change.before or list(backups_of(simulator, change).values()) \
         == [change.before]
     undo_recovers(simulator, client, change, result.run, journal)
+
+
+@pytest.mark.parametrize("fault", [f for f in FAULTS if f != "hang"])
+def test_no_fault_on_a_cleanup_loses_the_node_a_backup_holds(simulator, journal, monkeypatch, fault):
+    """Cleanup --run of a run whose failed import left the only copy of the node in its backup (its place
+    empty: cleanup puts it back), with a fault on cleanup's POST: the node is in place or still in the backup,
+    and what could not be done is reported left."""
+    from xmpaudit.write.cleanup import apply_cleanup, journaled_backups
+
+    with client_for(simulator, timeout=1.0, retries=1) as client:
+        plan, change = route_plan(simulator, client, IMPORT)
+        real = client.sling_post
+
+        def refuse_imports_and_moves(path, data, **kwargs):
+            form = list(data)
+            if (":operation", "import") in form or (":operation", "move") in form:
+                raise AemError("Sling POST failed with 500", status=500)
+            return real(path, data, **kwargs)
+
+        monkeypatch.setattr(client, "sling_post", refuse_imports_and_moves)
+        result = apply_plan(client, plan, journal, show_progress=False)
+        monkeypatch.undo()
+        found = journaled_backups(client, journal, result.run)
+        assert found.backups["action"].tolist() == ["put back"]
+        simulator.inject(method="POST", path_prefix=FOLDER, times=1000, **FAULTS[fault])
+        cleaned = apply_cleanup(client, found, journal)
+        simulator.faults.clear()
+        name = change.node_path.rsplit("/", 1)[-1]
+        held = list(backups_of(simulator, change).values())
+        assert metadata(simulator, change).get(name) == change.before or held == [change.before]
+        assert not cleaned.ok  # every fault here fails the move or loses its answer: reported left
