@@ -220,3 +220,20 @@ def test_an_empty_run_id_is_refused_by_the_python_api_too(client, journal, run):
         journaled_backups(client, journal, run)
     with pytest.raises(ConfigError, match=r"^No run id given"):
         plan_undo(client, journal, run)
+
+
+def test_an_aem_refusing_every_write_costs_a_few_posts_not_one_per_asset(simulator, client, journal, monkeypatch):
+    paths = [add_asset(simulator, f"refused-{i}.jpg", SyncArguments()) for i in range(8)]
+    plan = plan_sync(client, paths)
+    real, sent = client.sling_post, []
+
+    def refuse_every_write(path, data, **kwargs):
+        if path.startswith(FOLDER):
+            sent.append(path)
+            raise AemError("Sling POST failed with 500", status=500)
+        return real(path, data, **kwargs)
+
+    monkeypatch.setattr(client, "sling_post", refuse_every_write)
+    result = apply_plan(client, plan, journal, show_progress=False)
+    assert set(result.outcomes["outcome"]) == {"failed"} and len(result.outcomes) == 8
+    assert len(sent) <= 7  # the batch, then each level's two halves down one side: 1 + 2 * log2(8)

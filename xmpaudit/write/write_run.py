@@ -179,19 +179,21 @@ class WriteRun:
         book.append([book.note(events.INTENT, c, arguments=self._arguments, **self._undoes) for c in ready])
         self.send(ready)
 
-    def send(self, ready: list[PlannedChange]) -> None:
+    def send(self, ready: list[PlannedChange], may_split: bool = True) -> bool:
         """POST one journaled batch and record what it did; a batch AEM refuses (nothing saved) is split in
-        halves and sent again, so one asset's refusal never fails the others."""
+        halves and sent again, so one asset's refusal never fails the others (the second half is split further
+        only when something of the first landed: an AEM refusing everything costs a few POSTs, not one per
+        asset). Whether anything may have landed."""
         book = self.book
         try:
             done = self._post(self.client, ready, self.run, multipart=self.options.multipart)
         except AemUncertainOutcomeError as exc:
             self._record_sent(ready, events.UNCERTAIN, Outcome.UNCERTAIN, str(exc), self.uncertain)
+            return True
         except AemError as exc:
-            if len(ready) > 1 and not isinstance(exc, AemAuthError):
-                self.send(ready[: len(ready) // 2])
-                self.send(ready[len(ready) // 2 :])
-                return
+            if len(ready) > 1 and may_split and not isinstance(exc, AemAuthError):
+                landed = self.send(ready[: len(ready) // 2])
+                return self.send(ready[len(ready) // 2 :], may_split=landed) or landed
             self._record_sent(ready, events.FAILED, Outcome.FAILED, str(exc), None)
             if isinstance(exc, AemAuthError):
                 self.stopped = f"not attempted: the run stopped after a write was refused ({exc})"
@@ -199,6 +201,7 @@ class WriteRun:
             moved_aside = [c for c in ready if c.before is not None and route(c, multipart=multipart) == IMPORT]
             with book.lock:
                 self.failed_moves.extend(moved_aside)
+            return False
         else:
             clean = [c for c in ready if c.asset not in done.ghosts]
             book.append([book.note(events.APPLIED, c) for c in clean])
@@ -208,6 +211,7 @@ class WriteRun:
                 self.written.extend(clean)
                 self.moved |= done.moved
             self.remove_ghosts([c for c in ready if c.asset in done.ghosts], done)
+            return True
 
     def _record_sent(self, changes: list[PlannedChange], event: str, outcome: Outcome, error: str,
                      into: list[PlannedChange] | None) -> None:
