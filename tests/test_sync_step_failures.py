@@ -80,7 +80,10 @@ def test_a_repair_that_does_not_take_is_a_mismatch(simulator, client, journal, m
     result = apply_plan(client, plan, journal, show_progress=False)
     assert not result.ok and set(result.outcomes["outcome"]) == {"applied"}
     assert result.outcomes["verified"].eq(False).sum() == 3 and not result.outcomes["repaired"].any()
-    assert [r["event"] for r in journal.read()][-3:] == ["mismatch"] * 3
+    events = [r["event"] for r in journal.read()]
+    kept = sum(c.before is not None for c in plan.changes)  # their backups hold the nodes replaced: kept, left
+    assert events[-3 - kept:] == ["mismatch"] * 3 + ["backup_left"] * kept
+    assert len(result.backups_left) == kept
 
 
 def test_a_repair_whose_read_back_fails_is_unverified(simulator, client, journal, monkeypatch):

@@ -17,16 +17,18 @@ from xmpaudit.cli.options import (
     asset_paths,
     client_for,
     print_frame,
+    process_args_text,
     sync_arguments,
 )
 from xmpaudit.core.number_words import counted
 from xmpaudit.write.apply import DONE_REASONS, ApplyResult, apply_plan
 from xmpaudit.write.cleanup import apply_cleanup, find_backups, journaled_backups
 from xmpaudit.write.journal import APPLIED, Journal, new_run_id
+from xmpaudit.write.outcomes import BINARY_DONE, NOTHING_TO_WRITE_REASON, BinaryOutcome
 from xmpaudit.write.plan import SyncPlan, plan_sync
 from xmpaudit.write.sync_writeback import sync_and_writeback
 from xmpaudit.write.undo import plan_undo
-from xmpaudit.write.writeback import run_writeback
+from xmpaudit.write.writeback import binary_counts, run_writeback
 from xmpaudit.write.writeback_preflight import check_preflight, writeback_preflight
 
 EXIT_CODES = ("exit codes: 0 every selected asset ended verified/in sync (or a dry run); 1 something is not done "
@@ -59,6 +61,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
     client = client_for(args)
     sync_args = sync_arguments(args, client)
     plan = plan_sync(client, asset_paths(args, client, sync_args), sync_args)
+    plan.arguments_from_aem = process_args_text(args) is None  # re-read (and compared) just before writing
     print(plan.summary())
     print_frame(plan.to_frame())
     if args.show_diff:
@@ -94,10 +97,17 @@ def _print_writeback_report(report: Any) -> None:
         print("No binary to write back.")
         return
     print(report["state"].value_counts().to_string())
-    missed = report[report["binary_status"] != "written_back"]
+    print(f"Binaries: {binary_counts(report)}")
+    nothing = report[report["binary_status"] == BinaryOutcome.NOTHING_TO_WRITE]
+    if len(nothing):
+        print(f"{counted(len(nothing), 'asset')} with nothing to write back ({NOTHING_TO_WRITE_REASON.split(':')[0]}):")
+        print_frame(nothing[["asset"]], limit=len(nothing))
+    missed = report[~report["binary_status"].isin(BINARY_DONE)]
     if len(missed):
         print(f"{counted(len(missed), 'asset')} NOT written back:")
         print_frame(missed[["asset", "state", "binary_status", "binary_reason"]], limit=len(missed))
+    elif len(nothing):
+        print(f"Every binary with smart tags now carries them ({len(report) - len(nothing)} written_back).")
     else:
         print(f"All {len(report)} binaries now carry the smart tags (written_back).")
 
@@ -122,10 +132,11 @@ def cmd_writeback(args: argparse.Namespace) -> int:
     check_preflight(preflight, force=args.force)
     run = args.from_run or new_run_id("writeback")
     report = run_writeback(client, assets, model=args.model, max_concurrent=args.max_concurrent, args=sync_args,
-                           journal=journal, run=run, show_progress=not args.quiet)
+                           journal=journal, run=run, show_progress=not args.quiet,
+                           args_from_aem=process_args_text(args) is None)
     print(f"Journaled as run {run}")
     _print_writeback_report(report)
-    return 0 if (report["binary_status"] == "written_back").all() else 1
+    return 0 if report["binary_status"].isin(BINARY_DONE).all() else 1
 
 
 def cmd_undo(args: argparse.Namespace) -> int:
@@ -145,14 +156,14 @@ def cmd_undo(args: argparse.Namespace) -> int:
 def cmd_cleanup(args: argparse.Namespace) -> int:
     client = client_for(args)
     journal = Journal(args.journal)
-    if args.run:
+    if args.run is not None:
+        plan = journaled_backups(client, journal, args.run)  # ConfigError (exit 2) for an empty run id
         journal.intents(args.run)  # ConfigError (exit 2) for a run the journal does not know
-        plan = journaled_backups(client, journal, args.run)
     else:
-        plan = find_backups(client, args.root, show_progress=not args.quiet)
+        plan = find_backups(client, args.root, show_progress=not args.quiet, journal=journal)
     print(plan.summary())
     if len(plan):
-        print_frame(plan.backups[["asset", "backup", "items"]], limit=len(plan))
+        print_frame(plan.backups[["asset", "backup", "items", "action", "holds"]], limit=len(plan))
     if not args.apply:
         print("Dry run: nothing was removed. Add --apply to remove exactly these backup nodes (each is journaled).")
         return 0

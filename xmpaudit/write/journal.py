@@ -31,6 +31,7 @@ GHOST_LEFT = "ghost_left"  # a node a write created under a deleted asset that c
 BACKUP_REMOVED = "backup_removed"
 BACKUP_LEFT = "backup_left"  # a backup node the run could not remove (undo and ``xmpaudit cleanup`` remove it)
 UNCERTAIN = "uncertain"
+BACKUP_PUT_BACK = "backup_put_back"  # a backup moved back into its node's empty place (the only copy of the node)
 
 
 def new_run_id(kind: str) -> str:

@@ -62,6 +62,7 @@ class SyncPlan:
     arguments: SyncArguments
     kind: str = "sync"
     undoes: str | None = None
+    arguments_from_aem: bool = False  # read from the workflow model (not given): a write checks they still hold
     created_at: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
 
     def __len__(self) -> int:

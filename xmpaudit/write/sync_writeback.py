@@ -11,6 +11,7 @@ from xmpaudit.aem.client import AemClient
 from xmpaudit.aem.workflows import WRITEBACK_MODEL
 from xmpaudit.write.apply import apply_plan
 from xmpaudit.write.journal import Journal
+from xmpaudit.write.outcomes import BINARY_DONE, Outcome
 from xmpaudit.write.writeback import run_writeback
 from xmpaudit.write.writeback_preflight import check_preflight, writeback_preflight
 
@@ -28,11 +29,11 @@ class SyncWritebackResult:
 
     @property
     def ok(self) -> bool:
-        return bool(self.sync.ok) and bool((self.writeback["binary_status"] == "written_back").all())
+        return bool(self.sync.ok) and bool(self.writeback["binary_status"].isin(BINARY_DONE).all())
 
     def summary(self) -> str:
-        counts = self.writeback["binary_status"].value_counts().to_dict() if len(self.writeback) else {}
-        proof = ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "no writeback"
+        counts = self.writeback["binary_status"].value_counts() if len(self.writeback) else pd.Series(dtype=int)
+        proof = ", ".join(f"{int(n)} {s}" for s, n in sorted(counts.items(), key=lambda i: str(i[0]))) or "no writeback"
         return f"{self.sync.summary()}\nwriteback: {proof}"
 
 
@@ -54,8 +55,8 @@ def sync_and_writeback(
     check_preflight(writeback_preflight(client, [c.asset for c in plan.changes], model), force=force)
     result = apply_plan(client, plan, journal, show_progress=show_progress)
     outcomes = result.outcomes
-    written = outcomes.loc[(outcomes["outcome"] == "applied") & outcomes["verified"].fillna(False), "asset"]
+    written = outcomes.loc[(outcomes["outcome"] == Outcome.APPLIED) & outcomes["verified"].fillna(False), "asset"]
     report = run_writeback(client, written.tolist(), model=model, max_concurrent=max_concurrent,
                            poll_interval=poll_interval, args=plan.arguments, journal=journal, run=result.run,
-                           show_progress=show_progress)
+                           show_progress=show_progress, args_from_aem=plan.arguments_from_aem)
     return SyncWritebackResult(result, report)

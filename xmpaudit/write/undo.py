@@ -10,6 +10,7 @@ from xmpaudit.core.acs import SyncArguments
 from xmpaudit.core.errors import ConfigError
 from xmpaudit.core.jcrpath import validate_path
 from xmpaudit.read.folder_reads import read_assets
+from xmpaudit.read.hits import metadata_child
 from xmpaudit.write.journal import Journal
 from xmpaudit.write.plan import PlannedChange, SyncPlan, current_node, skipped_frame
 
@@ -29,6 +30,9 @@ def plan_undo(client: AemClient, journal: Journal, run: str | None = None,
     ``before``, read and written with the arguments the run was journaled with. With ``assets`` only those are
     undone (an asset the run did not write is skipped with that reason). Assets whose node changed since that
     run are skipped, as are ones never written."""
+    if run is not None and not run.strip():
+        raise ConfigError("No run id given (an empty --run): name the run to undo (its id is in the journal: "
+                          "Journal(path).runs())")
     run = run or journal.last_run("sync")
     if run is None:
         raise ConfigError(f"Journal {journal.path} has no sync run to undo")
@@ -51,6 +55,10 @@ def plan_undo(client: AemClient, journal: Journal, run: str | None = None,
         current = current_node(hit, args) if hit else None
         if hit is None:
             skipped.append({"asset": record["asset"], "reason": "asset no longer exists"})
+        elif current is None and record["before"] is not None and metadata_child(
+                hit, str(record.get("backup", "")).rsplit("/", 1)[-1]) == record["before"]:
+            # the run moved the node aside and never wrote (it crashed, or its write failed): restore it
+            changes.append(PlannedChange(record["asset"], record["node_path"], "undo", None, record["before"]))
         elif current == record["before"]:
             skipped.append({"asset": record["asset"], "reason": "already as before the run (not applied)"})
         elif current != record["after"]:
