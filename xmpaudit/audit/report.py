@@ -10,10 +10,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-import matplotlib.pyplot as plt
 import pandas as pd
 
-from xmpaudit.audit import plots
 from xmpaudit.audit.fixlist import FixListTable, export_views, fix_list, write_csv, write_excel
 from xmpaudit.audit.headline import headline
 from xmpaudit.audit.result import AuditResult
@@ -32,6 +30,10 @@ def asset_rows(result: AuditResult) -> pd.DataFrame:
 
 
 def _figure_png(result: AuditResult, snapshot: Snapshot) -> bytes:
+    import matplotlib.pyplot as plt  # here: an audit without an HTML or Excel report draws nothing
+
+    from xmpaudit.audit import plots
+
     figure = plots.audit_dashboard(result, snapshot.smart_tags, root=snapshot.meta.get("root"))
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=90)

@@ -9,17 +9,16 @@ import subprocess
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from types import FrameType
 
 from xmpaudit.cli.alert_options import alert_exit
 from xmpaudit.cli.options import DEFAULT_NOTEBOOKS, connection_env, process_args_text
 from xmpaudit.simulator.serve import serve_demo, start_demo
-from xmpaudit.ui.app import AppSettings, start_app
 
 REPORT_NOTEBOOK = "02_coverage_audit.ipynb"
 
 
-def report_parameters(args: argparse.Namespace) -> dict[str, Any]:
+def report_parameters(args: argparse.Namespace) -> dict[str, str | bool | None]:
     """What ``notebook-report`` injects into the audit notebook's parameters cell."""
     return {"ROOT": args.root, "PROCESS_ARGS": process_args_text(args), "JOURNAL": str(Path(args.journal).resolve()),
             "REFRESH": True}
@@ -76,6 +75,8 @@ def cmd_app(args: argparse.Namespace) -> int:
     """Serve the headline and the fix panel as a dashboard without code (Voilà) on a loopback port."""
     import tempfile
 
+    from xmpaudit.ui.app import AppSettings, start_app
+
     env = {**os.environ, **connection_env(args)}
     simulator = None
     if not env.get("XMPAUDIT_URL") and not env.get("XMPAUDIT_PROFILE"):
@@ -87,7 +88,7 @@ def cmd_app(args: argparse.Namespace) -> int:
                            journal=str(Path(args.journal).resolve()), writeback_model=args.model,
                            max_age=args.max_age or "", refresh=args.refresh)
 
-    def stop(_signum: int, _frame: Any) -> None:
+    def stop(_signum: int, _frame: FrameType | None) -> None:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, stop)  # a terminated app stops its Voilà server and demo DAM too

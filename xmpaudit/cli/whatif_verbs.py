@@ -6,28 +6,21 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import matplotlib
+import pandas as pd
 
+from xmpaudit.aem.client import AemClient
 from xmpaudit.audit.compare import audit
 from xmpaudit.audit.result import AuditResult
-from xmpaudit.audit.tag_confidence import confidence_per_tag, tag_confidence_plot
+from xmpaudit.audit.tag_confidence import confidence_per_tag
 from xmpaudit.audit.whatif import (
     ThresholdModel,
     arguments_at,
-    check_threshold,
     sweep_thresholds,
     threshold_label,
     threshold_words,
 )
-from xmpaudit.audit.whatif_plot import plot_what_if
-from xmpaudit.cli.options import (
-    DEFAULT_ROOT,
-    add_connection_options,
-    client_for,
-    print_frame,
-    require_root,
-    sync_arguments,
-)
+from xmpaudit.cli.options import client_for, print_frame, require_root, sync_arguments
+from xmpaudit.core.acs import SyncArguments
 from xmpaudit.core.errors import ConfigError
 from xmpaudit.core.number_words import counted
 from xmpaudit.core.statuses import FIXABLE_STATUSES
@@ -38,32 +31,7 @@ from xmpaudit.write.plan import plan_sync
 SHOWN_STEPS = [i / 10 for i in range(11)]
 
 
-def add_whatif_parser(sub: argparse._SubParsersAction) -> None:
-    """Register ``xmpaudit what-if``."""
-    whatif = sub.add_parser("what-if", help="what the ACS process would write at other minimumConfidence values")
-    add_connection_options(whatif)
-    whatif.add_argument("--root", default=DEFAULT_ROOT, help="DAM folder (when no --snapshot)")
-    whatif.add_argument("--snapshot", help="use this snapshot folder (nothing is read from AEM)")
-    whatif.add_argument("--threshold", action="append", default=[], type=check_threshold_option, metavar="X",
-                        help="also show this minimumConfidence (0 to 1) and the tags it drops most; repeat")
-    whatif.add_argument("--tags", action="store_true", help="per smart tag: occurrences, confidence quantiles, "
-                                                            "share under the threshold")
-    whatif.add_argument("--csv", help="write the full sweep (0, 0.01, … 1) to this CSV file")
-    whatif.add_argument("--plot", help="save the what-if plot (and with --tags, NAME-tags.png) to this PNG file")
-    whatif.add_argument("--plan", type=check_threshold_option, metavar="X",
-                        help="the fix list and sync preview for minimumConfidence X (reads AEM, writes nothing)")
-    whatif.set_defaults(func=cmd_what_if)
-
-
-def check_threshold_option(text: str) -> float:
-    """An argparse type: a minimumConfidence from 0 to 1."""
-    try:
-        return check_threshold(text)
-    except ConfigError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
-def _snapshot(args: argparse.Namespace) -> tuple[Snapshot, object, object]:
+def _snapshot(args: argparse.Namespace) -> tuple[Snapshot, SyncArguments, AemClient | None]:
     if args.snapshot:
         snapshot = Snapshot.load(args.snapshot)
         return snapshot, (sync_arguments(args) if args.process_args else snapshot.arguments), None
@@ -74,7 +42,6 @@ def _snapshot(args: argparse.Namespace) -> tuple[Snapshot, object, object]:
 
 
 def cmd_what_if(args: argparse.Namespace) -> int:
-    matplotlib.use("Agg")
     snapshot, sync_args, client = _snapshot(args)
     result = audit(snapshot, sync_args)
     model = ThresholdModel.build(result, snapshot.smart_tags)
@@ -104,8 +71,15 @@ def cmd_what_if(args: argparse.Namespace) -> int:
     return 0
 
 
-def _save_plots(target: str, sweep: object, table: object, current: float, chosen: float | None) -> None:
+def _save_plots(target: str, sweep: pd.DataFrame, table: pd.DataFrame | None, current: float,
+                chosen: float | None) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
     from matplotlib import pyplot as plt
+
+    from xmpaudit.audit.tag_confidence import tag_confidence_plot
+    from xmpaudit.audit.whatif_plot import plot_what_if
 
     path = Path(target)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -121,7 +95,8 @@ def _save_plots(target: str, sweep: object, table: object, current: float, chose
         print(f"Tag confidence plot saved to {tags_path}")
 
 
-def _plan(args: argparse.Namespace, snapshot: Snapshot, sync_args: object, client: object, current: float) -> None:
+def _plan(args: argparse.Namespace, snapshot: Snapshot, sync_args: SyncArguments, client: AemClient | None,
+          current: float) -> None:
     chosen = arguments_at(sync_args, args.plan)
     label = threshold_label(chosen.minimum_confidence, current)
     planned: AuditResult = audit(snapshot, chosen)

@@ -8,12 +8,9 @@ a failure that stopped a run (a journal that cannot be written …; what was sen
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING
 
 from xmpaudit.cli.options import (
-    DEFAULT_ROOT,
-    add_connection_options,
-    add_journal_option,
     asset_paths,
     client_for,
     print_frame,
@@ -29,10 +26,10 @@ from xmpaudit.write.undo import plan_undo
 from xmpaudit.write.writeback import run_writeback
 from xmpaudit.write.writeback_preflight import check_preflight, writeback_preflight
 
-EXIT_CODES = ("exit codes: 0 every selected asset ended verified/in sync (or a dry run); 1 something is not done "
-              "(each row printed with its reason, backup nodes left listed); 2 stopped with an error (refused or "
-              "bad input: nothing written; a failure mid-run: what was sent is journaled)")
+if TYPE_CHECKING:
+    import pandas as pd
 
+    from xmpaudit.aem.client import AemClient
 
 def _report(result: ApplyResult) -> int:
     """Print the run's summary, every row not cleanly done with its reason, and backups left; the exit code."""
@@ -80,7 +77,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
     return _report(apply_plan(client, plan, Journal(args.journal), show_progress=not args.quiet))
 
 
-def _sync_and_writeback(args: argparse.Namespace, client: Any, plan: Any) -> int:
+def _sync_and_writeback(args: argparse.Namespace, client: AemClient, plan: SyncPlan) -> int:
     combined = sync_and_writeback(client, plan, Journal(args.journal), model=args.model, force=args.force,
                                   max_concurrent=args.max_concurrent, show_progress=not args.quiet)
     code = _report(combined.sync)
@@ -89,7 +86,7 @@ def _sync_and_writeback(args: argparse.Namespace, client: Any, plan: Any) -> int
     return 0 if combined.ok and code == 0 else 1
 
 
-def _print_writeback_report(report: Any) -> None:
+def _print_writeback_report(report: pd.DataFrame) -> None:
     if not len(report):
         print("No binary to write back.")
         return
@@ -161,15 +158,3 @@ def cmd_cleanup(args: argparse.Namespace) -> int:
     for backup, error in result.left.items():
         print(f"backup node left: {backup} ({error})")
     return 0 if result.ok else 1
-
-
-def add_cleanup_parser(sub: Any) -> None:
-    """The ``cleanup`` verb: find backup nodes sync runs left and remove them (dry run unless --apply)."""
-    cleanup = sub.add_parser("cleanup", help="remove backup nodes left by sync runs (dry run unless --apply)",
-                             epilog=EXIT_CODES)
-    add_connection_options(cleanup)
-    cleanup.add_argument("--root", default=DEFAULT_ROOT, help="DAM folder to search (default: the demo folder)")
-    cleanup.add_argument("--run", help="only the backups this journaled run left (instead of searching --root)")
-    add_journal_option(cleanup)
-    cleanup.add_argument("--apply", action="store_true", help="remove exactly the backups shown")
-    cleanup.set_defaults(func=cmd_cleanup)
