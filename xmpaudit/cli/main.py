@@ -41,6 +41,9 @@ def main(argv: list[str] | None = None) -> int:
     except XmpAuditError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # a file or folder the verb reads or writes (disk full, permissions …), not a bug
+        print(f"error: {exc.strerror or exc}{f': {exc.filename}' if exc.filename else ''}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

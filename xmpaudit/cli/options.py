@@ -20,6 +20,9 @@ if TYPE_CHECKING:
 
 DEFAULT_NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 DEFAULT_ROOT = "/content/dam/xmpaudit-demo"
+# the files verbs write: option, its attribute, the extensions it takes (checked before anything is read)
+OUTPUT_FILES = (("--csv", "csv", (".csv",)), ("--plot", "plot", (".png", ".svg", ".pdf")),
+                ("--output", "output", (".ipynb",)))
 
 
 def add_journal_option(parser: argparse.ArgumentParser, purpose: str = "journal file") -> None:
@@ -196,13 +199,17 @@ def read_assets_file(name: str) -> list[str]:
 
 def check_output_paths(args: argparse.Namespace) -> None:
     """One ConfigError, before anything is read, when --out or --checkpoint names a file, --journal's parent (or
-    the journal) is one, or an --export has an extension no export writes."""
+    the journal) is one, an --export has an extension no export writes, or a file a verb writes (``OUTPUT_FILES``)
+    cannot be written there."""
     exports = getattr(args, "export", None) or []
     if exports:
         from xmpaudit.audit.fixlist import export_kind
 
         for path in exports:
             export_kind(path)
+    for option, attribute, suffixes in OUTPUT_FILES:
+        if getattr(args, attribute, None):
+            check_output_file(getattr(args, attribute), option, suffixes)
     for option, folder in (("--out", getattr(args, "out", None)), ("--checkpoint", getattr(args, "checkpoint", None))):
         if folder and _file_on_the_way(Path(folder)):
             raise ConfigError(f"{option} {folder}: {_file_on_the_way(Path(folder))} is a file, not a folder")
@@ -213,6 +220,26 @@ def check_output_paths(args: argparse.Namespace) -> None:
         blocking = _file_on_the_way(Path(journal).parent)
         if blocking:
             raise ConfigError(f"--journal {journal}: {blocking} is a file, not a folder")
+
+
+def check_output_file(name: str, option: str, suffixes: tuple[str, ...]) -> Path:
+    """``name`` as a file a verb may write: one ConfigError when it is a folder, has another extension than
+    ``suffixes``, or its folder is blocked by a file, cannot be created or is not writable. Creates the folder."""
+    path = Path(name).expanduser()
+    if path.is_dir():
+        raise ConfigError(f"{option} {name} is a folder: name a file ({' or '.join(suffixes)})")
+    if path.suffix.lower() not in suffixes:
+        raise ConfigError(f"{option} {name} must end in {' or '.join(suffixes)}")
+    blocking = _file_on_the_way(path.parent)
+    if blocking:
+        raise ConfigError(f"{option} {name}: {blocking} is a file, not a folder")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"{option} {name}: cannot create the folder {path.parent} ({exc.strerror})") from None
+    if not os.access(path.parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise ConfigError(f"{option} {name}: no permission to write there")
+    return path
 
 
 def _file_on_the_way(folder: Path) -> Path | None:
