@@ -179,6 +179,18 @@ def print_frame(frame: pd.DataFrame, limit: int = 30) -> None:
             print(f"… {len(frame) - limit} more rows")
 
 
+def print_table(frame: pd.DataFrame, limit: int = 30) -> None:
+    """``print_frame`` with the headers in words (``tables.column_words``), as notebooks and reports show them."""
+    import pandas as pd
+
+    from xmpaudit.audit.tables import cell_frame, column_words
+
+    with pd.option_context("display.width", 200, "display.max_colwidth", 90):
+        print(cell_frame(frame.head(limit)).rename(columns=column_words).to_string(index=False))
+        if len(frame) > limit:
+            print(f"… {len(frame) - limit} more rows")
+
+
 def positive_int(text: str) -> int:
     """An argparse type: an integer >= 1."""
     try:

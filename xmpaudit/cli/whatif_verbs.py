@@ -19,16 +19,16 @@ from xmpaudit.audit.whatif import (
     threshold_label,
     threshold_words,
 )
-from xmpaudit.cli.options import client_for, print_frame, require_root, sync_arguments
+from xmpaudit.audit.whatif_table import SHOWN_STEPS, whatif_note, whatif_rows
+from xmpaudit.cli.options import client_for, print_table, require_root, sync_arguments
 from xmpaudit.core.acs import SyncArguments
+from xmpaudit.core.dates import moment_words
 from xmpaudit.core.errors import ConfigError
 from xmpaudit.core.number_words import counted
 from xmpaudit.core.statuses import FIXABLE_STATUSES
 from xmpaudit.read.inventory import take_inventory
 from xmpaudit.read.snapshot import Snapshot
 from xmpaudit.write.plan import plan_sync
-
-SHOWN_STEPS = [i / 10 for i in range(11)]
 
 
 def _snapshot(args: argparse.Namespace) -> tuple[Snapshot, SyncArguments, AemClient | None]:
@@ -46,26 +46,25 @@ def cmd_what_if(args: argparse.Namespace) -> int:
     result = audit(snapshot, sync_args)
     model = ThresholdModel.build(result, snapshot.smart_tags)
     current = model.current
-    shown = model.sweep([*SHOWN_STEPS, *args.threshold, *([current] if 0 <= current <= 1 else [])])
-    print(f"What the ACS process would write, from the snapshot taken {snapshot.meta.get('taken_at', '?')} "
-          f"({counted(len(snapshot.assets), 'asset')}); the step's minimumConfidence is "
-          f"{threshold_words(current)} (marked *)")
-    shown.insert(0, " ", shown.pop("current").map({True: "*", False: ""}))
-    print_frame(shown, limit=len(shown))
+    sweep = model.sweep(sweep_thresholds(args.threshold, current))
+    chosen = args.threshold[-1] if args.threshold else None
+    print(f"What the ACS process would write, from the snapshot taken {moment_words(snapshot.meta.get('taken_at'))} "
+          f"({counted(len(snapshot.assets), 'asset')}); the step's minimumConfidence is {threshold_words(current)}")
+    print_table(whatif_rows(sweep, chosen, [*SHOWN_STEPS, *args.threshold]), limit=len(sweep))
+    print(whatif_note(sweep))
     for value in args.threshold:
         print(f"\nTags dropped most at minimumConfidence={threshold_words(value)} (newly: written now, not then):")
-        print_frame(model.dropped_tags(value, top=10))
-    sweep = model.sweep(sweep_thresholds(args.threshold, current))
+        print_table(model.dropped_tags(value, top=10))
     if args.csv:
         Path(args.csv).parent.mkdir(parents=True, exist_ok=True)
         sweep.to_csv(args.csv, index=False)
         print(f"\nSweep written to {args.csv}")
     table = confidence_per_tag(snapshot.smart_tags, current) if args.tags else None
     if table is not None:
-        print(f"\nConfidence per smart tag (under_threshold_pct: dropped at {threshold_words(current)}):")
-        print_frame(table.round(3), limit=40)
+        print(f"\nConfidence per smart tag (under the threshold: dropped at {threshold_words(current)}):")
+        print_table(table, limit=40)
     if args.plot:
-        _save_plots(args.plot, sweep, table, current, args.threshold[-1] if args.threshold else None)
+        _save_plots(args.plot, sweep, table, current, chosen)
     if args.plan is not None:
         _plan(args, snapshot, sync_args, client, current)
     return 0
