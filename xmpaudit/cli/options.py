@@ -172,11 +172,12 @@ def print_frame(frame: pd.DataFrame, limit: int = 30) -> None:
     import pandas as pd
 
     from xmpaudit.audit.tables import cell_frame
+    from xmpaudit.core.number_words import counted
 
     with pd.option_context("display.width", 200, "display.max_colwidth", 90):
         print(cell_frame(frame.head(limit)).to_string(index=False))
         if len(frame) > limit:
-            print(f"… {len(frame) - limit} more rows")
+            print(f"… {counted(len(frame) - limit, 'more row')}")
 
 
 def print_table(frame: pd.DataFrame, limit: int = 30) -> None:
@@ -184,11 +185,12 @@ def print_table(frame: pd.DataFrame, limit: int = 30) -> None:
     import pandas as pd
 
     from xmpaudit.audit.tables import cell_frame, column_words
+    from xmpaudit.core.number_words import counted
 
     with pd.option_context("display.width", 200, "display.max_colwidth", 90):
         print(cell_frame(frame.head(limit)).rename(columns=column_words).to_string(index=False))
         if len(frame) > limit:
-            print(f"… {len(frame) - limit} more rows")
+            print(f"… {counted(len(frame) - limit, 'more row')}")
 
 
 def positive_int(text: str) -> int:

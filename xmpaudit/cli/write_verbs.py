@@ -16,7 +16,7 @@ from xmpaudit.cli.options import (
     print_frame,
     sync_arguments,
 )
-from xmpaudit.core.number_words import counted
+from xmpaudit.core.number_words import count_words, counted
 from xmpaudit.write.apply import DONE_REASONS, ApplyResult, apply_plan
 from xmpaudit.write.cleanup import apply_cleanup, find_backups, journaled_backups
 from xmpaudit.write.journal import APPLIED, Journal, new_run_id
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 def _report(result: ApplyResult) -> int:
     """Print the run's summary, every row not cleanly done with its reason, and backups left; the exit code."""
     print(result.summary())
+    print(verified_words(result))
     not_done = result.not_done()
     if len(not_done):
         print(f"{counted(len(not_done), 'asset')} NOT done:")
@@ -41,6 +42,17 @@ def _report(result: ApplyResult) -> int:
     for backup in result.backups_left:
         print(f"backup node left: {backup}")
     return 0 if result.ok else 1
+
+
+def verified_words(result: ApplyResult) -> str:
+    """How many assets were written and read back from AEM as planned (verified), and how many were written but
+    not verified, in one line."""
+    rows = result.outcomes
+    applied = rows["outcome"] == "applied"
+    verified = int((applied & rows["verified"].fillna(False).astype(bool)).sum())
+    unverified = int(applied.sum()) - verified
+    return (f"{counted(verified, 'asset')} written and verified (read back from AEM as planned)"
+            + (f"; {counted(unverified, 'asset')} written but NOT verified" if unverified else ""))
 
 
 def _undone_skips(plan: SyncPlan) -> int:
@@ -96,7 +108,8 @@ def _print_writeback_report(report: pd.DataFrame) -> None:
         print(f"{counted(len(missed), 'asset')} NOT written back:")
         print_frame(missed[["asset", "state", "binary_status", "binary_reason"]], limit=len(missed))
     else:
-        print(f"All {len(report)} binaries now carry the smart tags (written_back).")
+        print(f"{'The binary' if len(report) == 1 else f'All {count_words(len(report))} binaries'} now carry the "
+              "smart tags (written_back).")
 
 
 def cmd_writeback(args: argparse.Namespace) -> int:
