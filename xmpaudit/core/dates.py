@@ -67,3 +67,6 @@ def moment_words(value: Any, unknown: str = "unknown") -> str:
     if moment is None:
         return unknown
     return f"{moment.day} {moment.strftime('%b %Y, %H:%M')} {TIME_ZONE_WORDS}"
+
+
+PLOT_TIME = "%-d %b %H:%M"  # a time axis's ticks ("6 Dec 13:48"); its label says "(UTC)"
