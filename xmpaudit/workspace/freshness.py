@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from xmpaudit.core.acs import SyncArguments
-from xmpaudit.core.dates import parse_moment
+from xmpaudit.core.dates import moment_words, parse_moment
 from xmpaudit.core.errors import ConfigError
 from xmpaudit.core.number_words import counted
 from xmpaudit.write.journal import Journal
@@ -147,7 +147,8 @@ def decide(meta: dict[str, Any] | None, *, source: str, root: str, args: SyncArg
     written, latest = journaled_since(journal, root, began)
     if written:
         run = latest or {}
-        return Freshness("incremental", f"{run.get('kind', 'a')} run {run.get('run', '?')} ({run.get('time', '?')}) "
+        when = moment_words(run.get("time"), "?")
+        return Freshness("incremental", f"{run.get('kind', 'a')} run {run.get('run', '?')} ({when}) "
                                         f"wrote under the folder after the snapshot was read; "
                                         f"{counted(len(written), 'journaled asset')} and AEM's changes re-read",
                          written)
