@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -27,13 +28,21 @@ def _env(code: Path, home: Path) -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": str(code), "XMPAUDIT_HOME": str(home), "MPLBACKEND": "Agg"}
 
 
-def _median_s(command: list[str], env: dict[str, str], repeat: int, cwd: Path) -> float:
-    times = []
+def _cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _median_s(command: list[str], env: dict[str, str], repeat: int, cwd: Path) -> tuple[float, float]:
+    """Median wall seconds and median CPU seconds (user + system) of ``command``: on a busy machine the CPU
+    time is what an idle one would wait."""
+    walls, cpus = [], []
     for _ in range(repeat):
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), _cpu_s()
         subprocess.run(command, env=env, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=cwd)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        walls.append(time.perf_counter() - start)
+        cpus.append(_cpu_s() - cpu)
+    return statistics.median(walls), statistics.median(cpus)
 
 
 def _start_simulator(env: dict[str, str]) -> tuple[subprocess.Popen[str], str]:
@@ -53,7 +62,7 @@ def commands(url: str, snapshot: Path) -> dict[str, list[str]]:
             "xmpaudit audit (fresh snapshot saved)": [*CLI, "-q", "audit", *live]}
 
 
-def measure(code: Path, url: str, work: Path, repeat: int) -> dict[str, float]:
+def measure(code: Path, url: str, work: Path, repeat: int) -> dict[str, tuple[float, float]]:
     """Median seconds of each command with ``code`` on the path (run from ``work``, so ``-m`` finds no other
     checkout in the current folder); its own data folder and snapshot."""
     home = work / f"home-{code.name}"
@@ -66,14 +75,17 @@ def measure(code: Path, url: str, work: Path, repeat: int) -> dict[str, float]:
     return {name: _median_s(command, env, repeat, work) for name, command in commands(url, snapshot).items()}
 
 
-def table(columns: dict[str, dict[str, float]]) -> str:
-    """Markdown: one row per command, per code its median and its ratio to ``python -c pass``."""
+def table(columns: dict[str, dict[str, tuple[float, float]]]) -> str:
+    """Markdown: one row per command, per code its median wall time, its ratio to ``python -c pass`` and its
+    median CPU time."""
     names = list(columns)
-    lines = ["| command | " + " | ".join(f"{n} (s) | {n} (× pass)" for n in names) + " |",
-             "|---|" + "---|---|" * len(names)]
+    lines = ["| command | " + " | ".join(f"{n}: wall (s) | × pass | CPU (s)" for n in names) + " |",
+             "|---|" + "---|---|---|" * len(names)]
     for command in next(iter(columns.values())):
-        cells = [f"{columns[n][command]:.2f} | {columns[n][command] / columns[n]['python -c pass']:.0f}"
-                 for n in names]
+        cells = []
+        for name in names:
+            (wall, cpu), (base, _) = columns[name][command], columns[name]["python -c pass"]
+            cells.append(f"{wall:.2f} | {wall / base:.0f} | {cpu:.2f}")
         lines.append(f"| `{command}` | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
