@@ -32,6 +32,8 @@ def snapshot():
     hits.append(asset_hit("/content/dam/w/stale.jpg", [_tag("sea", 0.9)], xmp_node([("sea", 0.8)])))
     hits.append(asset_hit("/content/dam/w/bad.jpg", [_tag("x", 0.9)], metadata=False))
     hits.append(asset_hit("/content/dam/w/none.jpg", None))
+    # in sync at 0.5; at 0 its tag without a confidence is kept and the process fails on it (in sync → invalid)
+    hits.append(asset_hit("/content/dam/w/crash.jpg", [_tag("t9", 0.9), {"name": "nc"}], xmp_node([("t9", 0.9)])))
     return snapshot_from_hits(hits, ARGS, root="/content/dam/w")
 
 
@@ -62,6 +64,8 @@ def test_in_sync_at_a_threshold_is_what_a_full_audit_says(snapshot, threshold):
     then = audit(snapshot, arguments_at(ARGS, threshold)).assets
     in_sync_now = now.assets["status"].isin(NODE_IN_SYNC).to_numpy()
     assert row["in_sync_then"] == int((in_sync_now & then["status"].isin(NODE_IN_SYNC).to_numpy()).sum())
+    if threshold == 0.0:
+        assert row["in_sync_to_invalid"] == 1, "the fixture's crash.jpg"
 
 
 def test_the_note_names_the_headline_denominator_and_the_invalid_between(snapshot):
