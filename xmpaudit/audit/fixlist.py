@@ -254,12 +254,12 @@ def _on_demand(text: Any) -> str:
 
 
 def _folders_under(folders: pd.Series) -> tuple[str, list[str]]:
-    """The folder every row is under, and each row's folder below it ("" for that folder itself)."""
+    """The folder every row is under, and each row's folder below it ("(top folder)" for that folder itself)."""
     values = folders.astype(str).tolist()
     common = posixpath.commonpath(values) if values and all(v.startswith("/") for v in values) else ""
     if len(set(values)) == 1:
         common = posixpath.dirname(values[0])
-    return common, [v[len(common):].lstrip("/") if common else v for v in values]
+    return common, [(v[len(common):].lstrip("/") or "(top folder)") if common else v for v in values]
 
 
 class FixListTable:
