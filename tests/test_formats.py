@@ -57,3 +57,13 @@ def test_every_surface_shows_times_and_numbers_one_way(aem_env, tmp_path, capsys
     _check(table_html(history_table(history)), "history table")
     _check(write_report(audit(snapshot), snapshot, tmp_path / "again.html").read_text(encoding="utf-8"), "report")
     assert ISO.match(snapshot.meta["taken_at"]), "the data keep ISO; only what people read is worded"
+
+
+@pytest.mark.notebooks
+def test_the_audit_notebooks_outputs_show_times_and_numbers_one_way(aem_env, tmp_path):
+    from tests.test_notebooks import AUDIT_NOTEBOOK, execute, output_text
+
+    notebook = execute(AUDIT_NOTEBOOK, tmp_path)
+    text = output_text(notebook)
+    assert "Snapshot:" in text and "In sync now and at this threshold" in text and "Audited by" in text
+    _check(text, "notebook 02")

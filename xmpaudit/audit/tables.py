@@ -27,11 +27,15 @@ COLUMN_WORDS = {
     "occurrences": "Occurrences", "unusable": "Unusable confidences", "q10": "10th percentile",
     "q25": "25th percentile", "median": "Median", "q75": "75th percentile", "q90": "90th percentile",
     "under_threshold_pct": "Under the threshold",
+    # per-tag differences (``AuditResult.tags``)
+    "name_expected": "Tag the process writes", "confidence_expected": "Its confidence", "name_xmp": "Tag in XMP",
+    "confidence_xmp": "Confidence in XMP", "index": "Position", "difference": "Difference",
     # the coverage history (audit/history_table.py)
     "audits": "Audits",
 }
 # columns holding a smart tag confidence: shown as ``confidence_words`` does (the one rule, two decimals)
-CONFIDENCE_COLUMNS = frozenset({"confidence", "q10", "q25", "median", "q75", "q90"})
+CONFIDENCE_COLUMNS = frozenset({"confidence", "confidence_expected", "confidence_xmp", "q10", "q25", "median", "q75",
+                                "q90"})
 
 
 def column_words(column: str) -> str:
