@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
     from xmpaudit.aem.client import AemClient
 
+
 def _report(result: ApplyResult) -> int:
     """Print the run's summary, every row not cleanly done with its reason, and backups left; the exit code."""
     print(result.summary())
