@@ -83,6 +83,11 @@ class Table:
     def _repr_html_(self) -> str:
         return table_html(self.frame, self.hide)
 
+    def __repr__(self) -> str:
+        """The same table as text (a console, a notebook exported to text)."""
+        shown = cell_frame(self.frame.drop(columns=[c for c in self.hide if c in self.frame.columns]))
+        return shown.rename(columns=column_words).to_string(index=False)
+
 
 def as_table(frame: pd.DataFrame, hide: Iterable[str] = ()) -> Table:
     """``frame`` for display in words (notebooks); ``hide`` names columns left out."""
