@@ -37,7 +37,8 @@ def _option_row(action: argparse.Action) -> str:
 def reference(parser: argparse.ArgumentParser | None = None) -> str:
     """Markdown: for each verb its help line and a table of every option (name, help, default), in parser order."""
     parser = parser or build_parser()
-    lines = ["Options every verb takes: `-q`, `--quiet` (no progress bars; before the verb), `-h`, `--help`.", ""]
+    lines = ["Options every verb takes: `-q`, `--quiet` (no progress bars; before the verb), `-h`, `--help`; "
+             "`xmpaudit --version` prints the version.", ""]
     for verb, sub in _verbs(parser).items():
         lines += [f"### `xmpaudit {verb}`", "", _cell(sub.description or _help_of(parser, verb)), "",
                   "| option | what it does | default |", "|---|---|---|"]

@@ -50,7 +50,8 @@ def test_headline_coverage_shares_change_and_worst_folders(snap):
     assert head.worst_folders["folder"].tolist() == ["/c/d/small", "/c/d/big"]  # 0% before 25%
     text = summary(result, head.previous, snap.meta)
     assert text == head.to_markdown()
-    assert "**20.0%** of the 5 assets with smart tags have their tags in XMP (+20.0 points since 2026-11-24" in text
+    assert ("**20.0%** of the 5 assets with smart tags have their tags in XMP (+20.0 points since 24 Nov 2026, "
+            "10:00 UTC)") in text
     assert "- XMP missing: 3 (42.9%) (-2)" in text and "- small: 0.0% covered, 2 to fix" in text
     assert "no_smart_tags" not in text and "No smart tags: 1 (14.3%)" in text
 

@@ -28,7 +28,9 @@ def test_cli_what_if_prints_the_sweep_plots_and_plans_for_a_chosen_threshold(aem
     assert len(sweep) == 102 and 0.735 in set(sweep["threshold"])
     expected = model.sweep(sorted(sweep["threshold"]))
     assert sweep.drop(columns="most_dropped").equals(expected.drop(columns="most_dropped"))
-    assert "the step's minimumConfidence is 0.5 (marked *)" in out
+    assert "the step's minimumConfidence is 0.5" in out
+    assert "0.5 (the step's)" in out and "0.735 (chosen)" in out and "In sync now and at this threshold" in out
+    assert "True" not in out and "False" not in out and "tags_written" not in out
     assert "Tags dropped most at minimumConfidence=0.735" in out and "Confidence per smart tag" in out
     assert (tmp_path / "out" / "whatif.png").stat().st_size > 10_000
     assert (tmp_path / "out" / "whatif-tags.png").stat().st_size > 10_000

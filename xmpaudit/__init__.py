@@ -66,6 +66,9 @@ _OWNERS: dict[str, str] = {
     "sweep_thresholds": "xmpaudit.audit.whatif",
     "threshold_label": "xmpaudit.audit.whatif",
     "plot_what_if": "xmpaudit.audit.whatif_plot",
+    "whatif_rows": "xmpaudit.audit.whatif_table",
+    "whatif_note": "xmpaudit.audit.whatif_table",
+    "history_table": "xmpaudit.audit.history_table",
     "confidence_per_tag": "xmpaudit.audit.tag_confidence",
     "tag_confidence_plot": "xmpaudit.audit.tag_confidence",
     # coverage over time

@@ -10,6 +10,7 @@ most valuable for search), then more tags first, then by path."""
 from __future__ import annotations
 
 import html
+import posixpath
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,10 @@ FIX_LIST_COLUMNS = ["priority", "name", "folder", "status", "problem", "reason",
 TABLE_HEADERS = {"priority": "#", "name": "File", "folder": "Folder", "problem": "Problem", "reason": "Reason",
                  "tags": "Tags the sync writes", "tag_count": "Tags", "top_confidence": "Top confidence",
                  "tag_flags": "Flags", "path": "Path"}  # the fix list's columns as its HTML table names them
+SHORT_CELL = 40  # characters of a reason, tag list or flags shown in one line of an HTML table
+# every row one line, but the tag list (6th column) may wrap
+FIX_LIST_STYLE = ("<style>.xmpaudit-fixlist td{white-space:nowrap}"
+                  ".xmpaudit-fixlist td:nth-child(6){white-space:normal;min-width:12em}</style>")
 EXPORT_KINDS = {".csv": "csv", ".txt": "paths", ".xlsx": "excel"}
 MULTI_VALUE_DELIMITER = "|"
 COUNT_FORMAT = "#,##0"
@@ -231,11 +236,36 @@ def _escaped(value: Any) -> str:
     return "" if value is None or bool(pd.isna(value)) else html.escape(str(value))
 
 
-class FixListTable:
-    """The fix list as an HTML table for notebooks and reports: every cell escaped, the file name a link to
-    the asset in AEM."""
+def short_words(text: Any, limit: int = SHORT_CELL) -> str:
+    """``text`` cut to one short line at a word or list boundary, "…" marking the cut (the rest on demand)."""
+    words = "" if text is None or bool(pd.isna(text)) else str(text)
+    if len(words) <= limit:
+        return words
+    cut = max(words.rfind(", ", 0, limit + 2), words.rfind("; ", 0, limit + 2))  # a list item's end first
+    if cut <= limit // 2:
+        cut = words.rfind(" ", 0, limit + 1)
+    return words[:cut if cut > limit // 2 else limit].rstrip(" ,;") + " …"
 
-    HIDDEN = ("link", "status", "zero_confidence_tags", "custom_tags")
+
+def _on_demand(text: Any) -> str:
+    """A cell of one short line whose whole text shows on hover (``title``)."""
+    whole, short = _escaped(text), html.escape(short_words(text))
+    return f'<span title="{whole}">{short}</span>' if short != whole else whole
+
+
+def _folders_under(folders: pd.Series) -> tuple[str, list[str]]:
+    """The folder every row is under, and each row's folder below it ("(top folder)" for that folder itself)."""
+    values = folders.astype(str).tolist()
+    common = posixpath.commonpath(values) if values and all(v.startswith("/") for v in values) else ""
+    if len(set(values)) == 1:
+        common = posixpath.dirname(values[0])
+    return common, [(v[len(common):].lstrip("/") or "(top folder)") if common else v for v in values]
+
+
+class FixListTable:
+    """The fix list as an HTML table for notebooks, reports and the app: one short line per row (the file name a
+    link to the asset in AEM with its path on hover, the folder below the one all rows share, reasons, tags and
+    flags cut to one line with the whole text on hover); every cell escaped; exports keep every column whole."""
 
     def __init__(self, fixes: pd.DataFrame, limit: int | None = 25) -> None:
         self.fixes = fixes
@@ -243,18 +273,26 @@ class FixListTable:
 
     def to_html(self) -> str:
         shown = self.fixes if self.limit is None else self.fixes.head(self.limit)
-        table = shown.drop(columns=[c for c in self.HIDDEN if c in shown.columns]).copy()
-        for column in table.columns:
-            if column != "priority":
-                table[column] = table[column].astype(object).map(_escaped)
-        table["name"] = [f'<a href="{html.escape(link)}" target="_blank">{html.escape(str(name))}</a>' if link else
-                         html.escape(str(name)) for name, link in zip(shown["name"], shown["link"], strict=True)]
-        table["top_confidence"] = [html.escape(confidence_words(value)) for value in shown["top_confidence"]]
-        table = table.rename(columns=TABLE_HEADERS)
+        under, folders = _folders_under(shown["folder"])
+        table = pd.DataFrame({
+            "priority": shown["priority"].to_numpy(),
+            "name": [f'<a href="{html.escape(link)}" target="_blank" title="{_escaped(path)}">{_escaped(name)}</a>'
+                     if link else f'<span title="{_escaped(path)}">{_escaped(name)}</span>'
+                     for name, link, path in zip(shown["name"], shown["link"], shown["path"], strict=True)],
+            "folder": [_escaped(f) for f in folders],
+            "problem": [_escaped(v) for v in shown["problem"]],
+            "reason": [_on_demand(v) for v in shown["reason"]],
+            "tags": [_on_demand(v) for v in shown["tags"]],
+            "tag_count": [count_words(v) for v in shown["tag_count"]],
+            "top_confidence": [html.escape(confidence_words(v)) for v in shown["top_confidence"]],
+            "tag_flags": [_on_demand(v) for v in shown["tag_flags"]],
+        })
+        headers = {**TABLE_HEADERS, "folder": f"Folder (under {under})" if under else "Folder"}
         more = len(self.fixes) - len(shown)
         tail = (f"<p>… and {count_words(more)} more (export them all with EXPORT_DIR or <code>--export</code>)</p>"
                 if more else "")
-        return table.to_html(index=False, escape=False) + tail
+        return FIX_LIST_STYLE + table.rename(columns=headers).to_html(index=False, escape=False,
+                                                                      classes="xmpaudit-fixlist") + tail
 
     def _repr_html_(self) -> str:
         return self.to_html()

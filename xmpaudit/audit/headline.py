@@ -9,10 +9,12 @@ from typing import Any, Protocol
 import pandas as pd
 
 from xmpaudit.audit.counts import coverage_table, status_by_folder
+from xmpaudit.core.dates import moment_words
 from xmpaudit.core.number_words import change_words, count_words, counted, percent_words, points_words, share_pct
 from xmpaudit.core.statuses import FIXABLE_STATUSES, STATUS_DTYPE, STATUS_ORDER, coverage_of, status_words
 
 META_SHOWN = ("source", "root", "taken_at")
+WORST_FOLDERS = 5  # the worst folders every headline lists: notebook 02, the CLI, the app, the reports
 
 
 class Audited(Protocol):
@@ -52,7 +54,7 @@ class Headline:
             return f"No asset with smart tags among {counted(self.total, 'asset')}."
         change = self.coverage_change
         since = "" if change is None else \
-            f" ({points_words(change)} since {self.previous.get('taken_at', 'the previous snapshot')})"
+            f" ({points_words(change)} since {moment_words(self.previous.get('taken_at'), 'the previous snapshot')})"
         return (f"**{percent_words(self.coverage_pct)}** of the {counted(self.tagged, 'asset')} with smart tags "
                 f"have their tags in XMP{since}; {counted(self.total, 'asset')} in all.")
 
@@ -66,7 +68,7 @@ class Headline:
             lines.append(f"{row.label}: {count_words(row.assets)} ({percent_words(row.share_pct)}){change}")
         return lines
 
-    def folder_lines(self, folders: int = 5) -> list[str]:
+    def folder_lines(self, folders: int = WORST_FOLDERS) -> list[str]:
         """The worst folders with something to fix, relative to the audited folder."""
         worst = self.worst_folders[self.worst_folders["to_fix"] > 0].head(folders)
         root = str(self.meta.get("root") or "").rstrip("/")
@@ -77,12 +79,12 @@ class Headline:
                          f"{count_words(row.to_fix)} to fix")
         return lines
 
-    def to_markdown(self, folders: int = 5) -> str:
+    def to_markdown(self, folders: int = WORST_FOLDERS) -> str:
         """A short summary to paste into an email or a ticket."""
         lines = ["**Smart tags → XMP coverage**"]
         if self.meta:
             lines.append(f"Source: {self.meta.get('source', '?')}{self.meta.get('root', '')}, "
-                         f"snapshot taken {self.meta.get('taken_at', '?')}")
+                         f"snapshot taken {moment_words(self.meta.get('taken_at'))}")
         lines += ["", self.coverage_sentence(), ""]
         lines += [f"- {line}" for line in self.status_lines()]
         worst = self.folder_lines(folders)
@@ -90,7 +92,7 @@ class Headline:
             lines += ["", "Worst folders (lowest coverage first):", *[f"- {line}" for line in worst]]
         return "\n".join(lines)
 
-    def to_text_lines(self, folders: int = 5) -> list[str]:
+    def to_text_lines(self, folders: int = WORST_FOLDERS) -> list[str]:
         """The summary as plain lines (no markdown marks; bullets as "•", which no spreadsheet reads as a
         formula), e.g. for the head of a spreadsheet."""
         return [("• " + line[2:] if line.startswith("- ") else line).replace("**", "")
@@ -145,6 +147,6 @@ def headline(result: Audited, previous: dict[str, Any] | None = None,
 
 
 def summary(result: Audited, previous: dict[str, Any] | None = None, meta: dict[str, Any] | None = None,
-            folders: int = 5) -> str:
+            folders: int = WORST_FOLDERS) -> str:
     """The markdown summary of ``result`` (for ``AuditResult.summary()``, the CLI and the HTML report)."""
     return headline(result, previous, meta).to_markdown(folders)

@@ -10,14 +10,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-import matplotlib.pyplot as plt
 import pandas as pd
 
-from xmpaudit.audit import plots
 from xmpaudit.audit.fixlist import FixListTable, export_views, fix_list, write_csv, write_excel
 from xmpaudit.audit.headline import headline
 from xmpaudit.audit.result import AuditResult
 from xmpaudit.audit.tables import table_html
+from xmpaudit.core.dates import moment_words
 from xmpaudit.core.errors import ConfigError
 from xmpaudit.core.number_words import count_words
 from xmpaudit.read.snapshot import Snapshot
@@ -32,6 +31,10 @@ def asset_rows(result: AuditResult) -> pd.DataFrame:
 
 
 def _figure_png(result: AuditResult, snapshot: Snapshot) -> bytes:
+    import matplotlib.pyplot as plt  # here: an audit without an HTML or Excel report draws nothing
+
+    from xmpaudit.audit import plots
+
     figure = plots.audit_dashboard(result, snapshot.smart_tags, root=snapshot.meta.get("root"))
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=90)
@@ -95,7 +98,7 @@ def _html(result: AuditResult, snapshot: Snapshot, previous: dict[str, Any] | No
     fixes = fix_list(result, snapshot.smart_tags, base)
     invalid_rows = result.assets["status"] == "invalid"
     invalid = result.assets.loc[invalid_rows, ["path"]].assign(reason=result.reasons()[invalid_rows])
-    when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    when = moment_words(datetime.now(timezone.utc))
     return f"""<!doctype html><html><head><meta charset="utf-8"><title>xmpaudit report</title>
 <style>body{{font-family:sans-serif;margin:2em}} table{{border-collapse:collapse;font-size:13px}}
 td,th{{border:1px solid #ccc;padding:3px 6px}} th{{background:#eee}} img{{max-width:100%}}</style></head><body>

@@ -3,16 +3,19 @@ threshold, so a librarian sees which tags are guesses. One sort of (name, confid
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
-from matplotlib import pyplot as plt
-from matplotlib.axes import Axes
 
 from xmpaudit.audit.expected import keep_keys
 from xmpaudit.audit.result import as_categorical
 from xmpaudit.audit.whatif import check_threshold, threshold_words
 from xmpaudit.core.acs import is_blank
 from xmpaudit.core.number_words import count_words, percent_words
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9)
 QUANTILE_COLUMNS = ("q10", "q25", "median", "q75", "q90")
@@ -69,6 +72,8 @@ def tag_confidence_plot(table: pd.DataFrame, threshold: float, ax: Axes | None =
     10th and 90th, the median marked, the threshold dashed and each tag's dropped share written beside it."""
     shown = table.head(n)
     if ax is None:
+        from matplotlib import pyplot as plt  # here: the per-tag table needs no plotting library
+
         _, ax = plt.subplots(figsize=(8, 0.32 * max(len(shown), 1) + 1.4), layout="constrained")
     rows = np.arange(len(shown))
     ax.hlines(rows, shown["q10"], shown["q90"], color=BOX_COLOUR, linewidth=1)

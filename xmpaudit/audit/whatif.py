@@ -19,7 +19,7 @@ from xmpaudit.audit.expected import keep_keys
 from xmpaudit.audit.result import AuditResult, as_categorical
 from xmpaudit.core.acs import SyncArguments, java_double_to_string, parse_java_double
 from xmpaudit.core.errors import ConfigError
-from xmpaudit.core.statuses import NODE_IN_SYNC
+from xmpaudit.core.statuses import NODE_IN_SYNC, coverage_of
 from xmpaudit.read.snapshot import Snapshot
 
 SWEEP_STEPS = 101  # 0.00, 0.01, … 1.00
@@ -110,6 +110,7 @@ class ThresholdModel:
     name_keys: np.ndarray         # keys of named rows, sorted
     name_codes: np.ndarray        # their name codes, in that order
     names: pd.Index
+    with_smart_tags: int = 0      # the headline's "assets with smart tags" (coverage's denominator)
 
     @classmethod
     def build(cls, result: AuditResult, smart_tags: pd.DataFrame) -> ThresholdModel:
@@ -157,6 +158,7 @@ class ThresholdModel:
             name_keys=sorted_keys[named],
             name_codes=codes[by_key][named],
             names=pd.Index(names.categories.astype(object)),
+            with_smart_tags=coverage_of(assets["status"].value_counts())[1],
         )
 
     def sweep(self, thresholds: Iterable[float] | None = None, top: int = 3) -> pd.DataFrame:
@@ -198,7 +200,15 @@ class ThresholdModel:
             "in_sync_to_invalid": to_invalid,
             "most_dropped": self._most_dropped(values, top),
         })
-        return frame.astype({c: "int64" for c in SWEEP_COLUMNS[2:9] if c != "tags_kept_pct"})
+        frame = frame.astype({c: "int64" for c in SWEEP_COLUMNS[2:9] if c != "tags_kept_pct"})
+        frame.attrs.update(self.denominators())  # for the table's and the plot's words
+        return frame
+
+    def denominators(self) -> dict[str, int]:
+        """What the sweep's counts are out of: assets with smart tags and a metadata node (what "left empty"
+        counts), the headline's assets with smart tags (those less the ones the process fails on), in sync now."""
+        return {"assets_tagged": len(self.asset_max), "headline_with_smart_tags": self.with_smart_tags,
+                "in_sync_now": len(self.in_sync_next_drop)}
 
     def _most_dropped(self, values: np.ndarray, top: int) -> list[str]:
         """Per ascending threshold: the names most often below it, counted incrementally over the sorted keys."""

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-from xmpaudit.workspace.history import scheduled_report_alert
-
 
 def _number(text: str, low: float, high: float | None, what: str) -> float:
     try:
@@ -54,6 +52,8 @@ def alert_exit(args: argparse.Namespace, started: str) -> int:
     """Print the alert of a report started at ``started``; the exit code it asks for (0 without an alert)."""
     if args.fail_below is None and args.fail_drop is None:
         return 0
+    from xmpaudit.workspace.history import scheduled_report_alert  # here: the parser imports this module for --help
+
     alert = scheduled_report_alert(args.root, started, fail_below=args.fail_below, fail_drop=args.fail_drop)
     print(alert.message)
     return args.alert_exit_code if alert.failed else 0

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 from datetime import datetime, timezone
-from typing import Any
 
 from xmpaudit.aem.demo_dam import (
     DEFAULT_ASSETS,
@@ -19,17 +18,6 @@ from xmpaudit.aem.demo_dam import (
     stop_demo,
 )
 from xmpaudit.core.number_words import counted
-
-
-def register(subparsers: Any) -> None:
-    """Add the ``demo`` verb."""
-    demo = subparsers.add_parser("demo", help="the per-user demo DAM used without settings: status, stop, reset")
-    demo.add_argument("action", choices=("status", "stop", "reset"),
-                      help="status: where it runs, since when (exit 1 when none runs); stop: end it; "
-                           "reset: a fresh demo DAM")
-    demo.add_argument("--assets", type=int, default=DEFAULT_ASSETS, help=f"with reset: demo assets ({DEFAULT_ASSETS})")
-    demo.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"with reset: random seed ({DEFAULT_SEED})")
-    demo.set_defaults(func=cmd_demo)
 
 
 def since_words(started_at: str) -> str:

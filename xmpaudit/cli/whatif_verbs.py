@@ -6,28 +6,23 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import matplotlib
+import pandas as pd
 
+from xmpaudit.aem.client import AemClient
 from xmpaudit.audit.compare import audit
 from xmpaudit.audit.result import AuditResult
-from xmpaudit.audit.tag_confidence import confidence_per_tag, tag_confidence_plot
+from xmpaudit.audit.tag_confidence import confidence_per_tag
 from xmpaudit.audit.whatif import (
     ThresholdModel,
     arguments_at,
-    check_threshold,
     sweep_thresholds,
     threshold_label,
     threshold_words,
 )
-from xmpaudit.audit.whatif_plot import plot_what_if
-from xmpaudit.cli.options import (
-    DEFAULT_ROOT,
-    add_connection_options,
-    client_for,
-    print_frame,
-    require_root,
-    sync_arguments,
-)
+from xmpaudit.audit.whatif_table import SHOWN_STEPS, whatif_note, whatif_rows
+from xmpaudit.cli.options import client_for, print_table, require_root, sync_arguments
+from xmpaudit.core.acs import SyncArguments
+from xmpaudit.core.dates import moment_words
 from xmpaudit.core.errors import ConfigError
 from xmpaudit.core.number_words import counted
 from xmpaudit.core.statuses import FIXABLE_STATUSES
@@ -35,35 +30,8 @@ from xmpaudit.read.inventory import take_inventory
 from xmpaudit.read.snapshot import Snapshot
 from xmpaudit.write.plan import plan_sync
 
-SHOWN_STEPS = [i / 10 for i in range(11)]
 
-
-def add_whatif_parser(sub: argparse._SubParsersAction) -> None:
-    """Register ``xmpaudit what-if``."""
-    whatif = sub.add_parser("what-if", help="what the ACS process would write at other minimumConfidence values")
-    add_connection_options(whatif)
-    whatif.add_argument("--root", default=DEFAULT_ROOT, help="DAM folder (when no --snapshot)")
-    whatif.add_argument("--snapshot", help="use this snapshot folder (nothing is read from AEM)")
-    whatif.add_argument("--threshold", action="append", default=[], type=check_threshold_option, metavar="X",
-                        help="also show this minimumConfidence (0 to 1) and the tags it drops most; repeat")
-    whatif.add_argument("--tags", action="store_true", help="per smart tag: occurrences, confidence quantiles, "
-                                                            "share under the threshold")
-    whatif.add_argument("--csv", help="write the full sweep (0, 0.01, … 1) to this CSV file")
-    whatif.add_argument("--plot", help="save the what-if plot (and with --tags, NAME-tags.png) to this PNG file")
-    whatif.add_argument("--plan", type=check_threshold_option, metavar="X",
-                        help="the fix list and sync preview for minimumConfidence X (reads AEM, writes nothing)")
-    whatif.set_defaults(func=cmd_what_if)
-
-
-def check_threshold_option(text: str) -> float:
-    """An argparse type: a minimumConfidence from 0 to 1."""
-    try:
-        return check_threshold(text)
-    except ConfigError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
-def _snapshot(args: argparse.Namespace) -> tuple[Snapshot, object, object]:
+def _snapshot(args: argparse.Namespace) -> tuple[Snapshot, SyncArguments, AemClient | None]:
     if args.snapshot:
         snapshot = Snapshot.load(args.snapshot)
         return snapshot, (sync_arguments(args) if args.process_args else snapshot.arguments), None
@@ -74,38 +42,43 @@ def _snapshot(args: argparse.Namespace) -> tuple[Snapshot, object, object]:
 
 
 def cmd_what_if(args: argparse.Namespace) -> int:
-    matplotlib.use("Agg")
     snapshot, sync_args, client = _snapshot(args)
     result = audit(snapshot, sync_args)
     model = ThresholdModel.build(result, snapshot.smart_tags)
     current = model.current
-    shown = model.sweep([*SHOWN_STEPS, *args.threshold, *([current] if 0 <= current <= 1 else [])])
-    print(f"What the ACS process would write, from the snapshot taken {snapshot.meta.get('taken_at', '?')} "
-          f"({counted(len(snapshot.assets), 'asset')}); the step's minimumConfidence is "
-          f"{threshold_words(current)} (marked *)")
-    shown.insert(0, " ", shown.pop("current").map({True: "*", False: ""}))
-    print_frame(shown, limit=len(shown))
+    sweep = model.sweep(sweep_thresholds(args.threshold, current))
+    chosen = args.threshold[-1] if args.threshold else None
+    print(f"What the ACS process would write, from the snapshot taken {moment_words(snapshot.meta.get('taken_at'))} "
+          f"({counted(len(snapshot.assets), 'asset')}); the step's minimumConfidence is {threshold_words(current)}")
+    print_table(whatif_rows(sweep, chosen, [*SHOWN_STEPS, *args.threshold]), limit=len(sweep))
+    print(whatif_note(sweep))
     for value in args.threshold:
         print(f"\nTags dropped most at minimumConfidence={threshold_words(value)} (newly: written now, not then):")
-        print_frame(model.dropped_tags(value, top=10))
-    sweep = model.sweep(sweep_thresholds(args.threshold, current))
+        print_table(model.dropped_tags(value, top=10))
     if args.csv:
         Path(args.csv).parent.mkdir(parents=True, exist_ok=True)
         sweep.to_csv(args.csv, index=False)
         print(f"\nSweep written to {args.csv}")
     table = confidence_per_tag(snapshot.smart_tags, current) if args.tags else None
     if table is not None:
-        print(f"\nConfidence per smart tag (under_threshold_pct: dropped at {threshold_words(current)}):")
-        print_frame(table.round(3), limit=40)
+        print(f"\nConfidence per smart tag (under the threshold: dropped at {threshold_words(current)}):")
+        print_table(table, limit=40)
     if args.plot:
-        _save_plots(args.plot, sweep, table, current, args.threshold[-1] if args.threshold else None)
+        _save_plots(args.plot, sweep, table, current, chosen)
     if args.plan is not None:
         _plan(args, snapshot, sync_args, client, current)
     return 0
 
 
-def _save_plots(target: str, sweep: object, table: object, current: float, chosen: float | None) -> None:
+def _save_plots(target: str, sweep: pd.DataFrame, table: pd.DataFrame | None, current: float,
+                chosen: float | None) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
     from matplotlib import pyplot as plt
+
+    from xmpaudit.audit.tag_confidence import tag_confidence_plot
+    from xmpaudit.audit.whatif_plot import plot_what_if
 
     path = Path(target)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -121,7 +94,8 @@ def _save_plots(target: str, sweep: object, table: object, current: float, chose
         print(f"Tag confidence plot saved to {tags_path}")
 
 
-def _plan(args: argparse.Namespace, snapshot: Snapshot, sync_args: object, client: object, current: float) -> None:
+def _plan(args: argparse.Namespace, snapshot: Snapshot, sync_args: SyncArguments, client: AemClient | None,
+          current: float) -> None:
     chosen = arguments_at(sync_args, args.plan)
     label = threshold_label(chosen.minimum_confidence, current)
     planned: AuditResult = audit(snapshot, chosen)

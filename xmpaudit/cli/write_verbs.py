@@ -8,19 +8,16 @@ a failure that stopped a run (a journal that cannot be written …; what was sen
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING
 
 from xmpaudit.cli.options import (
-    DEFAULT_ROOT,
-    add_connection_options,
-    add_journal_option,
     asset_paths,
     client_for,
     print_frame,
     process_args_text,
     sync_arguments,
 )
-from xmpaudit.core.number_words import counted
+from xmpaudit.core.number_words import count_words, counted
 from xmpaudit.write.apply import DONE_REASONS, ApplyResult, apply_plan
 from xmpaudit.write.cleanup import apply_cleanup, find_backups, journaled_backups
 from xmpaudit.write.journal import APPLIED, Journal, new_run_id
@@ -31,14 +28,16 @@ from xmpaudit.write.undo import plan_undo
 from xmpaudit.write.writeback import binary_counts, run_writeback
 from xmpaudit.write.writeback_preflight import check_preflight, writeback_preflight
 
-EXIT_CODES = ("exit codes: 0 every selected asset ended verified/in sync (or a dry run); 1 something is not done "
-              "(each row printed with its reason, backup nodes left listed); 2 stopped with an error (refused or "
-              "bad input: nothing written; a failure mid-run: what was sent is journaled)")
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from xmpaudit.aem.client import AemClient
 
 
 def _report(result: ApplyResult) -> int:
     """Print the run's summary, every row not cleanly done with its reason, and backups left; the exit code."""
     print(result.summary())
+    print(verified_words(result))
     not_done = result.not_done()
     if len(not_done):
         print(f"{counted(len(not_done), 'asset')} NOT done:")
@@ -46,6 +45,17 @@ def _report(result: ApplyResult) -> int:
     for backup in result.backups_left:
         print(f"backup node left: {backup}")
     return 0 if result.ok else 1
+
+
+def verified_words(result: ApplyResult) -> str:
+    """How many assets were written and read back from AEM as planned (verified), and how many were written but
+    not verified, in one line."""
+    rows = result.outcomes
+    applied = rows["outcome"] == Outcome.APPLIED
+    verified = int((applied & rows["verified"].fillna(False).astype(bool)).sum())
+    unverified = int(applied.sum()) - verified
+    return (f"{counted(verified, 'asset')} written and verified (read back from AEM as planned)"
+            + (f"; {counted(unverified, 'asset')} written but NOT verified" if unverified else ""))
 
 
 def _undone_skips(plan: SyncPlan) -> int:
@@ -83,7 +93,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
     return _report(apply_plan(client, plan, Journal(args.journal), show_progress=not args.quiet))
 
 
-def _sync_and_writeback(args: argparse.Namespace, client: Any, plan: Any) -> int:
+def _sync_and_writeback(args: argparse.Namespace, client: AemClient, plan: SyncPlan) -> int:
     combined = sync_and_writeback(client, plan, Journal(args.journal), model=args.model, force=args.force,
                                   max_concurrent=args.max_concurrent, show_progress=not args.quiet)
     code = _report(combined.sync)
@@ -92,7 +102,7 @@ def _sync_and_writeback(args: argparse.Namespace, client: Any, plan: Any) -> int
     return 0 if combined.ok and code == 0 else 1
 
 
-def _print_writeback_report(report: Any) -> None:
+def _print_writeback_report(report: pd.DataFrame) -> None:
     if not len(report):
         print("No binary to write back.")
         return
@@ -109,7 +119,8 @@ def _print_writeback_report(report: Any) -> None:
     elif len(nothing):
         print(f"Every binary with smart tags now carries them ({len(report) - len(nothing)} written_back).")
     else:
-        print(f"All {len(report)} binaries now carry the smart tags (written_back).")
+        print(f"{'The binary' if len(report) == 1 else f'All {count_words(len(report))} binaries'} now carry the "
+              "smart tags (written_back).")
 
 
 def cmd_writeback(args: argparse.Namespace) -> int:
@@ -172,15 +183,3 @@ def cmd_cleanup(args: argparse.Namespace) -> int:
     for backup, error in result.left.items():
         print(f"backup node left: {backup} ({error})")
     return 0 if result.ok else 1
-
-
-def add_cleanup_parser(sub: Any) -> None:
-    """The ``cleanup`` verb: find backup nodes sync runs left and remove them (dry run unless --apply)."""
-    cleanup = sub.add_parser("cleanup", help="remove backup nodes left by sync runs (dry run unless --apply)",
-                             epilog=EXIT_CODES)
-    add_connection_options(cleanup)
-    cleanup.add_argument("--root", default=DEFAULT_ROOT, help="DAM folder to search (default: the demo folder)")
-    cleanup.add_argument("--run", help="only the backups this journaled run left (instead of searching --root)")
-    add_journal_option(cleanup)
-    cleanup.add_argument("--apply", action="store_true", help="remove exactly the backups shown")
-    cleanup.set_defaults(func=cmd_cleanup)

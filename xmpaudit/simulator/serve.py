@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 import time
+from typing import TYPE_CHECKING
 
-from xmpaudit.simulator.demo import DemoSpec, build_demo_repository
-from xmpaudit.simulator.server import Simulator
+if TYPE_CHECKING:
+    from xmpaudit.simulator.server import Simulator
 
 
 def add_simulator_options(parser: argparse.ArgumentParser, port: int) -> None:
@@ -20,6 +21,9 @@ def add_simulator_options(parser: argparse.ArgumentParser, port: int) -> None:
 
 def start_demo(args: argparse.Namespace) -> Simulator:
     """A started simulator serving a demo DAM as ``args`` (see ``add_simulator_options``) describe."""
+    from xmpaudit.simulator.demo import DemoSpec, build_demo_repository  # here: the CLI's --help needs only options
+    from xmpaudit.simulator.server import Simulator
+
     repo = build_demo_repository(DemoSpec(assets=args.assets, seed=args.seed))
     return Simulator(repo, host=args.host, port=args.port, workflow_seconds=args.workflow_seconds).start()
 

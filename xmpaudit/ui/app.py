@@ -25,7 +25,7 @@ import pandas as pd
 
 from xmpaudit.aem.workflows import WRITEBACK_MODEL
 from xmpaudit.audit.fixlist import FixListTable, fix_list
-from xmpaudit.audit.headline import Headline
+from xmpaudit.audit.headline import WORST_FOLDERS, Headline
 from xmpaudit.audit.result import AuditResult
 from xmpaudit.core.errors import XmpAuditError
 from xmpaudit.core.progress import ProgressCallback
@@ -39,7 +39,6 @@ from xmpaudit.write.journal import Journal
 ENV = "XMPAUDIT_APP_"
 DASHBOARD_NAME = "xmpaudit-dashboard.ipynb"
 FIX_LIST_ROWS = 10
-WORST_FOLDERS = 10
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from xmpaudit.core.acs import SyncArguments
-from xmpaudit.core.dates import parse_moment
+from xmpaudit.core.dates import moment_words, parse_moment
 from xmpaudit.core.errors import ConfigError
 from xmpaudit.core.number_words import counted
 from xmpaudit.write.journal import Journal
@@ -52,16 +52,25 @@ def max_snapshot_age(given: float | timedelta | str | None = None) -> timedelta:
         return DEFAULT_MAX_AGE
     if isinstance(given, timedelta):
         age = given
-    elif isinstance(given, (int, float)) and not isinstance(given, bool):
-        age = timedelta(seconds=float(given))
     else:
-        match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(s|sec|min|m|h|d)?\s*", str(given))
-        if match is None:
-            raise ConfigError(f"Maximum snapshot age {given!r} is not a duration like 600, 90s, 10min or 2h")
-        age = timedelta(seconds=float(match.group(1)) * UNITS[match.group(2) or ""])
+        try:
+            age = timedelta(seconds=_seconds(given))
+        except OverflowError:  # beyond timedelta.max (~2.7 million years), or infinite
+            raise ConfigError(f"Maximum snapshot age {given!r} is too large (at most {timedelta.max.days:,} "
+                              "days)") from None
     if age < timedelta(0):
         raise ConfigError(f"Maximum snapshot age must not be negative, got {given!r}")
     return age
+
+
+def _seconds(given: float | str) -> float:
+    """Seconds of a duration given as a number or as text like ``90``, ``90s``, ``10min``, ``2h``."""
+    if isinstance(given, (int, float)) and not isinstance(given, bool):
+        return float(given)
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(s|sec|min|m|h|d)?\s*", str(given))
+    if match is None:
+        raise ConfigError(f"Maximum snapshot age {given!r} is not a duration like 600, 90s, 10min or 2h")
+    return float(match.group(1)) * UNITS[match.group(2) or ""]
 
 
 def reads_began(meta: dict[str, Any]) -> datetime | None:
@@ -138,7 +147,8 @@ def decide(meta: dict[str, Any] | None, *, source: str, root: str, args: SyncArg
     written, latest = journaled_since(journal, root, began)
     if written:
         run = latest or {}
-        return Freshness("incremental", f"{run.get('kind', 'a')} run {run.get('run', '?')} ({run.get('time', '?')}) "
+        when = moment_words(run.get("time"), "?")
+        return Freshness("incremental", f"{run.get('kind', 'a')} run {run.get('run', '?')} ({when}) "
                                         f"wrote under the folder after the snapshot was read; "
                                         f"{counted(len(written), 'journaled asset')} and AEM's changes re-read",
                          written)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pandas as pd
 from matplotlib import pyplot as plt
 from matplotlib.axes import Axes
+from matplotlib.dates import DateFormatter
 
+from xmpaudit.core.dates import PLOT_TIME
 from xmpaudit.core.number_words import counted
 
 OVERALL_COLOUR = "#0072B2"
@@ -56,5 +58,6 @@ def coverage_over_time(history: pd.DataFrame, ax: Axes | None = None, folders: i
                  loc="left", fontsize="medium")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small", frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
+    ax.xaxis.set_major_formatter(DateFormatter(PLOT_TIME, tz="UTC"))  # the kit's style for times in plots
     ax.figure.autofmt_xdate()
     return ax

@@ -19,6 +19,7 @@ from xmpaudit.audit.compare import audit
 from xmpaudit.audit.headline import Headline, headline
 from xmpaudit.audit.result import AuditResult
 from xmpaudit.core.acs import SyncArguments
+from xmpaudit.core.dates import moment_words
 from xmpaudit.core.errors import ConfigError
 from xmpaudit.core.locations import default_journal_path
 from xmpaudit.core.number_words import counted
@@ -73,10 +74,14 @@ class NotebookSession:
         lines = [f"AEM: {where} — login OK",
                  f"Folder: {self.root}",
                  self.args_source,
-                 f"Snapshot: {self.origin} ({self.freshness.reason}), taken {self.snapshot.meta.get('taken_at', '?')}"
+                 f"Snapshot: {self.origin} ({self.freshness.reason}), taken {self._taken_words()}"
                  f" ({age_text}), {counted(len(self.snapshot.assets), 'asset')}",
                  f"Journal: {self.journal}"]
         return "\n".join(lines + self.notes)
+
+    def _taken_words(self) -> str:
+        """When its data was read, to the minute (``core.dates.moment_words``), from the moment its age counts."""
+        return moment_words(data_since(self.snapshot.meta) or self.snapshot.meta.get("taken_at"))
 
     def _repr_html_(self) -> str:
         lines = self.banner_text().splitlines()

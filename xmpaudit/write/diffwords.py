@@ -1,4 +1,5 @@
-"""A planned XMP node change in words: "adds dog, leather; removes old-tag; reorders 2; confidence of x 0.81→0.9",
+"""A planned XMP node change in words: "adds “dog”, “leather”; removes “old-tag”; reorders 2; confidence of “x”
+0.81→0.90" (tag names quoted, confidences as every view shows them),
 with the fix list's flags on the tags it writes ("written with confidence 0.0: …; custom: …")."""
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from typing import Any
 
 from xmpaudit.audit.fixlist import tag_flag_words
 from xmpaudit.core.acs import SyncArguments
+from xmpaudit.core.number_words import confidence_words, counted
 
 MAX_NAMES = 5
 
@@ -20,16 +22,36 @@ def _items(node: dict[str, Any] | None, args: SyncArguments) -> list[tuple[str, 
             for v in node.values() if isinstance(v, dict)]
 
 
+def _quoted(name: str) -> str:
+    """A tag name as a change description names it: quoted, so "removes “outdated tag”" reads as a name."""
+    return f"“{name}”"
+
+
 def _names(names: list[str]) -> str:
-    shown = ", ".join(names[:MAX_NAMES])
+    shown = ", ".join(_quoted(n) for n in names[:MAX_NAMES])
     return shown + (f" (+{len(names) - MAX_NAMES} more)" if len(names) > MAX_NAMES else "")
 
 
 def _number(value: Any) -> str:
+    """A confidence as every view shows it (``confidence_words``); "none" or the raw value when not a number."""
+    try:
+        return confidence_words(float(value))
+    except (TypeError, ValueError):
+        return "none" if value is None else repr(value)
+
+
+def _raw(value: Any) -> str:
+    """A confidence to compare: every digit it has."""
     try:
         return f"{float(value):g}"
     except (TypeError, ValueError):
         return "none" if value is None else repr(value)
+
+
+def _change(before: Any, after: Any) -> str:
+    """``0.81→0.90``; with every digit when two decimals would read the same (``0.8123→0.8127``)."""
+    old, new = _number(before), _number(after)
+    return f"{old}→{new}" if old != new else f"{_raw(before)}→{_raw(after)}"
 
 
 def _is_zero(value: Any) -> bool:
@@ -63,9 +85,9 @@ def _change_words(before: dict[str, Any] | None, after: dict[str, Any] | None, a
     if before is None and after is None:
         return "nothing to write"
     if after is None:
-        return f"deletes the XMP array ({len(old)} tags)"
+        return f"deletes the XMP array ({counted(len(old), 'tag')})"
     if before is None:
-        return f"creates the XMP array with {len(new)} tags: {_names([n for n, _ in new])}" if new else \
+        return f"creates the XMP array with {counted(len(new), 'tag')}: {_names([n for n, _ in new])}" if new else \
             "creates an empty XMP array"
     old_names, new_names = [n for n, _ in old], [n for n, _ in new]
     added = [n for n in new_names if n not in old_names]
@@ -74,8 +96,8 @@ def _change_words(before: dict[str, Any] | None, after: dict[str, Any] | None, a
     common_new = [n for n in new_names if n in old_names]
     reordered = sum(a != b for a, b in zip(common_old, common_new, strict=False))
     old_conf, new_conf = dict(old), dict(new)
-    confidence = [f"confidence of {n} {_number(old_conf[n])}→{_number(new_conf[n])}"
-                  for n in common_new if _number(old_conf[n]) != _number(new_conf[n])]
+    confidence = [f"confidence of {_quoted(n)} {_change(old_conf[n], new_conf[n])}"
+                  for n in common_new if _raw(old_conf[n]) != _raw(new_conf[n])]
     parts = []
     if added:
         parts.append(f"adds {_names(added)}")
@@ -85,5 +107,5 @@ def _change_words(before: dict[str, Any] | None, after: dict[str, Any] | None, a
         parts.append(f"reorders {reordered}")
     parts += confidence[:MAX_NAMES]
     if len(confidence) > MAX_NAMES:
-        parts.append(f"{len(confidence) - MAX_NAMES} more confidences")
+        parts.append(f"{counted(len(confidence) - MAX_NAMES, 'more confidence')}")
     return "; ".join(parts) or "fixes the node's structure (array size, numbering or types); tags unchanged"
