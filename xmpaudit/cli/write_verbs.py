@@ -21,7 +21,7 @@ from xmpaudit.core.number_words import count_words, counted
 from xmpaudit.write.apply import DONE_REASONS, ApplyResult, apply_plan
 from xmpaudit.write.cleanup import apply_cleanup, find_backups, journaled_backups
 from xmpaudit.write.journal import APPLIED, Journal, new_run_id
-from xmpaudit.write.outcomes import BINARY_DONE, NOTHING_TO_WRITE_REASON, BinaryOutcome
+from xmpaudit.write.outcomes import BINARY_DONE, NOTHING_TO_WRITE_REASON, BinaryOutcome, Outcome
 from xmpaudit.write.plan import SyncPlan, plan_sync
 from xmpaudit.write.sync_writeback import sync_and_writeback
 from xmpaudit.write.undo import plan_undo
