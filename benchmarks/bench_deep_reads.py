@@ -12,6 +12,7 @@ from pathlib import Path
 from xmpaudit.aem.client import AemClient
 from xmpaudit.aem.settings import ConnectionSettings
 from xmpaudit.audit.compare import audit
+from xmpaudit.core.acs import SyncArguments
 from xmpaudit.read.inventory import take_inventory
 from xmpaudit.simulator import DemoSpec, Simulator, build_demo_repository
 from xmpaudit.simulator.repository import Repository
@@ -35,9 +36,9 @@ def deepen(repo: Repository, paths: list[str]) -> None:
 def measure(assets: int, deep: int) -> dict[str, object]:
     with Simulator(build_demo_repository(DemoSpec(assets=assets, real_images=False))) as sim:
         client = AemClient(ConnectionSettings(url=sim.url, user="admin", password="admin", timeout=300))
-        with_xmp = take_inventory(client, ROOT, show_progress=False).assets.query("xmp_present")["path"]
+        with_xmp = take_inventory(client, ROOT, SyncArguments(), show_progress=False).assets.query("xmp_present")["path"]
         deepen(sim.repo, with_xmp.astype(str).tolist()[:deep])
-        fixable = audit(take_inventory(client, ROOT, show_progress=False)).fixable()
+        fixable = audit(take_inventory(client, ROOT, SyncArguments(), show_progress=False)).fixable()
         journal = Journal(Path(tempfile.mkdtemp()) / "journal.jsonl")
         counts: dict[str, object] = {"DAM size": assets, "deep XMP nodes": deep}
         for step in STEPS:

@@ -7,6 +7,7 @@ import pytest
 from tests.conftest import DEMO_ROOT
 from tests.test_sync_outcomes import cli  # noqa: F401  (fixture)
 from xmpaudit.audit.compare import audit
+from xmpaudit.core.acs import SyncArguments
 from xmpaudit.read.inventory import take_inventory
 from xmpaudit.write.journal import Journal
 from xmpaudit.write.outcomes import BINARY_WORDS, NOTHING_TO_WRITE_REASON, BinaryOutcome
@@ -18,7 +19,7 @@ pytestmark = pytest.mark.e2e
 
 def orphan_and_missing(client) -> tuple[str, list[str]]:
     """One orphan XMP node (a node without smart tags) and two jpg assets with no node yet."""
-    assets = audit(take_inventory(client, DEMO_ROOT, show_progress=False)).assets
+    assets = audit(take_inventory(client, DEMO_ROOT, SyncArguments(), show_progress=False)).assets
     jpg = assets["name"].str.endswith(".jpg")
     orphan = assets.loc[(assets["status"] == "orphan_xmp") & jpg, "path"].iloc[0]
     missing = assets.loc[(assets["status"] == "missing_xmp") & jpg, "path"].tolist()[:2]
