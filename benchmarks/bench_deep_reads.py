@@ -36,7 +36,8 @@ def deepen(repo: Repository, paths: list[str]) -> None:
 def measure(assets: int, deep: int) -> dict[str, object]:
     with Simulator(build_demo_repository(DemoSpec(assets=assets, real_images=False))) as sim:
         client = AemClient(ConnectionSettings(url=sim.url, user="admin", password="admin", timeout=300))
-        with_xmp = take_inventory(client, ROOT, SyncArguments(), show_progress=False).assets.query("xmp_present")["path"]
+        inventory = take_inventory(client, ROOT, SyncArguments(), show_progress=False)
+        with_xmp = inventory.assets.query("xmp_present")["path"]
         deepen(sim.repo, with_xmp.astype(str).tolist()[:deep])
         fixable = audit(take_inventory(client, ROOT, SyncArguments(), show_progress=False)).fixable()
         journal = Journal(Path(tempfile.mkdtemp()) / "journal.jsonl")
