@@ -130,7 +130,7 @@ def test_refresh_keeps_the_replaced_snapshots_counts_even_if_never_audited(simul
     assert second.origin == "new inventory" and not second.notes
     history = read_history(first.snapshot.meta["source"], DEMO_ROOT)
     assert history["taken_at"].tolist() == [pd.Timestamp(first.snapshot.meta["taken_at"])]
-    assert history["surface"].tolist() == ["session, replaced snapshot"]
+    assert history["surface"].tolist() == ["notebook, replaced snapshot"]
 
 
 def test_a_damaged_saved_snapshot_is_replaced_and_said_so(simulator, tmp_path):

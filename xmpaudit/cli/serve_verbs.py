@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from xmpaudit.cli.alert_options import alert_exit
+from xmpaudit.cli.alert_options import REPORT_SURFACE, alert_exit
 from xmpaudit.cli.options import DEFAULT_NOTEBOOKS, connection_env, process_args_text
 from xmpaudit.simulator.serve import serve_demo, start_demo
 from xmpaudit.ui.app import AppSettings, start_app
@@ -22,7 +22,7 @@ REPORT_NOTEBOOK = "02_coverage_audit.ipynb"
 def report_parameters(args: argparse.Namespace) -> dict[str, Any]:
     """What ``notebook-report`` injects into the audit notebook's parameters cell."""
     return {"ROOT": args.root, "PROCESS_ARGS": process_args_text(args), "JOURNAL": str(Path(args.journal).resolve()),
-            "REFRESH": True}
+            "REFRESH": True, "SURFACE": REPORT_SURFACE}
 
 
 def cmd_notebook_report(args: argparse.Namespace) -> int:

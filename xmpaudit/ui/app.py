@@ -76,7 +76,7 @@ class AppSettings:
         """The session every surface opens, with these settings."""
         return open_session(None, self.root, self.process_args or None, self.snapshot_dir or None,
                             refresh=self.refresh, journal=self.journal or None, max_age=self.max_age or None,
-                            show_progress=False)
+                            show_progress=False, surface="app")
 
 
 def headline_html(head: Headline, folders: int = WORST_FOLDERS) -> str:
