@@ -164,7 +164,8 @@ def coverage_alert(history: pd.DataFrame, *, fail_below: float | None = None, fa
     before_all = history[history["stamp"].astype(str) < str(latest["stamp"])]
     earlier = before_all[_like(before_all, latest)]
     now = latest.get("minimum_confidence")
-    drop_text = "no earlier snapshot" if now is None or pd.isna(now) else f"no earlier snapshot at minimumConfidence {now:g}"
+    known = now is not None and pd.notna(now)
+    drop_text = f"no earlier snapshot at minimumConfidence {now:g}" if known else "no earlier snapshot"
     if len(earlier) and pd.notna(earlier.iloc[-1]["coverage_pct"]):
         before = float(earlier.iloc[-1]["coverage_pct"])
         change = round(float(coverage) - before, 1)
@@ -174,7 +175,7 @@ def coverage_alert(history: pd.DataFrame, *, fail_below: float | None = None, fa
                             f"{percent_words(coverage)}), more than {fail_drop:g} ({drop_text})")
     then = before_all.iloc[-1].get("minimum_confidence") if len(before_all) else None
     now = latest.get("minimum_confidence")
-    if then is not None and now is not None and pd.notna(then) and pd.notna(now) and then != now:
+    if known and then is not None and pd.notna(then) and then != now:
         drop_text += f"; minimumConfidence changed from {then:g} to {now:g}, only audits at {now:g} compared"
     if problems:
         return CoverageAlert(True, f"ALERT for {where}: " + "; ".join(problems))
