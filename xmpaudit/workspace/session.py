@@ -36,6 +36,7 @@ from xmpaudit.workspace.freshness import (
     data_since,
     decide,
     max_snapshot_age,
+    reads_began,
     stamp_reads,
     unseen_words,
 )
@@ -143,8 +144,22 @@ class NotebookSession:
         """Read the process arguments again (unless given), decide again (after a write or on request) and bring
         the snapshot up to date as decided (``on_progress`` follows a new inventory)."""
         self.resolve_arguments()
-        self._bring_up_to_date(self.snapshot, full, on_progress)
+        self._bring_up_to_date(self._newest_saved(), full, on_progress)
         return self.freshness
+
+    def _newest_saved(self) -> Snapshot:
+        """This session's snapshot, or the store's newest when another surface saved a newer one since."""
+        folder = self.store.latest_folder()
+        theirs = None if folder is None else SnapshotStore.meta_of(folder)
+        mine, newer = reads_began(self.snapshot.meta), None if theirs is None else reads_began(theirs)
+        if newer is None or (mine is not None and newer <= mine):
+            return self.snapshot
+        try:
+            loaded = self.store.latest()
+        except ConfigError:
+            return self.snapshot
+        self.snapshot_dir = folder
+        return loaded or self.snapshot
 
     def refresh_and_audit(self, on_progress: ProgressCallback | None = None, *, full: bool = True
                           ) -> tuple[AuditResult, pd.DataFrame]:
