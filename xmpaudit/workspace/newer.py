@@ -13,7 +13,7 @@ from xmpaudit.core.dates import parse_moment
 from xmpaudit.core.errors import ConfigError
 from xmpaudit.core.number_words import counted
 from xmpaudit.read.snapshot_store import SnapshotStore
-from xmpaudit.workspace.freshness import FUTURE_TOLERANCE, reads_began
+from xmpaudit.workspace.freshness import reads_began
 from xmpaudit.workspace.history import read_records, snapshot_stamp
 from xmpaudit.workspace.history_file import history_file
 from xmpaudit.write.journal import INTENT, Journal
@@ -92,7 +92,7 @@ class NewerCheck:
         if other is None or (latest == own_folder and not self.store.single):
             return None
         theirs = reads_began(other)
-        if theirs is None or theirs - began <= FUTURE_TOLERANCE:
+        if theirs is None or theirs <= began:
             return None
         return f"a new snapshot was read{_by(other.get('surface'))} at {_clock(theirs)}"
 
