@@ -12,12 +12,10 @@ from xmpaudit.aem.connection import connect
 from xmpaudit.aem.process_args import AS_GIVEN, given_process_args, resolve_process_args
 from xmpaudit.aem.settings import PROFILE_VARIABLE, env_variable
 from xmpaudit.aem.user_files import read_user_text
-from xmpaudit.audit.compare import audit
 from xmpaudit.audit.fixlist import export_kind
 from xmpaudit.audit.tables import cell_frame
 from xmpaudit.core.errors import ConfigError
 from xmpaudit.core.number_words import counted
-from xmpaudit.read.inventory import take_inventory
 
 DEFAULT_NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 DEFAULT_ROOT = "/content/dam/xmpaudit-demo"
@@ -95,8 +93,12 @@ def asset_paths(args: argparse.Namespace, client: Any, sync_args: Any) -> list[s
         lines = read_assets_file(args.assets_file)
         return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
 
-    require_root(client, args.root)
-    result = audit(take_inventory(client, args.root, sync_args, show_progress=not args.quiet), sync_args)
+    from xmpaudit.workspace.session import open_session  # the session's store, freshness rule and history
+
+    verb = getattr(args, "command", "sync")
+    session = open_session(None, args.root, sync_args.to_process_args(), journal=getattr(args, "journal", None),
+                           show_progress=not args.quiet, client=client, surface=f"cli {verb}")
+    result = session.audit()
     wanted = [s.strip() for s in args.status.split(",") if s.strip()]
     invalid = int((result.assets["status"] == "invalid").sum())
     if invalid and "invalid" not in wanted:
