@@ -10,6 +10,7 @@ import re
 import subprocess
 import sys
 import time
+from datetime import datetime, timezone
 
 from tests.conftest import DEMO_ROOT, client_for
 from xmpaudit.audit.compare import audit
@@ -94,3 +95,27 @@ def test_the_app_shows_a_cli_sync_within_its_interval_and_refresh_brings_the_cli
         assert page.session.audit().counts().equals(truth)
     finally:
         page.notice.close()
+
+
+def test_asking_aem_counts_what_sets_jcr_last_modified_and_not_a_plain_post(simulator):
+    client = client_for(simulator)
+    mine = open_session(root=DEMO_ROOT, show_progress=False, client=client)
+    in_sync = audit(mine.snapshot).assets
+    plain, edited = in_sync.loc[in_sync["status"] == "in_sync", "path"].iloc[:2]
+    client.post(f"{plain}/jcr:content/metadata/dam:predictedTags", {":operation": "delete"})
+    assert mine.newer_elsewhere(ask_aem=True) is None  # a plain Sling POST leaves jcr:lastModified alone
+    client.post(f"{edited}/jcr:content/metadata/dam:predictedTags", {":operation": "delete"})
+    client.post(f"{edited}/jcr:content", {"jcr:lastModified": "2099-01-01T00:00:00.000Z",
+                                           "jcr:lastModified@TypeHint": "Date"})  # ahead of the clock: not counted
+    assert mine.newer_elsewhere(ask_aem=True) is None
+    client.post(f"{edited}/jcr:content", {"jcr:lastModified@TypeHint": "Date",
+                                           "jcr:lastModified": datetime.now(timezone.utc).isoformat()})
+    assert re.fullmatch(r"Newer numbers: AEM says 1 asset under the folder changed since \d\d:\d\d UTC \(by their "
+                        r"jcr:lastModified\); Refresh to see them", mine.newer_elsewhere(ask_aem=True))
+    assert mine.newer_elsewhere() is None  # the local files alone know nothing of it
+    mine.newer_elsewhere(ask_aem=True)
+    mine.refresh()
+    assert mine.origin == "refreshed incrementally" and "AEM says 1 asset under the folder changed" in \
+        mine.banner_text()
+    statuses = audit(mine.snapshot).assets.set_index("path")["status"]
+    assert statuses[edited] == "missing_xmp" and statuses[plain] == "in_sync"  # the plain POST is still unseen

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from xmpaudit.aem.client import AemClient
-from xmpaudit.aem.querybuilder import DEFAULT_WORKERS, MAX_PAGE_SIZE
+from xmpaudit.aem.querybuilder import DEFAULT_WORKERS, MAX_PAGE_SIZE, asset_query, check_page, get_page
 from xmpaudit.core.acs import SyncArguments
 from xmpaudit.core.dates import iso_text, parse_jcr_date
 from xmpaudit.core.errors import ConfigError
@@ -175,3 +175,21 @@ def _refreshable_root(client: AemClient, previous: Snapshot, args: SyncArguments
     if previous.meta.get("arguments") != args.to_process_args():
         raise ConfigError("The previous snapshot was read with other process arguments; take a full inventory")
     return root
+
+
+def modified_since(client: AemClient, root: str, since: datetime, cap: int = 1000) -> int:
+    """How many assets under ``root`` AEM says were modified (``jcr:content/jcr:lastModified``) at or after
+    ``since``: one QueryBuilder request, no hits (``p.guessTotal`` up to ``cap``). It sees what sets that time (AEM's
+    editors, DAM workflows, a writeback); it does not see a plain Sling POST to the metadata, nor xmpaudit's own
+    writes (those are journaled). AemError where AEM has no QueryBuilder (plain Sling)."""
+    params = asset_query(root, limit=1, offset=0, extra={
+        "daterange.property": LAST_MODIFIED, "daterange.lowerBound": iso_text(since),
+        "daterange.lowerOperation": ">=", "p.guessTotal": str(cap), "p.hits": "selective",
+        "daterange.upperBound": iso_text(datetime.now(timezone.utc) + CLOCK_AHEAD), "daterange.upperOperation": "<",
+        "p.properties": "jcr:path"})
+    for key in ("orderby", "p.nodedepth"):
+        params.pop(key, None)
+    body = get_page(client, params)
+    check_page(body, client.url_for("/bin/querybuilder.json"))
+    total = body.get("total")
+    return total if isinstance(total, int) and total >= 0 else 0

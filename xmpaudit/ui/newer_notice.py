@@ -14,12 +14,14 @@ log = logging.getLogger(__name__)
 
 class NewerNotice:
     """``NewerNotice(session, on_refresh, interval)``: ``.widget`` to place on the page; ``check()`` looks now;
-    ``close()`` stops the timer. ``on_refresh`` is called (on the widget's thread) by the Refresh button."""
+    ``close()`` stops the timer. ``on_refresh`` is called (on the widget's thread) by the Refresh button. With
+    ``ask_aem`` each look also asks AEM for a count of assets modified since (one QueryBuilder request)."""
 
-    def __init__(self, session: Any, on_refresh: Callable[[], None], interval: float = 10.0) -> None:
+    def __init__(self, session: Any, on_refresh: Callable[[], None], interval: float = 10.0, *,
+                 ask_aem: bool = False) -> None:
         import ipywidgets as w
 
-        self.session, self.on_refresh, self.interval = session, on_refresh, interval
+        self.session, self.on_refresh, self.interval, self.ask_aem = session, on_refresh, interval, ask_aem
         self.label = w.HTML()
         self.button = w.Button(description="Refresh", button_style="warning", tooltip="read what changed and audit")
         self.button.on_click(lambda _: self.refresh())
@@ -33,7 +35,7 @@ class NewerNotice:
     def check(self) -> str | None:
         """Look now: show the line (or hide it) and return it."""
         try:
-            line = self.session.newer_elsewhere()
+            line = self.session.newer_elsewhere(ask_aem=self.ask_aem)
         except Exception as exc:  # a damaged local file must not stop the page: nothing shown, logged
             log.warning("newer numbers could not be checked: %s", exc)
             line = None

@@ -9,9 +9,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from xmpaudit.aem.client import AemClient
 from xmpaudit.core.dates import parse_moment
-from xmpaudit.core.errors import ConfigError
+from xmpaudit.core.errors import AemError, ConfigError
 from xmpaudit.core.number_words import counted
+from xmpaudit.read.incremental import modified_since
 from xmpaudit.read.snapshot_store import SnapshotStore
 from xmpaudit.workspace.freshness import reads_began
 from xmpaudit.workspace.history import read_records, snapshot_stamp
@@ -107,3 +109,19 @@ class NewerCheck:
         return (f"an audit{_by(last.get('surface'))} of a newer snapshot at "
                 f"{_clock(parse_moment(last.get('recorded_at')))} found {last.get('coverage_pct')}% coverage")
 
+
+
+def modified_in_aem(client: AemClient, meta: dict[str, Any]) -> tuple[int, str | None]:
+    """AEM's count of assets under the snapshot's folder modified since its reads began (one QueryBuilder request,
+    ``read/incremental.modified_since``) and its line; (0, None) when none or where AEM cannot say (no QueryBuilder)."""
+    began, root = reads_began(meta), meta.get("root")
+    if began is None or not isinstance(root, str):
+        return 0, None
+    try:
+        count = modified_since(client, root, began)
+    except AemError:
+        return 0, None
+    if not count:
+        return 0, None
+    return count, (f"Newer numbers: AEM says {counted(count, 'asset')} under the folder changed since "
+                   f"{_clock(began)} (by their jcr:lastModified); Refresh to see them")

@@ -41,7 +41,7 @@ from xmpaudit.workspace.freshness import (
     unseen_words,
 )
 from xmpaudit.workspace.history import has_record, previous_counts, record_audit
-from xmpaudit.workspace.newer import NewerCheck
+from xmpaudit.workspace.newer import NewerCheck, modified_in_aem
 
 log = logging.getLogger(__name__)
 DEFAULT_ROOT = "/content/dam/xmpaudit-demo"
@@ -70,6 +70,7 @@ class NotebookSession:
     args_read_at: datetime | None = None   # when the arguments were resolved
     args_warnings: list[str] = field(default_factory=list)
     _newer: NewerCheck | None = field(default=None, repr=False)
+    _aem_changed: int = 0  # assets AEM said were modified since the snapshot (newer_elsewhere(ask_aem=True))
 
     @property
     def origin(self) -> str:
@@ -132,13 +133,17 @@ class NotebookSession:
         """The headline of ``result`` with the change since the previous snapshot."""
         return headline(result, self.previous_counts(), self.snapshot.meta)
 
-    def newer_elsewhere(self) -> str | None:
+    def newer_elsewhere(self, *, ask_aem: bool = False) -> str | None:
         """One line when the per-user journal, snapshot store or history holds something newer for this AEM and
         folder than this session's snapshot (what, by which surface, when); None otherwise. Reads local files only
-        (each again only once it changed), never AEM."""
+        (each again only once it changed); with ``ask_aem``, when they hold nothing newer, also one QueryBuilder
+        count of assets AEM says were modified since (the next refresh then re-reads them incrementally)."""
         if self._newer is None:
             self._newer = NewerCheck(self.journal, self.store)
-        return self._newer.line(self.snapshot.meta, self.snapshot_dir)
+        line = self._newer.line(self.snapshot.meta, self.snapshot_dir)
+        if line is None and ask_aem:
+            self._aem_changed, line = modified_in_aem(self.client, self.snapshot.meta)
+        return line
 
     def refresh(self, *, full: bool = False, on_progress: ProgressCallback | None = None) -> Freshness:
         """Read the process arguments again (unless given), decide again (after a write or on request) and bring
@@ -179,6 +184,10 @@ class NotebookSession:
         meta = None if saved is None else saved.meta
         decision = decide(meta, source=self.client.base_url, root=self.root, args=self.args, journal=self.journal,
                           max_age=self.max_age, refresh=full)
+        if decision.action == "reuse" and self._aem_changed:
+            decision = Freshness("incremental", f"AEM says {counted(self._aem_changed, 'asset')} under the folder "
+                                                "changed since the snapshot was read; AEM's changes re-read")
+        self._aem_changed = 0
         if decision.action == "reuse" and saved is not None:
             self.snapshot, self.freshness = saved, decision
             return
