@@ -97,7 +97,7 @@ def fix_list_html(session: NotebookSession, result: AuditResult, rows: int = FIX
 
 
 class Dashboard:
-    """The app's page: the "newer numbers" notice, the headline, the session's banner, the top of the fix list and
+    """The app's page: the headline, the "newer numbers" notice, the session's banner, the top of the fix list and
     the panel; audited again (by the session's freshness rules) after every Sync, Undo, Writeback and Refresh the
     panel finishes. The panel's Refresh reads everything again; the notice's reads what changed."""
 
@@ -124,7 +124,7 @@ class Dashboard:
         self._audits = ThreadPoolExecutor(max_workers=1, thread_name_prefix="xmpaudit-app-audit")
         self._pending: Future[None] | None = None
         self.panel.on_change.append(self._audit_after)
-        self.widget = w.VBox([self.notice.widget, self.summary, self.banner, self.fixes, self.panel.widget, self.more])
+        self.widget = w.VBox([self.summary, self.notice.widget, self.banner, self.fixes, self.panel.widget, self.more])
 
     def _show(self, result: AuditResult) -> None:
         self.audits += 1
