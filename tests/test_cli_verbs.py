@@ -63,7 +63,7 @@ def test_sync_dry_run_apply_writeback_undo(workdir, simulator, capsys, xmpaudit_
     capsys.readouterr()
     assert run("audit", "--binaries") == 0
     out = capsys.readouterr().out
-    assert "Snapshot: new inventory (no saved snapshot of this AEM and folder)" in out
+    assert "Snapshot: refreshed incrementally (" in out  # the sync's selection saved a snapshot, then wrote
     assert re.search(rf"^- In sync and in the file: {len(applied)} \(", out, re.MULTILINE)
     assert run("undo") == 0 and "Dry run" in capsys.readouterr().out
     assert run("undo", "--apply") == 0

@@ -177,3 +177,41 @@ def test_every_surface_tells_the_same_numbers(sim, tmp_path, monkeypatch):
         finally:
             app.close()
             browser.close()
+
+
+def test_a_page_left_open_follows_the_arguments_and_another_surfaces_sync(tmp_path, monkeypatch):
+    """The app opened at minimumConfidence 0; the workflow model changed to 0.5, then the panel's Refresh: the
+    CLI's numbers and 0.5 in the box. A CLI sync from another process: the "newer numbers" line appears, and its
+    Refresh brings the CLI's numbers."""
+    from tests.test_session_arguments import HALF, change_models
+
+    with Simulator(build_demo_repository(DemoSpec(assets=120)), workflow_seconds=0.02) as zero:
+        env = {**os.environ, "XMPAUDIT_URL": zero.url, "XMPAUDIT_USER": "admin", "XMPAUDIT_PASSWORD": "admin",
+               "XMPAUDIT_PROFILE": ""}
+        for key, value in env.items():
+            monkeypatch.setenv(key, value)
+        with playwright.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+            app = App(browser, env, tmp_path, zero)
+            try:
+                app.open()
+                assert "— minimumConfidence 0, sequenceName" in app.body()
+                change_models(zero, HALF)
+                half = numbers(cli_audit(env, tmp_path))
+                app.page.locator(".xmpaudit-panel").get_by_role("button", name="Refresh").click()
+                assert numbers(app.wait_for_headline(half)) == half
+                app.page.get_by_text("— minimumConfidence 0.5, sequenceName").first.wait_for(timeout=WAIT)
+
+                folder = f"{DEMO_ROOT}/products/shoes"
+                done = subprocess.run([sys.executable, "-m", "xmpaudit.cli.main", "-q", "sync", "--apply", "--root",
+                                       folder], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+                assert done.returncode in (0, 1), done.stderr
+                notice = app.page.locator(".xmpaudit-newer")
+                notice.get_by_text(re.compile(r"^Newer numbers: a sync wrote \d+ assets? under products/shoes"))\
+                    .wait_for(timeout=WAIT)
+                synced = numbers(cli_audit(env, tmp_path))
+                notice.get_by_role("button", name="Refresh").click()
+                assert numbers(app.wait_for_headline(synced)) == synced
+            finally:
+                app.close()
+                browser.close()

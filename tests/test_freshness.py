@@ -7,6 +7,8 @@ import pytest
 
 from xmpaudit.core.acs import SyncArguments
 from xmpaudit.core.errors import ConfigError
+from xmpaudit.workspace.clock import NOW_VARIABLE
+from xmpaudit.workspace.clock import now as clock_now
 from xmpaudit.workspace.freshness import (
     DATA_SINCE,
     OLDEST_READ,
@@ -16,6 +18,7 @@ from xmpaudit.workspace.freshness import (
     max_snapshot_age,
     reads_began,
     stamp_reads,
+    unseen_words,
 )
 from xmpaudit.write.journal import Journal
 
@@ -128,3 +131,49 @@ def test_maximum_age_from_the_environment_and_bad_values(monkeypatch):
             max_snapshot_age(bad)
     with pytest.raises(ConfigError, match="must not be negative"):
         max_snapshot_age(-1)
+
+
+def test_huge_maximum_ages_are_one_line(monkeypatch):
+    for huge in ("1" + "0" * 20, "99999999999d", 1e300, float("inf")):
+        with pytest.raises(ConfigError, match="is too large"):
+            max_snapshot_age(huge)
+    monkeypatch.setenv("XMPAUDIT_MAX_SNAPSHOT_AGE", "9" * 30 + "h")
+    with pytest.raises(ConfigError, match="is too large"):
+        max_snapshot_age()
+
+
+def test_a_snapshot_stamped_in_the_future_has_an_unknown_age_and_is_read_again(tmp_path):
+    ahead = meta(minutes_ago=-60)  # clock stepped back, or a store copied from a machine running ahead
+    chosen = decision(ahead, tmp_path / "none.jsonl", max_age=timedelta(seconds=1))
+    assert chosen.action == "full"
+    assert chosen.reason == ("the saved snapshot is stamped 60 min in the future (2026-12-03 13:00:00 UTC): its age "
+                             "is unknown, so it was read again")
+    assert decision(meta(minutes_ago=-0.01), tmp_path / "none.jsonl").action == "reuse"  # within the tolerance
+
+
+def test_the_test_clock_moves_now_without_sleeping(monkeypatch, tmp_path):
+    saved = meta(minutes_ago=0)
+    monkeypatch.setenv(NOW_VARIABLE, iso(NOW))
+    assert clock_now() == NOW
+    assert decide(saved, source=SOURCE, root=ROOT, args=SyncArguments(), journal=tmp_path / "none.jsonl",
+                  max_age=timedelta(minutes=10)).action == "reuse"
+    moved = tmp_path / "now.txt"
+    moved.write_text(iso(NOW + timedelta(minutes=11)))
+    monkeypatch.setenv(NOW_VARIABLE, f"@{moved}")  # a file: a running process follows it
+    assert decide(saved, source=SOURCE, root=ROOT, args=SyncArguments(), journal=tmp_path / "none.jsonl",
+                  max_age=timedelta(minutes=10)).reason.startswith("the saved snapshot is 11 min old")
+    monkeypatch.setenv(NOW_VARIABLE, "+90")
+    assert abs((clock_now() - datetime.now(timezone.utc)).total_seconds() - 90) < 5
+    monkeypatch.setenv(NOW_VARIABLE, "tomorrow")
+    with pytest.raises(ConfigError, match=r"\$XMPAUDIT_NOW='tomorrow' is not \+SECONDS or an ISO moment"):
+        clock_now()
+
+
+def test_the_freshness_line_names_what_the_snapshot_cannot_see():
+    stamped: dict = {}
+    stamp_reads(stamped, iso(NOW))
+    refreshed: dict = {}
+    stamp_reads(refreshed, iso(NOW + timedelta(minutes=5)), previous=stamped)
+    assert unseen_words(refreshed) == ("Not seen: changes made by other tools (not xmpaudit) since 2026-12-03 12:00:00 "
+                                       "UTC, the snapshot's oldest read; only a full read sees them all (the last "
+                                       "began 2026-12-03 12:00:00 UTC)")

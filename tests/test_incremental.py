@@ -54,3 +54,31 @@ def test_changes_are_read_from_the_previous_snapshots_oldest_read_minus_a_margin
     untimed = type(full)(full.assets, full.smart_tags, full.xmp_tags, {})
     with pytest.raises(ConfigError, match="no oldest_read or taken_at"):
         incremental_since(untimed)
+
+
+def test_without_a_listing_it_reads_the_named_the_created_and_the_modified_and_drops_named_ones_gone(simulator):
+    from datetime import datetime as moment
+
+    from tests.conftest import client_for
+    from xmpaudit.simulator.bulk_dam import add_asset, metadata_node
+
+    client = client_for(simulator)
+    before = take_inventory(client, "/content/dam/xmpaudit-demo", show_progress=False)
+    paths = before.assets["path"].astype(str).tolist()
+    named, gone, deleted_elsewhere = paths[:2], paths[2], paths[3]
+    for path in (gone, deleted_elsewhere):
+        client.post(path, {":operation": "delete"})
+    repo = simulator.repo
+    with repo.lock:
+        folder = repo.node(paths[0].rsplit("/", 1)[0])
+        added = add_asset(folder, "new-one.jpg", moment.now(timezone.utc), metadata_node([("new", 0.9)], False))
+        added.children["jcr:content"].set("jcr:lastModified", moment(2020, 1, 1, tzinfo=timezone.utc))  # as packaged
+        repo.changed()
+    requests = client.request_count
+    refreshed, changes = refresh_inventory(client, before, also_read=[*named, gone], list_all=False,
+                                           show_progress=False)
+    now = set(refreshed.assets["path"].astype(str))
+    assert f"{paths[0].rsplit('/', 1)[0]}/new-one.jpg" in now and gone not in now
+    assert deleted_elsewhere in now  # a deletion nobody journaled waits for the next full read (facts.md)
+    assert set(named) <= set(changes.changed) and changes.deleted == [gone]
+    assert client.request_count - requests < 20  # no listing of every path

@@ -3,6 +3,7 @@ only while young and with nothing journaled under its folder since (else refresh
 write, fully when too old), the banner saying which and why, and the previous snapshot's counts."""
 
 import json
+import re
 from datetime import datetime, timedelta, timezone
 
 import pandas as pd
@@ -130,7 +131,7 @@ def test_refresh_keeps_the_replaced_snapshots_counts_even_if_never_audited(simul
     assert second.origin == "new inventory" and not second.notes
     history = read_history(first.snapshot.meta["source"], DEMO_ROOT)
     assert history["taken_at"].tolist() == [pd.Timestamp(first.snapshot.meta["taken_at"])]
-    assert history["surface"].tolist() == ["session, replaced snapshot"]
+    assert history["surface"].tolist() == ["notebook, replaced snapshot"]
 
 
 def test_a_damaged_saved_snapshot_is_replaced_and_said_so(simulator, tmp_path):
@@ -138,3 +139,40 @@ def test_a_damaged_saved_snapshot_is_replaced_and_said_so(simulator, tmp_path):
     (tmp_path / "snap" / "assets.parquet").write_bytes(b"not parquet")
     again = session(simulator, tmp_path)
     assert again.origin == "new inventory" and "The saved snapshot could not be read" in again.banner_text()
+
+
+def test_a_snapshot_stamped_in_the_future_is_read_again_and_the_banner_says_so(simulator, tmp_path):
+    session(simulator, tmp_path)
+    saved = json.loads((tmp_path / "snap" / "snapshot.json").read_text())
+    ahead = (datetime.now(timezone.utc) + timedelta(hours=2)).isoformat(timespec="milliseconds")
+    stamps = {key: ahead for key in (DATA_SINCE, READS_BEGAN, "oldest_read", "taken_at", "full_read_began")}
+    (tmp_path / "snap" / "snapshot.json").write_text(json.dumps({**saved, **stamps}))
+    again = session(simulator, tmp_path, max_age="1s")
+    assert again.origin == "new inventory"
+    assert re.search(r"\(the saved snapshot is stamped 1\d\d min in the future \(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d "
+                     r"UTC\): its age is unknown, so it was read again\)", again.banner_text())
+
+
+def test_the_banner_says_what_the_snapshot_cannot_see(simulator, tmp_path):
+    text = session(simulator, tmp_path).banner_text()
+    assert "Not seen: changes made by other tools (not xmpaudit) since " in text
+    assert "only a full read sees them all (the last began " in text
+
+
+def test_a_file_where_the_snapshot_store_should_be_is_a_note_and_a_new_inventory(simulator, xmpaudit_home):
+    snapshots_home().parent.mkdir(parents=True, exist_ok=True)
+    snapshots_home().write_text("not a folder")
+    first = session(simulator, xmpaudit_home, snapshot_dir=None)
+    assert first.origin == "new inventory" and first.snapshot_dir is None
+    assert any("The snapshot cannot be saved in" in note and "the next surface reads AEM again" in note
+               for note in first.notes)
+    assert session(simulator, xmpaudit_home, snapshot_dir=None).origin == "new inventory"
+
+
+def test_the_cli_refuses_a_huge_maximum_age_in_one_line(aem_env, capsys, monkeypatch):
+    from xmpaudit.cli.main import main
+
+    assert main(["-q", "audit", "--root", DEMO_ROOT, "--max-age", "9" * 30]) == 2
+    assert capsys.readouterr().err.startswith("error: Maximum snapshot age '999")
+    monkeypatch.setenv("XMPAUDIT_MAX_SNAPSHOT_AGE", "1e400")
+    assert main(["-q", "audit", "--root", DEMO_ROOT]) == 2

@@ -54,7 +54,8 @@ class Headline:
             return f"No asset with smart tags among {counted(self.total, 'asset')}."
         change = self.coverage_change
         since = "" if change is None else \
-            f" ({points_words(change)} since {moment_words(self.previous.get('taken_at'), 'the previous snapshot')})"
+            f" ({points_words(change)} since {moment_words(self.previous.get('taken_at'), 'the previous snapshot')}" \
+            f"{self.previous.get('threshold_note', '')})"
         return (f"**{percent_words(self.coverage_pct)}** of the {counted(self.tagged, 'asset')} with smart tags "
                 f"have their tags in XMP{since}; {counted(self.total, 'asset')} in all.")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+REPORT_SURFACE = "report"  # how the report's kernel names itself in the history ($XMPAUDIT_SURFACE)
 
 def _number(text: str, low: float, high: float | None, what: str) -> float:
     try:
@@ -49,11 +50,15 @@ def add_alert_options(parser: argparse.ArgumentParser) -> None:
 
 
 def alert_exit(args: argparse.Namespace, started: str) -> int:
-    """Print the alert of a report started at ``started``; the exit code it asks for (0 without an alert)."""
+    """Print the alert of a report started at ``started``; the exit code it asks for (0 without an alert). Only
+    the report's own audits count: of the AEM it was told to audit (the demo DAM: by the report's surface)."""
     if args.fail_below is None and args.fail_drop is None:
         return 0
-    from xmpaudit.workspace.history import scheduled_report_alert  # here: the parser imports this module for --help
+    from xmpaudit.aem.settings import resolve_settings  # here: the parser imports this module for --help
+    from xmpaudit.workspace.history import scheduled_report_alert
 
-    alert = scheduled_report_alert(args.root, started, fail_below=args.fail_below, fail_drop=args.fail_drop)
+    settings = resolve_settings(args.url, profile=args.profile)
+    alert = scheduled_report_alert(args.root, started, source=settings.url if settings else None,
+                                   surface=REPORT_SURFACE, fail_below=args.fail_below, fail_drop=args.fail_drop)
     print(alert.message)
     return args.alert_exit_code if alert.failed else 0

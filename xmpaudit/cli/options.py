@@ -149,16 +149,18 @@ def sync_arguments(args: argparse.Namespace, client: AemClient | None = None) ->
 
 def asset_paths(args: argparse.Namespace, client: AemClient, sync_args: SyncArguments) -> list[str]:
     """Assets named by --assets-file, else the assets under --root with one of --status."""
-    from xmpaudit.audit.compare import audit
     from xmpaudit.core.number_words import counted
-    from xmpaudit.read.inventory import take_inventory
 
     if args.assets_file:
         lines = read_assets_file(args.assets_file)
         return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
 
-    require_root(client, args.root)
-    result = audit(take_inventory(client, args.root, sync_args, show_progress=not args.quiet), sync_args)
+    from xmpaudit.workspace.session import open_session  # the session's store, freshness rule and history
+
+    verb = getattr(args, "command", "sync")
+    session = open_session(None, args.root, sync_args.to_process_args(), journal=getattr(args, "journal", None),
+                           show_progress=not args.quiet, client=client, surface=f"cli {verb}")
+    result = session.audit()
     wanted = [s.strip() for s in args.status.split(",") if s.strip()]
     invalid = int((result.assets["status"] == "invalid").sum())
     if invalid and "invalid" not in wanted:

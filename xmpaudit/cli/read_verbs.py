@@ -59,16 +59,16 @@ def cmd_audit(args: argparse.Namespace) -> int:
         snapshot = Snapshot.load(args.snapshot)
         sync_args = sync_arguments(args) if args.process_args else snapshot.arguments
         result = audit(snapshot, sync_args)
-        previous = previous_counts(snapshot.meta)
-        record_audit(result, snapshot.meta, "cli audit")
+        previous = previous_counts(snapshot.meta, arguments=sync_args)
+        record_audit(result, snapshot.meta, "cli audit", live=not args.process_args)  # another threshold: offline
     else:
         client = client_for(args)
         session = open_session(None, args.root, process_args_text(args), args.snapshot_dir, refresh=args.refresh,
                                journal=args.journal, max_age=args.max_age, show_progress=not args.quiet,
-                               client=client)
+                               client=client, surface="cli audit")
         print(session.banner_text(), end="\n\n")
         snapshot, sync_args = session.snapshot, session.args
-        result = session.audit(surface="cli audit")
+        result = session.audit()
         previous = session.previous_counts()
     if args.binaries:
         result, _ = check_binaries(client or client_for(args), result, sync_args, show_progress=not args.quiet)

@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from types import FrameType
 
-from xmpaudit.cli.alert_options import alert_exit
+from xmpaudit.cli.alert_options import REPORT_SURFACE, alert_exit
 from xmpaudit.cli.demo_verbs import use_shared_demo
 from xmpaudit.cli.options import DEFAULT_NOTEBOOKS, connection_env, process_args_text
 from xmpaudit.cli.quiet_jupyter import QUIET_KERNEL, QUIET_LAB
@@ -25,7 +25,7 @@ REPORT_NOTEBOOK = "02_coverage_audit.ipynb"
 def report_parameters(args: argparse.Namespace) -> dict[str, str | bool | None]:
     """What ``notebook-report`` injects into the audit notebook's parameters cell."""
     return {"ROOT": args.root, "PROCESS_ARGS": process_args_text(args), "JOURNAL": str(Path(args.journal).resolve()),
-            "REFRESH": True}
+            "REFRESH": True, "SURFACE": REPORT_SURFACE}
 
 
 def cmd_notebook_report(args: argparse.Namespace) -> int:

@@ -20,13 +20,12 @@ from xmpaudit.audit.whatif import (
     threshold_words,
 )
 from xmpaudit.audit.whatif_table import SHOWN_STEPS, whatif_note, whatif_rows
-from xmpaudit.cli.options import client_for, print_table, require_root, sync_arguments
+from xmpaudit.cli.options import client_for, print_table, process_args_text, sync_arguments
 from xmpaudit.core.acs import SyncArguments
 from xmpaudit.core.dates import moment_words
 from xmpaudit.core.errors import ConfigError
 from xmpaudit.core.number_words import counted
 from xmpaudit.core.statuses import FIXABLE_STATUSES
-from xmpaudit.read.inventory import take_inventory
 from xmpaudit.read.snapshot import Snapshot
 from xmpaudit.write.plan import plan_sync
 
@@ -35,10 +34,12 @@ def _snapshot(args: argparse.Namespace) -> tuple[Snapshot, SyncArguments, AemCli
     if args.snapshot:
         snapshot = Snapshot.load(args.snapshot)
         return snapshot, (sync_arguments(args) if args.process_args else snapshot.arguments), None
-    client = client_for(args)
-    require_root(client, args.root)
-    sync_args = sync_arguments(args, client)
-    return take_inventory(client, args.root, sync_args, show_progress=not args.quiet), sync_args, client
+    from xmpaudit.workspace.session import open_session  # the session's store, freshness rule and history
+
+    session = open_session(None, args.root, process_args_text(args), client=client_for(args),
+                           show_progress=not args.quiet, surface="cli what-if")
+    print(session.arguments_line())
+    return session.snapshot, session.args, session.client
 
 
 def cmd_what_if(args: argparse.Namespace) -> int:

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 import numpy as np
 import pandas as pd
 
 from xmpaudit.aem.client import AemClient
-from xmpaudit.aem.querybuilder import DEFAULT_WORKERS, MAX_PAGE_SIZE
+from xmpaudit.aem.querybuilder import DEFAULT_WORKERS, MAX_PAGE_SIZE, asset_query, check_page, get_page
 from xmpaudit.core.acs import SyncArguments
 from xmpaudit.core.dates import iso_text, parse_jcr_date
 from xmpaudit.core.errors import ConfigError
@@ -20,7 +20,11 @@ from xmpaudit.read.checkpoints import Partitions
 from xmpaudit.read.hits import asset_identity
 from xmpaudit.read.scan import LAST_MODIFIED, scan_windows, snapshot_of
 from xmpaudit.read.snapshot import Snapshot
-from xmpaudit.read.windows import DEFAULT_READ_BUDGET, LISTING_PAGE_SIZE, ScanSpec, now_text
+from xmpaudit.read.windows import DEFAULT_READ_BUDGET, LISTING_PAGE_SIZE, ScanSpec, Window, now_text
+
+# A change AEM makes now is stamped with AEM's clock: one further ahead of this machine's than this is not expected,
+# so later jcr:lastModified values were set before the previous read (dates in the future), not changes since.
+CLOCK_AHEAD = timedelta(days=1)
 
 
 @dataclass
@@ -78,6 +82,30 @@ def incremental_since(previous: Snapshot, margin: timedelta = timedelta(minutes=
     return taken - margin
 
 
+def _listing(client: AemClient, spec: ScanSpec, identity: dict[str, str], args: SyncArguments,
+             workers: int) -> dict[str, str | None]:
+    """Every asset path under the root with its identity (``jcr:uuid``/``jcr:created``), paths only."""
+    listing: dict[str, str | None] = {}
+    lister = Partitions(None, identity, args, sink=lambda _, hits, __: listing.update(
+        (h["jcr:path"], asset_identity(h)) for h in hits))
+    scan_windows(client, spec, lister, workers=workers, lower=None, progress=None)
+    return listing
+
+
+def _read_since(client: AemClient, spec: ScanSpec, identity: dict[str, str], args: SyncArguments, since: datetime,
+                workers: int, progress: Progress | None) -> list[Snapshot]:
+    """The assets whose ``spec.prop`` is at or after ``since`` (and not ``CLOCK_AHEAD`` beyond now), read fully."""
+    parts = Partitions(None, identity, args)
+    ahead = (datetime.now(timezone.utc) + CLOCK_AHEAD).replace(microsecond=0)
+    parts.set_range(Window(since.replace(microsecond=0), ahead))
+    scan_windows(client, spec, parts, workers=workers, lower=since, progress=progress)
+    return parts.snapshots()
+
+
+def _paths(snapshots: list[Snapshot]) -> set[str]:
+    return set().union(*(set(s.assets["path"].astype(str)) for s in snapshots)) if snapshots else set()
+
+
 def refresh_inventory(
     client: AemClient,
     previous: Snapshot,
@@ -90,6 +118,7 @@ def refresh_inventory(
     read_budget: int = DEFAULT_READ_BUDGET,
     show_progress: bool = True,
     also_read: Iterable[str] = (),
+    list_all: bool = True,
 ) -> tuple[Snapshot, InventoryChanges]:
     """A new snapshot of ``previous``'s root that re-reads only what changed: assets whose
     ``jcr:content/jcr:lastModified`` is at or after ``since`` (default: ``incremental_since(previous, margin)``),
@@ -97,43 +126,69 @@ def refresh_inventory(
     deleted ones), and the assets in ``also_read`` — those whose change leaves no last-modified time, such as the
     ones xmpaudit itself wrote (``Journal.records_under``). An asset replaced at its path by another node (its
     ``jcr:uuid`` or ``jcr:created`` differ from the previous read, seen in the same listing) is read again
-    even where its ``jcr:lastModified`` is older. ``args`` must be the arguments ``previous`` was read with."""
-    root = previous.meta.get("root")
-    if not isinstance(root, str) or previous.meta.get("source") != client.base_url:
-        raise ConfigError("The previous snapshot was taken from another AEM or has no root; take a full inventory")
-    if previous.meta.get("arguments") != args.to_process_args():
-        raise ConfigError("The previous snapshot was read with other process arguments; take a full inventory")
-    if since is None:
-        since = incremental_since(previous, margin)
-    started = client.request_count
-    began = now_text()
+    even where its ``jcr:lastModified`` is older. Without ``list_all`` (a session's refresh within the maximum
+    age costs what changed) there is no listing: new and replaced assets are those created since ``since``, and
+    only ``also_read`` assets found gone are dropped (other deletions wait for the next full read). Times more
+    than ``CLOCK_AHEAD`` ahead of this machine's clock were not set by a change since: they are not re-read."""
+    root = _refreshable_root(client, previous, args)
+    since = since or incremental_since(previous, margin)
+    started, began = client.request_count, now_text()
     identity = {"source": client.base_url, "root": root, "arguments": args.to_process_args()}
     with Progress(None, f"Changes under {root}", show=show_progress) as progress:
-        listing: dict[str, str | None] = {}
-        lister = Partitions(None, identity, args, sink=lambda _, hits, __: listing.update(
-            (h["jcr:path"], asset_identity(h)) for h in hits))
-        list_spec = ScanSpec(root, hits="selective", page_size=min(LISTING_PAGE_SIZE, 5 * page_size, read_budget // 2),
-                             read_budget=read_budget, partition_assets=10**12)
-        scan_windows(client, list_spec, lister, workers=workers, lower=None, progress=None)
-        changed_parts = Partitions(None, identity, args)
-        changed_spec = ScanSpec(root, prop=LAST_MODIFIED, page_size=page_size, read_budget=read_budget)
-        scan_windows(client, changed_spec, changed_parts, workers=workers, lower=since, progress=progress)
-    changed_snapshots = changed_parts.snapshots()
-    changed = set().union(*(set(s.assets["path"]) for s in changed_snapshots)) if changed_snapshots else set()
-    before = set(previous.assets["path"])
-    now = set(listing)
-    replaced = _replaced(previous, listing)
-    unseen = [path for path in dict.fromkeys([*also_read, *replaced]) if path in now and path not in changed]
+        listing = None
+        if list_all:
+            listing = _listing(client, ScanSpec(root, hits="selective", read_budget=read_budget,
+                                                page_size=min(LISTING_PAGE_SIZE, 5 * page_size, read_budget // 2),
+                                                partition_assets=10**12), identity, args, workers)
+        read = _read_since(client, ScanSpec(root, prop=LAST_MODIFIED, page_size=page_size, read_budget=read_budget),
+                           identity, args, since, workers, progress)
+        if listing is None:  # new or replaced assets: created since
+            read += _read_since(client, ScanSpec(root, page_size=page_size, read_budget=read_budget),
+                                identity, args, since, workers, progress)
+    before, changed = set(previous.assets["path"].astype(str)), _paths(read)
+    wanted = [*also_read, *(_replaced(previous, listing) if listing is not None else [])]
+    unseen = [p for p in dict.fromkeys(wanted) if p not in changed and (listing is None or p in listing)]
+    gone: set[str] = set()
     if unseen:
-        changed_snapshots.append(snapshot_of(client, unseen, args))
-        changed |= set(unseen)
-    added = sorted(now - before - changed)
-    deleted = sorted(before - now)
-    extra = [snapshot_of(client, added, args)] if added else []
-    merged = Snapshot.concat([_without_assets(previous, changed | set(deleted)), *changed_snapshots, *extra])
+        read.append(snapshot_of(client, unseen, args))
+        found = _paths(read[-1:])
+        changed, gone = changed | found, set(unseen) - found
+    now = set(listing) if listing is not None else (before | changed) - gone
+    added, deleted = sorted(now - before - changed), sorted(before - now)
+    if added:
+        read.append(snapshot_of(client, added, args))
+    merged = Snapshot.concat([_without_assets(previous, changed | set(deleted)), *read])
     # fresh as of ``began``: every change since ``since`` (before the previous snapshot's oldest read) is re-read
     merged.meta = {**identity, "taken_at": now_text(), "oldest_read": began, "requests": client.request_count - started,
                    "incremental_since": iso_text(since)}
     changes = InventoryChanges(sorted(changed & before), added + sorted(changed - before), deleted,
                                client.request_count - started)
     return merged, changes
+
+
+def _refreshable_root(client: AemClient, previous: Snapshot, args: SyncArguments) -> str:
+    """The previous snapshot's root, when it can be refreshed from ``client`` with ``args`` (else ConfigError)."""
+    root = previous.meta.get("root")
+    if not isinstance(root, str) or previous.meta.get("source") != client.base_url:
+        raise ConfigError("The previous snapshot was taken from another AEM or has no root; take a full inventory")
+    if previous.meta.get("arguments") != args.to_process_args():
+        raise ConfigError("The previous snapshot was read with other process arguments; take a full inventory")
+    return root
+
+
+def modified_since(client: AemClient, root: str, since: datetime, cap: int = 1000) -> int:
+    """How many assets under ``root`` AEM says were modified (``jcr:content/jcr:lastModified``) at or after
+    ``since``: one QueryBuilder request, no hits (``p.guessTotal`` up to ``cap``). It sees what sets that time (AEM's
+    editors, DAM workflows, a writeback); it does not see a plain Sling POST to the metadata, nor xmpaudit's own
+    writes (those are journaled). AemError where AEM has no QueryBuilder (plain Sling)."""
+    params = asset_query(root, limit=1, offset=0, extra={
+        "daterange.property": LAST_MODIFIED, "daterange.lowerBound": iso_text(since),
+        "daterange.lowerOperation": ">=", "p.guessTotal": str(cap), "p.hits": "selective",
+        "daterange.upperBound": iso_text(datetime.now(timezone.utc) + CLOCK_AHEAD), "daterange.upperOperation": "<",
+        "p.properties": "jcr:path"})
+    for key in ("orderby", "p.nodedepth"):
+        params.pop(key, None)
+    body = get_page(client, params)
+    check_page(body, client.url_for("/bin/querybuilder.json"))
+    total = body.get("total")
+    return total if isinstance(total, int) and total >= 0 else 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -49,10 +50,11 @@ class SnapshotStore:
         """The snapshot folders held, oldest first."""
         if self.single:
             return [self.folder] if (self.folder / META_FILE).exists() else []
-        if not self.folder.is_dir():
+        try:
+            return sorted(p for p in self.folder.iterdir()
+                          if p.is_dir() and not p.name.endswith(PARTIAL) and (p / META_FILE).exists())
+        except OSError:  # no store yet, or a file where the store's folder should be: nothing saved
             return []
-        return sorted(p for p in self.folder.iterdir()
-                      if p.is_dir() and not p.name.endswith(PARTIAL) and (p / META_FILE).exists())
 
     def latest_folder(self) -> Path | None:
         """The newest snapshot folder, or None."""
@@ -69,9 +71,25 @@ class SnapshotStore:
         except (OSError, ValueError) as exc:  # a torn or foreign Parquet file (pyarrow's errors are ValueErrors)
             raise ConfigError(f"{folder} holds a damaged snapshot: {exc}") from None
 
+    @staticmethod
+    def meta_of(folder: Path) -> dict | None:
+        """The saved snapshot's description (``snapshot.json``) alone, without its frames; None when unreadable."""
+        try:
+            meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return meta if isinstance(meta, dict) else None
+
     def save(self, snapshot: Snapshot) -> Path:
         """Save ``snapshot`` as the newest (written aside, then renamed into place), dropping the oldest beyond
-        ``keep``; returns its folder."""
+        ``keep``; returns its folder. Raises ConfigError (one line) when the store cannot be written (e.g. a file
+        where its folder should be)."""
+        try:
+            return self._save(snapshot)
+        except OSError as exc:
+            raise ConfigError(f"The snapshot cannot be saved in {self.folder}: {exc.strerror or exc}") from None
+
+    def _save(self, snapshot: Snapshot) -> Path:
         if self.single:
             return snapshot.save(self.folder)
         self.folder.mkdir(parents=True, exist_ok=True)

@@ -19,8 +19,9 @@ class QueryError(Exception):
     """A bad query (AEM answers 400 with success=false)."""
 
 
-def _walk(node: Node, path: str, flat: bool = False) -> Iterator[tuple[str, Node]]:
-    """``node`` and its descendants (only its children with ``flat``), in document order."""
+def _walk(node: Node, path: str, flat: bool = False, wanted_type: str | None = None) -> Iterator[tuple[str, Node]]:
+    """``node`` and its descendants (only its children with ``flat``), in document order; with ``wanted_type``,
+    leaves of another type are left out (no query can match them), which spares building their paths."""
     if flat:
         yield path, node
         prefix = path.rstrip("/")
@@ -30,8 +31,12 @@ def _walk(node: Node, path: str, flat: bool = False) -> Iterator[tuple[str, Node
     while stack:
         current_path, current = stack.pop()
         yield current_path, current
-        prefix = current_path.rstrip("/")
-        stack.extend((f"{prefix}/{name}", child) for name, child in reversed(current.children.items()))
+        children = current.children
+        if not children:
+            continue
+        prefix = current_path.rstrip("/") + "/"
+        stack.extend([(prefix + name, child) for name, child in reversed(children.items())
+                      if wanted_type is None or child.children or child.primary_type == wanted_type])
 
 
 def _int(params: dict[str, str], key: str, default: int) -> int:
@@ -131,22 +136,33 @@ def _sort_key(value: Any) -> tuple[int, float | str]:
     return 2, str(value)
 
 
-def _find(repo: Repository, params: dict[str, str]) -> tuple[list[tuple[str, Node]], str | None, list | None]:
+def _found(repo: Repository, params: dict[str, str]) -> dict[str, Node]:
+    """The matching nodes in document order, before any ordering; cached per content generation and shared by the
+    queries that differ only in their ordering (one walk of the repository serves them all)."""
     wanted_type = params.get("type")
     properties = _property_predicates(params)
     flat = params.get("path.flat") == "true"
+    key = ("walk", wanted_type, tuple(properties), tuple(_path_scopes(params)), flat)
+    cached = repo.query_cache.get(key)
+    if cached is not None:
+        return cached  # type: ignore[return-value]
     found: dict[str, Node] = {}
     for scope, include_self in _path_scopes(params):
         base = repo.node(scope)
         if base is None:
             continue
-        for path, node in _walk(base, scope, flat):
+        for path, node in _walk(base, scope, flat, wanted_type):
             if path == scope and not include_self:
                 continue
             if (wanted_type is None or node.primary_type == wanted_type) and all(
                     str(_relative(repo, path, node, name)) == value for name, value in properties):
                 found[path] = node
-    results = list(found.items())
+    repo.query_cache[key] = found
+    return found
+
+
+def _find(repo: Repository, params: dict[str, str]) -> tuple[list[tuple[str, Node]], str | None, list | None]:
+    results = list(_found(repo, params).items())
     order = params.get("orderby")
     order_prop, order_keys = None, None
     if order in ("path", "@jcr:path"):

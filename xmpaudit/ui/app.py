@@ -29,6 +29,7 @@ from xmpaudit.audit.headline import WORST_FOLDERS, Headline
 from xmpaudit.audit.result import AuditResult
 from xmpaudit.core.errors import XmpAuditError
 from xmpaudit.core.progress import ProgressCallback
+from xmpaudit.ui.newer_notice import NewerNotice
 from xmpaudit.ui.panel import AuditPanel, one_line
 from xmpaudit.ui.whatif_view import what_if_view
 from xmpaudit.workspace.history import read_history
@@ -39,6 +40,7 @@ from xmpaudit.write.journal import Journal
 ENV = "XMPAUDIT_APP_"
 DASHBOARD_NAME = "xmpaudit-dashboard.ipynb"
 FIX_LIST_ROWS = 10
+NEWER_INTERVAL = 10.0  # seconds between looks for newer numbers of another surface
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,7 @@ class AppSettings:
         """The session every surface opens, with these settings."""
         return open_session(None, self.root, self.process_args or None, self.snapshot_dir or None,
                             refresh=self.refresh, journal=self.journal or None, max_age=self.max_age or None,
-                            show_progress=False)
+                            show_progress=False, surface="app")
 
 
 def headline_html(head: Headline, folders: int = WORST_FOLDERS) -> str:
@@ -94,13 +96,16 @@ def fix_list_html(session: NotebookSession, result: AuditResult, rows: int = FIX
 
 
 class Dashboard:
-    """The app's page: the headline, the session's banner, the top of the fix list and the panel; audited again
-    (by the session's freshness rules) after every Sync, Undo, Writeback and Refresh the panel finishes."""
+    """The app's page: the headline, the "newer numbers" notice, the session's banner, the top of the fix list and
+    the panel; audited again (by the session's freshness rules) after every Sync, Undo, Writeback and Refresh the
+    panel finishes. The panel's Refresh reads everything again; the notice's reads what changed."""
 
-    def __init__(self, session: NotebookSession, settings: AppSettings) -> None:
+    def __init__(self, session: NotebookSession, settings: AppSettings,
+                 newer_interval: float = NEWER_INTERVAL) -> None:
         import ipywidgets as w
 
         self.session = session
+        self._full_refresh = True  # the panel's Refresh button: a new inventory; the notice's: by the rules
         result = session.audit()
         self.banner, self.summary, self.fixes = w.HTML(), w.HTML(), w.HTML()
         self.more = w.Accordion(children=[w.VBox(), w.HTML()], selected_index=None)
@@ -112,15 +117,17 @@ class Dashboard:
                                 root=session.root, page_size=settings.page_size,
                                 writeback_model=settings.writeback_model, read_all=self._read_all)
         self.audits = 0
+        self.notice = NewerNotice(session, self.refresh_what_changed, newer_interval)
         self._show(result)
         # audits run one at a time on their own thread, so the panel stays usable while the page is audited again
         self._audits = ThreadPoolExecutor(max_workers=1, thread_name_prefix="xmpaudit-app-audit")
         self._pending: Future[None] | None = None
         self.panel.on_change.append(self._audit_after)
-        self.widget = w.VBox([self.summary, self.banner, self.fixes, self.panel.widget, self.more])
+        self.widget = w.VBox([self.summary, self.notice.widget, self.banner, self.fixes, self.panel.widget, self.more])
 
     def _show(self, result: AuditResult) -> None:
         self.audits += 1
+        self.notice.check()
         self.banner.value = self.session._repr_html_()
         self.summary.value = headline_html(self.session.headline(result))
         self.fixes.value = fix_list_html(self.session, result)
@@ -139,10 +146,22 @@ class Dashboard:
                                        f"src='data:image/png;base64,{base64.b64encode(png.getvalue()).decode()}'>")
 
     def _read_all(self, progress: ProgressCallback) -> tuple[AuditResult, pd.DataFrame]:
-        """The panel's Refresh: a new inventory through the session (saved, recorded in the history), audited."""
+        """The panel's Refresh through the session (saved, recorded in the history), audited: a new inventory
+        when the panel's button asked, what changed when the notice's did."""
+        full, self._full_refresh = self._full_refresh, True
         with self._session_lock:
-            self.session.refresh(full=True, on_progress=progress)
-            return self.session.audit(), self.session.snapshot.smart_tags
+            return self.session.refresh_and_audit(progress, full=full)
+
+    def refresh_what_changed(self) -> None:
+        """The notice's Refresh: the panel refreshes through the session by its freshness rules (arguments read
+        again, what changed re-read), so the page and the panel show the new numbers."""
+        self._full_refresh = False
+        try:
+            self.panel.refresh()
+        except Exception as exc:  # the panel is busy: say so in the banner, the notice stays
+            self._full_refresh = True
+            self.banner.value = f"<p style='color:#D55E00'><b>✖ {html.escape(one_line(exc))}</b></p>"
+            self.notice.check()
 
     def _audit_after(self, action: str, outcome: object) -> None:
         """After a Sync, Undo or Writeback of the panel: audit the page again, in the background; after its

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -13,6 +13,7 @@ from xmpaudit.core.acs import SyncArguments
 from xmpaudit.core.dates import moment_words, parse_moment
 from xmpaudit.core.errors import ConfigError
 from xmpaudit.core.number_words import counted
+from xmpaudit.workspace.clock import now as clock_now
 from xmpaudit.write.journal import Journal
 
 MAX_AGE_VARIABLE = "XMPAUDIT_MAX_SNAPSHOT_AGE"
@@ -20,6 +21,8 @@ DEFAULT_MAX_AGE = timedelta(minutes=10)
 READS_BEGAN = "inventory_started"   # when this snapshot's own reads began (a refresh sets its own)
 DATA_SINCE = "data_since"           # when the oldest data in it was read (kept through incremental refreshes)
 OLDEST_READ = "oldest_read"         # a reader's per-part stamp of its oldest read, used when present
+FULL_READ = "full_read_began"       # when the last full inventory behind it began (kept through incremental ones)
+FUTURE_TOLERANCE = timedelta(seconds=2)
 UNITS = {"": 1, "s": 1, "sec": 1, "min": 60, "m": 60, "h": 3600, "d": 86400}
 
 Action = Literal["reuse", "incremental", "full"]
@@ -41,6 +44,8 @@ def stamp_reads(meta: dict[str, Any], started: str, previous: dict[str, Any] | N
     meta[READS_BEGAN] = started
     oldest = None if previous is None else data_since(previous)
     meta[DATA_SINCE] = started if oldest is None else oldest.isoformat(timespec="milliseconds")
+    full = None if previous is None else (previous.get(FULL_READ) or previous.get(DATA_SINCE))
+    meta[FULL_READ] = started if full is None else str(full)
 
 
 def max_snapshot_age(given: float | timedelta | str | None = None) -> timedelta:
@@ -52,25 +57,23 @@ def max_snapshot_age(given: float | timedelta | str | None = None) -> timedelta:
         return DEFAULT_MAX_AGE
     if isinstance(given, timedelta):
         age = given
+    elif isinstance(given, (int, float)) and not isinstance(given, bool):
+        age = _seconds(float(given), given)
     else:
-        try:
-            age = timedelta(seconds=_seconds(given))
-        except OverflowError:  # beyond timedelta.max (~2.7 million years), or infinite
-            raise ConfigError(f"Maximum snapshot age {given!r} is too large (at most {timedelta.max.days:,} "
-                              "days)") from None
+        match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(s|sec|min|m|h|d)?\s*", str(given))
+        if match is None:
+            raise ConfigError(f"Maximum snapshot age {given!r} is not a duration like 600, 90s, 10min or 2h")
+        age = _seconds(float(match.group(1)) * UNITS[match.group(2) or ""], given)
     if age < timedelta(0):
         raise ConfigError(f"Maximum snapshot age must not be negative, got {given!r}")
     return age
 
 
-def _seconds(given: float | str) -> float:
-    """Seconds of a duration given as a number or as text like ``90``, ``90s``, ``10min``, ``2h``."""
-    if isinstance(given, (int, float)) and not isinstance(given, bool):
-        return float(given)
-    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(s|sec|min|m|h|d)?\s*", str(given))
-    if match is None:
-        raise ConfigError(f"Maximum snapshot age {given!r} is not a duration like 600, 90s, 10min or 2h")
-    return float(match.group(1)) * UNITS[match.group(2) or ""]
+def _seconds(seconds: float, given: object) -> timedelta:
+    try:
+        return timedelta(seconds=seconds)
+    except (OverflowError, ValueError):  # beyond timedelta's ~2.7 million years, or not a number
+        raise ConfigError(f"Maximum snapshot age {given!r} is too large (at most {timedelta.max.days} days)") from None
 
 
 def reads_began(meta: dict[str, Any]) -> datetime | None:
@@ -139,7 +142,10 @@ def decide(meta: dict[str, Any] | None, *, source: str, root: str, args: SyncArg
     began, oldest = reads_began(meta), data_since(meta)
     if began is None or oldest is None:
         return Freshness("full", "the saved snapshot does not say when it was read")
-    now = now or datetime.now(timezone.utc)
+    now = now or clock_now()
+    if oldest - now > FUTURE_TOLERANCE:
+        return Freshness("full", f"the saved snapshot is stamped {age_words(oldest - now)} in the future "
+                                 f"({oldest:%Y-%m-%d %H:%M:%S} UTC): its age is unknown, so it was read again")
     age = now - oldest
     if age >= max_age:
         return Freshness("full", f"the saved snapshot is {age_words(age)} old (maximum {age_words(max_age)}); "
@@ -154,3 +160,13 @@ def decide(meta: dict[str, Any] | None, *, source: str, root: str, args: SyncArg
                          written)
     return Freshness("reuse", f"younger than the maximum age of {age_words(max_age)}, nothing journaled under the "
                               "folder since it was read")
+
+
+def unseen_words(meta: dict[str, Any]) -> str:
+    """What a snapshot cannot show, in words for the banner: writes by other tools since its oldest read (a plain
+    Sling POST leaves no journal record and no ``jcr:lastModified``), and when the last full read began."""
+    oldest, full = data_since(meta), parse_moment(meta.get(FULL_READ)) or data_since(meta)
+    since = "an unknown time" if oldest is None else f"{oldest:%Y-%m-%d %H:%M:%S} UTC"
+    full_text = "unknown" if full is None else f"{full:%Y-%m-%d %H:%M:%S} UTC"
+    return (f"Not seen: changes made by other tools (not xmpaudit) since {since}, the snapshot's oldest read; "
+            f"only a full read sees them all (the last began {full_text})")
