@@ -53,7 +53,7 @@ def test_change_since_compares_only_audits_at_the_same_threshold():
     assert previous["taken_at"].startswith("2026-11-01") and previous["minimum_confidence"] == 0.0
     assert "had minimumConfidence 0.95, not compared" in previous["threshold_note"]
     sentence = headline(result, previous, later.meta).coverage_sentence()
-    assert "(-30.0 points since 2026-11-01T10:00:00+00:00; the audit at 2026-11-03T10:00:00+00:00 had " \
+    assert "(-30.0 points since 1 Nov 2026, 10:00 UTC; the audit at 3 Nov 2026, 10:00 UTC had " \
            "minimumConfidence 0.95, not compared)" in sentence
 
 

@@ -15,7 +15,7 @@ import pandas as pd
 from xmpaudit.audit.result import AuditResult
 from xmpaudit.audit.summary_json import audit_summary
 from xmpaudit.core.acs import SyncArguments
-from xmpaudit.core.dates import parse_moment
+from xmpaudit.core.dates import moment_words, parse_moment
 from xmpaudit.core.errors import ConfigError
 from xmpaudit.core.number_words import percent_words, points_words
 from xmpaudit.core.statuses import STATUSES
@@ -121,7 +121,7 @@ def previous_counts(meta: dict[str, Any], path: str | Path | None = None,
     found = {"taken_at": latest.get("taken_at"), "counts": latest.get("counts") or {},
              "coverage_pct": latest.get("coverage_pct"), "minimum_confidence": latest.get("minimum_confidence")}
     if arguments is not None and not same_arguments(last_any, arguments):
-        found["threshold_note"] = (f"; the audit at {last_any.get('taken_at')} had minimumConfidence "
+        found["threshold_note"] = (f"; the audit at {moment_words(last_any.get('taken_at'), '?')} had minimumConfidence "
                                    f"{last_any.get('minimum_confidence')}, not compared")
     return found
 
