@@ -121,7 +121,8 @@ def previous_counts(meta: dict[str, Any], path: str | Path | None = None,
     found = {"taken_at": latest.get("taken_at"), "counts": latest.get("counts") or {},
              "coverage_pct": latest.get("coverage_pct"), "minimum_confidence": latest.get("minimum_confidence")}
     if arguments is not None and not same_arguments(last_any, arguments):
-        found["threshold_note"] = (f"; the audit at {moment_words(last_any.get('taken_at'), '?')} had minimumConfidence "
+        when = moment_words(last_any.get("taken_at"), "?")
+        found["threshold_note"] = (f"; the audit at {when} had minimumConfidence "
                                    f"{last_any.get('minimum_confidence')}, not compared")
     return found
 
