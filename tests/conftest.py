@@ -138,6 +138,12 @@ def small_repository(assets: dict[str, dict[str, Any]]) -> Repository:
     return repo
 
 
+def every(values: Any) -> bool:
+    """True when there is at least one value and each is true: NA counts as false. pandas' ``Series.all()`` skips NA
+    (a nullable ``verified`` column with rows never verified passes it) and is true for no rows at all."""
+    return len(values) > 0 and bool(values.astype(object).fillna(False).astype(bool).all())
+
+
 def snapshot_from_hits(hits: Iterable[dict[str, Any]], args: SyncArguments | None = None,
                        **meta: Any) -> Snapshot:
     """A snapshot of hand-built hits (see asset_hit), as an inventory with these arguments would save it."""
