@@ -114,6 +114,19 @@ def test_stamps_reads_began_and_the_oldest_data(tmp_path):
                     tmp_path / "none.jsonl").reason == "the saved snapshot does not say when it was read"
 
 
+def test_age_counts_from_the_oldest_read(tmp_path):
+    """A snapshot refreshed incrementally a minute ago still holds rows read 11 minutes ago: it is 11 minutes old,
+    and so is one whose reader stamped an oldest read of 12 minutes ago though its reads ended a minute ago."""
+    none = tmp_path / "none.jsonl"
+    refreshed = meta(minutes_ago=1, **{DATA_SINCE: iso(NOW - timedelta(minutes=11))})
+    chosen = decision(refreshed, none)
+    assert chosen.action == "full" and "is 11 min old (maximum 10 min)" in chosen.reason
+    stamped = meta(minutes_ago=1, **{OLDEST_READ: iso(NOW - timedelta(minutes=12))})
+    chosen = decision(stamped, none)
+    assert chosen.action == "full" and "is 12 min old (maximum 10 min)" in chosen.reason
+    assert decision(meta(minutes_ago=1), none).action == "reuse"  # the same, all read a minute ago
+
+
 @pytest.mark.parametrize("given, seconds", [(None, 600), (90, 90), ("90", 90), ("90s", 90), ("10min", 600),
                                             ("2h", 7200), ("1d", 86400), (timedelta(seconds=5), 5), (0, 0)])
 def test_maximum_age(given, seconds):
