@@ -99,6 +99,24 @@ def close_figures() -> Any:
         sys.modules["matplotlib.pyplot"].close("all")
 
 
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    """One headless Debian Chromium (Playwright) per test process, shared by every browser test: each test opens
+    its own pages on it. Skipped with a message where playwright or chromium is missing."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright not installed (pip install -e .[dev])")
+    if CHROMIUM is None:
+        pytest.skip("Debian chromium not installed (./dev.sh test installs it)")
+    with sync_api.sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
+
+
 @pytest.fixture(scope="session")
 def demo_spec() -> DemoSpec:
     return DemoSpec(assets=120)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -32,12 +31,7 @@ from xmpaudit.read.snapshot import META_FILE
 from xmpaudit.simulator import DemoSpec, Simulator, build_demo_repository
 from xmpaudit.simulator.workflow_models import SYNC_MODEL_ID, WorkflowSetup
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-playwright = pytest.importorskip("playwright.sync_api", reason="playwright not installed (pip install -e .[dev])")
-pytestmark = [pytest.mark.browser, pytest.mark.notebooks,
-              pytest.mark.skipif(CHROMIUM is None, reason="Debian chromium not installed (./dev.sh test installs it)")]
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+pytestmark = [pytest.mark.browser, pytest.mark.notebooks]  # the chromium fixture skips without Chromium
 AUDIT_NOTEBOOK = Path(__file__).parent.parent / "notebooks" / "02_coverage_audit.ipynb"
 MAX_AGE = 600  # seconds: the default; long enough that no phase outlives it on a busy machine
 WAIT = 180_000  # ms: inventory-sized waits on a shared 2-core machine
@@ -139,58 +133,55 @@ def sim():
         yield sim
 
 
-def test_every_surface_tells_the_same_numbers(sim, tmp_path, monkeypatch):
+def test_every_surface_tells_the_same_numbers(sim, chromium, tmp_path, monkeypatch):
     env = {**os.environ, "XMPAUDIT_URL": sim.url, "XMPAUDIT_USER": "admin", "XMPAUDIT_PASSWORD": "admin",
            "XMPAUDIT_PROFILE": "", "XMPAUDIT_MAX_SNAPSHOT_AGE": f"{MAX_AGE}s"}
     for key, value in env.items():
         monkeypatch.setenv(key, value)  # the notebook's kernel gets the same
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        app = App(browser, env, tmp_path, sim)
-        try:
-            start = truth(sim)
-            assert numbers(cli_audit(env, tmp_path)) == start
-            assert numbers(notebook_audit(tmp_path)) == start
-            assert numbers(app.open()) == start
-            body = app.body()
-            assert "Process arguments: from runtime model" in body and "as given" not in body
-            assert "What to fix first" in body and "Worst folders (lowest coverage first)" in body
+    app = App(chromium, env, tmp_path, sim)
+    try:
+        start = truth(sim)
+        assert numbers(cli_audit(env, tmp_path)) == start
+        assert numbers(notebook_audit(tmp_path)) == start
+        assert numbers(app.open()) == start
+        body = app.body()
+        assert "Process arguments: from runtime model" in body and "as given" not in body
+        assert "What to fix first" in body and "Worst folders (lowest coverage first)" in body
 
-            panel = app.page.locator(".xmpaudit-panel")
-            status = panel.locator(".xmpaudit-result")
-            rows = panel.locator(".xmpaudit-row input[type=checkbox]")
-            for index in range(3):
-                rows.nth(index).check()
-            panel.get_by_role("button", name="Preview").click()
-            status.get_by_text("Preview:").wait_for(timeout=WAIT)
-            panel.get_by_role("button", name="Sync").click()
-            status.get_by_text("Sync done:").wait_for(timeout=WAIT)
-            synced = truth(sim)
-            assert synced != start
-            assert numbers(app.wait_for_headline(synced)) == synced
-            assert numbers(cli_audit(env, tmp_path)) == synced
-            assert numbers(notebook_audit(tmp_path)) == synced
+        panel = app.page.locator(".xmpaudit-panel")
+        status = panel.locator(".xmpaudit-result")
+        rows = panel.locator(".xmpaudit-row input[type=checkbox]")
+        for index in range(3):
+            rows.nth(index).check()
+        panel.get_by_role("button", name="Preview").click()
+        status.get_by_text("Preview:").wait_for(timeout=WAIT)
+        panel.get_by_role("button", name="Sync").click()
+        status.get_by_text("Sync done:").wait_for(timeout=WAIT)
+        synced = truth(sim)
+        assert synced != start
+        assert numbers(app.wait_for_headline(synced)) == synced
+        assert numbers(cli_audit(env, tmp_path)) == synced
+        assert numbers(notebook_audit(tmp_path)) == synced
 
-            panel.get_by_role("button", name=re.compile(r"^whole run sync-")).click()  # undo the run, chosen
-            panel.get_by_role("button", name="Undo").click(timeout=WAIT)
-            panel.get_by_role("button", name="Confirm undo (3)").click(timeout=WAIT)
-            status.get_by_text("Undo done:").wait_for(timeout=WAIT)
-            assert truth(sim) == start
-            assert numbers(app.wait_for_headline(start)) == start
-            assert numbers(cli_audit(env, tmp_path)) == start
-            assert numbers(notebook_audit(tmp_path)) == start
+        panel.get_by_role("button", name=re.compile(r"^whole run sync-")).click()  # undo the run, chosen
+        panel.get_by_role("button", name="Undo").click(timeout=WAIT)
+        panel.get_by_role("button", name="Confirm undo (3)").click(timeout=WAIT)
+        status.get_by_text("Undo done:").wait_for(timeout=WAIT)
+        assert truth(sim) == start
+        assert numbers(app.wait_for_headline(start)) == start
+        assert numbers(cli_audit(env, tmp_path)) == start
+        assert numbers(notebook_audit(tmp_path)) == start
 
-            with client_for(sim) as client:  # another tool removes one in-sync node: no journal, no lastModified
-                assets = audit(take_inventory(client, DEMO_ROOT, show_progress=False)).assets
-                victim = assets.loc[assets["status"] == "in_sync", "path"].iloc[0]
-                client.post(f"{victim}/jcr:content/metadata/dam:predictedTags", {":operation": "delete"})
-            behind = truth(sim)
-            assert behind != start
-            age_saved_snapshots(MAX_AGE + 1)  # every saved snapshot is now too old to stand for AEM
-            assert numbers(app.open()) == behind
-            assert "new inventory (the saved snapshot is " in app.body()
-            assert numbers(cli_audit(env, tmp_path)) == behind
-            assert numbers(notebook_audit(tmp_path)) == behind
-        finally:
-            app.close()
-            browser.close()
+        with client_for(sim) as client:  # another tool removes one in-sync node: no journal, no lastModified
+            assets = audit(take_inventory(client, DEMO_ROOT, show_progress=False)).assets
+            victim = assets.loc[assets["status"] == "in_sync", "path"].iloc[0]
+            client.post(f"{victim}/jcr:content/metadata/dam:predictedTags", {":operation": "delete"})
+        behind = truth(sim)
+        assert behind != start
+        age_saved_snapshots(MAX_AGE + 1)  # every saved snapshot is now too old to stand for AEM
+        assert numbers(app.open()) == behind
+        assert "new inventory (the saved snapshot is " in app.body()
+        assert numbers(cli_audit(env, tmp_path)) == behind
+        assert numbers(notebook_audit(tmp_path)) == behind
+    finally:
+        app.close()
