@@ -217,6 +217,15 @@ def wait_http(url: str, process: subprocess.Popen, log: Path) -> None:
     raise RuntimeError(f"server did not start: {log.read_text()[-2000:]}")
 
 
+def run_all_cells(page: Any) -> None:
+    """Run All Cells once the kernel is idle (before that the command is disabled and a click does nothing), and
+    wait until the first cell has started."""
+    page.locator(".jp-StatusBar-TextItem").get_by_text(re.compile(r"\|\s*Idle\s*$")).first.wait_for(timeout=SLOW)
+    page.get_by_role("menuitem", name="Run", exact=True).click()
+    page.get_by_text("Run All Cells", exact=True).click()
+    page.locator(".jp-InputPrompt").get_by_text(re.compile(r"\[(\*|\d+)\]")).first.wait_for(timeout=SLOW)
+
+
 def test_panel_in_jupyterlab_on_100k_assets(dam, chromium, tmp_path):
     shutil.copy(ROOT / "notebooks" / "03_fix_mismatches.ipynb", tmp_path)
     store = SnapshotStore.of(dam.sim.url, DEMO_ROOT).folder  # the notebook reuses this inventory
@@ -237,9 +246,7 @@ def test_panel_in_jupyterlab_on_100k_assets(dam, chromium, tmp_path):
             wait_http(f"{url}/api/status?token=xmpaudit-test", process, log_path)
             page.goto(f"{url}/lab/tree/03_fix_mismatches.ipynb?token=xmpaudit-test")
             page.wait_for_selector(".jp-Notebook", timeout=60_000)
-            page.wait_for_timeout(1500)
-            page.get_by_role("menuitem", name="Run", exact=True).click()
-            page.get_by_text("Run All Cells", exact=True).click()
+            run_all_cells(page)
             page.locator(".xmpaudit-panel .xmpaudit-row").first.wait_for(timeout=SLOW)
             timings = drive_panel(page, dam, "lab", f"{DEMO_ROOT}/products", "products", "sneaker")
             record_timings("jupyterlab", timings)
