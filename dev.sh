@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # xmpaudit developer entry point.
 #   ./dev.sh run    open JupyterLab on the notebooks against the embedded demo DAM (or XMPAUDIT_URL if set)
-#   ./dev.sh test   install everything into .venv and run all tests (what CI runs)
+#   ./dev.sh test   install everything into .venv and run all tests (what CI runs): parallel workers, cores + 1
+#                   (XMPAUDIT_TEST_WORKERS=N to choose, 0 for one process), the 25 slowest tests listed at the end
 #   ./dev.sh test-fast  the inner loop: ruff, the import contracts and the tests without a server, a notebook, a
 #                   browser, Sling, the ACS jar or external tools (markers e2e, notebooks, contract, browser, acs, slow)
 #   ./dev.sh lint   ruff and the import contracts (layers, no circles)
@@ -11,6 +12,13 @@ VENV=${XMPAUDIT_VENV:-.venv}
 PYTHON=${PYTHON:-python3}
 # the fast tier leaves out every test that needs a server, a notebook kernel, a browser, Sling, Maven or a corpus
 FAST_TIER="not (e2e or notebooks or contract or browser or acs or slow)"
+# the whole suite on parallel workers, one more than cores (a test waits on servers, kernels and browsers about half
+# of its time), each test file on one worker (module fixtures such as the 100k-asset DAM are built once), the
+# heaviest files first (tests/conftest.py orders them), the slowest durations printed
+parallel_options() {
+  local workers=${XMPAUDIT_TEST_WORKERS:-$("$VENV/bin/python" -c 'import os; print((os.cpu_count() or 1) + 1)')}
+  PARALLEL=(-n "$workers" --dist loadfile --no-loadscope-reorder --durations=25)
+}
 
 # True when the venv already has this checkout's xmpaudit (at pyproject's version, installed by this script or by the
 # README's own pip command) and a distribution for every requirement in pyproject.toml ($1 = dev: the dev extra too).
@@ -73,7 +81,8 @@ case "${1:-}" in
     export MPLBACKEND=Agg
     "$VENV/bin/ruff" check xmpaudit tests benchmarks
     "$VENV/bin/lint-imports" --no-cache
-    exec "$VENV/bin/python" -m pytest "$@"
+    parallel_options
+    exec "$VENV/bin/pytest" "${PARALLEL[@]}" "$@"  # the bare entry point: pyproject.toml alone makes tests importable
     ;;
   test-fast)
     shift

@@ -1,7 +1,9 @@
-"""Mutation report (not in CI): cosmic-ray mutates the write path, the client's retry rules and the workflow-model
-rules in a scratch copy of the tree, runs the fast tests that cover each, and prints the surviving mutants.
+"""Mutation report (not in CI): cosmic-ray mutates the write path, the client's retry rules, the workflow-model
+rules, the snapshot freshness rules and the audit's classifier in a scratch copy of the tree, runs the fast tests
+that cover each, and prints the surviving mutants.
 
-    PYTHONPATH=. python benchmarks/mutation_report.py            # every target (about 20 minutes on 2 cores)
+    PYTHONPATH=. python benchmarks/mutation_report.py            # every target (an hour or more on 2 cores)
+    PYTHONPATH=. python benchmarks/mutation_report.py --budget 600 freshness compare   # at most 10 min per target
     PYTHONPATH=. python benchmarks/mutation_report.py --count    # only count the mutants each target would run
     PYTHONPATH=. python benchmarks/mutation_report.py journal    # one target by name
     PYTHONPATH=. python benchmarks/mutation_report.py --keep; … add tests …; … --survivors-of /tmp/xmpaudit-mutation-…
@@ -20,6 +22,7 @@ import ast
 import json
 import os
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -59,8 +62,8 @@ TARGETS = (
             "_request_error", "error_for_response"),
            ("tests/test_client_retries.py", "tests/test_client.py")),
     Target("journal", "xmpaudit/write/journal.py", ("Journal.append", "Journal._cut_torn_tail", "Journal.read",
-                                                    "_write_all"),
-           ("tests/test_journal.py", "tests/test_journal_durability.py")),
+                                                    "_write_all", "Journal.last_runs_of"),
+           ("tests/test_journal.py", "tests/test_journal_durability.py", "tests/test_undo_selected_rows.py")),
     Target("sling_params", "xmpaudit/write/sling_params.py", ("", "plan_batches", "guarded_params", "guarded_post"),
            SYNC_TESTS, SYNC_READS),
     Target("apply", "xmpaudit/write/apply.py", ("apply_plan", "_as_previewed", "_remove_ghosts", "_stale_reason"),
@@ -68,6 +71,13 @@ TARGETS = (
     Target("settle", "xmpaudit/write/settle.py", ("settle", "_put_back", "_verify"), SYNC_TESTS, SYNC_READS),
     Target("workflow_models", "xmpaudit/aem/workflow_models.py", ("read_process_steps", "read_launchers"),
            ("tests/test_workflow_models.py", "tests/test_writeback.py")),
+    Target("freshness", "xmpaudit/workspace/freshness.py",
+           ("stamp_reads", "max_snapshot_age", "reads_began", "data_since", "_earliest", "journaled_since", "decide"),
+           ("tests/test_freshness.py",)),
+    Target("compare", "xmpaudit/audit/compare.py", ("_names_differ", "_invalid", "invalid_reasons", "audit"),
+           ("tests/test_audit.py", "tests/test_statuses_and_words.py", "tests/test_audit_ids.py"), "not e2e"),
+    Target("expected", "xmpaudit/audit/expected.py", ("in_the_way", "keep_keys", "expected_tags"),
+           ("tests/test_audit.py", "tests/test_statuses_and_words.py", "tests/test_audit_ids.py"), "not e2e"),
 )
 
 
@@ -117,6 +127,19 @@ def run(args: list[str], work: Path) -> str:
     return done.stdout
 
 
+def run_for(args: list[str], work: Path, budget: float | None) -> None:
+    """Run ``args`` (cosmic-ray exec) for at most ``budget`` seconds, then stop it and the test run it started:
+    the mutants done by then keep their results, the others stay pending (reported as not run)."""
+    env = {**os.environ, "PYTHONPATH": str(work), "MPLBACKEND": "Agg"}
+    process = subprocess.Popen(args, cwd=work, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True)
+    try:
+        process.wait(timeout=budget)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(60)
+
+
 def session_results(work: Path, session: Path) -> list[dict]:
     rows = []
     for line in run([str(BIN / "cosmic-ray"), "dump", str(session)], work).splitlines():
@@ -133,6 +156,8 @@ def main() -> int:
     parser.add_argument("targets", nargs="*", help=f"names ({', '.join(t.name for t in TARGETS)}); default all")
     parser.add_argument("--count", action="store_true", help="only count the mutants per target")
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds per mutant's test run")
+    parser.add_argument("--budget", type=float, metavar="SECONDS",
+                        help="stop each target's run after this long (the mutants not run are counted as such)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder (its sessions, for cr-report)")
     parser.add_argument("--survivors-of", type=Path, metavar="DIR",
                         help="re-run only the mutants that survived in the sessions kept in DIR (after adding tests)")
@@ -143,7 +168,7 @@ def main() -> int:
         for part in ("xmpaudit", "tests", "pyproject.toml"):
             copy = shutil.copytree if (ROOT / part).is_dir() else shutil.copy2
             copy(ROOT / part, work / part)
-        print("| module | mutants | killed | survived | timeout | seconds |\n|---|---|---|---|---|---|")
+        print("| module | mutants | run | killed | survived | timeout | seconds |\n|---|---|---|---|---|---|---|")
         survivors = []
         for target in chosen:
             config = write_config(work, target, options.timeout)
@@ -158,17 +183,18 @@ def main() -> int:
                 run([str(BIN / "cr-filter-lines"), "--config", str(config), str(session)], work)
             pending = [r for r in session_results(work, session) if r["worker"] is None]
             if options.count:
-                print(f"| {target.module} | {len(pending)} | | | | |", flush=True)
+                print(f"| {target.module} | {len(pending)} | | | | | |", flush=True)
                 continue
             started = time.monotonic()
-            run([str(BIN / "cosmic-ray"), "exec", str(config), str(session)], work)
-            rows = [r for r in session_results(work, session) if r["worker"] != "skipped"]
+            run_for([str(BIN / "cosmic-ray"), "exec", str(config), str(session)], work, options.budget)
+            every = [r for r in session_results(work, session) if r["worker"] != "skipped"]
+            rows = [r for r in every if r["worker"] is not None]
             killed = sum(r["test"] == "killed" for r in rows)
             timeouts = sum(r["worker"] == "timeout" for r in rows)
             lost = [r for r in rows if r["test"] == "survived"]
             source = (ROOT / target.module).read_text().splitlines()
             survivors += [(target.module, r["line"], r["operator"], source[r["line"] - 1].strip()) for r in lost]
-            print(f"| {target.module} | {len(rows)} | {killed} | {len(lost)} | {timeouts} | "
+            print(f"| {target.module} | {len(every)} | {len(rows)} | {killed} | {len(lost)} | {timeouts} | "
                   f"{time.monotonic() - started:.0f} |", flush=True)
         if survivors:
             print("\n| module | line | operator | code |\n|---|---|---|---|")

@@ -1,15 +1,22 @@
 """Shared fixtures: a fresh demo simulator per test and an authenticated client to it; one read-only demo per test
-module for tests that do not write; hits, XMP nodes, repositories and snapshots built by hand."""
+module for tests that do not write; hits, XMP nodes, repositories and snapshots built by hand; what the parallel
+workers of one run share (``once_per_run``: one real Sling for all of them)."""
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
+import subprocess
 import sys
-from collections.abc import Iterable, Iterator
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from filelock import FileLock
 
 from xmpaudit.aem.client import AemClient
 from xmpaudit.aem.demo_dam import stop_demo
@@ -21,6 +28,39 @@ from xmpaudit.simulator import DemoSpec, Repository, Simulator, build_demo_repos
 DEMO_ROOT = "/content/dam/xmpaudit-demo"
 TESTS = Path(__file__).resolve().parent
 SIMULATOR_FIXTURES = {"simulator", "client", "demo_readonly"}
+RUN_FOLDER = "XMPAUDIT_TEST_RUN"  # a folder shared by every pytest-xdist worker of one run (set by the controller)
+# Heavy files first, so that pytest-xdist (--dist loadfile) starts the longest files while the other worker takes
+# the many short ones: a file ranks by the heaviest of these markers any of its tests carries (unmarked last).
+HEAVY_FIRST = ("browser", "notebooks", "slow", "acs", "contract", "e2e")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The controller (or the only process) makes the run's shared folder before any worker starts."""
+    if not hasattr(config, "workerinput"):
+        os.environ[RUN_FOLDER] = tempfile.mkdtemp(prefix="xmpaudit-test-run-")
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """After every worker has finished: stop what ``once_per_run`` started (the real Sling), drop the folder."""
+    if hasattr(session.config, "workerinput") or not os.environ.get(RUN_FOLDER):
+        return
+    folder = Path(os.environ[RUN_FOLDER])
+    for started in sorted(folder.glob("*.json")):
+        stop = json.loads(started.read_text(encoding="utf-8")).get("stop")
+        if stop:
+            subprocess.run(stop, check=False, timeout=180)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def once_per_run(name: str, make: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """``make()``'s JSON answer, computed by the first worker of this run that asks and read by the others (they
+    wait on a file lock meanwhile). An answer with ``"stop": [argv]`` is stopped by that command after the run."""
+    folder = Path(os.environ[RUN_FOLDER])
+    answer = folder / f"{name}.json"
+    with FileLock(str(folder / f"{name}.lock")):
+        if not answer.exists():
+            answer.write_text(json.dumps(make()), encoding="utf-8")
+        return json.loads(answer.read_text(encoding="utf-8"))
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -34,6 +74,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.acs)
         if SIMULATOR_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.e2e)
+    file_rank: dict[Path, int] = {}
+    for item in items:
+        rank = next((r for r, name in enumerate(HEAVY_FIRST) if item.get_closest_marker(name)), len(HEAVY_FIRST))
+        file_rank[item.path] = min(rank, file_rank.get(item.path, rank))
+    items.sort(key=lambda item: file_rank[item.path])  # stable: a file's tests stay together and in order
 
 
 @pytest.fixture(autouse=True)
@@ -54,6 +99,24 @@ def close_figures() -> Any:
     yield
     if "matplotlib.pyplot" in sys.modules:
         sys.modules["matplotlib.pyplot"].close("all")
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    """One headless Debian Chromium (Playwright) per test process, shared by every browser test: each test opens
+    its own pages on it. Skipped with a message where playwright or chromium is missing."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright not installed (pip install -e .[dev])")
+    if CHROMIUM is None:
+        pytest.skip("Debian chromium not installed (./dev.sh test installs it)")
+    with sync_api.sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
 
 
 @pytest.fixture(scope="session")
@@ -138,6 +201,12 @@ def small_repository(assets: dict[str, dict[str, Any]]) -> Repository:
         content = {k: v for k, v in hit.items() if k != "jcr:path"}
         repo.import_json(parent, name, content)
     return repo
+
+
+def every(values: Any) -> bool:
+    """True when there is at least one value and each is true: NA counts as false. pandas' ``Series.all()`` skips NA
+    (a nullable ``verified`` column with rows never verified passes it) and is true for no rows at all."""
+    return len(values) > 0 and bool(values.astype(object).fillna(False).astype(bool).all())
 
 
 def snapshot_from_hits(hits: Iterable[dict[str, Any]], args: SyncArguments | None = None,

@@ -30,12 +30,7 @@ from xmpaudit.ui.app import free_loopback_port
 
 ROOT = Path(__file__).parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-playwright = pytest.importorskip("playwright.sync_api", reason="playwright not installed (pip install -e .[dev])")
-pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(CHROMIUM is None, reason="Debian chromium not installed (./dev.sh test installs it)")]
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+pytestmark = pytest.mark.browser  # needs the chromium fixture (tests/conftest.py): skipped without Chromium
 DEMO_ROOT = "/content/dam/xmpaudit-demo"
 DEMO_ASSETS = 100_000
 SLOW = 240_000  # ms: inventory-sized waits on a shared 2-core machine
@@ -112,14 +107,6 @@ def dam(tmp_path_factory):
     dam = Dam(tmp_path_factory.mktemp("dam100k"))
     yield dam
     dam.sim.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield browser
-        browser.close()
 
 
 def drive_panel(page: Any, dam: Dam, mode: str, folder: str, folder_label: str, tag: str) -> dict[str, float]:
@@ -230,7 +217,16 @@ def wait_http(url: str, process: subprocess.Popen, log: Path) -> None:
     raise RuntimeError(f"server did not start: {log.read_text()[-2000:]}")
 
 
-def test_panel_in_jupyterlab_on_100k_assets(dam, browser, tmp_path):
+def run_all_cells(page: Any) -> None:
+    """Run All Cells once the kernel is idle (before that the command is disabled and a click does nothing), and
+    wait until the first cell has started."""
+    page.locator(".jp-StatusBar-TextItem").get_by_text(re.compile(r"\|\s*Idle\s*$")).first.wait_for(timeout=SLOW)
+    page.get_by_role("menuitem", name="Run", exact=True).click()
+    page.get_by_text("Run All Cells", exact=True).click()
+    page.locator(".jp-InputPrompt").get_by_text(re.compile(r"\[(\*|\d+)\]")).first.wait_for(timeout=SLOW)
+
+
+def test_panel_in_jupyterlab_on_100k_assets(dam, chromium, tmp_path):
     shutil.copy(ROOT / "notebooks" / "03_fix_mismatches.ipynb", tmp_path)
     store = SnapshotStore.of(dam.sim.url, DEMO_ROOT).folder  # the notebook reuses this inventory
     shutil.copytree(dam.snapshot_dir, store / "20000101T000000.000000Z")
@@ -245,14 +241,12 @@ def test_panel_in_jupyterlab_on_100k_assets(dam, browser, tmp_path):
              "--allow-root", "--IdentityProvider.token=xmpaudit-test", f"--notebook-dir={tmp_path}"],
             env=dam.env(tmp_path), stdout=log, stderr=subprocess.STDOUT)
         url = f"http://127.0.0.1:{port}"
-        page = browser.new_page(viewport={"width": 1500, "height": 1200})
+        page = chromium.new_page(viewport={"width": 1500, "height": 1200})
         try:
             wait_http(f"{url}/api/status?token=xmpaudit-test", process, log_path)
             page.goto(f"{url}/lab/tree/03_fix_mismatches.ipynb?token=xmpaudit-test")
             page.wait_for_selector(".jp-Notebook", timeout=60_000)
-            page.wait_for_timeout(1500)
-            page.get_by_role("menuitem", name="Run", exact=True).click()
-            page.get_by_text("Run All Cells", exact=True).click()
+            run_all_cells(page)
             page.locator(".xmpaudit-panel .xmpaudit-row").first.wait_for(timeout=SLOW)
             timings = drive_panel(page, dam, "lab", f"{DEMO_ROOT}/products", "products", "sneaker")
             record_timings("jupyterlab", timings)
@@ -265,14 +259,14 @@ def test_panel_in_jupyterlab_on_100k_assets(dam, browser, tmp_path):
             process.wait(30)
 
 
-def test_panel_in_app_mode_on_100k_assets(dam, browser, tmp_path):
+def test_panel_in_app_mode_on_100k_assets(dam, chromium, tmp_path):
     log_path = tmp_path / "app.log"
     with open(log_path, "w") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "xmpaudit.cli.main", "app", "--root", DEMO_ROOT, "--snapshot-dir",
              str(dam.snapshot_dir), "--journal", str(tmp_path / "journal.jsonl")],
             env=dam.env(tmp_path), stdout=subprocess.PIPE, stderr=log, text=True, cwd=tmp_path)
-        page = browser.new_page(viewport={"width": 1500, "height": 1200})
+        page = chromium.new_page(viewport={"width": 1500, "height": 1200})
         try:
             line = ""
             deadline = time.monotonic() + 90

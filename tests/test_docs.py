@@ -1,4 +1,5 @@
-"""The docs are true: every test, file, CLI verb and option, and public name that the README and docs/ name exists;
+"""The docs are true: every test, file, CLI verb and option, and public name that the README and docs/ name exists
+(cited tests and paths in benchmarks/ too);
 the README stays a front door; the notebooks import only the public face and are stored without outputs."""
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from xmpaudit.cli.main import build_parser
 
 REPO = Path(__file__).resolve().parents[1]
 PAGES = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
+BENCHMARK_PAGES = sorted((REPO / "benchmarks").glob("*.md"))  # results and how to run: cited tests and paths too
+CITING_PAGES = [*PAGES, *BENCHMARK_PAGES]
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
 README_MAX_LINES = 200
 
@@ -56,7 +59,7 @@ def defined_tests(file: str) -> frozenset[str]:
 
 def test_every_cited_test_exists():
     missing = []
-    for page in PAGES:
+    for page in CITING_PAGES:
         for file, name, method in CITATION.findall(page_text(page)):
             test = name.split("[")[0] + (f"::{method}" if method else "")
             if not (REPO / file).is_file() or test not in defined_tests(file):
@@ -66,13 +69,13 @@ def test_every_cited_test_exists():
 
 def test_tests_are_cited_in_the_one_form():
     bare = [f"{where(page)}: `{name}` (write `tests/<file>.py::{name}`)"
-            for page in PAGES for name in BARE_TEST.findall(page_text(page))]
+            for page in CITING_PAGES for name in BARE_TEST.findall(page_text(page))]
     assert not bare, "tests cited without their file:\n" + "\n".join(bare)
 
 
 def test_every_repository_path_and_link_the_docs_name_exists():
     missing = []
-    for page in PAGES:
+    for page in CITING_PAGES:
         text = page_text(page)
         for path in REPO_PATH.findall(text):
             pattern = any(c in path for c in "<{*…")  # such as tests/test_<module>.py

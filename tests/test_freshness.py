@@ -117,6 +117,33 @@ def test_stamps_reads_began_and_the_oldest_data(tmp_path):
                     tmp_path / "none.jsonl").reason == "the saved snapshot does not say when it was read"
 
 
+def test_age_counts_from_the_oldest_read(tmp_path):
+    """A snapshot refreshed incrementally a minute ago still holds rows read 11 minutes ago: it is 11 minutes old,
+    and so is one whose reader stamped an oldest read of 12 minutes ago though its reads ended a minute ago."""
+    none = tmp_path / "none.jsonl"
+    refreshed = meta(minutes_ago=1, **{DATA_SINCE: iso(NOW - timedelta(minutes=11))})
+    chosen = decision(refreshed, none)
+    assert chosen.action == "full" and "is 11 min old (maximum 10 min)" in chosen.reason
+    stamped = meta(minutes_ago=1, **{OLDEST_READ: iso(NOW - timedelta(minutes=12))})
+    chosen = decision(stamped, none)
+    assert chosen.action == "full" and "is 12 min old (maximum 10 min)" in chosen.reason
+    assert decision(meta(minutes_ago=1), none).action == "reuse"  # the same, all read a minute ago
+    assert decision(meta(minutes_ago=10), none).action == "full"  # as old as the maximum: no longer younger
+
+
+def test_a_snapshot_that_does_not_say_when_its_reads_began_is_not_reused(tmp_path):
+    only_oldest = {k: v for k, v in meta().items() if k not in (READS_BEGAN, "taken_at")}
+    assert decision(only_oldest, tmp_path / "none.jsonl").reason == "the saved snapshot does not say when it was read"
+
+
+def test_the_reason_names_the_latest_run_journaled_since(tmp_path):
+    runs = [{"time": iso(NOW - timedelta(minutes=minutes)), "run": run, "kind": "sync", "event": "applied",
+             "asset": f"{ROOT}/{run}.jpg"} for minutes, run in ((1.5, "sync-1"), (1, "sync-2"))]
+    chosen = decision(meta(), journal_at(tmp_path / "j.jsonl", *runs))
+    assert chosen.action == "incremental" and "sync run sync-2 (" in chosen.reason
+    assert chosen.written == [f"{ROOT}/sync-1.jpg", f"{ROOT}/sync-2.jpg"]
+
+
 @pytest.mark.parametrize("given, seconds", [(None, 600), (90, 90), ("90", 90), ("90s", 90), ("10min", 600),
                                             ("2h", 7200), ("1d", 86400), (timedelta(seconds=5), 5), (0, 0)])
 def test_maximum_age(given, seconds):

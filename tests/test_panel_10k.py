@@ -13,7 +13,7 @@ from xmpaudit.simulator import DemoSpec, Simulator, build_demo_repository
 from xmpaudit.ui.panel import AuditPanel
 from xmpaudit.write.journal import Journal
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]  # 23,000 assets read twice and 10,000 fixed: two minutes
 TARGET = 10_000
 
 

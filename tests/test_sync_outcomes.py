@@ -5,7 +5,7 @@ listed and removed by undo or ``xmpaudit cleanup``, unknown run ids are errors."
 import pytest
 
 import xmpaudit.cli.write_verbs as write_verbs
-from tests.conftest import DEMO_ROOT, fixable
+from tests.conftest import DEMO_ROOT, every, fixable
 from xmpaudit.audit.compare import audit
 from xmpaudit.cli.main import main
 from xmpaudit.core.acs import SyncArguments
@@ -186,6 +186,6 @@ def test_apply_result_rows_carry_the_backup_left_for_the_panel(simulator, client
     rows = result.outcomes.set_index("asset")
     left = backups_in_repo(simulator, [c.asset for c in plan.changes])
     assert sorted(rows["backup_left"]) == left == result.backups_left
-    assert rows["verified"].all() and (rows["outcome"] == "applied").all()  # the sync itself is done
+    assert every(rows["verified"]) and every(rows["outcome"] == "applied")  # the sync itself is done
     assert all(rows.loc[a, "reason"] == f"backup node left at {rows.loc[a, 'backup_left']}" for a in rows.index)
     assert not result.ok and result.summary().endswith("3 backup nodes left (undo or `xmpaudit cleanup` removes them)")

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from tests.conftest import DEMO_ROOT, client_for, fixable
+from tests.conftest import DEMO_ROOT, client_for, every, fixable
 from xmpaudit.aem.namespaces import name_problem, registered_prefixes
 from xmpaudit.audit.compare import audit
 from xmpaudit.audit.fixlist import fix_list
@@ -74,7 +74,7 @@ def test_damaged_xmp_node_among_1000_fixable_is_rewritten_and_undo_restores_it_e
         plan = plan_sync(client, result.fixable())
         assert len(plan) == 1000 and plan.skipped.empty
         applied = apply_plan(client, plan, journal, show_progress=False)
-        assert applied.ok and applied.outcomes["verified"].all() and applied.backups_left == []
+        assert applied.ok and every(applied.outcomes["verified"]) and applied.backups_left == []
         rewritten = client.read_tree(f"{damaged}/jcr:content/metadata/{SEQ}")
         assert rewritten["xmpNodeType"] == "xmpArray" and "note" not in rewritten
         after = audit(take_inventory(client, MANY_ROOT, SyncArguments(), show_progress=False)).assets

@@ -10,6 +10,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from filelock import FileLock
+
 HARNESS = Path(__file__).parent / "harness"
 CLASSPATH = HARNESS / "target" / "classpath.txt"
 CLASSES = HARNESS / "target" / "classes"
@@ -31,9 +33,14 @@ def _fresh() -> bool:
 
 
 def build() -> float:
-    """Compile the harness and cache its classpath; seconds taken (0 when up to date)."""
-    if _fresh():
-        return 0.0
+    """Compile the harness and cache its classpath; seconds taken (0 when up to date). One build at a time in
+    this checkout: parallel test workers (and runs) wait for it instead of writing into target/ together."""
+    CLASSES.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(CLASSES.parent / ".build.lock")):
+        return 0.0 if _fresh() else _compile()
+
+
+def _compile() -> float:
     started = time.monotonic()
     goals = ["compile", "dependency:build-classpath", f"-Dmdep.outputFile={CLASSPATH}"]
     offline = subprocess.run(["mvn", "-q", "-o", "-B", *goals], cwd=HARNESS, capture_output=True, text=True,

@@ -10,9 +10,11 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from tests.conftest import once_per_run
 from xmpaudit.aem.client import AemClient
 from xmpaudit.aem.settings import ConnectionSettings
 from xmpaudit.simulator import Repository, Simulator
@@ -37,26 +39,33 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def sling_url() -> Iterator[str]:
-    """A real Sling for the whole session (XMPAUDIT_SLING_URL to use a running one; XMPAUDIT_SKIP_SLING=1 skips)."""
-    if os.environ.get("XMPAUDIT_SLING_URL"):
-        yield os.environ["XMPAUDIT_SLING_URL"].rstrip("/")
-        return
-    if os.environ.get("XMPAUDIT_SKIP_SLING"):
-        pytest.skip("XMPAUDIT_SKIP_SLING is set: real-Sling contract tests skipped")
+def _start_sling() -> dict[str, Any]:
+    """Start a real Sling with tests/sling/start.sh: its URL and how to stop it, or why it cannot run here."""
     env = {**os.environ, "PYTHON": sys.executable}
     started = subprocess.run([str(SLING_SCRIPTS / "start.sh"), str(_free_port())], capture_output=True, text=True,
                              env=env, timeout=900)
     if started.returncode == 3:
-        pytest.skip(f"real Sling not available here: {started.stdout.strip()}")
+        return {"skip": f"real Sling not available here: {started.stdout.strip()}"}
     if started.returncode != 0:
-        raise RuntimeError(f"tests/sling/start.sh failed ({started.returncode}):\n{started.stdout}\n{started.stderr}")
+        return {"error": f"tests/sling/start.sh failed ({started.returncode}):\n{started.stdout}\n{started.stderr}"}
     url = next(line.split("=", 1)[1] for line in started.stdout.splitlines() if line.startswith("SLING_URL="))
-    try:
-        yield url
-    finally:
-        subprocess.run([str(SLING_SCRIPTS / "stop.sh")], check=False, timeout=120)
+    return {"url": url, "stop": [str(SLING_SCRIPTS / "stop.sh")]}
+
+
+@pytest.fixture(scope="session")
+def sling_url() -> str:
+    """A real Sling for the whole run, one for all parallel workers (XMPAUDIT_SLING_URL to use a running one;
+    XMPAUDIT_SKIP_SLING=1 skips): the first worker that needs it starts it, the run's end stops it."""
+    if os.environ.get("XMPAUDIT_SLING_URL"):
+        return os.environ["XMPAUDIT_SLING_URL"].rstrip("/")
+    if os.environ.get("XMPAUDIT_SKIP_SLING"):
+        pytest.skip("XMPAUDIT_SKIP_SLING is set: real-Sling contract tests skipped")
+    sling = once_per_run("sling", _start_sling)
+    if "skip" in sling:
+        pytest.skip(sling["skip"])
+    if "error" in sling:
+        raise RuntimeError(sling["error"])
+    return str(sling["url"])
 
 
 @pytest.fixture(scope="session")
