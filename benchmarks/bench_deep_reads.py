@@ -45,7 +45,7 @@ def measure(assets: int, deep: int) -> dict[str, object]:
         for step in STEPS:
             before = client.request_count
             if step == "preview":
-                plan = plan_sync(client, fixable)
+                plan = plan_sync(client, fixable, SyncArguments())
             elif step == "sync":
                 assert apply_plan(client, plan, journal, show_progress=False).ok
             elif step == "undo preview":

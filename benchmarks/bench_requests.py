@@ -79,7 +79,7 @@ def measure(size: int, latency_ms: float = 0.0) -> list[dict[str, object]]:
         fixable = audit(snapshot).fixable()
         fast.requests_sent.clear()
         start = time.perf_counter()
-        plan = plan_sync(fast, fixable)
+        plan = plan_sync(fast, fixable, SyncArguments())
         result = apply_plan(fast, plan, Journal(Path(tempfile.mkdtemp()) / "j.jsonl"), show_progress=False)
         fast_s, fast_n = time.perf_counter() - start, fast.request_count
         assert result.ok, result.summary()

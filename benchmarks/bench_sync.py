@@ -46,7 +46,7 @@ def measure(size: int, latency_ms: float, mode: str) -> dict[str, object]:
         sim.latency_s = latency_ms / 1000
         client.requests_sent.clear()
         start = time.perf_counter()
-        plan = plan_sync(client, fixable, folder_pages=MODES[mode].get("folder_pages", True))
+        plan = plan_sync(client, fixable, SyncArguments(), folder_pages=MODES[mode].get("folder_pages", True))
         preview = client.request_count
         result = apply_plan(client, plan, Journal(Path(tempfile.mkdtemp()) / "j.jsonl"), show_progress=False,
                             **MODES[mode])

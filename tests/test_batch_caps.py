@@ -70,7 +70,8 @@ def test_every_batch_stays_inside_the_caps_and_is_written_whole(sim, tmp_path, m
     max_params, max_bytes = (MAX_PARAMS_PER_POST_MULTIPART, MAX_BODY_BYTES_MULTIPART) if multipart else (
         MAX_PARAMS_PER_POST, MAX_BODY_BYTES)
     with client_for(sim) as client:
-        plan = plan_sync(client, [f"{FOLDER}/a{i:04d}.jpg" for i in range(len(sim.repo.require(FOLDER).children))])
+        plan = plan_sync(client, [f"{FOLDER}/a{i:04d}.jpg" for i in range(len(sim.repo.require(FOLDER).children))],
+                         SyncArguments())
         sent = wire_posts(client.session)
         result = apply_plan(client, plan, Journal(tmp_path / "j.jsonl"), multipart=multipart, show_progress=False)
         assert all(fields <= max_params for fields, _ in sent), sent

@@ -77,7 +77,7 @@ def test_reader_agrees_with_exiftool(kind, tmp_path):
 
 def test_range_reads_widen_only_as_needed(client):
     asset = f"{DEMO_ROOT}/people/what?.jpg"
-    run_writeback(client, [asset], poll_interval=0.02, show_progress=False)
+    run_writeback(client, [asset], args=SyncArguments(), poll_interval=0.02, show_progress=False)
     whole = client.request("GET", asset).content
     small = read_binary_xmp(client, asset, head_bytes=64)
     assert small.requests >= 2 and small.packet is not None
@@ -123,8 +123,9 @@ def test_unsafe_and_odd_packets():
 def test_binary_statuses_after_sync_and_writeback(simulator, client, tmp_path):
     result = audit(take_inventory(client, DEMO_ROOT, SyncArguments(), show_progress=False))
     missing = result.assets[(result.assets["status"] == "missing_xmp")]["path"].tolist()[:4]
-    assert apply_plan(client, plan_sync(client, missing), Journal(tmp_path / "j.jsonl"), show_progress=False).ok
-    run_writeback(client, missing[:2], poll_interval=0.02, show_progress=False)
+    assert apply_plan(client, plan_sync(client, missing, SyncArguments()), Journal(tmp_path / "j.jsonl"),
+                      show_progress=False).ok
+    run_writeback(client, missing[:2], args=SyncArguments(), poll_interval=0.02, show_progress=False)
     snapshot = take_inventory(client, DEMO_ROOT, SyncArguments(), show_progress=False)
     fresh = audit(snapshot)
     simulator.stats.reset()

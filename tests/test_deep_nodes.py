@@ -60,7 +60,7 @@ def test_a_deep_node_is_synced_journaled_whole_and_undone_at_every_level(sim, sy
     deep = f"{ROOT}/deep.jpg/{NODE}"
     original = _tree(sim, deep)
     client = client_for(sim)
-    plan = plan_sync(client, [f"{ROOT}/deep.jpg", f"{ROOT}/plain.jpg"])
+    plan = plan_sync(client, [f"{ROOT}/deep.jpg", f"{ROOT}/plain.jpg"], SyncArguments())
     change = next(c for c in plan.changes if c.asset == f"{ROOT}/deep.jpg")
     assert change.before == original  # the preview's "before" holds every level
     journal = Journal(tmp_path / "journal.jsonl")
@@ -107,7 +107,7 @@ def test_a_node_that_cannot_be_read_whole_is_refused_with_the_reason(sim, monkey
         return real(path, depth)
 
     monkeypatch.setattr(client, "read_tree", failing)
-    plan = plan_sync(client, [f"{ROOT}/deep.jpg", f"{ROOT}/plain.jpg"])
+    plan = plan_sync(client, [f"{ROOT}/deep.jpg", f"{ROOT}/plain.jpg"], SyncArguments())
     assert [c.asset for c in plan.changes] == [f"{ROOT}/plain.jpg"]
     reason = plan.skipped.set_index("asset").loc[f"{ROOT}/deep.jpg", "reason"]
     assert "deeper than one read shows" in reason and "500" in reason
@@ -124,7 +124,7 @@ def _binary_repository(sim: Simulator) -> None:
 def test_a_binary_property_is_refused_in_the_preview_and_the_others_are_synced(sim, sync_reads, tmp_path):
     _binary_repository(sim)
     client = client_for(sim)
-    plan = plan_sync(client, [f"{ROOT}/deep.jpg", f"{ROOT}/plain.jpg"])
+    plan = plan_sync(client, [f"{ROOT}/deep.jpg", f"{ROOT}/plain.jpg"], SyncArguments())
     assert [c.asset for c in plan.changes] == [f"{ROOT}/plain.jpg"]
     reason = plan.skipped.set_index("asset").loc[f"{ROOT}/deep.jpg", "reason"]
     assert "binary property (1/thumb)" in reason and "cannot restore" in reason
@@ -136,7 +136,7 @@ def test_a_binary_property_is_refused_in_the_preview_and_the_others_are_synced(s
 
 def test_a_binary_added_after_the_preview_is_refused_at_the_guard_read(sim, sync_reads, tmp_path):
     client = client_for(sim)
-    plan = plan_sync(client, [f"{ROOT}/plain.jpg"])
+    plan = plan_sync(client, [f"{ROOT}/plain.jpg"], SyncArguments())
     node = sim.repo.require(f"{ROOT}/plain.jpg/{NODE}")
     node.set("blob", b"abc", "Binary")  # stored beside what the preview read
     sim.repo.changed()

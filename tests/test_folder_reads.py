@@ -202,7 +202,7 @@ def demo(assets: int) -> Iterator[tuple[Simulator, AemClient]]:
 def test_sync_of_dense_folders_guards_and_verifies_with_folder_pages(tmp_path):
     with demo(2400) as (_sim, client):
         fixable = audit(take_inventory(client, DEMO_ROOT, SyncArguments(), show_progress=False)).fixable()
-        plan = plan_sync(client, fixable)
+        plan = plan_sync(client, fixable, SyncArguments())
         sent = recording(client)
         result = apply_plan(client, plan, Journal(tmp_path / "j.jsonl"), show_progress=False)
         assert result.ok and result.outcomes["verified"].sum() == len(result.outcomes) and len(plan) > 1000
@@ -217,7 +217,7 @@ def test_sync_of_dense_folders_guards_and_verifies_with_folder_pages(tmp_path):
 def test_guard_page_catches_a_change_made_after_the_preview(tmp_path):
     with demo(800) as (sim, client):
         snapshot = take_inventory(client, DEMO_ROOT, SyncArguments(), show_progress=False)
-        plan = plan_sync(client, audit(snapshot).fixable())
+        plan = plan_sync(client, audit(snapshot).fixable(), SyncArguments())
         changed_per_folder = Counter(c.asset.rsplit("/", 1)[0] for c in plan.changes)
         folder, wanted = changed_per_folder.most_common(1)[0]
         assert wanted >= folder_reads.MIN_WANTED_PER_FOLDER  # a folder whose guard read is a page of it

@@ -94,7 +94,7 @@ def test_process_killed_mid_write_then_sync_and_undo_work(tmp_path, simulator, c
     path = tmp_path / "journal.jsonl"
     journal = Journal(path)
     targets = audit(take_inventory(client, DEMO_ROOT, SyncArguments(), show_progress=False)).fixable()
-    assert apply_plan(client, plan_sync(client, targets[:3]), journal, show_progress=False).ok
+    assert apply_plan(client, plan_sync(client, targets[:3], SyncArguments()), journal, show_progress=False).ok
     writer = subprocess.Popen([sys.executable, "-c", KILLED_WRITER, str(path)], stdout=subprocess.PIPE, text=True,
                               env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)})
     try:
@@ -103,7 +103,7 @@ def test_process_killed_mid_write_then_sync_and_undo_work(tmp_path, simulator, c
         writer.send_signal(signal.SIGKILL)
         writer.wait(timeout=30)
     assert not path.read_bytes().endswith(b"\n")  # really torn
-    result = apply_plan(client, plan_sync(client, targets[3:6]), journal, show_progress=False)
+    result = apply_plan(client, plan_sync(client, targets[3:6], SyncArguments()), journal, show_progress=False)
     assert result.ok
     undo = plan_undo(client, journal)
     assert undo.undoes == result.run and len(undo) == 3

@@ -12,6 +12,7 @@ import threading
 import pytest
 
 from tests.conftest import DEMO_ROOT, fixable
+from xmpaudit.core.acs import SyncArguments
 from xmpaudit.write.apply import apply_plan
 from xmpaudit.write.journal import Journal
 from xmpaudit.write.plan import plan_sync
@@ -55,7 +56,7 @@ def test_append_waits_for_another_process_that_holds_the_lock_mid_record(tmp_pat
 @pytest.mark.e2e
 def test_every_intent_is_on_disk_before_its_post_arrives(simulator, client, tmp_path, monkeypatch):
     journal = Journal(tmp_path / "j.jsonl")
-    plan = plan_sync(client, fixable(client)[:5])
+    plan = plan_sync(client, fixable(client)[:5], SyncArguments())
     synced = {"bytes": 0}  # how much of the journal was fsynced so far
     real_fsync = os.fsync
 

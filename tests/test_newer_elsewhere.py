@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 
 from tests.conftest import DEMO_ROOT, client_for
 from xmpaudit.audit.compare import audit
+from xmpaudit.core.acs import SyncArguments
 from xmpaudit.read.inventory import take_inventory
 from xmpaudit.ui.app import AppSettings, Dashboard
 from xmpaudit.workspace.session import open_session
@@ -46,7 +47,7 @@ def test_nothing_newer_then_a_journaled_write_then_a_newer_snapshot(simulator):
     fixable = audit(mine.snapshot).fixable()
     folder = fixable["path"].str.rsplit("/", n=1).str[0].iloc[0]
     chosen = fixable.loc[fixable["path"].str.startswith(folder + "/")].head(2)
-    assert apply_plan(client, plan_sync(client, chosen), Journal(mine.journal), show_progress=False).ok
+    assert apply_plan(client, plan_sync(client, chosen, SyncArguments()), Journal(mine.journal), show_progress=False).ok
     line = mine.newer_elsewhere()
     assert re.fullmatch(rf"Newer numbers: a sync wrote 2 assets under {folder[len(DEMO_ROOT) + 1:]} at "
                         r"\d\d:\d\d UTC \(run sync-\S+\); Refresh to see them", line), line

@@ -130,7 +130,7 @@ def test_audit_notebook_rerun_after_a_sync_shows_new_counts(aem_env, tmp_path):
 
     result = audit(take_inventory(client, DEMO_ROOT, SyncArguments(), show_progress=False))
     missing = result.assets.loc[result.assets["status"] == "missing_xmp", "path"].tolist()[:5]
-    plan = plan_sync(client, missing)
+    plan = plan_sync(client, missing, SyncArguments())
     assert apply_plan(client, plan, Journal(default_journal_path()), show_progress=False).ok  # as the CLI and app
     notebook = execute(AUDIT_NOTEBOOK, tmp_path)  # REFRESH = False: the saved snapshot was read before the sync
     after = status_counts(notebook)

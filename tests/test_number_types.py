@@ -75,7 +75,7 @@ def test_sync_writes_only_the_real_changes_and_verifies(numbers, journal):
     with client_for(numbers) as client:
         targets = [f"{ROOT}/in-sync.jpg", f"{ROOT}/missing.jpg", f"{ROOT}/long.jpg"] + [
             f"{ROOT}/more-{n:02d}.jpg" for n in range(60)]
-        plan = plan_sync(client, targets)
+        plan = plan_sync(client, targets, SyncArguments())
         assert sorted(c.asset for c in plan.changes) == [f"{ROOT}/long.jpg", f"{ROOT}/missing.jpg"]
         result = apply_plan(client, plan, journal, show_progress=False)
         written = result.outcomes[result.outcomes["outcome"] == "applied"]

@@ -11,6 +11,7 @@ import pytest
 
 from tests.conftest import DEMO_ROOT, client_for
 from xmpaudit.aem.connection import check_login
+from xmpaudit.core.acs import SyncArguments
 from xmpaudit.core.errors import AemAuthError, AemConnectionError, AemNotFoundError
 from xmpaudit.core.locations import default_journal_path, snapshots_home
 from xmpaudit.read.snapshot_store import SnapshotStore
@@ -80,7 +81,8 @@ def test_a_journaled_sync_under_the_folder_is_read_again_incrementally(simulator
     missing = first.audit().fixable()
     missing = missing.loc[missing["status"] == "missing_xmp", "path"].tolist()[:3]
     client = client_for(simulator)
-    assert apply_plan(client, plan_sync(client, missing), Journal(first.journal), show_progress=False).ok
+    assert apply_plan(client, plan_sync(client, missing, SyncArguments()), Journal(first.journal),
+                      show_progress=False).ok
     second = session(simulator, tmp_path)
     assert second.origin == "refreshed incrementally"
     assert "sync run sync-" in second.banner_text() and "3 journaled assets" in second.banner_text()

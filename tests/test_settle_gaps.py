@@ -8,6 +8,7 @@ import xmpaudit.write.settle as settle_module
 from tests.conftest import DEMO_ROOT, fixable
 from tests.test_sync_outcomes import backups_in_repo
 from tests.test_sync_step_failures import lossy, with_tags
+from xmpaudit.core.acs import SyncArguments
 from xmpaudit.write.apply import apply_plan
 from xmpaudit.write.plan import metadata_path, plan_sync
 from xmpaudit.write.sling_params import BACKUP_PREFIX, backup_path
@@ -42,7 +43,7 @@ def remove_asset(simulator, asset: str) -> None:
 def sync_with_a_failed_put_back(simulator, client, journal, stale: int):
     """Sync ``stale`` out-of-date nodes of one folder while another writer edits the first one in the window and
     every move putting their node back fails: the plan, that change and the result."""
-    plan = plan_sync(client, one_folder(client, stale=stale))
+    plan = plan_sync(client, one_folder(client, stale=stale), SyncArguments())
     victim = plan.changes[0]
 
     def other_writer() -> None:
@@ -86,7 +87,7 @@ def test_undo_keeps_a_backup_that_holds_another_writers_node(simulator, client, 
 
 
 def test_a_failed_put_back_of_their_deletion_leaves_our_node_and_says_so(simulator, client, journal):
-    plan = plan_sync(client, one_folder(client, stale=3))
+    plan = plan_sync(client, one_folder(client, stale=3), SyncArguments())
     victim = plan.changes[0]
 
     def other_writer() -> None:
@@ -111,7 +112,7 @@ def test_a_failed_put_back_of_their_deletion_leaves_our_node_and_says_so(simulat
 
 
 def test_a_repair_post_that_fails_is_a_mismatch_with_its_reason(simulator, client, journal, monkeypatch):
-    plan = plan_sync(client, with_tags(client, 3))
+    plan = plan_sync(client, with_tags(client, 3), SyncArguments())
     victim = plan.changes[0]
     lossy(monkeypatch)
     real_import = settle_module.import_node
@@ -138,7 +139,7 @@ def test_a_repair_post_that_fails_is_a_mismatch_with_its_reason(simulator, clien
 
 def test_an_asset_deleted_during_the_repair_is_not_verified_and_not_brought_back(simulator, client, journal,
                                                                                     monkeypatch):
-    plan = plan_sync(client, with_tags(client, 3))
+    plan = plan_sync(client, with_tags(client, 3), SyncArguments())
     victim = plan.changes[0]
     lossy(monkeypatch)
     real_import = settle_module.import_node
@@ -164,7 +165,7 @@ def test_an_asset_deleted_during_the_repair_is_not_verified_and_not_brought_back
 
 @pytest.mark.parametrize("status", ["stale_xmp", "missing_xmp"])
 def test_an_uncertain_write_whose_node_another_writer_changed_leaves_their_node(simulator, client, journal, status):
-    plan = plan_sync(client, one_folder(client, stale=2, missing=2))
+    plan = plan_sync(client, one_folder(client, stale=2, missing=2), SyncArguments())
     victim = next(c for c in plan.changes if c.status == status)
 
     def other_writer() -> None:  # before the gateway answers 504 without passing the POST on
@@ -195,7 +196,8 @@ def test_an_uncertain_write_whose_node_another_writer_changed_leaves_their_node(
 
 
 def test_an_uncertain_write_that_landed_inexactly_is_applied_and_repaired(simulator, client, journal, monkeypatch):
-    plan = plan_sync(client, one_folder(client, stale=3))  # each moves a node aside: the backup shows it landed
+    plan = plan_sync(client, one_folder(client, stale=3),
+                     SyncArguments())  # each moves a node aside: the backup shows it landed
     lossy(monkeypatch)
     simulator.inject(kind="reset_after", method="POST", path_prefix=DEMO_ROOT)  # written, the answer lost
     result = apply_plan(client, plan, journal, show_progress=False)
@@ -208,7 +210,7 @@ def test_an_uncertain_write_that_landed_inexactly_is_applied_and_repaired(simula
 
 
 def test_verify_off_leaves_written_rows_unverified_and_repairs_nothing(simulator, client, journal, monkeypatch):
-    plan = plan_sync(client, with_tags(client, 3))
+    plan = plan_sync(client, with_tags(client, 3), SyncArguments())
     lossy(monkeypatch)
     simulator.stats.reset()
     result = apply_plan(client, plan, journal, verify=False, show_progress=False)
@@ -225,7 +227,7 @@ def test_verify_off_leaves_written_rows_unverified_and_repairs_nothing(simulator
 
 def test_an_asset_deleted_after_the_write_is_reported_and_the_rest_still_settled(simulator, client, journal,
                                                                                  monkeypatch):
-    plan = plan_sync(client, one_folder(client, stale=3, missing=1))
+    plan = plan_sync(client, one_folder(client, stale=3, missing=1), SyncArguments())
     victim = min(plan.changes, key=lambda c: c.asset)  # read back first: the others come after it
     real_post = apply_module.guarded_post
 
@@ -250,7 +252,7 @@ def test_an_asset_deleted_after_the_write_is_reported_and_the_rest_still_settled
 
 
 def test_a_compensating_delete_that_fails_is_a_conflict_that_says_so(simulator, client, journal):
-    plan = plan_sync(client, one_folder(client, stale=2, missing=2))
+    plan = plan_sync(client, one_folder(client, stale=2, missing=2), SyncArguments())
     victim = plan.changes[1].asset
 
     def deleted_before_the_post() -> None:

@@ -157,7 +157,8 @@ def test_mutating_the_one_in_the_way_decision_changes_the_audit_the_fix_list_the
         result = audit(snapshot)
         status = str(result.assets.set_index("path").loc[victim, "status"])
         listed = victim in set(fix_list(result, snapshot.smart_tags)["path"])
-        return status, listed, victim in {change.asset for change in plan_sync(client, targets).changes}
+        return status, listed, victim in {change.asset for change in plan_sync(client, targets,
+                                                                               SyncArguments()).changes}
 
     hit = read_assets(client, [victim])[victim]
     assert victim_in_audit_fix_list_and_preview() == ("invalid", False, False)

@@ -7,7 +7,7 @@ import pytest
 from tests.conftest import DEMO_ROOT, asset_hit, client_for, fixable, small_repository, xmp_node
 from xmpaudit.audit.compare import audit
 from xmpaudit.core.acs import SyncArguments
-from xmpaudit.core.errors import ConfigError
+from xmpaudit.core.errors import ConfigError, UsageError
 from xmpaudit.read.inventory import snapshot_of, take_inventory
 from xmpaudit.simulator import Simulator
 from xmpaudit.write.apply import apply_plan
@@ -22,7 +22,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("sync_reads")]
 def test_plan_is_a_dry_run(simulator, client):
     simulator.json_max_results = 1_000_000  # whole-tree reads in one request
     before = client.read_tree(DEMO_ROOT)
-    plan = plan_sync(client, fixable(client))
+    plan = plan_sync(client, fixable(client), SyncArguments())
     assert len(plan) > 20 and plan.skipped.empty
     assert simulator.stats.by_endpoint["POST sling"] == 0
     assert client.read_tree(DEMO_ROOT) == before
@@ -37,7 +37,7 @@ def test_sync_writes_exactly_the_acs_node_then_undo_restores_byte_for_byte(simul
     simulator.json_max_results = 1_000_000  # whole-tree reads in one request
     before = json.dumps(client.read_tree(DEMO_ROOT))
     targets = fixable(client)
-    plan = plan_sync(client, targets)
+    plan = plan_sync(client, targets, SyncArguments())
     simulator.stats.reset()
     result = apply_plan(client, plan, journal, show_progress=False)
     assert result.ok and result.counts() == {"applied": len(plan)}
@@ -66,7 +66,7 @@ def test_types_survive_including_whole_number_doubles(tmp_path, journal):
     tags = [{"name": "dog", "confidence": 1.0}, {"name": "cat", "confidence": 1}]
     repo = small_repository({path: asset_hit(path, tags)})
     with Simulator(repo) as sim, client_for(sim) as client:
-        result = apply_plan(client, plan_sync(client, [path]), journal, show_progress=False)
+        result = apply_plan(client, plan_sync(client, [path], SyncArguments()), journal, show_progress=False)
         assert result.ok
         node = repo.require(f"{path}/jcr:content/metadata/dam:predictedTags")
         assert node.properties["xmpArraySize"].type == "Long"
@@ -79,7 +79,7 @@ def test_skips_invalid_missing_and_in_sync_assets(client):
     result = audit(snap)
     invalid = result.assets.loc[result.assets["status"] == "invalid", "path"].tolist()[:2]
     in_sync = result.assets.loc[result.assets["status"] == "in_sync", "path"].tolist()[:1]
-    plan = plan_sync(client, [*invalid, *in_sync, f"{DEMO_ROOT}/people/gone.jpg"])
+    plan = plan_sync(client, [*invalid, *in_sync, f"{DEMO_ROOT}/people/gone.jpg"], SyncArguments())
     assert len(plan) == 0
     reasons = dict(zip(plan.skipped["asset"], plan.skipped["reason"], strict=True))
     assert "ACS process would fail" in reasons[invalid[0]]
@@ -88,7 +88,7 @@ def test_skips_invalid_missing_and_in_sync_assets(client):
 
 
 def test_asset_deleted_or_changed_between_preview_and_apply(simulator, client, journal):
-    plan = plan_sync(client, fixable(client))
+    plan = plan_sync(client, fixable(client), SyncArguments())
     gone, touched, tagged = plan.changes[0], plan.changes[1], plan.changes[2]
     client.sling_post(gone.asset, [(":operation", "delete")])
     client.sling_post(touched.node_path.rsplit("/", 1)[0], [(f"./{touched.node_path.rsplit('/', 1)[1]}/extra", "x")])
@@ -107,17 +107,17 @@ def test_asset_deleted_or_changed_between_preview_and_apply(simulator, client, j
 def test_failed_batch_is_journaled_and_loses_nothing(simulator, client, journal):
     """A batch AEM refuses once (nothing saved) is split in halves and sent again: every asset lands, each intent
     journaled once."""
-    plan = plan_sync(client, fixable(client))
+    plan = plan_sync(client, fixable(client), SyncArguments())
     simulator.inject(status=500, times=1, method="POST", path_prefix=DEMO_ROOT)
     result = apply_plan(client, plan, journal, batch_assets=10, show_progress=False)
     assert result.counts() == {"applied": len(plan)} and result.ok
     events = [r["event"] for r in journal.read()]
     assert events.count("intent") == len(plan) and events.count("failed") == 0
-    assert len(plan_sync(client, plan.to_frame()["asset"])) == 0
+    assert len(plan_sync(client, plan.to_frame()["asset"], SyncArguments())) == 0
 
 
 def test_verification_repairs_with_import(simulator, client, journal, monkeypatch):
-    plan = plan_sync(client, fixable(client)[:3])
+    plan = plan_sync(client, fixable(client)[:3], SyncArguments())
     import xmpaudit.write.apply as sync
 
     real_post = sync.guarded_post
@@ -155,7 +155,7 @@ def test_import_node_and_params(client):
 
 
 def test_undo_skips_assets_changed_after_the_run(client, journal):
-    plan = plan_sync(client, fixable(client)[:4])
+    plan = plan_sync(client, fixable(client)[:4], SyncArguments())
     run = apply_plan(client, plan, journal, show_progress=False).run
     changed = plan.changes[0]
     client.sling_post(changed.node_path, [("./xmpArraySize", "99"), ("./xmpArraySize@TypeHint", "Long")])
@@ -167,7 +167,7 @@ def test_undo_skips_assets_changed_after_the_run(client, journal):
 
 
 def test_apply_needs_a_plan(client, journal):
-    with pytest.raises(ConfigError, match="preview first"):
+    with pytest.raises(UsageError, match="preview first"):
         apply_plan(client, ["/content/dam/a.jpg"], journal)  # type: ignore[arg-type]
 
 
@@ -187,7 +187,7 @@ def test_custom_arguments_write_custom_names(journal):
 def test_asset_deleted_between_write_and_verify_is_not_recreated(simulator, client, journal, monkeypatch):
     import xmpaudit.write.apply as sync
 
-    plan = plan_sync(client, fixable(client)[:2])
+    plan = plan_sync(client, fixable(client)[:2], SyncArguments())
     victim = plan.changes[0].asset
     real_post = sync.guarded_post
 

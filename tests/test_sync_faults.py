@@ -26,7 +26,7 @@ def backups_left(simulator, plan):
 
 
 def test_asset_deleted_between_check_and_post_does_not_come_back(simulator, client, journal):
-    plan = plan_sync(client, fixable(client)[:5])
+    plan = plan_sync(client, fixable(client)[:5], SyncArguments())
     victim = plan.changes[2].asset
     # another session deletes the asset after our pre-batch read, just before our POST is processed
     simulator.inject(kind="pass", method="POST", path_prefix=DEMO_ROOT,
@@ -47,7 +47,7 @@ def test_asset_deleted_between_check_and_post_does_not_come_back(simulator, clie
 
 
 def test_other_writers_edit_in_the_window_is_kept_and_reported_as_conflict(simulator, client, journal):
-    plan = plan_sync(client, fixable(client))
+    plan = plan_sync(client, fixable(client), SyncArguments())
     replaced = next(c for c in plan.changes if c.before is not None)
     created = next(c for c in plan.changes if c.before is None)
 
@@ -95,7 +95,7 @@ def test_sequence_name_turning_into_a_property_after_preview_is_skipped(simulato
 
 
 def test_empty_plan_applies_to_nothing(client, journal):
-    plan = plan_sync(client, [])
+    plan = plan_sync(client, [], SyncArguments())
     result = apply_plan(client, plan, journal, show_progress=False)
     assert result.counts() == {} and result.ok and result.summary().endswith("nothing; 0 requests")
 
@@ -118,7 +118,7 @@ def in_one_folder(frame, count):
 
 
 def test_post_answer_lost_after_processing_is_not_resent_and_settled_by_reading(simulator, client, journal):
-    plan = plan_sync(client, in_one_folder(fixable(client), 4))
+    plan = plan_sync(client, in_one_folder(fixable(client), 4), SyncArguments())
     simulator.stats.reset()
     simulator.inject(kind="reset_after", method="POST", path_prefix=DEMO_ROOT)
     result = apply_plan(client, plan, journal, show_progress=False)
@@ -130,7 +130,7 @@ def test_post_answer_lost_after_processing_is_not_resent_and_settled_by_reading(
 
 
 def test_post_reset_before_processing_reads_back_as_not_applied(simulator, client, journal):
-    plan = plan_sync(client, in_one_folder(fixable(client), 4))
+    plan = plan_sync(client, in_one_folder(fixable(client), 4), SyncArguments())
     simulator.stats.reset()
     simulator.inject(kind="reset_before", method="POST", path_prefix=DEMO_ROOT)
     result = apply_plan(client, plan, journal, show_progress=False)
@@ -140,7 +140,7 @@ def test_post_reset_before_processing_reads_back_as_not_applied(simulator, clien
 
 
 def test_torn_post_answer_is_uncertain_and_settled(simulator, client, journal):
-    plan = plan_sync(client, in_one_folder(fixable(client), 3))
+    plan = plan_sync(client, in_one_folder(fixable(client), 3), SyncArguments())
     simulator.stats.reset()
     simulator.inject(kind="torn_after", method="POST", path_prefix=DEMO_ROOT)
     result = apply_plan(client, plan, journal, show_progress=False)
@@ -154,7 +154,7 @@ def test_torn_post_answer_is_uncertain_and_settled(simulator, client, journal):
 
 
 def test_403_on_a_write_stops_the_run(simulator, client, journal):
-    plan = plan_sync(client, fixable(client))
+    plan = plan_sync(client, fixable(client), SyncArguments())
     simulator.inject(status=403, times=2, method="POST", path_prefix=DEMO_ROOT)  # the CSRF refresh retry too
     result = apply_plan(client, plan, journal, batch_assets=10, max_parallel=1, show_progress=False)
     counts = result.counts()
@@ -164,7 +164,7 @@ def test_403_on_a_write_stops_the_run(simulator, client, journal):
 
 
 def test_failing_verify_read_reports_unverified_rows(simulator, client, journal):
-    plan = plan_sync(client, fixable(client)[:5])
+    plan = plan_sync(client, fixable(client)[:5], SyncArguments())
     simulator.inject(kind="pass", method="POST", path_prefix=DEMO_ROOT, before=lambda: simulator.inject(
         status=500, times=100, method="GET", path_prefix="/bin/querybuilder"))
     result = apply_plan(client, plan, journal, show_progress=False)
@@ -174,7 +174,7 @@ def test_failing_verify_read_reports_unverified_rows(simulator, client, journal)
 
 
 def test_journal_write_failure_sends_nothing(simulator, client, tmp_path):
-    plan = plan_sync(client, fixable(client)[:3])
+    plan = plan_sync(client, fixable(client)[:3], SyncArguments())
     (tmp_path / "journal-dir").mkdir()
     simulator.stats.reset()
     with pytest.raises(JournalError, match="Cannot write journal"):
@@ -201,7 +201,7 @@ def test_login_page_and_hangs_are_typed_errors(simulator):
 
 def test_parallel_multipart_batches_write_the_same_as_sequential_urlencoded(simulator, client, journal):
     targets = fixable(client)
-    plan = plan_sync(client, targets)
+    plan = plan_sync(client, targets, SyncArguments())
     simulator.stats.reset()
     parallel = apply_plan(client, plan, journal, batch_assets=7, max_parallel=4, show_progress=False)
     assert parallel.ok and set(parallel.outcomes["outcome"]) == {"applied"}

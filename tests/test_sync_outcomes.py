@@ -180,7 +180,7 @@ def test_apply_result_rows_carry_the_backup_left_for_the_panel(simulator, client
     from xmpaudit.write.apply import apply_plan
     from xmpaudit.write.plan import plan_sync
 
-    plan = plan_sync(client, stale_in_one_folder(client))
+    plan = plan_sync(client, stale_in_one_folder(client), SyncArguments())
     fail_backup_removal(simulator)
     result = apply_plan(client, plan, journal, show_progress=False)
     rows = result.outcomes.set_index("asset")

@@ -71,7 +71,7 @@ def test_damaged_xmp_node_among_1000_fixable_is_rewritten_and_undo_restores_it_e
         result = audit(take_inventory(client, MANY_ROOT, SyncArguments(), show_progress=False))
         statuses = result.assets.set_index("path")["status"].astype(str)
         assert statuses[damaged] == "stale_xmp" and (statuses == "missing_xmp").sum() == 999
-        plan = plan_sync(client, result.fixable())
+        plan = plan_sync(client, result.fixable(), SyncArguments())
         assert len(plan) == 1000 and plan.skipped.empty
         applied = apply_plan(client, plan, journal, show_progress=False)
         assert applied.ok and every(applied.outcomes["verified"]) and applied.backups_left == []
@@ -99,7 +99,7 @@ def test_property_in_the_way_makes_only_that_asset_invalid_in_audit_fix_list_pre
     reason = f"sequenceName={SEQ} is a property on this asset: the ACS process would delete it to write the node"
     assert str(row["reason"]).startswith(reason)
     assert victim not in set(fix_list(result, result_smart_tags(client)).loc[:, "path"])
-    plan = plan_sync(client, targets)
+    plan = plan_sync(client, targets, SyncArguments())
     skipped = plan.skipped.set_index("asset")["reason"]
     assert skipped.to_dict() == {victim: str(row["reason"])} and len(plan) == len(targets) - 1
     assets_file = cli_env.parent / "assets.txt"
@@ -155,7 +155,7 @@ def test_other_xmp_node_in_the_way_is_invalid_and_kept(simulator, client, journa
     struct.children.clear()
     struct.set("xmpNodeType", "xmpStruct")
     struct.set("city", "Basel")
-    plan = plan_sync(client, targets)
+    plan = plan_sync(client, targets, SyncArguments())
     assert plan.skipped.set_index("asset")["reason"][victim].startswith(
         f"sequenceName={SEQ} is an XMP xmpStruct node on this asset, not an array")
     result = apply_plan(client, plan, journal, show_progress=False)

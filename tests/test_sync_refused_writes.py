@@ -4,6 +4,7 @@ the run stops after a 401 with the rest skipped; a 504 is never re-sent and the 
 import pytest
 
 from tests.conftest import DEMO_ROOT, fixable
+from xmpaudit.core.acs import SyncArguments
 from xmpaudit.core.errors import AemNotFoundError
 from xmpaudit.write.apply import apply_plan
 from xmpaudit.write.plan import plan_sync
@@ -16,7 +17,7 @@ def sling_posts(simulator):
 
 
 def test_401_on_a_write_stops_the_run(simulator, client, journal):
-    plan = plan_sync(client, fixable(client))
+    plan = plan_sync(client, fixable(client), SyncArguments())
     simulator.stats.reset()
     simulator.inject(status=401, method="POST", path_prefix=DEMO_ROOT)
     result = apply_plan(client, plan, journal, batch_assets=10, max_parallel=1, show_progress=False)
@@ -31,7 +32,7 @@ def test_401_on_a_write_stops_the_run(simulator, client, journal):
 
 def test_504_on_a_write_is_uncertain_never_resent_and_settled_by_reading(simulator, client, journal):
     folders = fixable(client)["path"].str.rsplit("/", n=1).str[0]
-    plan = plan_sync(client, fixable(client)[folders == folders.value_counts().index[0]][:4])
+    plan = plan_sync(client, fixable(client)[folders == folders.value_counts().index[0]][:4], SyncArguments())
     simulator.stats.reset()
     simulator.inject(status=504, method="POST", path_prefix=DEMO_ROOT)  # once: a re-send would be answered
     result = apply_plan(client, plan, journal, show_progress=False)

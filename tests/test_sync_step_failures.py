@@ -5,7 +5,8 @@ back is reported as such, and bad batch settings are one ConfigError line."""
 import pytest
 
 from tests.conftest import DEMO_ROOT, fixable
-from xmpaudit.core.errors import ConfigError, JournalError
+from xmpaudit.core.acs import SyncArguments
+from xmpaudit.core.errors import JournalError, UsageError
 from xmpaudit.write.apply import apply_plan
 from xmpaudit.write.journal import Journal
 from xmpaudit.write.plan import PlannedChange, plan_sync
@@ -41,21 +42,21 @@ def with_tags(client, count):
 
 @pytest.mark.parametrize(("setting", "value"), [("batch_assets", 0), ("max_parallel", 0), ("max_parallel", 17)])
 def test_bad_batch_settings_are_refused_before_anything_is_sent(simulator, client, journal, setting, value):
-    plan = plan_sync(client, fixable(client)[:3])
+    plan = plan_sync(client, fixable(client)[:3], SyncArguments())
     simulator.stats.reset()
-    with pytest.raises(ConfigError, match=f"^{setting} must be"):
+    with pytest.raises(UsageError, match=f"^{setting} must be"):
         apply_plan(client, plan, journal, show_progress=False, **{setting: value})
     assert sling_posts(simulator) == [] and journal.read() == []
 
 
 def test_the_smallest_batches_and_the_most_in_flight_are_accepted(client, journal):
-    plan = plan_sync(client, fixable(client)[:3])
+    plan = plan_sync(client, fixable(client)[:3], SyncArguments())
     result = apply_plan(client, plan, journal, batch_assets=1, max_parallel=16, show_progress=False)
     assert result.ok and len(result.outcomes) == 3
 
 
 def test_a_guard_read_that_fails_skips_its_assets_and_writes_nothing(simulator, client, journal):
-    plan = plan_sync(client, fixable(client)[:4])
+    plan = plan_sync(client, fixable(client)[:4], SyncArguments())
     simulator.stats.reset()
     simulator.inject(status=500, times=1000, method="GET")  # every read after the preview
     result = apply_plan(client, plan, journal, show_progress=False)
@@ -64,7 +65,7 @@ def test_a_guard_read_that_fails_skips_its_assets_and_writes_nothing(simulator, 
 
 
 def test_a_journal_failure_in_parallel_batches_stops_the_run(simulator, client, tmp_path):
-    plan = plan_sync(client, fixable(client)[:12])
+    plan = plan_sync(client, fixable(client)[:12], SyncArguments())
     (tmp_path / "journal-dir").mkdir()
     simulator.stats.reset()
     with pytest.raises(JournalError, match="Cannot write journal"):
@@ -74,7 +75,7 @@ def test_a_journal_failure_in_parallel_batches_stops_the_run(simulator, client, 
 
 
 def test_a_repair_that_does_not_take_is_a_mismatch(simulator, client, journal, monkeypatch):
-    plan = plan_sync(client, with_tags(client, 3))
+    plan = plan_sync(client, with_tags(client, 3), SyncArguments())
     lossy(monkeypatch)
     monkeypatch.setattr("xmpaudit.write.settle.import_node", lambda client, change: None)  # the repair is lost
     result = apply_plan(client, plan, journal, show_progress=False)
@@ -87,7 +88,7 @@ def test_a_repair_that_does_not_take_is_a_mismatch(simulator, client, journal, m
 
 
 def test_a_repair_whose_read_back_fails_is_unverified(simulator, client, journal, monkeypatch):
-    plan = plan_sync(client, with_tags(client, 3))
+    plan = plan_sync(client, with_tags(client, 3), SyncArguments())
     lossy(monkeypatch)
     import xmpaudit.write.settle as settle
 
@@ -107,7 +108,8 @@ def test_a_repair_whose_read_back_fails_is_unverified(simulator, client, journal
 def test_another_writers_deletion_in_the_window_is_restored_and_a_conflict(simulator, client, journal):
     frame = fixable(client)
     folders = frame["path"].str.rsplit("/", n=1).str[0]
-    plan = plan_sync(client, frame[folders == folders.value_counts().index[0]][:5])  # one POST in either read mode
+    plan = plan_sync(client, frame[folders == folders.value_counts().index[0]][:5],
+                     SyncArguments())  # one POST in either read mode
     victim = min((c for c in plan.changes if c.before is not None and c.after is not None), key=lambda c: c.asset)
 
     def other_writer() -> None:

@@ -206,11 +206,11 @@ def test_diff_in_words():
                                               for i, (n, c) in enumerate(tags, 1)}}
     before = node(("x", 0.81), ("old-tag", 0.5), ("a", 0.7), ("b", 0.6))
     after = node(("dog", 0.9), ("x", 0.9), ("leather", 0.4), ("b", 0.6), ("a", 0.7))
-    assert describe_change(before, after) == \
+    assert describe_change(before, after, SyncArguments()) == \
         "adds “dog”, “leather”; removes “old-tag”; reorders 2; confidence of “x” 0.81→0.90"
-    assert describe_change(None, node(("dog", 0.9))) == "creates the XMP array with 1 tag: “dog”"
-    assert describe_change(before, None) == "deletes the XMP array (4 tags)"
-    assert describe_change(node(("a", 1.0)), node(("a", 1.0))).startswith("fixes the node's structure")
+    assert describe_change(None, node(("dog", 0.9)), SyncArguments()) == "creates the XMP array with 1 tag: “dog”"
+    assert describe_change(before, None, SyncArguments()) == "deletes the XMP array (4 tags)"
+    assert describe_change(node(("a", 1.0)), node(("a", 1.0)), SyncArguments()).startswith("fixes the node's structure")
 
 
 def test_status_colours_are_colour_blind_safe_and_labelled():
@@ -305,10 +305,10 @@ def test_diff_in_words_flags_zero_confidence_and_custom_tags():
         return {"xmpArraySize": len(tags), **{str(i): {"dam:predictedTagName": n, "dam:predictedTagConfidence": c}
                                               for i, (n, c) in enumerate(tags, 1)}}
     after = node(("dog", 0.9), ("logo", 0.0), ("brand-x", 0.7))
-    assert describe_change(None, after, custom={"brand-x"}) == (
+    assert describe_change(None, after, SyncArguments(), custom={"brand-x"}) == (
         "creates the XMP array with 3 tags: “dog”, “logo”, “brand-x”; written with confidence 0.0: logo; "
         "custom: brand-x")
-    assert describe_change(after, None, custom={"brand-x"}) == "deletes the XMP array (3 tags)"
+    assert describe_change(after, None, SyncArguments(), custom={"brand-x"}) == "deletes the XMP array (3 tags)"
 
 
 def test_preview_flags_the_same_tags_as_the_fix_list(client, tmp_path):

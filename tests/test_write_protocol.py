@@ -34,7 +34,7 @@ pytestmark = pytest.mark.e2e
 
 def three_stale(simulator, client):
     paths = [add_asset(simulator, f"two-users-{i}.jpg", SyncArguments()) for i in range(3)]
-    plan = plan_sync(client, paths)
+    plan = plan_sync(client, paths, SyncArguments())
     assert len(plan.changes) == 3 and all(c.before is not None for c in plan.changes)
     return plan
 
@@ -224,7 +224,7 @@ def test_an_empty_run_id_is_refused_by_the_python_api_too(client, journal, run):
 
 def test_an_aem_refusing_every_write_costs_a_few_posts_not_one_per_asset(simulator, client, journal, monkeypatch):
     paths = [add_asset(simulator, f"refused-{i}.jpg", SyncArguments()) for i in range(8)]
-    plan = plan_sync(client, paths)
+    plan = plan_sync(client, paths, SyncArguments())
     real, sent = client.sling_post, []
 
     def refuse_every_write(path, data, **kwargs):

@@ -34,10 +34,11 @@ def test_writeback_embeds_synced_tags_with_a_concurrency_limit(simulator, client
     result = audit(take_inventory(client, DEMO_ROOT, SyncArguments(), show_progress=False))
     missing = result.assets[(result.assets["status"] == "missing_xmp") & result.assets["name"].str.endswith(".jpg")]
     targets = missing["path"].tolist()[:6]
-    plan = plan_sync(client, targets)
+    plan = plan_sync(client, targets, SyncArguments())
     assert apply_plan(client, plan, Journal(tmp_path / "j.jsonl"), show_progress=False).ok
     simulator.workflow_seconds = 0.15
-    report = run_writeback(client, targets, max_concurrent=2, poll_interval=0.05, show_progress=False)
+    report = run_writeback(client, targets, args=SyncArguments(), max_concurrent=2, poll_interval=0.05,
+                           show_progress=False)
     assert report["state"].tolist() == ["COMPLETED"] * 6 and (report["error"] == "").all()
     assert simulator.stats.max_running_workflows == 2
     for change in plan.changes:
@@ -52,7 +53,8 @@ def test_writeback_embeds_synced_tags_with_a_concurrency_limit(simulator, client
 def test_png_writeback_and_repeated_writeback_replaces_packet(client):
     asset = f"{DEMO_ROOT}/products/shoes/café ñandú.png"
     for _ in range(2):
-        assert run_writeback(client, [asset], poll_interval=0.02, show_progress=False)["state"][0] == "COMPLETED"
+        assert run_writeback(client, [asset], args=SyncArguments(), poll_interval=0.02,
+                             show_progress=False)["state"][0] == "COMPLETED"
     data = original_bytes(client, asset)
     assert data.count(b"XML:com.adobe.xmp") == 1
     Image.open(io.BytesIO(data)).verify()
@@ -63,7 +65,8 @@ def test_failures_are_rows_not_exceptions(simulator, client):
     no_metadata = result.assets.loc[result.assets["reason"].str.contains("no metadata", na=False), "path"].iloc[0]
     broken = next(p for p in result.assets["path"]
                   if client.request("GET", p).content == b"not an image")
-    report = run_writeback(client, [no_metadata, broken, f"{DEMO_ROOT}/gone.jpg"], poll_interval=0.02,
+    report = run_writeback(client, [no_metadata, broken, f"{DEMO_ROOT}/gone.jpg"], args=SyncArguments(),
+                           poll_interval=0.02,
                            show_progress=False).set_index("asset")
     assert report.loc[no_metadata, "state"] == "ABORTED" and "no metadata" in report.loc[no_metadata, "error"]
     assert report.loc[broken, "state"] == "ABORTED" and "not supported" in report.loc[broken, "error"]
@@ -74,9 +77,11 @@ def test_failures_are_rows_not_exceptions(simulator, client):
 def test_unknown_model_and_timeout(simulator, client):
     assert "/var/workflow/models/dam-xmp-writeback" in list_models(client)
     with pytest.raises(ConfigError, match=r"does not exist.*dam-xmp-writeback"):
-        run_writeback(client, [f"{DEMO_ROOT}/people/what?.jpg"], model="/var/workflow/models/nope")
+        run_writeback(client, [f"{DEMO_ROOT}/people/what?.jpg"], args=SyncArguments(),
+                      model="/var/workflow/models/nope")
     simulator.workflow_seconds = 5
-    report = run_writeback(client, [f"{DEMO_ROOT}/people/what?.jpg"], poll_interval=0.05, timeout_s=0.2,
+    report = run_writeback(client, [f"{DEMO_ROOT}/people/what?.jpg"], args=SyncArguments(), poll_interval=0.05,
+                           timeout_s=0.2,
                            show_progress=False)
     assert report.loc[0, "state"] == "TIMEOUT" and "still RUNNING" in report.loc[0, "error"]
 
@@ -156,7 +161,8 @@ def test_live_copies_are_found_with_batched_reads():
 
 def test_binary_proof_after_writeback(client):
     assets = node_in_sync_jpgs(client, 3)
-    report = run_writeback(client, [*assets, f"{DEMO_ROOT}/gone.jpg"], poll_interval=0.02, show_progress=False)
+    report = run_writeback(client, [*assets, f"{DEMO_ROOT}/gone.jpg"], args=SyncArguments(), poll_interval=0.02,
+                           show_progress=False)
     report = report.set_index("asset")
     assert (report.loc[assets, "binary_status"] == "written_back").all()
     assert (report.loc[assets, "binary_reason"] == "").all()
@@ -167,7 +173,7 @@ def test_binary_proof_after_writeback(client):
 def test_without_rendition_original_the_proof_says_not_written_back():
     with served(WorkflowSetup(writeback=writeback_steps("createversion:true"))) as sim, client_for(sim) as client:
         assets = node_in_sync_jpgs(client, 2)
-        report = run_writeback(client, assets, poll_interval=0.02, show_progress=False)
+        report = run_writeback(client, assets, args=SyncArguments(), poll_interval=0.02, show_progress=False)
     assert report["state"].tolist() == ["COMPLETED"] * 2
     assert report["binary_status"].tolist() == ["not_written_back"] * 2
     assert report["binary_reason"].str.contains("no XMP packet|no smart tag array").all()
@@ -177,7 +183,7 @@ def test_a_start_whose_answer_is_lost_is_not_sent_again_and_its_instance_is_adop
     asset = f"{DEMO_ROOT}/people/what?.jpg"
     simulator.inject(method="POST", path_prefix="/etc/workflow/instances", kind="reset_after")
     with client_for(simulator, retries=0) as client:  # the client re-sends nothing itself (see the report)
-        report = run_writeback(client, [asset], poll_interval=0.02, show_progress=False)
+        report = run_writeback(client, [asset], args=SyncArguments(), poll_interval=0.02, show_progress=False)
     assert report.loc[0, "state"] == "COMPLETED"
     assert simulator.stats.by_endpoint["POST workflow"] == 1
     instances = instances_for(simulator, asset)
@@ -188,7 +194,7 @@ def test_an_uncertain_start_without_an_instance_is_not_retried(simulator):
     asset = f"{DEMO_ROOT}/people/what?.jpg"
     simulator.inject(status=502, method="POST", path_prefix="/etc/workflow/instances")  # proxy: never reached AEM
     with client_for(simulator, retries=0) as client:
-        report = run_writeback(client, [asset], poll_interval=0.02, show_progress=False)
+        report = run_writeback(client, [asset], args=SyncArguments(), poll_interval=0.02, show_progress=False)
     assert report.loc[0, "state"] == "NOT_STARTED" and "not started again" in report.loc[0, "error"]
     assert simulator.stats.by_endpoint["POST workflow"] == 1 and instances_for(simulator, asset) == []
 
@@ -196,7 +202,7 @@ def test_an_uncertain_start_without_an_instance_is_not_retried(simulator):
 def test_sync_and_writeback_is_one_journaled_run(simulator, client, tmp_path):
     result = audit(take_inventory(client, DEMO_ROOT, SyncArguments(), show_progress=False))
     missing = result.assets[(result.assets["status"] == "missing_xmp") & result.assets["name"].str.endswith(".jpg")]
-    plan = plan_sync(client, missing["path"].tolist()[:4])
+    plan = plan_sync(client, missing["path"].tolist()[:4], SyncArguments())
     journal = Journal(tmp_path / "j.jsonl")
     combined = sync_and_writeback(client, plan, journal, poll_interval=0.02, show_progress=False)
     assert combined.ok and len(combined.writeback) == 4
@@ -211,7 +217,8 @@ def test_sync_and_writeback_is_one_journaled_run(simulator, client, tmp_path):
 def test_sync_and_writeback_stops_before_writing_on_preflight_findings(tmp_path):
     with served(WorkflowSetup(conf_launcher_enabled=True)) as sim, client_for(sim) as client:
         result = audit(take_inventory(client, DEMO_ROOT, SyncArguments(), show_progress=False))
-        plan = plan_sync(client, result.assets.loc[result.assets["status"] == "missing_xmp", "path"].tolist()[:2])
+        plan = plan_sync(client, result.assets.loc[result.assets["status"] == "missing_xmp", "path"].tolist()[:2],
+                         SyncArguments())
         with pytest.raises(ConfigError, match=r"1 warnings.*--force"):
             sync_and_writeback(client, plan, Journal(tmp_path / "j.jsonl"), show_progress=False)
         assert sim.stats.by_endpoint["POST sling"] == 0 and not (tmp_path / "j.jsonl").exists()
@@ -261,6 +268,6 @@ def test_cli_sync_with_writeback(simulator, tmp_path, monkeypatch, capsys):
 def test_with_the_default_client_a_lost_start_answer_gives_one_instance(simulator, client):
     asset = f"{DEMO_ROOT}/people/what?.jpg"
     simulator.inject(method="POST", path_prefix="/etc/workflow/instances", kind="reset_after")
-    report = run_writeback(client, [asset], poll_interval=0.02, show_progress=False)
+    report = run_writeback(client, [asset], args=SyncArguments(), poll_interval=0.02, show_progress=False)
     assert report.loc[0, "state"] == "COMPLETED" and len(instances_for(simulator, asset)) == 1
     assert simulator.stats.by_endpoint["POST workflow"] == 1

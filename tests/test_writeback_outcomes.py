@@ -28,7 +28,7 @@ def orphan_and_missing(client) -> tuple[str, list[str]]:
 
 def test_an_orphan_node_cleaned_up_has_nothing_to_write_back_and_is_not_a_failure(simulator, client, tmp_path):
     orphan, missing = orphan_and_missing(client)
-    plan = plan_sync(client, [orphan, *missing])
+    plan = plan_sync(client, [orphan, *missing], SyncArguments())
     combined = sync_and_writeback(client, plan, Journal(tmp_path / "j.jsonl"), poll_interval=0.02,
                                   show_progress=False)
     rows = combined.writeback.set_index("asset")

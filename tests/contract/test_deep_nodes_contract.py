@@ -65,7 +65,7 @@ def test_a_binary_given_back_by_its_json_name_is_refused_whole(client, root):
 def test_sync_and_undo_keep_every_level_of_a_deep_node(backend, client, root, tmp_path):
     import_json(client, root, "deep.jpg", asset(_asset_type(backend), TAGS, _deep_xmp()))
     before = raw_get(client, f"{root}.infinity.json").content
-    plan = plan_sync(client, [f"{root}/deep.jpg"])
+    plan = plan_sync(client, [f"{root}/deep.jpg"], SyncArguments())
     assert plan.changes[0].before == _deep_xmp()  # read whole, whatever the reads' depth
     journal = Journal(tmp_path / "journal.jsonl")
     result = apply_plan(client, plan, journal, show_progress=False)
@@ -95,6 +95,6 @@ def test_a_binary_property_at_sequence_name_is_in_the_way(backend, client, root)
     client.sling_post(f"{root}/slot.jpg/jcr:content/metadata", [("dam:predictedTags", "abc"),
                                                                  ("dam:predictedTags@TypeHint", "Binary")])
     assert raw_get(client, f"{root}/slot.jpg/jcr:content/metadata.json").json()[":dam:predictedTags"] == 3
-    plan = plan_sync(client, [f"{root}/slot.jpg"])
+    plan = plan_sync(client, [f"{root}/slot.jpg"], SyncArguments())
     assert not plan.changes
     assert "is a property on this asset" in plan.skipped["reason"].iloc[0]

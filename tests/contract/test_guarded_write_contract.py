@@ -71,7 +71,7 @@ def _run_with_race(monkeypatch, client, root, backend, tmp_path, race):
     fresh = asset(asset_type(backend), [("0", "dog", 0.9)])
     for name, content in {"a.jpg": stale, "b.jpg": fresh, "c.jpg": stale}.items():
         import_json(client, root, name, content)
-    plan = plan_sync(client, [f"{root}/{n}" for n in ("a.jpg", "b.jpg", "c.jpg")])
+    plan = plan_sync(client, [f"{root}/{n}" for n in ("a.jpg", "b.jpg", "c.jpg")], SyncArguments())
     assert len(plan) == 3
     real_post = sync.guarded_post
 

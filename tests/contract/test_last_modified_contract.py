@@ -7,6 +7,7 @@ import pytest
 
 from tests.contract.test_sling_contract import import_json, raw_get
 from tests.contract.test_sync_contract import asset
+from xmpaudit.core.acs import SyncArguments
 from xmpaudit.write.apply import apply_plan
 from xmpaudit.write.journal import Journal
 from xmpaudit.write.plan import plan_sync
@@ -21,7 +22,7 @@ def test_a_sync_and_a_plain_metadata_post_leave_jcr_last_modified_alone(backend,
     import_json(client, root, "a.jpg", content)
     path = f"{root}/a.jpg"
     before = raw_get(client, f"{path}/jcr:content.json").json()["jcr:lastModified"]
-    plan = plan_sync(client, [path])
+    plan = plan_sync(client, [path], SyncArguments())
     assert len(plan) == 1
     assert apply_plan(client, plan, Journal(tmp_path / "journal.jsonl"), show_progress=False).ok
     client.sling_post(f"{path}/jcr:content/metadata", [("dc:title", "edited by another tool")])

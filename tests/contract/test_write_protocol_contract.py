@@ -35,7 +35,7 @@ def test_a_cleanup_in_another_terminal_during_a_sync_leaves_the_runs_backups(bac
     for name in names:
         import_json(client, root, name, asset(asset_type(backend), [("0", "cat", 0.7)], STALE))
     paths = [f"{root}/{n}" for n in names]
-    plan = plan_sync(client, paths)
+    plan = plan_sync(client, paths, SyncArguments())
     journal = Journal(tmp_path / "journal.jsonl")
     real_post = sync.guarded_post
     cleaned = []

@@ -6,7 +6,7 @@ itself is ``write_run.WriteRun``."""
 from __future__ import annotations
 
 from xmpaudit.aem.client import AemClient
-from xmpaudit.core.errors import ConfigError
+from xmpaudit.core.errors import UsageError
 from xmpaudit.core.progress import ProgressCallback
 from xmpaudit.write.argument_check import check_arguments
 from xmpaudit.write.journal import Journal
@@ -49,11 +49,11 @@ def apply_plan(
     reads back as planned, else it is kept and journaled as left. A 401/403 on a write stops the run.
     ``multipart`` sends multipart/form-data POSTs (no servlet-container form limits)."""
     if not isinstance(plan, SyncPlan):
-        raise ConfigError("apply_plan needs the SyncPlan from plan_sync (preview first)")
+        raise UsageError("apply_plan needs the SyncPlan from plan_sync (preview first)")
     if batch_assets < 1:
-        raise ConfigError("batch_assets must be >= 1")
+        raise UsageError("batch_assets must be >= 1")
     if not 1 <= max_parallel <= 16:
-        raise ConfigError("max_parallel must be from 1 to 16")
+        raise UsageError("max_parallel must be from 1 to 16")
     check_arguments(client, plan.arguments, read_from_aem=plan.arguments_from_aem and plan.kind == "sync")
     options = RunOptions(batch_assets=batch_assets, max_parallel=max_parallel, verify=verify, multipart=multipart,
                          folder_pages=folder_pages, show_progress=show_progress, on_progress=on_progress)

@@ -71,10 +71,9 @@ def tag_flags(after: dict[str, Any] | None, args: SyncArguments, custom: Collect
 
 
 def describe_change(before: dict[str, Any] | None, after: dict[str, Any] | None,
-                    args: SyncArguments | None = None, custom: Collection[str] = ()) -> str:
+                    args: SyncArguments, custom: Collection[str] = ()) -> str:
     """What a sync does to one asset's XMP array node, in words, then the flags on the tags it writes
     (``custom``: the asset's custom smart tag names)."""
-    args = args or SyncArguments()
     flags = tag_flags(after, args, custom)
     words = _change_words(before, after, args)
     return f"{words}; {flags}" if flags else words

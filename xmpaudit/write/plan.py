@@ -128,7 +128,7 @@ def desired_nodes(snapshot: Snapshot, args: SyncArguments) -> dict[str, Node | N
 def plan_sync(
     client: AemClient,
     assets: list[str] | pd.Series | pd.DataFrame,
-    args: SyncArguments | None = None,
+    args: SyncArguments,
     *,
     include_in_sync: bool = False,
     folder_pages: bool = True,
@@ -136,7 +136,6 @@ def plan_sync(
     """Dry run for the chosen assets: read their current state (folder pages where many of a folder's assets are
     chosen, batched path queries for the rest), compute the node the ACS process would write, and list what would
     change. Invalid, deleted and in-sync assets are skipped."""
-    args = args or SyncArguments()
     if isinstance(assets, pd.DataFrame):
         assets = assets["path"]
     paths = list(dict.fromkeys(validate_path(str(p)) for p in assets))

@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from xmpaudit.aem.client import AemClient
-from xmpaudit.core.errors import AemError, AemUncertainOutcomeError
+from xmpaudit.core.errors import AemError, AemUncertainOutcomeError, UsageError
 from xmpaudit.core.jcrpath import common_ancestor, relative_to
 from xmpaudit.write.plan import Node, PlannedChange, metadata_path
 from xmpaudit.write.write_routes import (
@@ -128,7 +128,7 @@ def guarded_post(client: AemClient, changes: list[PlannedChange], run: str, *, m
                                                 multipart=multipart), changes)
     alone = [c.asset for c in changes if route(c, multipart=multipart) != BATCH]
     if alone:
-        raise ValueError(f"guarded_post: {alone[0]} must be written on its own (use plan_batches)")
+        raise UsageError(f"guarded_post: {alone[0]} must be written on its own (use plan_batches)")
     parent = common_ancestor(c.asset for c in changes)
     params: list[tuple[str, str]] = []
     for change in changes:

@@ -52,7 +52,7 @@ def run_writeback(
     timeout_s: float = 600.0,
     check_model: bool = True,
     prove: bool = True,
-    args: SyncArguments | None = None,
+    args: SyncArguments,
     journal: Journal | None = None,
     run: str | None = None,
     show_progress: bool = True,
@@ -76,7 +76,7 @@ def run_writeback(
         if model not in models:
             raise ConfigError(f"Workflow model {model} does not exist on {client.base_url} "
                               f"(models: {', '.join(models) or 'none'})")
-    if queue and args is not None:
+    if queue:
         check_arguments(client, args, read_from_aem=args_from_aem)
     record = _journal_writer(journal, run, model)
     with Progress(len(queue), "XMP writeback", show=show_progress, callback=on_progress) as progress:
@@ -141,7 +141,7 @@ def _journal_writer(journal: Journal | None, run: str | None, model: str) -> Cal
     return record
 
 
-def prove_written_back(client: AemClient, report: pd.DataFrame, args: SyncArguments | None = None, *,
+def prove_written_back(client: AemClient, report: pd.DataFrame, args: SyncArguments, *,
                        show_progress: bool = True) -> pd.DataFrame:
     """Read the original binaries of exactly the report's assets and add ``binary_status`` (a ``BinaryOutcome``)
     and ``binary_reason``: written_back only when the binary's smart tag array equals the asset's XMP node
@@ -152,7 +152,6 @@ def prove_written_back(client: AemClient, report: pd.DataFrame, args: SyncArgume
     out["binary_status"], out["binary_reason"] = BinaryOutcome.NOT_WRITTEN_BACK, ""
     if out.empty:
         return out
-    args = args or SyncArguments()
     result = audit(snapshot_of(client, out["asset"].tolist(), args), args)
     result, _ = check_binaries(client, result, args, show_progress=show_progress)
     audited = result.assets.set_index("path")
