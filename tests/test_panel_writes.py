@@ -3,7 +3,7 @@ HTTP): a journaled writeback with per-row proof, pre-flight refusals, undo of th
 
 import pytest
 
-import xmpaudit.ui.panel_confirm as panel_confirm
+import xmpaudit.ui.panel_writeback as panel_writeback
 from tests.conftest import DEMO_ROOT, client_for
 from xmpaudit.audit.compare import audit
 from xmpaudit.core.acs import SyncArguments
@@ -40,8 +40,8 @@ def test_panel_writeback_is_journaled_under_its_run_with_per_row_proof(simulator
     good, broken = in_sync_jpgs(panel)[:2], in_sync_jpgs(panel, good=False)[:1]
     assert len(good) == 2 and len(broken) == 1
     calls = []
-    real = panel_confirm.run_writeback
-    monkeypatch.setattr(panel_confirm, "run_writeback", lambda *a, **k: calls.append(k) or real(*a, **k))
+    real = panel_writeback.run_writeback
+    monkeypatch.setattr(panel_writeback, "run_writeback", lambda *a, **k: calls.append(k) or real(*a, **k))
     changes = []
     panel.on_change.append(lambda action, outcome: changes.append(action))
     panel.select(good + broken)

@@ -242,14 +242,14 @@ def test_what_a_job_arms_is_clickable_only_once_the_job_is_done(panel):
     panel.sync_button.click()
     panel.wait()
     seen = []
-    arm = panel._arm
+    arm = panel.confirm_step.arm
 
     def slow_arm(*args, **kwargs):
         arm(*args, **kwargs)
         seen.append((panel.confirm_button.disabled, panel.worker.busy))
         time.sleep(0.3)  # the rest of the job's outcome being shown
 
-    panel._arm = slow_arm
+    panel.confirm_step.arm = slow_arm
     panel.undo_scope.value = "run"
     panel.undo_button.click()
     panel.wait()
@@ -364,3 +364,4 @@ def test_folder_list_is_worst_first_with_counts(client, tmp_path):
     panel.wait()
     assert panel.folder.value == options[3][1]  # new counts, the chosen folder kept
     assert panel.folder.options != options
+

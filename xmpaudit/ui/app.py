@@ -21,20 +21,17 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
-import pandas as pd
 
 from xmpaudit.aem.workflows import WRITEBACK_MODEL
 from xmpaudit.audit.fixlist import FixListTable, fix_list
 from xmpaudit.audit.headline import Headline
 from xmpaudit.audit.result import AuditResult
 from xmpaudit.core.errors import XmpAuditError
-from xmpaudit.core.progress import ProgressCallback
 from xmpaudit.ui.panel import AuditPanel, one_line
 from xmpaudit.ui.whatif_view import what_if_view
 from xmpaudit.workspace.history import read_history
 from xmpaudit.workspace.history_plot import coverage_over_time
 from xmpaudit.workspace.session import NotebookSession, open_session
-from xmpaudit.write.journal import Journal
 
 ENV = "XMPAUDIT_APP_"
 DASHBOARD_NAME = "xmpaudit-dashboard.ipynb"
@@ -109,9 +106,8 @@ class Dashboard:
         self.more.set_title(1, "Coverage over time")
         self.summary.add_class("xmpaudit-app-headline")
         self._session_lock = threading.Lock()  # the panel's Refresh and the page's audits share the session
-        self.panel = AuditPanel(session.client, result, Journal(session.journal), session.snapshot.smart_tags,
-                                root=session.root, page_size=settings.page_size,
-                                writeback_model=settings.writeback_model, read_all=self._read_all)
+        self.panel = AuditPanel.from_session(session, result, lock=self._session_lock, page_size=settings.page_size,
+                                             writeback_model=settings.writeback_model)
         self.audits = 0
         self._show(result)
         # audits run one at a time on their own thread, so the panel stays usable while the page is audited again
@@ -138,12 +134,6 @@ class Dashboard:
         plt.close(ax.figure)
         self.more.children[1].value = (f"<img alt='coverage over time' style='max-width:100%' "
                                        f"src='data:image/png;base64,{base64.b64encode(png.getvalue()).decode()}'>")
-
-    def _read_all(self, progress: ProgressCallback) -> tuple[AuditResult, pd.DataFrame]:
-        """The panel's Refresh: a new inventory through the session (saved, recorded in the history), audited."""
-        with self._session_lock:
-            self.session.refresh(full=True, on_progress=progress)
-            return self.session.audit(), self.session.snapshot.smart_tags
 
     def _audit_after(self, action: str, outcome: object) -> None:
         """After a Sync, Undo or Writeback of the panel: audit the page again, in the background; after its

@@ -1,15 +1,13 @@
-"""The panel's widgets and layout: action buttons, progress, the result line at the top, the rule controls."""
+"""The panel's widgets and layout: the result line, a slot for a notice, the action buttons,
+progress, details, and below them the rule controls and the grid."""
 
 from __future__ import annotations
 
 import html
 
 import ipywidgets as w
-from IPython.display import display
 
 from xmpaudit.core.errors import XmpAuditError
-from xmpaudit.core.statuses import FIXABLE_STATUSES, STATUSES, status_words
-from xmpaudit.ui.grid import TOP_CONFIDENCE_HELP
 
 MESSAGE_STYLES = {"ok": ("#009E73", "✔"), "error": ("#D55E00", "✖"), "busy": ("#0072B2", "⏳")}
 
@@ -21,12 +19,13 @@ def one_line(exc: BaseException) -> str:
 
 
 class PanelView:
-    """Every widget of the panel, created once; ``widget`` is what gets displayed."""
+    """The action widgets, created once. ``notice`` is an empty Box right below the result line, at the top, for
+    a one-line notice (e.g. newer numbers elsewhere); ``say`` writes the result line; ``layout`` assembles it all."""
 
-    messages: list[str]
-
-    def _build_view(self, folder_options: list[tuple[str, str]], tag_options: list[str], grid: w.Widget) -> None:
-        self.messages = []
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+        self.notice = w.Box(layout=w.Layout(width="100%"))
+        self.notice.add_class("xmpaudit-notice")
         self.status_line = w.HTML(layout=w.Layout(width="100%"))
         self.status_line.add_class("xmpaudit-result")
         self.progress = w.IntProgress(value=0, min=0, max=1, description="Idle", layout=w.Layout(width="420px"))
@@ -54,52 +53,24 @@ class PanelView:
         self.raw_toggle = w.ToggleButton(value=False, description="Show raw node", icon="code",
                                          layout=w.Layout(display="none"))
         self.raw = w.HTML(layout=w.Layout(max_height="300px", overflow="auto", width="100%"))
-
-        self.folder = w.Dropdown(options=folder_options, description="Folder", layout=w.Layout(width="480px"),
-                                 tooltip="this folder and its subfolders, worst coverage first")
-        self.tag = w.Combobox(options=tag_options, placeholder="any tag", description="Tag",
-                              ensure_option=False, layout=w.Layout(width="260px"))
-        self.confidence = w.FloatRangeSlider(value=(0.0, 1.0), min=0.0, max=1.0, step=0.05,
-                                             description="Top confidence", continuous_update=False,
-                                             style={"description_width": "initial"}, layout=w.Layout(width="360px"))
-        self.search = w.Text(placeholder="file name, path or tag contains…", description="Search",
-                             continuous_update=False, layout=w.Layout(width="320px"))
-        self.status_boxes = {status: w.Checkbox(value=status in FIXABLE_STATUSES, description=status_words(status),
-                                                indent=False, layout=w.Layout(width="auto", margin="0 12px 0 0"))
-                             for status in STATUSES}
-        self.select_matching_button = w.Button(description="Select all matching", icon="check-square",
-                                               layout=w.Layout(width="auto"))
-        self.unselect_matching_button = w.Button(description="Unselect matching", icon="minus-square",
-                                                 layout=w.Layout(width="auto"))
-        self.clear = w.Button(description="Clear selection", icon="square", layout=w.Layout(width="auto"))
-        self.selection_label = w.HTML()
-        self.selection_label.add_class("xmpaudit-selection")
         self.action_buttons = (self.preview_button, self.writeback_button, self.undo_button, self.refresh_button)
-        self.widget = w.VBox([
+
+    def layout(self, controls: w.Widget, grid: w.Widget) -> w.VBox:
+        """The whole panel: result line, notice, actions, details, then the rule controls and grid."""
+        panel = w.VBox([
             self.status_line,
+            self.notice,
             w.HBox([self.preview_button, self.sync_button, self.writeback_button, self.undo_button,
                     self.confirm_button, self.refresh_button, self.progress]),
             w.HBox([self.undo_scope, self.force_box]),
             self.details,
             self.raw_toggle,
             self.raw,
-            w.HTML("<hr style='margin:4px 0'><b>Choose assets</b> — by rule, then <i>Select all matching</i>, "
-                   "or tick rows"),
-            w.HBox([self.folder, self.tag, self.search]),
-            w.HBox([self.confidence, w.HTML(f"<small>{TOP_CONFIDENCE_HELP}</small>",
-                                            layout=w.Layout(width="640px"))]),
-            w.HBox([w.Label("Status:"), *self.status_boxes.values()], layout=w.Layout(flex_flow="row wrap")),
-            w.HBox([self.select_matching_button, self.unselect_matching_button, self.clear, self.selection_label]),
+            controls,
             grid,
         ])
-        self.widget.add_class("xmpaudit-panel")
-
-    @property
-    def rule_controls(self) -> tuple[w.Widget, ...]:
-        return (self.folder, self.tag, self.confidence, self.search, *self.status_boxes.values())
-
-    def _ipython_display_(self) -> None:
-        display(self.widget)
+        panel.add_class("xmpaudit-panel")
+        return panel
 
     def say(self, kind: str, text: str, details: str | None = None) -> None:
         """Show one line at the top of the panel (kind: info, ok, error, busy) and, optionally, details below it."""
@@ -113,7 +84,7 @@ class PanelView:
             self.raw_toggle.value = False
             self.raw.value = ""
 
-    def _show_busy(self, label: str) -> None:
+    def show_busy(self, label: str) -> None:
         for button in (*self.action_buttons, self.sync_button, self.confirm_button):
             button.disabled = True
         self.progress.description = label
@@ -121,14 +92,14 @@ class PanelView:
         self.progress.value = 0
         self.say("busy", f"{label}…")
 
-    def _on_progress(self, done: int, total: int | None) -> None:
+    def show_progress(self, done: int, total: int | None) -> None:
         if total:
             self.progress.max = max(total, 1)
         value = min(done, self.progress.max)
         if value == self.progress.max or value - self.progress.value >= max(1, self.progress.max // 100):
             self.progress.value = value
 
-    def _show_idle(self) -> None:
+    def show_idle(self) -> None:
         for button in self.action_buttons:
             button.disabled = False
         self.progress.description = "Idle"
