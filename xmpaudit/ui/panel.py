@@ -40,8 +40,9 @@ if TYPE_CHECKING:
     from xmpaudit.workspace.session import NotebookSession
 
 __all__ = ["ALL_FOLDERS", "AuditPanel", "one_line"]
+AS_AUDITED = "Process arguments: those of the audit shown"
 # the widgets scripts and tests drive (``panel.preview_button.click()``), by the part that holds them
-VIEW_WIDGETS = ("status_line", "notice", "progress", "preview_button", "sync_button", "writeback_button",
+VIEW_WIDGETS = ("status_line", "args_line", "notice", "progress", "preview_button", "sync_button", "writeback_button",
                 "undo_button", "confirm_button", "force_box", "undo_scope", "refresh_button", "details", "raw_toggle",
                 "raw")
 CONTROL_WIDGETS = ("folder", "tag", "confidence", "search", "status_boxes", "select_matching_button",
@@ -55,7 +56,7 @@ class AuditPanel:
     ``on_change`` (a list, appendable later) is called as ``callback(action, outcome)`` after every Sync, Undo,
     Writeback and Refresh, e.g. for the app to re-audit; a failing callback becomes one error line.
     ``read_all`` is how Refresh reads every asset again, ``read_all(progress) -> (result, smart_tags)`` (default:
-    a new inventory of ``root``)."""
+    a new inventory of ``root``); ``args_source`` says where the process arguments were read."""
 
     def __init__(
         self,
@@ -71,11 +72,13 @@ class AuditPanel:
         background: bool = True,
         on_change: Iterable[Callable[[str, Any], None]] = (),
         read_all: Callable[[ProgressCallback], tuple[AuditResult, pd.DataFrame]] | None = None,
+        args_source: Callable[[], str] = lambda: AS_AUDITED,
     ) -> None:
         self.client = client
         self.journal = journal
         self.root = root
         self.on_change: list[Callable[[str, Any], None]] = list(on_change)
+        self.args_source = args_source
         self.data = PanelData(client.base_url, result, smart_tags)
         self.view = PanelView()
         self.worker = BackgroundWorker(on_start=self.view.show_busy, on_progress=self.view.show_progress,
@@ -91,6 +94,7 @@ class AuditPanel:
         self.refresher = RefreshAction(parts, read_all or own_reader(client, self.data, root))
         self.widget = self.view.layout(self.chooser.controls.widget, self.chooser.grid.widget)
         self._wire()
+        self._show_arguments()
         self.chooser.show()
         self.say("info", f"{counted(len(self.data.table), 'asset')} audited. Choose assets by rule or tick rows, "
                          "then Preview.")
@@ -103,7 +107,8 @@ class AuditPanel:
         ``lock`` guards the session when the page audits it on another thread; ``options`` as for the panel."""
         result = session.audit() if result is None else result
         return cls(session.client, result, Journal(session.journal), session.snapshot.smart_tags,
-                   root=session.root, read_all=session_reader(session, lock), **options)
+                   root=session.root, read_all=session_reader(session, lock),
+                   args_source=lambda: session.args_source, **options)
 
     def _wire(self) -> None:
         handlers: dict[w.Button, Callable[[], None]] = {
@@ -222,6 +227,9 @@ class AuditPanel:
         self.confirm_step.cancel()
         self.sync_action.update_button()
 
+    def _show_arguments(self) -> None:
+        self.view.show_arguments(self.data.args, self.args_source())
+
     def _guarded(self, handler: Callable[[], None]) -> None:
         """Run a button handler; a failure becomes one line at the top of the panel."""
         try:
@@ -245,6 +253,7 @@ class AuditPanel:
             self.undo.label_scope()
         if action == "refresh":
             self.sync_action.forget()
+            self._show_arguments()
         for callback in list(self.on_change):
             try:
                 callback(action, outcome)

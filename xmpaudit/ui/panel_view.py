@@ -1,4 +1,4 @@
-"""The panel's widgets and layout: the result line, a slot for a notice, the action buttons,
+"""The panel's widgets and layout: the result line, a slot for a notice, the arguments in use, the action buttons,
 progress, details, and below them the rule controls and the grid."""
 
 from __future__ import annotations
@@ -7,6 +7,7 @@ import html
 
 import ipywidgets as w
 
+from xmpaudit.core.acs import SyncArguments
 from xmpaudit.core.errors import XmpAuditError
 
 MESSAGE_STYLES = {"ok": ("#009E73", "✔"), "error": ("#D55E00", "✖"), "busy": ("#0072B2", "⏳")}
@@ -16,6 +17,13 @@ def one_line(exc: BaseException) -> str:
     """An error as one readable line."""
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     return text if isinstance(exc, XmpAuditError) and text else f"{type(exc).__name__}: {text}".rstrip(": ")
+
+
+def arguments_html(args: SyncArguments, source: str) -> str:
+    """The process arguments the panel audits and writes with, and where they were read."""
+    values = ", ".join(args.to_process_args().splitlines()[::-1])  # minimumConfidence first
+    return (f"<small class='xmpaudit-args'>Process arguments in use: <b>{html.escape(values)}</b> — "
+            f"{html.escape(source.removeprefix('Process arguments: '))}</small>")
 
 
 class PanelView:
@@ -28,6 +36,7 @@ class PanelView:
         self.notice.add_class("xmpaudit-notice")
         self.status_line = w.HTML(layout=w.Layout(width="100%"))
         self.status_line.add_class("xmpaudit-result")
+        self.args_line = w.HTML(layout=w.Layout(width="100%"))
         self.progress = w.IntProgress(value=0, min=0, max=1, description="Idle", layout=w.Layout(width="420px"))
         self.preview_button = w.Button(description="Preview", button_style="info", icon="eye",
                                        tooltip="dry run: what a sync of the selection would write")
@@ -56,10 +65,11 @@ class PanelView:
         self.action_buttons = (self.preview_button, self.writeback_button, self.undo_button, self.refresh_button)
 
     def layout(self, controls: w.Widget, grid: w.Widget) -> w.VBox:
-        """The whole panel: result line, notice, actions, details, then the rule controls and grid."""
+        """The whole panel: result line, notice, arguments, actions, details, then the rule controls and grid."""
         panel = w.VBox([
             self.status_line,
             self.notice,
+            self.args_line,
             w.HBox([self.preview_button, self.sync_button, self.writeback_button, self.undo_button,
                     self.confirm_button, self.refresh_button, self.progress]),
             w.HBox([self.undo_scope, self.force_box]),
@@ -83,6 +93,9 @@ class PanelView:
             self.raw_toggle.layout.display = "none"
             self.raw_toggle.value = False
             self.raw.value = ""
+
+    def show_arguments(self, args: SyncArguments, source: str) -> None:
+        self.args_line.value = arguments_html(args, source)
 
     def show_busy(self, label: str) -> None:
         for button in (*self.action_buttons, self.sync_button, self.confirm_button):
