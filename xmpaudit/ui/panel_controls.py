@@ -12,39 +12,47 @@ from xmpaudit.ui.grid import TOP_CONFIDENCE_HELP
 from xmpaudit.ui.panel_rules import Rules, folder_options, tag_options
 
 
+def wrapping() -> w.Layout:
+    """A row whose widgets move to the next line rather than off the panel's edge."""
+    return w.Layout(flex_flow="row wrap", width="100%")
+
+
 class RuleControls:
     """The widgets choosing assets by rule; ``rules()`` says what they say now, ``widget`` lays them out."""
 
     def __init__(self, table: pd.DataFrame, tag_table: pd.DataFrame) -> None:
         self._relabelling = False
         self.folder = w.Dropdown(options=folder_options(table), description="Folder",
-                                 layout=w.Layout(width="480px"),
+                                 layout=w.Layout(width="auto"),  # a row of its own, as wide as the panel: long labels
                                  tooltip="this folder and its subfolders, worst coverage first")
         self.tag = w.Combobox(options=tag_options(tag_table), placeholder="any tag", description="Tag",
-                              ensure_option=False, layout=w.Layout(width="260px"))
+                              ensure_option=False, layout=w.Layout(flex="1 1 240px", width="auto"))
         self.confidence = w.FloatRangeSlider(value=(0.0, 1.0), min=0.0, max=1.0, step=0.05,
                                              description="Top confidence", continuous_update=False,
-                                             style={"description_width": "initial"}, layout=w.Layout(width="360px"))
+                                             style={"description_width": "initial"},
+                                             layout=w.Layout(flex="0 1 360px", width="auto", min_width="260px"))
         self.search = w.Text(placeholder="file name, path or tag contains…", description="Search",
-                             continuous_update=False, layout=w.Layout(width="320px"))
+                             continuous_update=False, layout=w.Layout(flex="2 1 300px", width="auto"))
         self.status_boxes = {status: w.Checkbox(value=status in FIXABLE_STATUSES, description=status_words(status),
                                                 indent=False, layout=w.Layout(width="auto", margin="0 12px 0 0"))
                              for status in STATUSES}
         self.select_matching_button = w.Button(description="Select all matching", icon="check-square",
-                                               layout=w.Layout(width="auto"))
+                                               layout=w.Layout(width="auto", flex="none"))
         self.unselect_matching_button = w.Button(description="Unselect matching", icon="minus-square",
-                                                 layout=w.Layout(width="auto"))
-        self.clear = w.Button(description="Clear selection", icon="square", layout=w.Layout(width="auto"))
+                                                 layout=w.Layout(width="auto", flex="none"))
+        self.clear = w.Button(description="Clear selection", icon="square", layout=w.Layout(width="auto", flex="none"))
         self.selection_label = w.HTML()
         self.selection_label.add_class("xmpaudit-selection")
         self.widget = w.VBox([
             w.HTML("<hr style='margin:4px 0'><b>Choose assets</b> — by rule, then <i>Select all matching</i>, "
                    "or tick rows"),
-            w.HBox([self.folder, self.tag, self.search]),
+            self.folder,
+            w.HBox([self.tag, self.search], layout=wrapping()),
             w.HBox([self.confidence, w.HTML(f"<small>{TOP_CONFIDENCE_HELP}</small>",
-                                            layout=w.Layout(width="640px"))]),
-            w.HBox([w.Label("Status:"), *self.status_boxes.values()], layout=w.Layout(flex_flow="row wrap")),
-            w.HBox([self.select_matching_button, self.unselect_matching_button, self.clear, self.selection_label]),
+                                            layout=w.Layout(flex="1 1 300px", width="auto"))], layout=wrapping()),
+            w.HBox([w.Label("Status:"), *self.status_boxes.values()], layout=wrapping()),
+            w.HBox([self.select_matching_button, self.unselect_matching_button, self.clear, self.selection_label],
+                   layout=wrapping()),
         ])
 
     @property

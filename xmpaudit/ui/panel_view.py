@@ -9,6 +9,7 @@ import ipywidgets as w
 
 from xmpaudit.core.acs import SyncArguments
 from xmpaudit.core.errors import XmpAuditError
+from xmpaudit.ui.panel_controls import wrapping
 
 MESSAGE_STYLES = {"ok": ("#009E73", "✔"), "error": ("#D55E00", "✖"), "busy": ("#0072B2", "⏳")}
 
@@ -21,9 +22,14 @@ def one_line(exc: BaseException) -> str:
 
 def arguments_html(args: SyncArguments, source: str) -> str:
     """The process arguments the panel audits and writes with, and where they were read."""
-    values = ", ".join(args.to_process_args().splitlines()[::-1])  # minimumConfidence first
-    return (f"<small class='xmpaudit-args'>Process arguments in use: <b>{html.escape(values)}</b> — "
-            f"{html.escape(source.removeprefix('Process arguments: '))}</small>")
+    *names, threshold = args.to_process_args().splitlines()  # minimumConfidence last: shown first, in bold
+    return (f"<small class='xmpaudit-args'>Process arguments in use: <b>{html.escape(threshold)}</b>, "
+            f"{html.escape(', '.join(names))} — {html.escape(source.removeprefix('Process arguments: '))}</small>")
+
+
+def whole() -> w.Layout:
+    """A button as wide as its whole label, whatever the panel's width (never "Confirm writ…")."""
+    return w.Layout(width="auto", flex="none")
 
 
 class PanelView:
@@ -32,36 +38,40 @@ class PanelView:
 
     def __init__(self) -> None:
         self.messages: list[str] = []
-        self.notice = w.Box(layout=w.Layout(width="100%"))
+        self.notice = w.Box()
         self.notice.add_class("xmpaudit-notice")
-        self.status_line = w.HTML(layout=w.Layout(width="100%"))
+        self.status_line = w.HTML()  # a VBox stretches it to the panel's width
         self.status_line.add_class("xmpaudit-result")
-        self.args_line = w.HTML(layout=w.Layout(width="100%"))
-        self.progress = w.IntProgress(value=0, min=0, max=1, description="Idle", layout=w.Layout(width="420px"))
+        self.args_line = w.HTML()
+        self.progress = w.IntProgress(value=0, min=0, max=1, description="Idle", style={"description_width": "initial"},
+                                      layout=w.Layout(flex="1 1 240px", width="auto", max_width="420px"))
         self.preview_button = w.Button(description="Preview", button_style="info", icon="eye",
-                                       tooltip="dry run: what a sync of the selection would write")
+                                       tooltip="dry run: what a sync of the selection would write", layout=whole())
         self.sync_button = w.Button(description="Sync", button_style="success", icon="upload", disabled=True,
-                                    tooltip="write exactly the previewed plan")
+                                    tooltip="write exactly the previewed plan", layout=whole())
         self.writeback_button = w.Button(description="Writeback", button_style="warning", icon="file-export",
-                                         tooltip="embed the synced XMP into the binaries (shows a preview first)")
+                                         tooltip="embed the synced XMP into the binaries (shows a preview first)",
+                                         layout=whole())
         self.undo_button = w.Button(description="Undo", button_style="danger", icon="undo",
-                                    tooltip="restore the selected rows or the whole run (shows a preview first)")
-        self.confirm_button = w.Button(description="Confirm", button_style="danger", layout=w.Layout(display="none"))
+                                    tooltip="restore the selected rows or the whole run (shows a preview first)",
+                                    layout=whole())
+        self.confirm_button = w.Button(description="Confirm", button_style="danger",  # its count always shown
+                                       layout=w.Layout(display="none", width="auto", flex="none"))
         self.force_box = w.Checkbox(value=False, description="Start despite the pre-flight warnings below",
                                     indent=False, layout=w.Layout(display="none", width="auto"))
         self.force_box.add_class("xmpaudit-force")
         self.undo_scope = w.ToggleButtons(options=[("selected rows", "selected"), ("whole run", "run")],
-                                          value="selected", description="Undo:",
+                                          value="selected",
                                           tooltips=["undo only the ticked rows, with the run that last wrote them",
                                                     "undo every asset the run wrote"],
-                                          style={"button_width": "auto"})
+                                          style={"button_width": "auto"}, layout=w.Layout(width="auto"))
         self.undo_scope.add_class("xmpaudit-undo-scope")
         self.refresh_button = w.Button(description="Refresh", icon="refresh",
-                                       tooltip="read every asset again from AEM and re-audit")
-        self.details = w.HTML(layout=w.Layout(max_height="300px", overflow="auto", width="100%"))
+                                       tooltip="read every asset again from AEM and re-audit", layout=whole())
+        self.details = w.HTML(layout=w.Layout(max_height="300px", overflow="auto"))
         self.raw_toggle = w.ToggleButton(value=False, description="Show raw node", icon="code",
                                          layout=w.Layout(display="none"))
-        self.raw = w.HTML(layout=w.Layout(max_height="300px", overflow="auto", width="100%"))
+        self.raw = w.HTML(layout=w.Layout(max_height="300px", overflow="auto"))
         self.action_buttons = (self.preview_button, self.writeback_button, self.undo_button, self.refresh_button)
 
     def layout(self, controls: w.Widget, grid: w.Widget) -> w.VBox:
@@ -71,8 +81,8 @@ class PanelView:
             self.notice,
             self.args_line,
             w.HBox([self.preview_button, self.sync_button, self.writeback_button, self.undo_button,
-                    self.confirm_button, self.refresh_button, self.progress]),
-            w.HBox([self.undo_scope, self.force_box]),
+                    self.confirm_button, self.refresh_button, self.progress], layout=wrapping()),
+            w.HBox([w.Label("Undo:"), self.undo_scope, self.force_box], layout=wrapping()),
             self.details,
             self.raw_toggle,
             self.raw,
