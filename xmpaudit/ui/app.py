@@ -28,7 +28,7 @@ from xmpaudit.audit.headline import Headline
 from xmpaudit.audit.result import AuditResult
 from xmpaudit.core.errors import XmpAuditError
 from xmpaudit.ui.panel import AuditPanel, one_line
-from xmpaudit.ui.whatif_view import what_if_view
+from xmpaudit.ui.whatif_view import close_view, what_if_view
 from xmpaudit.workspace.history import read_history
 from xmpaudit.workspace.history_plot import coverage_over_time
 from xmpaudit.workspace.session import NotebookSession, open_session
@@ -127,7 +127,10 @@ class Dashboard:
         """The what-if of this snapshot and the coverage history of this AEM and folder (after every audit)."""
         import matplotlib.pyplot as plt
 
+        replaced = self.more.children[0].children
         self.more.children[0].children = [what_if_view(result, self.session.snapshot.smart_tags)]
+        for view in replaced:
+            close_view(view)  # else it keeps its model of the old snapshot for the kernel's life
         ax = coverage_over_time(read_history(self.session.client.base_url, self.session.root))
         png = io.BytesIO()
         ax.figure.savefig(png, format="png", dpi=90)
