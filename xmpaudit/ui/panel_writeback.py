@@ -7,9 +7,10 @@ import pandas as pd
 
 from xmpaudit.aem.workflows import WRITEBACK_MODEL
 from xmpaudit.core.errors import ConfigError, XmpAuditError
+from xmpaudit.core.number_words import counted
 from xmpaudit.core.statuses import NODE_IN_SYNC
 from xmpaudit.ui.panel_confirm import Pending
-from xmpaudit.ui.panel_html import targets_html, writeback_report_html
+from xmpaudit.ui.panel_html import NOTHING_TO_WRITE, targets_html, writeback_report_html
 from xmpaudit.ui.panel_parts import PanelParts
 from xmpaudit.ui.panel_view import one_line
 from xmpaudit.write.journal import new_run_id
@@ -81,11 +82,14 @@ class WritebackAction:
         parts.writes.written_back.update(completed)
         failed = int((report["state"] != "COMPLETED").sum())
         in_file = int((report["binary_status"] == "written_back").sum())
+        nothing = int((report["binary_status"] == NOTHING_TO_WRITE).sum())
         parts.data.apply_proof(report, run)
         parts.rows_changed()
-        missed = len(report) - in_file
+        missed = len(report) - in_file - nothing
+        carry = "carries" if in_file == 1 else "carry"
         parts.view.say("ok" if missed == 0 and failed == 0 else "error",
                        f"Writeback run {run}: {len(completed):,} completed, {failed:,} failed; "
-                       f"{in_file:,} files carry the tags (In sync and in the file), {missed:,} do not. "
-                       f"Journal: {parts.journal.path}", writeback_report_html(report))
+                       f"{counted(in_file, 'file')} {carry} the tags (In sync and in the file), {missed:,} do not"
+                       + (f", {counted(nothing, 'asset')} had nothing to write" if nothing else "")
+                       + f". Journal: {parts.journal.path}", writeback_report_html(report))
         parts.changed("writeback", report)
