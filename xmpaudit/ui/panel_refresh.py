@@ -14,6 +14,7 @@ from xmpaudit.audit.compare import audit
 from xmpaudit.core.number_words import counted
 from xmpaudit.core.progress import ProgressCallback
 from xmpaudit.read.inventory import take_inventory
+from xmpaudit.ui.freed_memory import give_back_freed_memory
 from xmpaudit.ui.panel_data import Fresh, PanelData
 from xmpaudit.ui.panel_parts import PanelParts
 from xmpaudit.ui.panel_rows import reread
@@ -62,3 +63,4 @@ class RefreshAction:
         parts.view.say("ok", f"Refreshed {datetime.now().strftime('%H:%M:%S')}, {counted(changed, 'row')} changed: "
                              f"{counted(len(parts.data.table), 'asset')} read again from {parts.client.base_url}.")
         parts.changed("refresh", fresh[0])
+        give_back_freed_memory()  # the snapshot and table it replaced
