@@ -3,7 +3,7 @@ HTTP): a journaled writeback with per-row proof, pre-flight refusals, undo of th
 
 import pytest
 
-import xmpaudit.ui.panel_confirm as panel_confirm
+import xmpaudit.ui.panel_writeback as panel_writeback
 from tests.conftest import DEMO_ROOT, client_for
 from xmpaudit.audit.compare import audit
 from xmpaudit.core.acs import SyncArguments
@@ -41,8 +41,8 @@ def test_panel_writeback_is_journaled_under_its_run_with_per_row_proof(simulator
     good, broken = in_sync_jpgs(panel)[:2], in_sync_jpgs(panel, good=False)[:1]
     assert len(good) == 2 and len(broken) == 1
     calls = []
-    real = panel_confirm.run_writeback
-    monkeypatch.setattr(panel_confirm, "run_writeback", lambda *a, **k: calls.append(k) or real(*a, **k))
+    real = panel_writeback.run_writeback
+    monkeypatch.setattr(panel_writeback, "run_writeback", lambda *a, **k: calls.append(k) or real(*a, **k))
     changes = []
     panel.on_change.append(lambda action, outcome: changes.append(action))
     panel.select(good + broken)
@@ -208,3 +208,29 @@ def test_plan_undo_takes_the_runs_journaled_arguments_and_only_the_given_assets(
     assert plan.skipped["reason"].tolist() == [f"not written by run {applied.run}; nothing to undo"]
     with pytest.raises(Exception, match="No assets chosen to undo"):
         plan_undo(client, journal, assets=[])
+
+
+def test_writeback_rows_with_nothing_to_write_are_not_failures(simulator, client, journal, monkeypatch):
+    """A row whose node had nothing to carry into the file (e.g. an orphan node removed) is counted as such and
+    listed apart, not as a red failure (#22 item 7; the value is the write package's outcome string)."""
+    panel = make_panel(client, journal)
+    good = in_sync_jpgs(panel)[:1]
+    orphan = panel.table.index[panel.table["status"] == "orphan_xmp"][0]
+    real = panel_writeback.run_writeback
+
+    def reported(*args, **kwargs):
+        report = real(*args, **kwargs)
+        empty = report["asset"] == orphan
+        return report.assign(binary_status=report["binary_status"].mask(empty, "nothing_to_write"),
+                             binary_reason=report["binary_reason"].mask(empty, "the XMP node holds no smart tags"))
+
+    monkeypatch.setattr(panel_writeback, "run_writeback", reported)
+    panel.select([*good, orphan])
+    panel.writeback_button.click()
+    panel.wait()
+    panel.confirm_button.click()
+    panel.wait()
+    assert ", 0 failed; 1 file carries the tags (In sync and in the file), 0 do not, 1 asset had nothing to write. " \
+        in panel.messages[-1], panel.messages[-1]
+    assert "✔" in panel.status_line.value and "Not in the file" not in panel.details.value  # ok, not an error
+    assert "Nothing to write" in panel.details.value and "holds no smart tags" in panel.details.value

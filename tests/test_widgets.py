@@ -244,14 +244,14 @@ def test_what_a_job_arms_is_clickable_only_once_the_job_is_done(panel):
     panel.sync_button.click()
     panel.wait()
     seen = []
-    arm = panel._arm
+    arm = panel.confirm_step.arm
 
     def slow_arm(*args, **kwargs):
         arm(*args, **kwargs)
         seen.append((panel.confirm_button.disabled, panel.worker.busy))
         time.sleep(0.3)  # the rest of the job's outcome being shown
 
-    panel._arm = slow_arm
+    panel.confirm_step.arm = slow_arm
     panel.undo_scope.value = "run"
     panel.undo_button.click()
     panel.wait()
@@ -367,3 +367,32 @@ def test_folder_list_is_worst_first_with_counts(client, tmp_path):
     panel.wait()
     assert panel.folder.value == options[3][1]  # new counts, the chosen folder kept
     assert panel.folder.options != options
+
+
+def test_a_panel_on_a_session_refreshes_through_it_with_its_arguments(client, simulator, tmp_path):
+    """Notebook 03 and the app make the panel with ``from_session``: Refresh saves a snapshot and records the
+    audit in the history, and the panel then uses (and shows) the arguments the session holds, never a copy."""
+    from xmpaudit.core.acs import SyncArguments
+    from xmpaudit.workspace.history import read_history
+    from xmpaudit.workspace.session import open_session
+
+    session = open_session(root=DEMO_ROOT, snapshot_dir=tmp_path / "snap", show_progress=False,
+                           journal=tmp_path / "j.jsonl", client=client)
+    panel = AuditPanel.from_session(session, page_size=10)
+    assert "minimumConfidence=0.0" in panel.args_line.value
+    assert html.escape(session.args_source.removeprefix("Process arguments: ")) in panel.args_line.value
+    taken, audits = session.snapshot.meta["taken_at"], len(read_history(simulator.url, DEMO_ROOT))
+    session.args = SyncArguments(minimum_confidence=0.5)  # as a Refresh that re-reads the step's arguments finds
+    session.args_source = "Process arguments: from a changed model"
+    panel.refresh_button.click()
+    panel.wait()
+    assert panel.messages[-1].startswith("Refreshed "), panel.messages[-1]
+    assert session.snapshot.meta["taken_at"] != taken and list((tmp_path / "snap").rglob("*"))  # saved
+    history = read_history(simulator.url, DEMO_ROOT)
+    assert len(history) > audits and history["minimum_confidence"].iloc[-1] == 0.5  # recorded
+    assert panel.args is session.args and "minimumConfidence=0.5" in panel.args_line.value
+    assert "from a changed model" in panel.args_line.value
+    panel.select(panel.filtered().index[:2])
+    panel.preview_button.click()
+    panel.wait()
+    assert panel.plan.arguments == session.args  # the preview (so the sync) uses the session's arguments

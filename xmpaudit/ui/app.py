@@ -31,11 +31,10 @@ from xmpaudit.core.errors import XmpAuditError
 from xmpaudit.core.progress import ProgressCallback
 from xmpaudit.ui.newer_notice import NewerNotice
 from xmpaudit.ui.panel import AuditPanel, one_line
-from xmpaudit.ui.whatif_view import what_if_view
+from xmpaudit.ui.whatif_view import close_view, what_if_view
 from xmpaudit.workspace.history import read_history
 from xmpaudit.workspace.history_plot import coverage_over_time
 from xmpaudit.workspace.session import NotebookSession, open_session
-from xmpaudit.write.journal import Journal
 
 ENV = "XMPAUDIT_APP_"
 DASHBOARD_NAME = "xmpaudit-dashboard.ipynb"
@@ -113,9 +112,8 @@ class Dashboard:
         self.more.set_title(1, "Coverage over time")
         self.summary.add_class("xmpaudit-app-headline")
         self._session_lock = threading.Lock()  # the panel's Refresh and the page's audits share the session
-        self.panel = AuditPanel(session.client, result, Journal(session.journal), session.snapshot.smart_tags,
-                                root=session.root, page_size=settings.page_size,
-                                writeback_model=settings.writeback_model, read_all=self._read_all)
+        self.panel = AuditPanel.from_session(session, result, page_size=settings.page_size,
+                                             writeback_model=settings.writeback_model, read_all=self._read_all)
         self.audits = 0
         self.notice = NewerNotice(session, self.refresh_what_changed, newer_interval)
         self._show(result)
@@ -137,7 +135,10 @@ class Dashboard:
         """The what-if of this snapshot and the coverage history of this AEM and folder (after every audit)."""
         import matplotlib.pyplot as plt
 
+        replaced = self.more.children[0].children
         self.more.children[0].children = [what_if_view(result, self.session.snapshot.smart_tags)]
+        for view in replaced:
+            close_view(view)  # else it keeps its model of the old snapshot for the kernel's life
         ax = coverage_over_time(read_history(self.session.client.base_url, self.session.root))
         png = io.BytesIO()
         ax.figure.savefig(png, format="png", dpi=90)

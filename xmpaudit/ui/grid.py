@@ -25,13 +25,16 @@ TOP_CONFIDENCE_HELP = ("<b>Top confidence</b>: the highest confidence AEM's smar
 FIX_COLUMNS = ["path", "name", "folder", "status", "reason", "tags", "top_confidence", "link"]
 
 
-def status_badge(status: str) -> str:
-    """A status as a coloured badge with a symbol and words (HTML)."""
+def status_badge(status: str, *, wrap: bool = False) -> str:
+    """A status as a coloured badge with a symbol and words (HTML); with ``wrap`` its words wrap inside a narrow
+    column instead of running over the next one (the grid), else they stay on one line (tables size to them)."""
     background = STATUS_COLOURS.get(status, "#eeeeee")
     foreground, symbol = BADGE_TEXT_AND_SYMBOL.get(status, ("black", "?"))
     words = status_words(status)
-    return (f"<span style='background:{background};color:{foreground};padding:1px 5px;border-radius:3px;"
-            f"white-space:nowrap'>{symbol} {html.escape(words)}</span>")
+    fit = ("display:inline-block;max-width:100%;box-sizing:border-box;white-space:normal" if wrap
+           else "white-space:nowrap")
+    return (f"<span style='background:{background};color:{foreground};padding:1px 5px;border-radius:3px;{fit}'>"
+            f"{symbol} {html.escape(words)}</span>")
 
 
 # The panel lists every audited asset (in-sync ones too, so a librarian sees what is fine); ``fixlist.fix_list``
@@ -62,9 +65,12 @@ def local_fix_frame(result: AuditResult, smart_tags: pd.DataFrame | None, base_u
 class PagedGrid:
     """A paged, sortable table with a checkbox per row. ``show(frame)`` re-fills the same row widgets."""
 
-    COLUMNS = (("name", "File name", "190px"), ("folder", "Folder", "140px"), ("status", "Status", "140px"),
-               ("reason", "Reason", "210px"), ("tags", "Tags", "180px"), ("top_confidence", "Top conf.", "90px"),
-               ("link", "AEM", "60px"))
+    # (key, title, share of the width, narrowest in px): header buttons and row cells grow by the same shares
+    # from 0 px with the same gap, so they line up at any width; text wraps inside its column, never over the next
+    COLUMNS = (("name", "File name", 19, 110), ("folder", "Folder", 14, 70), ("status", "Status", 14, 110),
+               ("reason", "Reason", 21, 110), ("tags", "Tags", 18, 80), ("top_confidence", "Top conf.", 9, 90),
+               ("link", "AEM", 6, 52))
+    GAP = "6px"
     SORTABLE = ("name", "folder", "status", "reason", "top_confidence")
 
     def __init__(self, page_size: int, is_selected: Callable[[str], bool],
@@ -84,8 +90,10 @@ class PagedGrid:
         self.page_box.observe(self._on_page_box, names="value")
         self.headers: dict[str, w.Button] = {}
         header_cells: list[w.Widget] = [self.page_box]
-        for key, title, width in self.COLUMNS:
-            button = w.Button(description=title, layout=w.Layout(width=width, flex="none"),
+        for key, title, share, narrowest in self.COLUMNS:
+            column = w.Layout(flex=f"{share} 1 0px", width="auto", min_width=f"{narrowest}px",
+                              margin=f"0 {self.GAP} 0 0")
+            button = w.Button(description=title, layout=column,
                               tooltip=f"sort by {title.lower()}" if key in self.SORTABLE else "",
                               disabled=key not in self.SORTABLE)
             button.on_click(lambda _b, k=key: self.sort(k))
@@ -94,7 +102,7 @@ class PagedGrid:
             header_cells.append(button)
         self.checkboxes = [w.Checkbox(value=False, indent=False, layout=w.Layout(width="28px", flex="none"))
                            for _ in range(page_size)]
-        self.cells = [w.HTML(layout=w.Layout(flex="1 1 auto")) for _ in range(page_size)]
+        self.cells = [w.HTML(layout=w.Layout(flex="1 1 auto", margin="0", min_width="0")) for _ in range(page_size)]
         self.rows = [w.HBox([box, cell], layout=w.Layout(width="100%", align_items="flex-start"))
                      for box, cell in zip(self.checkboxes, self.cells, strict=True)]
         for slot, box in enumerate(self.checkboxes):
@@ -110,7 +118,7 @@ class PagedGrid:
             button.on_click(lambda _b, s=step: self.turn(s))
         self.page_label = w.Label()
         self.page_label.add_class("xmpaudit-page")
-        self.widget = w.VBox([w.HBox(header_cells), *self.rows,
+        self.widget = w.VBox([w.HBox(header_cells, layout=w.Layout(width="100%")), *self.rows,
                               w.HBox([self.first, self.prev, self.page_label, self.next, self.last])])
         self.widget.add_class("xmpaudit-grid")
 
@@ -134,7 +142,7 @@ class PagedGrid:
     def sort(self, column: str) -> None:
         self.ascending = not self.ascending if self.sort_by == column else column != "top_confidence"
         self.sort_by = column
-        for key, title, _ in self.COLUMNS:
+        for key, title, *_ in self.COLUMNS:
             mark = (" ▲" if self.ascending else " ▼") if key == column else ""
             self.headers[key].description = title + mark
         self.show(self.frame)
@@ -172,22 +180,24 @@ class PagedGrid:
                                  f" · page {self.page + 1:,} of {self.pages:,}")
 
     def _row_html(self, row: pd.Series) -> str:
-        widths = {key: width for key, _, width in self.COLUMNS}
+        sizes = {key: (share, narrowest) for key, _, share, narrowest in self.COLUMNS}
         folder = str(row["folder"])[len(self.common_folder):].lstrip("/") or "/"
         confidence = confidence_words(row["top_confidence"])
         cells = {
             "name": f"<span title='{html.escape(str(row['path']))}'>{html.escape(str(row['name']))}</span>",
             "folder": html.escape(folder),
-            "status": status_badge(str(row["status"])),
+            "status": status_badge(str(row["status"]), wrap=True),
             "reason": html.escape(str(row["reason"])),
             "tags": html.escape(str(row["tags"])),
             "top_confidence": confidence,
             "link": "" if pd.isna(row["link"]) else
             f"<a href='{html.escape(str(row['link']))}' target='_blank' rel='noopener'>open</a>",
         }
-        spans = "".join(f"<span class='xmpaudit-col-{key}' style='width:{widths[key]};flex:none;padding-right:6px;"
-                        f"overflow-wrap:anywhere;white-space:normal'>{cells[key]}</span>" for key in cells)
-        return f"<div style='display:flex;line-height:20px;padding:4px 0;border-bottom:1px solid #eee'>{spans}</div>"
+        spans = "".join(f"<span class='xmpaudit-col-{key}' style='flex:{sizes[key][0]} 1 0px;min-width:"
+                        f"{sizes[key][1]}px;margin-right:{self.GAP};overflow-wrap:anywhere;white-space:normal'>"
+                        f"{cells[key]}</span>" for key in cells)
+        return (f"<div style='display:flex;width:100%;line-height:20px;padding:4px 0;border-bottom:1px solid #eee'>"
+                f"{spans}</div>")
 
     def _on_check(self, slot: int, value: bool) -> None:
         path = self._paths[slot]

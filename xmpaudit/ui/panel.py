@@ -2,49 +2,61 @@
 
 Every write is two clicks: the first shows what would happen (the dry run), the second does exactly that. Long work
 runs on a worker thread with a progress bar; the outcome of the last action is shown at the top of the panel.
+``AuditPanel`` assembles the parts: the data, the view, the rule controls, the grid, the confirm step and one
+object per action; each part only knows the ``PanelParts`` it is given.
 """
 
 from __future__ import annotations
 
-import html
+import threading
 from collections.abc import Callable, Iterable
-from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 import pandas as pd
+from IPython.display import display
 
 from xmpaudit.aem.client import AemClient
 from xmpaudit.aem.workflows import WRITEBACK_MODEL
-from xmpaudit.audit.compare import audit
 from xmpaudit.audit.result import AuditResult
 from xmpaudit.core.acs import SyncArguments
-from xmpaudit.core.errors import XmpAuditError
 from xmpaudit.core.number_words import counted
 from xmpaudit.core.progress import ProgressCallback
-from xmpaudit.read.inventory import take_inventory
 from xmpaudit.ui.background import BackgroundWorker
 from xmpaudit.ui.grid import PagedGrid
-from xmpaudit.ui.panel_confirm import PanelConfirmedWrites
-from xmpaudit.ui.panel_html import outcomes_html, plan_html, previewed
-from xmpaudit.ui.panel_rows import CHUNK, changed_rows, chunks, reread
-from xmpaudit.ui.panel_rules import ALL_FOLDERS, folder_options, tag_options
-from xmpaudit.ui.panel_view import one_line
-from xmpaudit.write.apply import apply_plan
+from xmpaudit.ui.panel_chooser import AssetChooser
+from xmpaudit.ui.panel_confirm import ConfirmStep, Pending
+from xmpaudit.ui.panel_data import PanelData
+from xmpaudit.ui.panel_parts import PanelParts
+from xmpaudit.ui.panel_refresh import RefreshAction, own_reader, session_reader
+from xmpaudit.ui.panel_rules import ALL_FOLDERS
+from xmpaudit.ui.panel_sync import SyncAction
+from xmpaudit.ui.panel_undo import UndoAction
+from xmpaudit.ui.panel_view import PanelView, one_line
+from xmpaudit.ui.panel_writeback import WritebackAction
 from xmpaudit.write.journal import Journal
-from xmpaudit.write.plan import SyncPlan, plan_sync
+
+if TYPE_CHECKING:
+    from xmpaudit.workspace.session import NotebookSession
 
 __all__ = ["ALL_FOLDERS", "AuditPanel", "one_line"]
-RAW_DIFFS = 3
+AS_AUDITED = "Process arguments: those of the audit shown"
+# the widgets scripts and tests drive (``panel.preview_button.click()``), by the part that holds them
+VIEW_WIDGETS = ("status_line", "args_line", "notice", "progress", "preview_button", "sync_button", "writeback_button",
+                "undo_button", "confirm_button", "force_box", "undo_scope", "refresh_button", "details", "raw_toggle",
+                "raw")
+CONTROL_WIDGETS = ("folder", "tag", "confidence", "search", "status_boxes", "select_matching_button",
+                   "unselect_matching_button", "clear", "selection_label")
 
 
-class AuditPanel(PanelConfirmedWrites):
-    """The audit grid with rule selection and the four actions. ``panel.widget`` is what gets displayed.
+class AuditPanel:
+    """The audit grid with rule selection and the four actions. ``panel.widget`` is what gets displayed;
+    ``AuditPanel.from_session(session)`` is how every surface makes one.
 
     ``on_change`` (a list, appendable later) is called as ``callback(action, outcome)`` after every Sync, Undo,
     Writeback and Refresh, e.g. for the app to re-audit; a failing callback becomes one error line.
-    ``read_all`` is how Refresh reads every asset again, ``read_all(progress) -> (result, smart_tags)``; the app
-    passes its session's, so the page and the panel share one inventory (default: a new inventory of ``root``)."""
+    ``read_all`` is how Refresh reads every asset again, ``read_all(progress) -> (result, smart_tags)`` (default:
+    a new inventory of ``root``); ``args_source`` says where the process arguments were read."""
 
     def __init__(
         self,
@@ -60,49 +72,164 @@ class AuditPanel(PanelConfirmedWrites):
         background: bool = True,
         on_change: Iterable[Callable[[str, Any], None]] = (),
         read_all: Callable[[ProgressCallback], tuple[AuditResult, pd.DataFrame]] | None = None,
+        args_source: Callable[[], str] = lambda: AS_AUDITED,
     ) -> None:
         self.client = client
         self.journal = journal
-        self.args: SyncArguments = result.arguments
         self.root = root
-        self.writeback_model = writeback_model
-        self.max_concurrent_writebacks = max_concurrent_writebacks
-        self.synced: list[str] = []
-        self.written_back: set[str] = set()
-        self.results: list[pd.DataFrame] = []
         self.on_change: list[Callable[[str, Any], None]] = list(on_change)
-        self.read_all = read_all
-        self._init_selection()
-        self._load(result, smart_tags)
-        self.worker = BackgroundWorker(on_start=self._show_busy, on_progress=self._on_progress,
+        self.args_source = args_source
+        self.data = PanelData(client.base_url, result, smart_tags)
+        self.view = PanelView()
+        self.worker = BackgroundWorker(on_start=self.view.show_busy, on_progress=self.view.show_progress,
                                        on_finish=self._on_finish, on_error=self._on_error, background=background)
-        self.grid = PagedGrid(page_size, lambda p: p in self.selected, self._on_toggle)
-        self.grid.set_root(self.table["folder"])
-        self._build_view(folder_options(self.table), tag_options(self.tag_table), self.grid.widget)
+        self.chooser = AssetChooser(self.data, page_size, self._on_selection_change)
+        self.confirm_step = ConfirmStep(self.view.confirm_button, self.view.force_box, lambda: self.worker.busy)
+        parts = PanelParts(client, journal, self.data, self.view, self.worker, self.confirm_step,
+                           rows_changed=self.chooser.rows_changed, changed=self._changed)
+        self.writes = parts.writes
+        self.sync_action = SyncAction(parts)
+        self.writeback = WritebackAction(parts, writeback_model, max_concurrent_writebacks)
+        self.undo = UndoAction(parts)
+        self.refresher = RefreshAction(parts, read_all or own_reader(client, self.data, root))
+        self.widget = self.view.layout(self.chooser.controls.widget, self.chooser.grid.widget)
         self._wire()
-        self._label_undo_scope()
-        self.refresh_table()
-        self.say("info", f"{counted(len(self.table), 'asset')} audited. Choose assets by rule or tick rows, "
+        self._show_arguments()
+        self.chooser.show()
+        self.say("info", f"{counted(len(self.data.table), 'asset')} audited. Choose assets by rule or tick rows, "
                          "then Preview.")
 
+    @classmethod
+    def from_session(cls, session: NotebookSession, result: AuditResult | None = None, *,
+                     lock: threading.Lock | None = None, **options: Any) -> AuditPanel:
+        """The panel on a session: its audit (``result``, else ``session.audit()``), its journal, and a Refresh
+        through ``session.refresh()`` (saved, recorded in the history; the arguments the session then holds).
+        ``lock`` guards the session when the page audits it on another thread; ``options`` as for the panel
+        (a ``read_all`` given there replaces the session's full read)."""
+        result = session.audit() if result is None else result
+        return cls(session.client, result, Journal(session.journal), session.snapshot.smart_tags,
+                   root=session.root, read_all=options.pop("read_all", None) or session_reader(session, lock),
+                   args_source=lambda: session.args_source, **options)
+
     def _wire(self) -> None:
-        self.raw_toggle.observe(lambda _c: self._show_raw(), names="value")
-        self.force_box.observe(lambda _c: self._update_confirm_button(), names="value")
-        for control in self.rule_controls:
-            control.observe(lambda _c: self._on_rule_change(), names="value")
         handlers: dict[w.Button, Callable[[], None]] = {
-            self.select_matching_button: self.select_matching,
-            self.unselect_matching_button: self.unselect_matching,
-            self.clear: self.clear_selection,
-            self.preview_button: self.preview,
-            self.sync_button: self.sync,
-            self.writeback_button: self.preview_writeback,
-            self.undo_button: self.preview_undo,
-            self.confirm_button: self.confirm,
-            self.refresh_button: self.refresh,
+            self.chooser.controls.select_matching_button: self.select_matching,
+            self.chooser.controls.unselect_matching_button: self.unselect_matching,
+            self.chooser.controls.clear: self.clear_selection,
+            self.view.preview_button: self.sync_action.preview,
+            self.view.sync_button: self.sync_action.sync,
+            self.view.writeback_button: self.writeback.preview,
+            self.view.undo_button: self.undo.preview,
+            self.view.confirm_button: self.confirm_step.confirm,
+            self.view.refresh_button: self.refresher.refresh,
         }
         for button, handler in handlers.items():
             button.on_click(lambda _b, h=handler: self._guarded(h))
+
+    def __getattr__(self, name: str) -> Any:
+        """The view's and the rule controls' widgets, as scripts drive them (``panel.preview_button``)."""
+        parts = self.__dict__
+        if name in VIEW_WIDGETS and "view" in parts:
+            return getattr(parts["view"], name)
+        if name in CONTROL_WIDGETS and "chooser" in parts:
+            return getattr(parts["chooser"].controls, name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def _ipython_display_(self) -> None:
+        display(self.widget)
+
+    def say(self, kind: str, text: str, details: str | None = None) -> None:
+        """Show one line at the top of the panel (kind: info, ok, error, busy) and, optionally, details below it."""
+        self.view.say(kind, text, details)
+
+    # -- what scripts and tests read ---------------------------------------------------------------------
+
+    @property
+    def messages(self) -> list[str]:
+        """Every line the panel showed at its top, oldest first."""
+        return self.view.messages
+
+    @property
+    def args(self) -> SyncArguments:
+        """The process arguments of the audit shown (the session's after a Refresh through it)."""
+        return self.data.args
+
+    @property
+    def table(self) -> pd.DataFrame:
+        return self.data.table
+
+    @property
+    def tag_table(self) -> pd.DataFrame:
+        return self.data.tag_table
+
+    @property
+    def selected(self) -> set[str]:
+        return self.data.selected
+
+    @property
+    def proofs(self) -> dict[str, tuple[str, str, str]]:
+        return self.data.proofs
+
+    @property
+    def plan(self) -> Any:
+        """The previewed sync plan waiting for Sync, or None."""
+        return self.sync_action.plan
+
+    @property
+    def pending(self) -> Pending | None:
+        """The previewed writeback or undo waiting for Confirm, or None."""
+        return self.confirm_step.pending
+
+    @property
+    def results(self) -> list[pd.DataFrame]:
+        return self.writes.results
+
+    @property
+    def writeback_model(self) -> str:
+        return self.writeback.model
+
+    @writeback_model.setter
+    def writeback_model(self, model: str) -> None:
+        self.writeback.model = model
+
+    def wait(self, timeout: float | None = 600.0) -> AuditPanel:
+        """Block until the running action is done (for scripts and tests)."""
+        self.worker.wait(timeout)
+        return self
+
+    # -- selection ---------------------------------------------------------------------------------------
+
+    @property
+    def grid(self) -> PagedGrid:
+        return self.chooser.grid
+
+    def filtered(self) -> pd.DataFrame:
+        """Rows matching the folder, status, tag, confidence and search rules."""
+        return self.chooser.filtered()
+
+    def select(self, paths: Any, selected: bool = True) -> None:
+        """Select (or unselect) assets by path."""
+        self.chooser.select(paths, selected)
+
+    def select_matching(self) -> None:
+        """Add every row matching the rules to the selection."""
+        self.chooser.select_matching()
+
+    def unselect_matching(self) -> None:
+        """Remove every row matching the rules from the selection."""
+        self.chooser.unselect_matching()
+
+    def clear_selection(self) -> None:
+        self.chooser.clear()
+
+    # -- how the parts tell each other -------------------------------------------------------------------
+
+    def _on_selection_change(self) -> None:
+        self.confirm_step.cancel()
+        self.sync_action.update_button()
+
+    def _show_arguments(self) -> None:
+        self.view.show_arguments(self.data.args, self.args_source())
 
     def _guarded(self, handler: Callable[[], None]) -> None:
         """Run a button handler; a failure becomes one line at the top of the panel."""
@@ -113,109 +240,23 @@ class AuditPanel(PanelConfirmedWrites):
             self._on_error(exc)
 
     def _on_error(self, exc: BaseException) -> None:
-        self.say("error", f"Error: {one_line(exc)}")
+        self.view.say("error", f"Error: {one_line(exc)}")
 
     def _on_finish(self) -> None:
-        self._show_idle()
-        self._update_sync_button()
-        self._update_confirm_button()
+        self.view.show_idle()
+        self.sync_action.update_button()
+        self.confirm_step.update()
 
     def _changed(self, action: str, outcome: Any) -> None:
-        """Tell every ``on_change`` callback that ``action`` changed AEM or the table."""
+        """Bring the other parts up to date, then tell every ``on_change`` callback that ``action`` changed AEM
+        or the table."""
+        if action == "sync":
+            self.undo.label_scope()
+        if action == "refresh":
+            self.sync_action.forget()
+            self._show_arguments()
         for callback in list(self.on_change):
             try:
                 callback(action, outcome)
             except Exception as exc:
-                self.say("error", f"Error after {action}: {one_line(exc)}")
-
-    def wait(self, timeout: float | None = 600.0) -> AuditPanel:
-        """Block until the running action is done (for scripts and tests)."""
-        self.worker.wait(timeout)
-        return self
-
-    # -- preview and sync --------------------------------------------------------------------------------
-
-    def preview(self) -> None:
-        """Dry run of the sync for the selected assets (in the background); enables Sync for this selection."""
-        if not self.selected:
-            raise XmpAuditError("Select assets first")
-        self._cancel_pending()
-        chosen = sorted(self.selected)
-
-        def job(progress: ProgressCallback) -> SyncPlan:
-            plans = []
-            for number, chunk in enumerate(chunks(chosen), start=1):
-                plans.append(plan_sync(self.client, chunk, self.args))
-                progress(min(number * CHUNK, len(chosen)), len(chosen))
-            skipped = [p.skipped for p in plans if len(p.skipped)]
-            return SyncPlan([c for p in plans for c in p.changes],
-                            pd.concat(skipped, ignore_index=True) if skipped else plans[0].skipped, self.args)
-
-        def then(plan: SyncPlan) -> None:
-            self.plan, self.plan_selection = plan, frozenset(chosen)
-            self.say("ok", f"Preview: {plan.summary()}. Nothing was written; Sync writes exactly this.",
-                     plan_html(plan, self.args, custom=self.custom_tags(previewed(plan))))
-            self.raw_toggle.layout.display = None if plan.changes else "none"
-
-        self.worker.run("Preview", job, then)
-
-    def _show_raw(self) -> None:
-        if self.raw_toggle.value and self.plan is not None:
-            self.raw.value = f"<pre>{html.escape(self.plan.diff_text(limit=RAW_DIFFS))}</pre>"
-        else:
-            self.raw.value = ""
-
-    def sync(self) -> None:
-        """Apply the previewed plan (only if the selection did not change since), then re-read those assets."""
-        if self.plan is None or frozenset(self.selected) != self.plan_selection:
-            raise XmpAuditError("Preview the current selection before syncing")
-        plan, self.plan = self.plan, None
-        self.sync_button.disabled = True
-
-        def job(progress: ProgressCallback) -> Any:
-            result = apply_plan(self.client, plan, self.journal, show_progress=False, on_progress=progress)
-            return result, reread(self.client, [c.asset for c in plan.changes], self.args, progress)
-
-        def then(outcome: Any) -> None:
-            result, fresh = outcome
-            applied = result.outcomes.loc[result.outcomes["outcome"] == "applied", "asset"].tolist()
-            self.synced += applied
-            self.results.append(result.outcomes.assign(action="sync"))
-            fixed = self._update_rows(fresh)
-            verified = "all verified" if result.ok else "NOT all verified: see the table below"
-            self.say("ok" if result.ok else "error",
-                     f"Sync done: {result.summary()}; {verified}; {counted(fixed, 'row')} fixed and unselected. "
-                     f"Journal: {self.journal.path}",
-                     outcomes_html(result.outcomes))
-            self._label_undo_scope()
-            self._changed("sync", result)
-
-        self.worker.run("Sync", job, then)
-
-    # -- refresh -----------------------------------------------------------------------------------------
-
-    def refresh(self) -> None:
-        """Read every asset again (the whole root, or the audited assets) and re-audit."""
-        def job(progress: ProgressCallback) -> Any:
-            if self.read_all is not None:
-                return self.read_all(progress)
-            if self.root is not None:
-                snapshot = take_inventory(self.client, self.root, self.args, show_progress=False,
-                                          on_progress=progress)
-                return audit(snapshot, self.args), snapshot.smart_tags
-            return reread(self.client, self.table.index.tolist(), self.args, progress)
-
-        def then(fresh: tuple[AuditResult, pd.DataFrame]) -> None:
-            with self._lock:
-                before = self.table
-                self._load(*fresh)
-                self.selected &= set(self.table.index)  # assets gone from AEM leave the selection
-                self.plan = None
-                changed = changed_rows(before, self.table)
-            self._relabel_folders()
-            self.refresh_table(keep_page=True)
-            self.say("ok", f"Refreshed {datetime.now().strftime('%H:%M:%S')}, {counted(changed, 'row')} changed: "
-                           f"{counted(len(self.table), 'asset')} read again from {self.client.base_url}.")
-            self._changed("refresh", fresh[0])
-
-        self.worker.run("Refresh", job, then)
+                self.view.say("error", f"Error after {action}: {one_line(exc)}")

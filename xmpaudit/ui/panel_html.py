@@ -14,6 +14,9 @@ from xmpaudit.write.diffwords import describe_change
 from xmpaudit.write.plan import SyncPlan
 
 PREVIEW_ROWS = 50
+# a writeback row whose node had nothing to carry into the file (e.g. an orphan node removed): neither written nor
+# failed. The write package's outcome constant (write/outcomes.py) names this value; use it when it lands.
+NOTHING_TO_WRITE = "nothing_to_write"
 CELL = "style='text-align:left;padding:2px 8px;vertical-align:top'"
 
 
@@ -75,10 +78,18 @@ def targets_html(table: pd.DataFrame, targets: list[str], source: str) -> str:
 
 
 def writeback_report_html(report: pd.DataFrame) -> str:
-    """The assets whose file did not get the tags, with the workflow's state and the proof's reason."""
-    missed = report[report["binary_status"] != "written_back"]
-    if missed.empty:
-        return ""
-    rows = [(html.escape(r.asset.rsplit("/", 1)[-1]), html.escape(str(r.state)), status_badge(str(r.binary_status)),
-             html.escape(str(r.binary_reason))) for r in missed.head(PREVIEW_ROWS).itertuples()]
-    return "<p><b>Not in the file:</b></p>" + _table(("File name", "Workflow", "Binary", "Why"), rows)
+    """The assets whose file did not get the tags, with the workflow's state and the proof's reason; then, apart
+    and not as failures, those that had nothing to write."""
+    nothing = report["binary_status"] == NOTHING_TO_WRITE
+    missed = report[(report["binary_status"] != "written_back") & ~nothing]
+    parts = []
+    if not missed.empty:
+        rows = [(html.escape(r.asset.rsplit("/", 1)[-1]), html.escape(str(r.state)),
+                 status_badge(str(r.binary_status)), html.escape(str(r.binary_reason)))
+                for r in missed.head(PREVIEW_ROWS).itertuples()]
+        parts.append("<p><b>Not in the file:</b></p>" + _table(("File name", "Workflow", "Binary", "Why"), rows))
+    if nothing.any():
+        rows = [(html.escape(r.asset.rsplit("/", 1)[-1]), html.escape(str(r.binary_reason) or "no smart tags to carry"))
+                for r in report[nothing].head(PREVIEW_ROWS).itertuples()]
+        parts.append("<p><b>Nothing to write</b> (not a failure):</p>" + _table(("File name", "Why"), rows))
+    return "".join(parts)

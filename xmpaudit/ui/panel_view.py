@@ -1,15 +1,15 @@
-"""The panel's widgets and layout: action buttons, progress, the result line at the top, the rule controls."""
+"""The panel's widgets and layout: the result line, a slot for a notice, the arguments in use, the action buttons,
+progress, details, and below them the rule controls and the grid."""
 
 from __future__ import annotations
 
 import html
 
 import ipywidgets as w
-from IPython.display import display
 
+from xmpaudit.core.acs import SyncArguments
 from xmpaudit.core.errors import XmpAuditError
-from xmpaudit.core.statuses import FIXABLE_STATUSES, STATUSES, status_words
-from xmpaudit.ui.grid import TOP_CONFIDENCE_HELP
+from xmpaudit.ui.panel_controls import wrapping
 
 MESSAGE_STYLES = {"ok": ("#009E73", "✔"), "error": ("#D55E00", "✖"), "busy": ("#0072B2", "⏳")}
 
@@ -20,86 +20,77 @@ def one_line(exc: BaseException) -> str:
     return text if isinstance(exc, XmpAuditError) and text else f"{type(exc).__name__}: {text}".rstrip(": ")
 
 
+def arguments_html(args: SyncArguments, source: str) -> str:
+    """The process arguments the panel audits and writes with, and where they were read."""
+    *names, threshold = args.to_process_args().splitlines()  # minimumConfidence last: shown first, in bold
+    return (f"<small class='xmpaudit-args'>Process arguments in use: <b>{html.escape(threshold)}</b>, "
+            f"{html.escape(', '.join(names))} — {html.escape(source.removeprefix('Process arguments: '))}</small>")
+
+
+def whole() -> w.Layout:
+    """A button as wide as its whole label, whatever the panel's width (never "Confirm writ…")."""
+    return w.Layout(width="auto", flex="none")
+
+
 class PanelView:
-    """Every widget of the panel, created once; ``widget`` is what gets displayed."""
+    """The action widgets, created once. ``notice`` is an empty Box right below the result line, at the top, for
+    a one-line notice (e.g. newer numbers elsewhere); ``say`` writes the result line; ``layout`` assembles it all."""
 
-    messages: list[str]
-
-    def _build_view(self, folder_options: list[tuple[str, str]], tag_options: list[str], grid: w.Widget) -> None:
-        self.messages = []
-        self.status_line = w.HTML(layout=w.Layout(width="100%"))
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+        self.notice = w.Box()
+        self.notice.add_class("xmpaudit-notice")
+        self.status_line = w.HTML()  # a VBox stretches it to the panel's width
         self.status_line.add_class("xmpaudit-result")
-        self.progress = w.IntProgress(value=0, min=0, max=1, description="Idle", layout=w.Layout(width="420px"))
+        self.args_line = w.HTML()
+        self.progress = w.IntProgress(value=0, min=0, max=1, description="Idle", style={"description_width": "initial"},
+                                      layout=w.Layout(flex="1 1 240px", width="auto", max_width="420px"))
         self.preview_button = w.Button(description="Preview", button_style="info", icon="eye",
-                                       tooltip="dry run: what a sync of the selection would write")
+                                       tooltip="dry run: what a sync of the selection would write", layout=whole())
         self.sync_button = w.Button(description="Sync", button_style="success", icon="upload", disabled=True,
-                                    tooltip="write exactly the previewed plan")
+                                    tooltip="write exactly the previewed plan", layout=whole())
         self.writeback_button = w.Button(description="Writeback", button_style="warning", icon="file-export",
-                                         tooltip="embed the synced XMP into the binaries (shows a preview first)")
+                                         tooltip="embed the synced XMP into the binaries (shows a preview first)",
+                                         layout=whole())
         self.undo_button = w.Button(description="Undo", button_style="danger", icon="undo",
-                                    tooltip="restore the selected rows or the whole run (shows a preview first)")
-        self.confirm_button = w.Button(description="Confirm", button_style="danger", layout=w.Layout(display="none"))
+                                    tooltip="restore the selected rows or the whole run (shows a preview first)",
+                                    layout=whole())
+        self.confirm_button = w.Button(description="Confirm", button_style="danger",  # its count always shown
+                                       layout=w.Layout(display="none", width="auto", flex="none"))
         self.force_box = w.Checkbox(value=False, description="Start despite the pre-flight warnings below",
                                     indent=False, layout=w.Layout(display="none", width="auto"))
         self.force_box.add_class("xmpaudit-force")
         self.undo_scope = w.ToggleButtons(options=[("selected rows", "selected"), ("whole run", "run")],
-                                          value="selected", description="Undo:",
+                                          value="selected",
                                           tooltips=["undo only the ticked rows, with the run that last wrote them",
                                                     "undo every asset the run wrote"],
-                                          style={"button_width": "auto"})
+                                          style={"button_width": "auto"}, layout=w.Layout(width="auto"))
         self.undo_scope.add_class("xmpaudit-undo-scope")
         self.refresh_button = w.Button(description="Refresh", icon="refresh",
-                                       tooltip="read every asset again from AEM and re-audit")
-        self.details = w.HTML(layout=w.Layout(max_height="300px", overflow="auto", width="100%"))
+                                       tooltip="read every asset again from AEM and re-audit", layout=whole())
+        self.details = w.HTML(layout=w.Layout(max_height="300px", overflow="auto"))
         self.raw_toggle = w.ToggleButton(value=False, description="Show raw node", icon="code",
                                          layout=w.Layout(display="none"))
-        self.raw = w.HTML(layout=w.Layout(max_height="300px", overflow="auto", width="100%"))
-
-        self.folder = w.Dropdown(options=folder_options, description="Folder", layout=w.Layout(width="480px"),
-                                 tooltip="this folder and its subfolders, worst coverage first")
-        self.tag = w.Combobox(options=tag_options, placeholder="any tag", description="Tag",
-                              ensure_option=False, layout=w.Layout(width="260px"))
-        self.confidence = w.FloatRangeSlider(value=(0.0, 1.0), min=0.0, max=1.0, step=0.05,
-                                             description="Top confidence", continuous_update=False,
-                                             style={"description_width": "initial"}, layout=w.Layout(width="360px"))
-        self.search = w.Text(placeholder="file name, path or tag contains…", description="Search",
-                             continuous_update=False, layout=w.Layout(width="320px"))
-        self.status_boxes = {status: w.Checkbox(value=status in FIXABLE_STATUSES, description=status_words(status),
-                                                indent=False, layout=w.Layout(width="auto", margin="0 12px 0 0"))
-                             for status in STATUSES}
-        self.select_matching_button = w.Button(description="Select all matching", icon="check-square",
-                                               layout=w.Layout(width="auto"))
-        self.unselect_matching_button = w.Button(description="Unselect matching", icon="minus-square",
-                                                 layout=w.Layout(width="auto"))
-        self.clear = w.Button(description="Clear selection", icon="square", layout=w.Layout(width="auto"))
-        self.selection_label = w.HTML()
-        self.selection_label.add_class("xmpaudit-selection")
+        self.raw = w.HTML(layout=w.Layout(max_height="300px", overflow="auto"))
         self.action_buttons = (self.preview_button, self.writeback_button, self.undo_button, self.refresh_button)
-        self.widget = w.VBox([
+
+    def layout(self, controls: w.Widget, grid: w.Widget) -> w.VBox:
+        """The whole panel: result line, notice, arguments, actions, details, then the rule controls and grid."""
+        panel = w.VBox([
             self.status_line,
+            self.notice,
+            self.args_line,
             w.HBox([self.preview_button, self.sync_button, self.writeback_button, self.undo_button,
-                    self.confirm_button, self.refresh_button, self.progress]),
-            w.HBox([self.undo_scope, self.force_box]),
+                    self.confirm_button, self.refresh_button, self.progress], layout=wrapping()),
+            w.HBox([w.Label("Undo:"), self.undo_scope, self.force_box], layout=wrapping()),
             self.details,
             self.raw_toggle,
             self.raw,
-            w.HTML("<hr style='margin:4px 0'><b>Choose assets</b> — by rule, then <i>Select all matching</i>, "
-                   "or tick rows"),
-            w.HBox([self.folder, self.tag, self.search]),
-            w.HBox([self.confidence, w.HTML(f"<small>{TOP_CONFIDENCE_HELP}</small>",
-                                            layout=w.Layout(width="640px"))]),
-            w.HBox([w.Label("Status:"), *self.status_boxes.values()], layout=w.Layout(flex_flow="row wrap")),
-            w.HBox([self.select_matching_button, self.unselect_matching_button, self.clear, self.selection_label]),
+            controls,
             grid,
         ])
-        self.widget.add_class("xmpaudit-panel")
-
-    @property
-    def rule_controls(self) -> tuple[w.Widget, ...]:
-        return (self.folder, self.tag, self.confidence, self.search, *self.status_boxes.values())
-
-    def _ipython_display_(self) -> None:
-        display(self.widget)
+        panel.add_class("xmpaudit-panel")
+        return panel
 
     def say(self, kind: str, text: str, details: str | None = None) -> None:
         """Show one line at the top of the panel (kind: info, ok, error, busy) and, optionally, details below it."""
@@ -113,7 +104,10 @@ class PanelView:
             self.raw_toggle.value = False
             self.raw.value = ""
 
-    def _show_busy(self, label: str) -> None:
+    def show_arguments(self, args: SyncArguments, source: str) -> None:
+        self.args_line.value = arguments_html(args, source)
+
+    def show_busy(self, label: str) -> None:
         for button in (*self.action_buttons, self.sync_button, self.confirm_button):
             button.disabled = True
         self.progress.description = label
@@ -121,14 +115,14 @@ class PanelView:
         self.progress.value = 0
         self.say("busy", f"{label}…")
 
-    def _on_progress(self, done: int, total: int | None) -> None:
+    def show_progress(self, done: int, total: int | None) -> None:
         if total:
             self.progress.max = max(total, 1)
         value = min(done, self.progress.max)
         if value == self.progress.max or value - self.progress.value >= max(1, self.progress.max // 100):
             self.progress.value = value
 
-    def _show_idle(self) -> None:
+    def show_idle(self) -> None:
         for button in self.action_buttons:
             button.disabled = False
         self.progress.description = "Idle"

@@ -76,3 +76,16 @@ def what_if_view(result: AuditResult, smart_tags: pd.DataFrame) -> widgets.Widge
     tabs.set_title(0, "What if")
     tabs.set_title(1, "Confidence per tag")
     return tabs
+
+
+def close_view(view: widgets.Widget) -> None:
+    """Close ``view`` with every widget it holds (children, layouts, styles): a replaced view then frees what its
+    callbacks keep (the what-if's model of the whole snapshot), which an open widget keeps for the kernel's life."""
+    for name in view.keys:
+        value = getattr(view, name, None)
+        for part in value if isinstance(value, tuple) else (value,):
+            if isinstance(part, widgets.Widget) and part is not view:
+                close_view(part)
+    if isinstance(view, widgets.Output):
+        view.clear_output()
+    view.close()

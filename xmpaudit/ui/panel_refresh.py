@@ -1,0 +1,66 @@
+"""The panel's Refresh: every asset read again and audited, through the session when the panel has one (saved in
+the store, recorded in the history, with the process arguments the session resolves then)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from contextlib import nullcontext
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from xmpaudit.aem.client import AemClient
+from xmpaudit.audit.compare import audit
+from xmpaudit.core.number_words import counted
+from xmpaudit.core.progress import ProgressCallback
+from xmpaudit.read.inventory import take_inventory
+from xmpaudit.ui.freed_memory import give_back_freed_memory
+from xmpaudit.ui.panel_data import Fresh, PanelData
+from xmpaudit.ui.panel_parts import PanelParts
+from xmpaudit.ui.panel_rows import reread
+
+if TYPE_CHECKING:
+    from xmpaudit.workspace.session import NotebookSession
+
+ReadAll = Callable[[ProgressCallback], Fresh]
+
+
+def session_reader(session: NotebookSession, lock: threading.Lock | None = None) -> ReadAll:
+    """Refresh through the session: a full read (saved, recorded in the history) audited with the arguments the
+    session holds after it; ``lock`` when the page audits the same session on another thread."""
+    def read_all(progress: ProgressCallback) -> Fresh:
+        with lock or nullcontext():
+            session.refresh(full=True, on_progress=progress)
+            return session.audit(), session.snapshot.smart_tags
+    return read_all
+
+
+def own_reader(client: AemClient, data: PanelData, root: str | None) -> ReadAll:
+    """Refresh without a session: a new inventory of ``root`` (else the audited assets), with the arguments of
+    the audit shown."""
+    def read_all(progress: ProgressCallback) -> Fresh:
+        if root is not None:
+            snapshot = take_inventory(client, root, data.args, show_progress=False, on_progress=progress)
+            return audit(snapshot, data.args), snapshot.smart_tags
+        return reread(client, data.table.index.tolist(), data.args, progress)
+    return read_all
+
+
+class RefreshAction:
+    """Read every asset again (as ``read_all`` does) and show the new audit in place of the old one."""
+
+    def __init__(self, parts: PanelParts, read_all: ReadAll) -> None:
+        self.parts = parts
+        self.read_all = read_all
+
+    def refresh(self) -> None:
+        self.parts.worker.run("Refresh", self.read_all, self._done)
+
+    def _done(self, fresh: Fresh) -> None:
+        parts = self.parts
+        changed = parts.data.load(*fresh)
+        parts.rows_changed()
+        parts.view.say("ok", f"Refreshed {datetime.now().strftime('%H:%M:%S')}, {counted(changed, 'row')} changed: "
+                             f"{counted(len(parts.data.table), 'asset')} read again from {parts.client.base_url}.")
+        parts.changed("refresh", fresh[0])
+        give_back_freed_memory()  # the snapshot and table it replaced
