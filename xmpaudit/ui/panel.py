@@ -56,7 +56,8 @@ class AuditPanel:
     ``on_change`` (a list, appendable later) is called as ``callback(action, outcome)`` after every Sync, Undo,
     Writeback and Refresh, e.g. for the app to re-audit; a failing callback becomes one error line.
     ``read_all`` is how Refresh reads every asset again, ``read_all(progress) -> (result, smart_tags)`` (default:
-    a new inventory of ``root``); ``args_source`` says where the process arguments were read."""
+    a new inventory of ``root``); ``args_source`` says where the process arguments were read, ``args_from_aem``
+    whether they were read from AEM (a write then reads them again just before sending, refusing a change)."""
 
     def __init__(
         self,
@@ -73,6 +74,7 @@ class AuditPanel:
         on_change: Iterable[Callable[[str, Any], None]] = (),
         read_all: Callable[[ProgressCallback], tuple[AuditResult, pd.DataFrame]] | None = None,
         args_source: Callable[[], str] = lambda: AS_AUDITED,
+        args_from_aem: Callable[[], bool] = lambda: False,
     ) -> None:
         self.client = client
         self.journal = journal
@@ -86,7 +88,8 @@ class AuditPanel:
         self.chooser = AssetChooser(self.data, page_size, self._on_selection_change)
         self.confirm_step = ConfirmStep(self.view.confirm_button, self.view.force_box, lambda: self.worker.busy)
         parts = PanelParts(client, journal, self.data, self.view, self.worker, self.confirm_step,
-                           rows_changed=self.chooser.rows_changed, changed=self._changed)
+                           rows_changed=self.chooser.rows_changed, changed=self._changed,
+                           args_from_aem=args_from_aem)
         self.writes = parts.writes
         self.sync_action = SyncAction(parts)
         self.writeback = WritebackAction(parts, writeback_model, max_concurrent_writebacks)
@@ -109,7 +112,8 @@ class AuditPanel:
         result = session.audit() if result is None else result
         return cls(session.client, result, Journal(session.journal), session.snapshot.smart_tags,
                    root=session.root, read_all=options.pop("read_all", None) or session_reader(session, lock),
-                   args_source=lambda: session.args_source, **options)
+                   args_source=lambda: session.args_source, args_from_aem=lambda: session.given_args is None,
+                   **options)
 
     def _wire(self) -> None:
         handlers: dict[w.Button, Callable[[], None]] = {

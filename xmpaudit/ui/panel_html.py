@@ -11,12 +11,10 @@ from xmpaudit.core.acs import SyncArguments
 from xmpaudit.core.number_words import counted
 from xmpaudit.ui.grid import status_badge
 from xmpaudit.write.diffwords import describe_change
+from xmpaudit.write.outcomes import BinaryOutcome, Outcome
 from xmpaudit.write.plan import SyncPlan
 
 PREVIEW_ROWS = 50
-# a writeback row whose node had nothing to carry into the file (e.g. an orphan node removed): neither written nor
-# failed. The write package's outcome constant (write/outcomes.py) names this value; use it when it lands.
-NOTHING_TO_WRITE = "nothing_to_write"
 CELL = "style='text-align:left;padding:2px 8px;vertical-align:top'"
 
 
@@ -60,7 +58,7 @@ def plan_html(plan: SyncPlan, args: SyncArguments, statuses: Mapping[str, str] |
 
 def outcomes_html(outcomes: pd.DataFrame) -> str:
     """The assets a sync or undo did not apply, with the reason."""
-    problems = outcomes[outcomes["outcome"] != "applied"]
+    problems = outcomes[outcomes["outcome"] != Outcome.APPLIED]
     if problems.empty:
         return ""
     return "<p><b>Not applied:</b></p>" + problems.head(PREVIEW_ROWS).to_html(index=False)
@@ -80,8 +78,8 @@ def targets_html(table: pd.DataFrame, targets: list[str], source: str) -> str:
 def writeback_report_html(report: pd.DataFrame) -> str:
     """The assets whose file did not get the tags, with the workflow's state and the proof's reason; then, apart
     and not as failures, those that had nothing to write."""
-    nothing = report["binary_status"] == NOTHING_TO_WRITE
-    missed = report[(report["binary_status"] != "written_back") & ~nothing]
+    nothing = report["binary_status"] == BinaryOutcome.NOTHING_TO_WRITE
+    missed = report[(report["binary_status"] != BinaryOutcome.WRITTEN_BACK) & ~nothing]
     parts = []
     if not missed.empty:
         rows = [(html.escape(r.asset.rsplit("/", 1)[-1]), html.escape(str(r.state)),

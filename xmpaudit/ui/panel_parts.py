@@ -46,4 +46,5 @@ class PanelParts:
     confirm: ConfirmStep
     rows_changed: Callable[[], None]
     changed: Callable[[str, Any], None]
+    args_from_aem: Callable[[], bool] = lambda: False  # the arguments were read from AEM: writes check them again
     writes: PanelWrites = field(default_factory=PanelWrites)

@@ -14,6 +14,7 @@ from xmpaudit.ui.panel_html import outcomes_html, plan_html, previewed
 from xmpaudit.ui.panel_parts import PanelParts
 from xmpaudit.ui.panel_rows import CHUNK, chunks, reread
 from xmpaudit.write.apply import ApplyResult, apply_plan
+from xmpaudit.write.outcomes import Outcome
 from xmpaudit.write.plan import SyncPlan, plan_sync
 
 RAW_DIFFS = 3
@@ -47,7 +48,7 @@ class SyncAction:
             raise XmpAuditError("Select assets first")
         parts.confirm.cancel()
         chosen = sorted(parts.data.selected)
-        args = parts.data.args
+        args, from_aem = parts.data.args, parts.args_from_aem()
 
         def job(progress: ProgressCallback) -> SyncPlan:
             plans = []
@@ -55,8 +56,10 @@ class SyncAction:
                 plans.append(plan_sync(parts.client, chunk, args))
                 progress(min(number * CHUNK, len(chosen)), len(chosen))
             skipped = [p.skipped for p in plans if len(p.skipped)]
-            return SyncPlan([c for p in plans for c in p.changes],
+            plan = SyncPlan([c for p in plans for c in p.changes],
                             pd.concat(skipped, ignore_index=True) if skipped else plans[0].skipped, args)
+            plan.arguments_from_aem = from_aem  # Sync reads them again just before sending (write/argument_check)
+            return plan
 
         def then(plan: SyncPlan) -> None:
             self.plan, self.plan_selection = plan, frozenset(chosen)
@@ -89,7 +92,7 @@ class SyncAction:
 
     def _done(self, result: ApplyResult, fresh: Any) -> None:
         parts = self.parts
-        applied = result.outcomes.loc[result.outcomes["outcome"] == "applied", "asset"].tolist()
+        applied = result.outcomes.loc[result.outcomes["outcome"] == Outcome.APPLIED, "asset"].tolist()
         parts.writes.synced += applied
         parts.writes.keep(result.outcomes.assign(action="sync"))
         fixed = parts.data.update_rows(fresh)

@@ -10,10 +10,11 @@ from xmpaudit.core.errors import ConfigError, XmpAuditError
 from xmpaudit.core.number_words import counted
 from xmpaudit.core.statuses import NODE_IN_SYNC
 from xmpaudit.ui.panel_confirm import Pending
-from xmpaudit.ui.panel_html import NOTHING_TO_WRITE, targets_html, writeback_report_html
+from xmpaudit.ui.panel_html import targets_html, writeback_report_html
 from xmpaudit.ui.panel_parts import PanelParts
 from xmpaudit.ui.panel_view import one_line
 from xmpaudit.write.journal import new_run_id
+from xmpaudit.write.outcomes import BinaryOutcome
 from xmpaudit.write.writeback import run_writeback
 from xmpaudit.write.writeback_preflight import WritebackPreflight, check_preflight, writeback_preflight
 
@@ -72,7 +73,8 @@ class WritebackAction:
         run = new_run_id("writeback")
         parts.worker.run("Writeback", lambda progress: run_writeback(
             parts.client, targets, model=self.model, max_concurrent=self.max_concurrent,
-            poll_interval=WRITEBACK_POLL_S, args=parts.data.args, journal=parts.journal, run=run, show_progress=False,
+            poll_interval=WRITEBACK_POLL_S, args=parts.data.args, args_from_aem=parts.args_from_aem(),
+            journal=parts.journal, run=run, show_progress=False,
             on_progress=progress), lambda report: self._done(run, report))
 
     def _done(self, run: str, report: pd.DataFrame) -> None:
@@ -81,8 +83,8 @@ class WritebackAction:
         completed = report.loc[report["state"] == "COMPLETED", "asset"]
         parts.writes.written_back.update(completed)
         failed = int((report["state"] != "COMPLETED").sum())
-        in_file = int((report["binary_status"] == "written_back").sum())
-        nothing = int((report["binary_status"] == NOTHING_TO_WRITE).sum())
+        in_file = int((report["binary_status"] == BinaryOutcome.WRITTEN_BACK).sum())
+        nothing = int((report["binary_status"] == BinaryOutcome.NOTHING_TO_WRITE).sum())
         parts.data.apply_proof(report, run)
         parts.rows_changed()
         missed = len(report) - in_file - nothing

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
+from enum import Enum
 
 
-class Outcome(StrEnum):
+class _Named(str, Enum):
+    """A str-valued constant that prints as its value (``enum.StrEnum`` needs Python 3.11)."""
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
+class Outcome(_Named):
     """One asset's outcome in a sync or undo run (str-valued: frames, journal records and ``== "applied"`` keep
     working)."""
 
@@ -19,7 +26,7 @@ class Outcome(StrEnum):
 UNEXPLAINED = {Outcome.APPLIED: "applied; not verified", Outcome.SKIPPED: "not attempted"}
 
 
-class BinaryOutcome(StrEnum):
+class BinaryOutcome(_Named):
     """What a writeback left in one asset's original binary (``binary_status`` of the writeback report)."""
 
     WRITTEN_BACK = "written_back"  # the binary's smart tag array equals the XMP node

@@ -1,0 +1,39 @@
+"""The panel opened on a session whose arguments were read from AEM: a Sync (or Writeback) prepared before the
+workflow model changed is refused with one line naming the old and new minimumConfidence, and nothing is written."""
+
+from __future__ import annotations
+
+from tests.conftest import DEMO_ROOT, client_for
+from tests.test_session_arguments import HALF, change_models
+from xmpaudit.ui.panel import AuditPanel
+from xmpaudit.workspace.session import open_session
+
+
+def sling_posts(simulator) -> int:
+    return sum(n for endpoint, n in simulator.stats.by_endpoint.items() if endpoint.startswith("POST sling"))
+
+
+def test_a_sync_previewed_before_the_model_changed_is_refused_with_one_line(simulator):
+    session = open_session(root=DEMO_ROOT, show_progress=False, client=client_for(simulator))
+    panel = AuditPanel.from_session(session, background=False)
+    fixable = session.audit().fixable()["path"].astype(str).tolist()[:3]
+    panel.select(fixable)
+    panel.preview_button.click()
+    assert panel.messages[-1].startswith("Preview: ")
+    change_models(simulator, HALF)
+    simulator.stats.reset()
+    panel.sync_button.click()
+    assert panel.messages[-1].startswith("Error: ") and "minimumConfidence is now 0.5" in panel.messages[-1]
+    assert "0.0" in panel.messages[-1] and "\n" not in panel.messages[-1]
+    assert sling_posts(simulator) == 0
+
+
+def test_a_panel_on_given_arguments_does_not_read_them_again(simulator):
+    session = open_session(root=DEMO_ROOT, process_args="minimumConfidence=0.0", show_progress=False,
+                           client=client_for(simulator))
+    panel = AuditPanel.from_session(session, background=False)
+    panel.select(session.audit().fixable()["path"].astype(str).tolist()[:2])
+    panel.preview_button.click()
+    change_models(simulator, HALF)
+    panel.sync_button.click()
+    assert panel.messages[-1].startswith("Sync done"), panel.messages[-1]
