@@ -112,7 +112,7 @@ class Dashboard:
         self.more.set_title(1, "Coverage over time")
         self.summary.add_class("xmpaudit-app-headline")
         self._session_lock = threading.Lock()  # the panel's Refresh and the page's audits share the session
-        self.panel = AuditPanel.from_session(session, result, page_size=settings.page_size,
+        self.panel = AuditPanel.from_session(session, result, page_size=settings.page_size, notice=False,
                                              writeback_model=settings.writeback_model, read_all=self._read_all)
         self.audits = 0
         self.notice = NewerNotice(session, self.refresh_what_changed, newer_interval)

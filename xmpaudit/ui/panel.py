@@ -24,6 +24,7 @@ from xmpaudit.core.number_words import counted
 from xmpaudit.core.progress import ProgressCallback
 from xmpaudit.ui.background import BackgroundWorker
 from xmpaudit.ui.grid import PagedGrid
+from xmpaudit.ui.newer_notice import NewerNotice
 from xmpaudit.ui.panel_chooser import AssetChooser
 from xmpaudit.ui.panel_confirm import ConfirmStep, Pending
 from xmpaudit.ui.panel_data import PanelData
@@ -95,6 +96,7 @@ class AuditPanel:
         self.writeback = WritebackAction(parts, writeback_model, max_concurrent_writebacks)
         self.undo = UndoAction(parts)
         self.refresher = RefreshAction(parts, read_all or own_reader(client, self.data, root))
+        self.newer: NewerNotice | None = None  # from_session's notice of newer numbers elsewhere
         self.widget = self.view.layout(self.chooser.controls.widget, self.chooser.grid.widget)
         self._wire()
         self._show_arguments()
@@ -104,16 +106,25 @@ class AuditPanel:
 
     @classmethod
     def from_session(cls, session: NotebookSession, result: AuditResult | None = None, *,
-                     lock: threading.Lock | None = None, **options: Any) -> AuditPanel:
+                     lock: threading.Lock | None = None, notice: bool = True, **options: Any) -> AuditPanel:
         """The panel on a session: its audit (``result``, else ``session.audit()``), its journal, and a Refresh
         through ``session.refresh()`` (saved, recorded in the history; the arguments the session then holds).
-        ``lock`` guards the session when the page audits it on another thread; ``options`` as for the panel
-        (a ``read_all`` given there replaces the session's full read)."""
+        ``lock`` guards the session when the page audits it on another thread; with ``notice`` the panel's top
+        line says when another surface wrote or audited newer numbers (``ui/newer_notice``; a page that shows
+        its own notice passes False); ``options`` as for the panel (a ``read_all`` there replaces the session's)."""
         result = session.audit() if result is None else result
-        return cls(session.client, result, Journal(session.journal), session.snapshot.smart_tags,
-                   root=session.root, read_all=options.pop("read_all", None) or session_reader(session, lock),
-                   args_source=lambda: session.args_source, args_from_aem=lambda: session.given_args is None,
-                   **options)
+        panel = cls(session.client, result, Journal(session.journal), session.snapshot.smart_tags,
+                    root=session.root, read_all=options.pop("read_all", None) or session_reader(session, lock),
+                    args_source=lambda: session.args_source, args_from_aem=lambda: session.given_args is None,
+                    **options)
+        if notice:
+            panel.newer = NewerNotice(session, panel.refresh)
+            panel.view.notice.children = (panel.newer.widget,)
+        return panel
+
+    def refresh(self) -> None:
+        """Read every asset again and show the new audit, as the Refresh button does (refused while busy)."""
+        self.refresher.refresh()
 
     def _wire(self) -> None:
         handlers: dict[w.Button, Callable[[], None]] = {

@@ -1,5 +1,5 @@
-"""The panel opened on a session whose arguments were read from AEM: a Sync (or Writeback) prepared before the
-workflow model changed is refused with one line naming the old and new minimumConfidence, and nothing is written."""
+"""The panel opened on a session: a Sync prepared before the workflow model changed is refused with one line naming
+the old and new minimumConfidence (nothing written); another surface's sync shows the newer-numbers line."""
 
 from __future__ import annotations
 
@@ -7,6 +7,9 @@ from tests.conftest import DEMO_ROOT, client_for
 from tests.test_session_arguments import HALF, change_models
 from xmpaudit.ui.panel import AuditPanel
 from xmpaudit.workspace.session import open_session
+from xmpaudit.write.apply import apply_plan
+from xmpaudit.write.journal import Journal
+from xmpaudit.write.plan import plan_sync
 
 
 def sling_posts(simulator) -> int:
@@ -37,3 +40,21 @@ def test_a_panel_on_given_arguments_does_not_read_them_again(simulator):
     change_models(simulator, HALF)
     panel.sync_button.click()
     assert panel.messages[-1].startswith("Sync done"), panel.messages[-1]
+
+
+def test_the_panel_on_a_session_says_when_another_surface_wrote_and_its_refresh_reads_it(simulator):
+    session = open_session(root=DEMO_ROOT, show_progress=False, client=client_for(simulator))
+    panel = AuditPanel.from_session(session, background=False)
+    assert panel.newer is not None and panel.newer.check() is None
+    assert panel.newer.widget.layout.display == "none"
+    with client_for(simulator) as other:  # another surface (its own client) syncs into the same per-user journal
+        targets = session.audit().fixable()["path"].astype(str).tolist()[:2]
+        assert apply_plan(other, plan_sync(other, targets, session.args), Journal(session.journal),
+                          show_progress=False).ok
+    line = panel.newer.check()
+    assert line is not None and line.startswith("Newer numbers: a sync wrote 2 assets")
+    assert panel.newer.widget.layout.display == "flex"
+    panel.newer.button.click()
+    assert panel.messages[-1].startswith("Refreshed ")
+    assert set(panel.table.loc[targets, "status"].astype(str)) == {"in_sync"}
+    panel.newer.close()
