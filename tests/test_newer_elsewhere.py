@@ -92,7 +92,7 @@ def test_the_app_shows_a_cli_sync_within_its_interval_and_refresh_brings_the_cli
         assert page.notice.widget.layout.display == "none"
         theirs = COVERAGE.search(cli("audit", "--root", DEMO_ROOT)).groups()
         assert COVERAGE.search(re.sub("</?strong>", "", page.summary.value)).groups() == theirs
-        truth = audit(take_inventory(client_for(aem_env), DEMO_ROOT, show_progress=False)).counts()
+        truth = audit(take_inventory(client_for(aem_env), DEMO_ROOT, SyncArguments(), show_progress=False)).counts()
         assert page.session.audit().counts().equals(truth)
     finally:
         page.notice.close()

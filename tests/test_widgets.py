@@ -15,7 +15,7 @@ from xmpaudit.audit.compare import audit
 from xmpaudit.audit.fixlist import fix_list
 from xmpaudit.audit.headline import headline
 from xmpaudit.core.acs import SyncArguments
-from xmpaudit.core.errors import XmpAuditError
+from xmpaudit.core.errors import ConfigError, XmpAuditError
 from xmpaudit.core.number_words import percent_words
 from xmpaudit.core.statuses import STATUS_COLOURS, STATUSES, coverage_of, reasons_in_words, stale_flags_of, status_words
 from xmpaudit.read.inventory import take_inventory
@@ -181,7 +181,7 @@ def test_errors_are_one_line(panel, simulator):
     assert "Select the rows to undo, or choose 'whole run'" in text
     assert all("\n" not in m and "Traceback" not in m for m in panel.messages)
     assert one_line(ValueError("bad\nsecond line")) == "ValueError: bad"
-    with pytest.raises(KeyError):
+    with pytest.raises(ConfigError, match=r"not-audited\.jpg is not in this audit"):
         panel.select(["/content/dam/not-audited.jpg"])
 
 
@@ -372,7 +372,7 @@ def test_folder_list_is_worst_first_with_counts(client, tmp_path):
 def test_a_panel_on_a_session_refreshes_through_it_with_its_arguments(client, simulator, tmp_path):
     """Notebook 03 and the app make the panel with ``from_session``: Refresh saves a snapshot and records the
     audit in the history, and the panel then uses (and shows) the arguments the session holds, never a copy."""
-    from xmpaudit.core.acs import SyncArguments
+    from tests.test_session_arguments import HALF, change_models
     from xmpaudit.workspace.history import read_history
     from xmpaudit.workspace.session import open_session
 
@@ -382,8 +382,7 @@ def test_a_panel_on_a_session_refreshes_through_it_with_its_arguments(client, si
     assert "minimumConfidence=0.0" in panel.args_line.value
     assert html.escape(session.args_source.removeprefix("Process arguments: ")) in panel.args_line.value
     taken, audits = session.snapshot.meta["taken_at"], len(read_history(simulator.url, DEMO_ROOT))
-    session.args = SyncArguments(minimum_confidence=0.5)  # as a Refresh that re-reads the step's arguments finds
-    session.args_source = "Process arguments: from a changed model"
+    change_models(simulator, HALF)  # an administrator changes the step: the Refresh reads the arguments again
     panel.refresh_button.click()
     panel.wait()
     assert panel.messages[-1].startswith("Refreshed "), panel.messages[-1]
@@ -391,7 +390,7 @@ def test_a_panel_on_a_session_refreshes_through_it_with_its_arguments(client, si
     history = read_history(simulator.url, DEMO_ROOT)
     assert len(history) > audits and history["minimum_confidence"].iloc[-1] == 0.5  # recorded
     assert panel.args is session.args and "minimumConfidence=0.5" in panel.args_line.value
-    assert "from a changed model" in panel.args_line.value
+    assert "from runtime model" in panel.args_line.value
     panel.select(panel.filtered().index[:2])
     panel.preview_button.click()
     panel.wait()

@@ -115,7 +115,7 @@ def cmd_app(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="xmpaudit-app-") as folder:
         try:
             process, url = start_app(Path(folder), settings, env, args.app_port, Path(folder) / "voila.log")
-        except RuntimeError as exc:
+        except ConfigError as exc:  # Voilà did not start: one line (the log's last words in it)
             print(f"error: {exc}", file=sys.stderr)
             return 2
         print(f"xmpaudit app: {url}\nOpen it in a browser; press Ctrl+C to stop.", flush=True)

@@ -27,7 +27,7 @@ from xmpaudit.aem.workflows import WRITEBACK_MODEL
 from xmpaudit.audit.fixlist import FixListTable, fix_list
 from xmpaudit.audit.headline import WORST_FOLDERS, Headline
 from xmpaudit.audit.result import AuditResult
-from xmpaudit.core.errors import XmpAuditError
+from xmpaudit.core.errors import ConfigError, XmpAuditError
 from xmpaudit.core.progress import ProgressCallback
 from xmpaudit.ui.newer_notice import NewerNotice
 from xmpaudit.ui.panel import AuditPanel, one_line
@@ -245,11 +245,11 @@ def start_app(folder: Path, settings: AppSettings, env: dict[str, str], port: in
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"Voilà exited with code {process.returncode}" +
+            raise ConfigError(f"Voilà exited with code {process.returncode}" +
                                (f"; see {log_path}" if log_path else ""))
         with socket.socket() as sock:
             if sock.connect_ex(("127.0.0.1", port)) == 0:
                 return process, f"http://127.0.0.1:{port}/?token=" + token
         time.sleep(0.3)
     process.kill()
-    raise RuntimeError("Voilà did not start within 60 s")
+    raise ConfigError("Voilà did not start within 60 s")

@@ -46,7 +46,7 @@ class AssetChooser:
         self.on_selection_change()
 
     def select(self, paths: Any, selected: bool = True) -> None:
-        """Select (or unselect) assets by path; a KeyError names one not in this audit."""
+        """Select (or unselect) assets by path; a ConfigError names one not in this audit."""
         self.toggle(self.data.known(paths), selected)
         self.grid.fill()
 

@@ -9,6 +9,7 @@ import pandas as pd
 
 from xmpaudit.audit.result import AuditResult
 from xmpaudit.core.acs import SyncArguments
+from xmpaudit.core.errors import ConfigError
 from xmpaudit.core.statuses import FIXABLE_STATUSES, NODE_IN_SYNC
 from xmpaudit.ui.grid import local_fix_frame
 from xmpaudit.ui.panel_rows import changed_rows
@@ -61,11 +62,11 @@ class PanelData:
         return {str(asset): set(group["name"].astype(str)) for asset, group in custom.groupby("asset", observed=True)}
 
     def known(self, paths: Iterable[object]) -> list[str]:
-        """``paths`` as strings; a KeyError names the first one not in this audit."""
+        """``paths`` as strings; a ConfigError (one line) names the first one not in this audit."""
         paths = [str(p) for p in paths]
         unknown = [p for p in paths if p not in self.table.index]
         if unknown:
-            raise KeyError(f"{unknown[0]} is not in this audit")
+            raise ConfigError(f"{unknown[0]} is not in this audit")
         return paths
 
     def toggle(self, paths: list[str], selected: bool) -> None:
