@@ -63,7 +63,7 @@ def test_without_a_listing_it_reads_the_named_the_created_and_the_modified_and_d
     from xmpaudit.simulator.bulk_dam import add_asset, metadata_node
 
     client = client_for(simulator)
-    before = take_inventory(client, "/content/dam/xmpaudit-demo", show_progress=False)
+    before = take_inventory(client, "/content/dam/xmpaudit-demo", SyncArguments(), show_progress=False)
     paths = before.assets["path"].astype(str).tolist()
     named, gone, deleted_elsewhere = paths[:2], paths[2], paths[3]
     for path in (gone, deleted_elsewhere):
@@ -71,11 +71,11 @@ def test_without_a_listing_it_reads_the_named_the_created_and_the_modified_and_d
     repo = simulator.repo
     with repo.lock:
         folder = repo.node(paths[0].rsplit("/", 1)[0])
-        added = add_asset(folder, "new-one.jpg", moment.now(timezone.utc), metadata_node([("new", 0.9)], False))
+        added = add_asset(folder, "new-one.jpg", moment.now(timezone.utc), metadata_node([("new", 0.9)], False, SyncArguments()))
         added.children["jcr:content"].set("jcr:lastModified", moment(2020, 1, 1, tzinfo=timezone.utc))  # as packaged
         repo.changed()
     requests = client.request_count
-    refreshed, changes = refresh_inventory(client, before, also_read=[*named, gone], list_all=False,
+    refreshed, changes = refresh_inventory(client, before, SyncArguments(), also_read=[*named, gone], list_all=False,
                                            show_progress=False)
     now = set(refreshed.assets["path"].astype(str))
     assert f"{paths[0].rsplit('/', 1)[0]}/new-one.jpg" in now and gone not in now
