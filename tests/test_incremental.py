@@ -71,7 +71,8 @@ def test_without_a_listing_it_reads_the_named_the_created_and_the_modified_and_d
     repo = simulator.repo
     with repo.lock:
         folder = repo.node(paths[0].rsplit("/", 1)[0])
-        added = add_asset(folder, "new-one.jpg", moment.now(timezone.utc), metadata_node([("new", 0.9)], False, SyncArguments()))
+        added = add_asset(folder, "new-one.jpg", moment.now(timezone.utc), metadata_node([("new", 0.9)], False,
+                                                                                         SyncArguments()))
         added.children["jcr:content"].set("jcr:lastModified", moment(2020, 1, 1, tzinfo=timezone.utc))  # as packaged
         repo.changed()
     requests = client.request_count
