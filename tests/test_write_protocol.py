@@ -15,6 +15,7 @@ from tests.write_protocol_helpers import (
     assert_no_copy_lost,
     backups_of,
     metadata,
+    refuse_imports_and_moves,
     route_plan,
     undo_recovers,
 )
@@ -154,15 +155,7 @@ def test_a_failed_import_whose_put_back_fails_is_journaled_left_and_cleanup_run_
     """#24 item 4: the import fails and so does putting the node back: the backup is journaled as left, and
     `cleanup --run` moves it back into the empty place."""
     plan, change = route_plan(simulator, client, IMPORT)
-    real = client.sling_post
-
-    def refuse_imports_and_moves_back(path, data, **kwargs):
-        form = list(data)
-        if (":operation", "import") in form or (":operation", "move") in form:
-            raise AemError("Sling POST failed with 500", status=500)
-        return real(path, data, **kwargs)
-
-    monkeypatch.setattr(client, "sling_post", refuse_imports_and_moves_back)
+    refuse_imports_and_moves(client, monkeypatch)
     result = apply_plan(client, plan, journal, show_progress=False)
     monkeypatch.undo()
     assert_no_copy_lost(simulator, change, result, journal)

@@ -6,7 +6,15 @@ import pytest
 
 import xmpaudit.write.apply as apply_module
 from tests.conftest import client_for
-from tests.write_protocol_helpers import FOLDER, assert_no_copy_lost, backups_of, metadata, route_plan, undo_recovers
+from tests.write_protocol_helpers import (
+    FOLDER,
+    assert_no_copy_lost,
+    backups_of,
+    metadata,
+    refuse_imports_and_moves,
+    route_plan,
+    undo_recovers,
+)
 from xmpaudit.core.errors import AemError, AemUncertainOutcomeError
 from xmpaudit.write.apply import apply_plan
 from xmpaudit.write.write_routes import BATCH, IMPORT, OWN_PATH
@@ -89,15 +97,7 @@ def test_no_fault_on_a_cleanup_loses_the_node_a_backup_holds(simulator, journal,
 
     with client_for(simulator, timeout=1.0, retries=1) as client:
         plan, change = route_plan(simulator, client, IMPORT)
-        real = client.sling_post
-
-        def refuse_imports_and_moves(path, data, **kwargs):
-            form = list(data)
-            if (":operation", "import") in form or (":operation", "move") in form:
-                raise AemError("Sling POST failed with 500", status=500)
-            return real(path, data, **kwargs)
-
-        monkeypatch.setattr(client, "sling_post", refuse_imports_and_moves)
+        refuse_imports_and_moves(client, monkeypatch)
         result = apply_plan(client, plan, journal, show_progress=False)
         monkeypatch.undo()
         found = journaled_backups(client, journal, result.run)

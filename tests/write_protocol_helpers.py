@@ -9,6 +9,7 @@ import pandas as pd
 
 from tests.conftest import DEMO_ROOT, xmp_node
 from xmpaudit.core.acs import SyncArguments
+from xmpaudit.core.errors import AemError
 from xmpaudit.write.apply import ApplyResult, apply_plan
 from xmpaudit.write.journal import Journal
 from xmpaudit.write.plan import PlannedChange, SyncPlan, plan_sync
@@ -88,3 +89,17 @@ def undo_recovers(simulator, client, change: PlannedChange, run: str, journal: J
     undone = apply_plan(client, plan_undo(client, journal, run), journal, show_progress=False)
     assert metadata(simulator, change).get(change.node_path.rsplit("/", 1)[-1]) == change.before, undone.outcomes
     assert backups_of(simulator, change) == {}
+
+
+def refuse_imports_and_moves(client, monkeypatch) -> None:
+    """From now on (until ``monkeypatch.undo()``) every import and move POST of ``client`` fails with a 500: the
+    import route's write fails and so does putting the node back."""
+    real = client.sling_post
+
+    def refusing(path, data, **kwargs):
+        form = list(data)
+        if (":operation", "import") in form or (":operation", "move") in form:
+            raise AemError("Sling POST failed with 500", status=500)
+        return real(path, data, **kwargs)
+
+    monkeypatch.setattr(client, "sling_post", refusing)
