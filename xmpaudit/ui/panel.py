@@ -123,8 +123,8 @@ class AuditPanel:
         return panel
 
     def refresh(self) -> None:
-        """Read every asset again and show the new audit, as the Refresh button does (refused while busy)."""
-        self.refresher.refresh()
+        """Read every asset again and show the new audit, as the Refresh button does (while busy: one line)."""
+        self._guarded(self.refresher.refresh)
 
     def _wire(self) -> None:
         handlers: dict[w.Button, Callable[[], None]] = {
