@@ -117,3 +117,28 @@ def test_a_huge_max_age_on_the_command_line_is_one_line(aem_env, capsys, monkeyp
     _one_line_exit_2(["-q", "audit", "--max-age", "99999999999999999999d"], capsys, "too large")
     monkeypatch.setenv("XMPAUDIT_MAX_SNAPSHOT_AGE", "9" * 30)
     _one_line_exit_2(["-q", "audit"], capsys, "too large")
+
+
+def test_a_data_folder_under_a_file_is_one_line_and_exit_2(tmp_path, monkeypatch, capsys, simulator):
+    """#24 item 10: $XMPAUDIT_HOME under a file: a live audit (its journal is there) stops with one line."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    monkeypatch.setenv("XMPAUDIT_HOME", str(blocker / "xmpaudit"))
+    monkeypatch.setenv("XMPAUDIT_PASSWORD", "admin")
+    _one_line_exit_2(["-q", "audit", "--url", simulator.url, "--user", "admin"], capsys, "is a file, not a folder")
+
+
+def test_a_data_folder_that_cannot_be_made_stops_the_demo_dam_with_one_line(monkeypatch, capsys):
+    """#24 item 10: $XMPAUDIT_HOME where no folder can be made (under /proc): the demo DAM, whose record lives
+    there, is not started; one line, exit 2."""
+    monkeypatch.setenv("XMPAUDIT_HOME", "/proc/xmpaudit-not-here/xmpaudit")
+    for name in ("XMPAUDIT_URL", "XMPAUDIT_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    _one_line_exit_2(["-q", "audit"], capsys, "/proc/xmpaudit-not-here")
+
+
+def test_an_offline_audit_runs_where_only_the_history_cannot_be_written(tmp_path, monkeypatch, capsys, snapshot_dir):
+    """The history is a record, not an input: an offline audit still answers, with a warning."""
+    monkeypatch.setenv("XMPAUDIT_HOME", "/proc/xmpaudit-not-here/xmpaudit")
+    assert main(["-q", "audit", "--snapshot", str(snapshot_dir)]) == 0
+    assert "of the 2 assets with smart tags have their tags in XMP" in capsys.readouterr().out
