@@ -201,6 +201,6 @@ def test_the_freshness_line_names_what_the_snapshot_cannot_see():
     stamp_reads(stamped, iso(NOW))
     refreshed: dict = {}
     stamp_reads(refreshed, iso(NOW + timedelta(minutes=5)), previous=stamped)
-    assert unseen_words(refreshed) == ("Not seen: changes made by other tools (not xmpaudit) since 2026-12-03 12:00:00 "
+    assert unseen_words(refreshed) == ("Not seen: changes made by other tools (not xmpaudit) since 3 Dec 2026, 12:00 "
                                        "UTC, the snapshot's oldest read; only a full read sees them all (the last "
-                                       "began 2026-12-03 12:00:00 UTC)")
+                                       "began 3 Dec 2026, 12:00 UTC)")

@@ -58,3 +58,17 @@ def test_the_panel_on_a_session_says_when_another_surface_wrote_and_its_refresh_
     assert panel.messages[-1].startswith("Refreshed ")
     assert set(panel.table.loc[targets, "status"].astype(str)) == {"in_sync"}
     panel.newer.close()
+
+
+def test_the_panels_own_sync_is_not_news_to_it(simulator):
+    """The panel shows what it wrote (it reads those rows again): its own runs never raise the newer-numbers line,
+    another page's do."""
+    session = open_session(root=DEMO_ROOT, show_progress=False, client=client_for(simulator))
+    panel = AuditPanel.from_session(session, background=False)
+    panel.select(session.audit().fixable()["path"].astype(str).tolist()[:2])
+    panel.preview_button.click()
+    panel.sync_button.click()
+    assert panel.messages[-1].startswith("Sync done"), panel.messages[-1]
+    assert panel.newer is not None and panel.newer.check() is None
+    assert session.newer_elsewhere() is not None  # to a page that did not write it, it is news
+    panel.newer.close()

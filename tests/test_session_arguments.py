@@ -37,7 +37,7 @@ def test_refresh_reads_the_arguments_again_and_the_banner_shows_them(simulator, 
     session = open_session(root=DEMO_ROOT, show_progress=False, client=client_for(simulator))
     assert session.args.minimum_confidence == 0.0
     assert re.search(r"^Process arguments: from runtime model .* — minimumConfidence 0, sequenceName "
-                     r"dam:predictedTags, read \d\d:\d\d:\d\d UTC$", session.banner_text(), re.MULTILINE)
+                     r"dam:predictedTags, read \d+ \w{3} \d{4}, \d\d:\d\d UTC$", session.banner_text(), re.MULTILINE)
     before = session.audit().counts()
     change_models(simulator, HALF)
     session.refresh()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -18,10 +18,11 @@ class NewerNotice:
     ``ask_aem`` each look also asks AEM for a count of assets modified since (one QueryBuilder request)."""
 
     def __init__(self, session: Any, on_refresh: Callable[[], None], interval: float = 10.0, *,
-                 ask_aem: bool = False) -> None:
+                 ask_aem: bool = False, own_runs: Callable[[], Collection[str]] = tuple) -> None:
         import ipywidgets as w
 
         self.session, self.on_refresh, self.interval, self.ask_aem = session, on_refresh, interval, ask_aem
+        self.own_runs = own_runs  # the page's own writes (the journal's run ids): it shows them already
         self.label = w.HTML()
         self.button = w.Button(description="Refresh", button_style="warning", tooltip="read what changed and audit")
         self.button.on_click(lambda _: self.refresh())
@@ -35,7 +36,7 @@ class NewerNotice:
     def check(self) -> str | None:
         """Look now: show the line (or hide it) and return it."""
         try:
-            line = self.session.newer_elsewhere(ask_aem=self.ask_aem)
+            line = self.session.newer_elsewhere(ask_aem=self.ask_aem, own_runs=self.own_runs())
         except Exception as exc:  # a damaged local file must not stop the page: nothing shown, logged
             log.warning("newer numbers could not be checked: %s", exc)
             line = None

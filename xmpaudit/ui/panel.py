@@ -118,7 +118,7 @@ class AuditPanel:
                     args_source=lambda: session.args_source, args_from_aem=lambda: session.given_args is None,
                     **options)
         if notice:
-            panel.newer = NewerNotice(session, panel.refresh)
+            panel.newer = NewerNotice(session, panel.refresh, own_runs=lambda: panel.writes.runs)
             panel.view.notice.children = (panel.newer.widget,)
         return panel
 

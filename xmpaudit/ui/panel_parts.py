@@ -21,14 +21,16 @@ KEPT_RESULTS = 10  # outcome frames kept for scripts (``panel.results``): the la
 
 @dataclass
 class PanelWrites:
-    """What this panel wrote: the assets its syncs applied, those a writeback carried into the file, and the
-    outcome frames of its latest writes (at most ``KEPT_RESULTS``, so a long session does not keep them all)."""
+    """What this panel wrote: the assets its syncs applied, those a writeback carried into the file, its runs, and
+    the outcome frames of its latest writes (at most ``KEPT_RESULTS``, so a long session does not keep them all)."""
 
     synced: list[str] = field(default_factory=list)
     written_back: set[str] = field(default_factory=set)
     results: list[pd.DataFrame] = field(default_factory=list)
+    runs: set[str] = field(default_factory=set)  # the journal's run ids of this panel's writes
 
-    def keep(self, outcomes: pd.DataFrame) -> None:
+    def keep(self, outcomes: pd.DataFrame, run: str) -> None:
+        self.runs.add(run)
         self.results.append(outcomes)
         del self.results[:-KEPT_RESULTS]
 

@@ -94,7 +94,7 @@ class SyncAction:
         parts = self.parts
         applied = result.outcomes.loc[result.outcomes["outcome"] == Outcome.APPLIED, "asset"].tolist()
         parts.writes.synced += applied
-        parts.writes.keep(result.outcomes.assign(action="sync"))
+        parts.writes.keep(result.outcomes.assign(action="sync"), result.run)
         fixed = parts.data.update_rows(fresh)
         parts.rows_changed()
         verified = "all verified" if result.ok else "NOT all verified: see the table below"

@@ -85,7 +85,7 @@ class UndoAction:
 
     def _done(self, result: ApplyResult, fresh: Any) -> None:
         parts = self.parts
-        parts.writes.keep(result.outcomes.assign(action="undo"))
+        parts.writes.keep(result.outcomes.assign(action="undo"), result.run)
         parts.data.update_rows(fresh)
         parts.rows_changed()
         parts.view.say("ok" if result.ok else "error", f"Undo done: {result.summary()}; rows re-read.",

@@ -79,7 +79,7 @@ class WritebackAction:
 
     def _done(self, run: str, report: pd.DataFrame) -> None:
         parts = self.parts
-        parts.writes.keep(report.assign(action="writeback", run=run))
+        parts.writes.keep(report.assign(action="writeback", run=run), run)
         completed = report.loc[report["state"] == "COMPLETED", "asset"]
         parts.writes.written_back.update(completed)
         failed = int((report["state"] != "COMPLETED").sum())

@@ -166,7 +166,7 @@ def unseen_words(meta: dict[str, Any]) -> str:
     """What a snapshot cannot show, in words for the banner: writes by other tools since its oldest read (a plain
     Sling POST leaves no journal record and no ``jcr:lastModified``), and when the last full read began."""
     oldest, full = data_since(meta), parse_moment(meta.get(FULL_READ)) or data_since(meta)
-    since = "an unknown time" if oldest is None else f"{oldest:%Y-%m-%d %H:%M:%S} UTC"
-    full_text = "unknown" if full is None else f"{full:%Y-%m-%d %H:%M:%S} UTC"
+    since = moment_words(oldest, "an unknown time")
+    full_text = moment_words(full)
     return (f"Not seen: changes made by other tools (not xmpaudit) since {since}, the snapshot's oldest read; "
             f"only a full read sees them all (the last began {full_text})")

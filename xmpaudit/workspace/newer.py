@@ -4,7 +4,7 @@ write, a newer snapshot in the store, or an audit of a newer snapshot in the his
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -60,19 +60,20 @@ class NewerCheck:
         self.journal = _Cached(Path(journal), lambda p: Journal(p).read())
         self.history = _Cached(history_file(history), read_records)
 
-    def line(self, meta: dict[str, Any], own_folder: Path | None) -> str | None:
-        """``Newer numbers: …; Refresh to see them`` or None when nothing is newer than ``meta``'s reads."""
+    def line(self, meta: dict[str, Any], own_folder: Path | None, own_runs: Collection[str] = ()) -> str | None:
+        """``Newer numbers: …; Refresh to see them`` or None when nothing is newer than ``meta``'s reads (the
+        journal's ``own_runs`` are the page's own writes, which it shows already)."""
         began = reads_began(meta)
         if began is None:
             return None
         root = str(meta.get("root") or "")
-        what = (self._written(root, began) or self._saved(meta, began, own_folder)
+        what = (self._written(root, began, own_runs) or self._saved(meta, began, own_folder)
                 or self._audited(meta))
         return None if what is None else f"Newer numbers: {what}; Refresh to see them"
 
-    def _written(self, root: str, began: datetime) -> str | None:
+    def _written(self, root: str, began: datetime, own_runs: Collection[str]) -> str | None:
         prefix = root.rstrip("/") + "/"
-        intents = [r for r in self.journal.get() if r.get("event") == INTENT
+        intents = [r for r in self.journal.get() if r.get("event") == INTENT and r.get("run") not in own_runs
                    and str(r.get("asset", "")).startswith(prefix)
                    and ((moment := parse_moment(r.get("time"))) is None or moment >= began)]
         if not intents:

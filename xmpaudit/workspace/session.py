@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -86,13 +87,14 @@ class NotebookSession:
 
     def arguments_line(self) -> str:
         """The arguments in use and where and when they were read, in one line."""
-        when = "" if self.args_read_at is None else f", read {self.args_read_at:%H:%M:%S} UTC"
+        when = "" if self.args_read_at is None else f", read {moment_words(self.args_read_at)}"
         return (f"{self.args_source} — minimumConfidence {self.args.minimum_confidence:g}, "
                 f"sequenceName {self.args.sequence_name}{when}")
 
     def banner_text(self) -> str:
         """Where the numbers come from, as plain text lines."""
-        where = f"demo DAM (embedded simulator at {self.client.base_url})" if self.demo else self.client.base_url
+        where = (f"your demo DAM (a local simulator at {self.client.base_url}; xmpaudit demo status|stop|reset)"
+                 if self.demo else self.client.base_url)
         age = self.age
         age_text = ("age unknown" if age is None else "stamped in the future: age unknown"
                     if age < -pd.Timedelta(FUTURE_TOLERANCE) else f"{age_words(age.to_pytimedelta())} old")
@@ -138,14 +140,15 @@ class NotebookSession:
         """The headline of ``result`` with the change since the previous snapshot."""
         return headline(result, self.previous_counts(), self.snapshot.meta)
 
-    def newer_elsewhere(self, *, ask_aem: bool = False) -> str | None:
+    def newer_elsewhere(self, *, ask_aem: bool = False, own_runs: Collection[str] = ()) -> str | None:
         """One line when the per-user journal, snapshot store or history holds something newer for this AEM and
         folder than this session's snapshot (what, by which surface, when); None otherwise. Reads local files only
         (each again only once it changed); with ``ask_aem``, when they hold nothing newer, also one QueryBuilder
-        count of assets AEM says were modified since (the next refresh then re-reads them incrementally)."""
+        count of assets AEM says were modified since (the next refresh then re-reads them incrementally). The
+        journal's ``own_runs`` are the asking page's own writes, which it shows already."""
         if self._newer is None:
             self._newer = NewerCheck(self.journal, self.store)
-        line = self._newer.line(self.snapshot.meta, self.snapshot_dir)
+        line = self._newer.line(self.snapshot.meta, self.snapshot_dir, own_runs)
         if line is None and ask_aem:
             self._aem_changed, line = modified_in_aem(self.client, self.snapshot.meta)
         return line
