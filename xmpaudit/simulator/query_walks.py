@@ -98,7 +98,8 @@ def _fold_in_touched(repo: Repository) -> None:
     if not touched:
         return
     for key, cached in list(repo.walks.items()):
-        if key[4]:  # a flat walk reads one folder's children: walked again when asked
+        if key[4] or len(key[3]) > 1:  # a flat walk (one folder's children) or a set of paths (a few assets'
+            # subtrees) is cheap to walk again when asked, and keeping every such set would only grow
             del repo.walks[key]
         else:
             _update(repo, key, cached.found, touched)  # type: ignore[attr-defined]
