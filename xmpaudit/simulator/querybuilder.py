@@ -5,11 +5,11 @@ of nodes a query reads (for the read limit)."""
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterator
 from datetime import datetime, timezone
 from typing import Any
 
 from xmpaudit.simulator.cloud_limits import QueryReadLimitExceeded
+from xmpaudit.simulator.query_walks import found_nodes, relative
 from xmpaudit.simulator.repository import Node, Repository
 
 DEFAULT_LIMIT = 10
@@ -17,26 +17,6 @@ DEFAULT_LIMIT = 10
 
 class QueryError(Exception):
     """A bad query (AEM answers 400 with success=false)."""
-
-
-def _walk(node: Node, path: str, flat: bool = False, wanted_type: str | None = None) -> Iterator[tuple[str, Node]]:
-    """``node`` and its descendants (only its children with ``flat``), in document order; with ``wanted_type``,
-    leaves of another type are left out (no query can match them), which spares building their paths."""
-    if flat:
-        yield path, node
-        prefix = path.rstrip("/")
-        yield from ((f"{prefix}/{name}", child) for name, child in node.children.items())
-        return
-    stack = [(path, node)]
-    while stack:
-        current_path, current = stack.pop()
-        yield current_path, current
-        children = current.children
-        if not children:
-            continue
-        prefix = current_path.rstrip("/") + "/"
-        stack.extend([(prefix + name, child) for name, child in reversed(children.items())
-                      if wanted_type is None or child.children or child.primary_type == wanted_type])
 
 
 def _int(params: dict[str, str], key: str, default: int) -> int:
@@ -137,28 +117,12 @@ def _sort_key(value: Any) -> tuple[int, float | str]:
 
 
 def _found(repo: Repository, params: dict[str, str]) -> dict[str, Node]:
-    """The matching nodes in document order, before any ordering; cached per content generation and shared by the
-    queries that differ only in their ordering (one walk of the repository serves them all)."""
-    wanted_type = params.get("type")
-    properties = _property_predicates(params)
-    flat = params.get("path.flat") == "true"
-    key = ("walk", wanted_type, tuple(properties), tuple(_path_scopes(params)), flat)
-    cached = repo.query_cache.get(key)
-    if cached is not None:
-        return cached  # type: ignore[return-value]
-    found: dict[str, Node] = {}
-    for scope, include_self in _path_scopes(params):
-        base = repo.node(scope)
-        if base is None:
-            continue
-        for path, node in _walk(base, scope, flat, wanted_type):
-            if path == scope and not include_self:
-                continue
-            if (wanted_type is None or node.primary_type == wanted_type) and all(
-                    str(_relative(repo, path, node, name)) == value for name, value in properties):
-                found[path] = node
-    repo.query_cache[key] = found
-    return found
+    """The matching nodes, before any ordering (in document order when the query keeps it); shared by the
+    queries that differ only in their ordering and kept up to date through writes (``query_walks``)."""
+    order = params.get("orderby")
+    sorted_later = order in ("path", "@jcr:path") or bool(order and order.startswith("@"))
+    return found_nodes(repo, params.get("type"), _property_predicates(params), _path_scopes(params),
+                       params.get("path.flat") == "true", document_order=not sorted_later)
 
 
 def _find(repo: Repository, params: dict[str, str]) -> tuple[list[tuple[str, Node]], str | None, list | None]:
@@ -179,17 +143,9 @@ def _find(repo: Repository, params: dict[str, str]) -> tuple[list[tuple[str, Nod
     return results, order_prop, order_keys
 
 
-def _relative(repo: Repository, path: str, node: Node, relative: str) -> Any:
+def _relative(repo: Repository, path: str, node: Node, relative_path: str) -> Any:
     """A property or node below ``node`` by relative path (node values rendered later)."""
-    *node_names, last = relative.split("/")
-    current: Node | None = node
-    for name in node_names:
-        current = current.children.get(name) if current else None
-    if current is None:
-        return None
-    if last in current.children:
-        return current.children[last]
-    return current.get(last)
+    return relative(node, relative_path)
 
 
 def _hit(repo: Repository, path: str, node: Node, mode: str, params: dict[str, str], depth: int) -> dict[str, Any]:

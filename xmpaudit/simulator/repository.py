@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import threading
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -141,6 +142,9 @@ class Repository:
         self.lock = threading.RLock()
         self.generation = 0
         self.query_cache: dict[object, object] = {}
+        self.walks: dict[object, object] = {}  # the QueryBuilder's matching nodes per walk (query_walks)
+        self.touched: set[str] = set()  # item paths written since the walks were last brought up to date
+        self.full_walks = 0  # how many times a query walked its whole scope
         registry = self.ensure_node(NAMESPACES_PATH, "rep:Unstructured")
         for prefix, uri in AEM_NAMESPACES.items():
             registry.set(prefix, uri)
@@ -152,10 +156,17 @@ class Repository:
         if colon and registry is not None and prefix not in registry.properties:
             raise RepositoryError("Unable to commit changes to session.", PERSISTENCE_EXCEPTION)
 
-    def changed(self) -> None:
-        """Record that content changed (drops cached query results)."""
+    def changed(self, paths: Iterable[str] | None = None) -> None:
+        """Record that content changed (drops cached query results). With ``paths`` (every item path the change
+        created, modified, deleted or moved, as Sling's POST lists them) the QueryBuilder's walks are brought up to
+        date at the next query; without, they are dropped (the next query walks its scope again)."""
         self.generation += 1
         self.query_cache.clear()
+        if paths is None:
+            self.walks.clear()
+            self.touched.clear()
+        else:
+            self.touched.update(paths)
 
     # -- lookup ------------------------------------------------------------------------------------------
 
@@ -192,7 +203,8 @@ class Repository:
     # -- change ------------------------------------------------------------------------------------------
 
     def ensure_node(self, path: str, primary_type: str | None = None, types: dict[str, str] | None = None) -> Node:
-        """Get or create the node at ``path`` with intermediate nodes; ``types`` maps paths to node types."""
+        """Get or create the node at ``path`` with intermediate nodes; ``types`` maps paths to node types. Nodes
+        created are noted in ``touched`` for the QueryBuilder's walks."""
         node = self.root
         walked = ""
         for name in split_path(path):
@@ -202,6 +214,7 @@ class Repository:
                 wanted = (types or {}).get(walked) or (primary_type if walked == path else None)
                 self.check_node_name(name)
                 child = node.add_child(name, wanted)
+                self.touched.add(walked)  # a node created on the way (Sling does not always list it)
             node = child
         return node
 

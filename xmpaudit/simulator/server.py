@@ -199,7 +199,8 @@ class Simulator:
             content = self.repo.node(f"{asset_path}/jcr:content")
             if content is None or "metadata" not in content.children:
                 raise LookupError("asset has no metadata node")
-            resource = self.repo.node(f"{asset_path}/jcr:content/renditions/original/jcr:content")
+            resource_path = f"{asset_path}/jcr:content/renditions/original/jcr:content"
+            resource = self.repo.node(resource_path)
             if resource is None:
                 raise LookupError("asset has no original rendition")
             data = resource.properties["jcr:data"].value
@@ -207,3 +208,5 @@ class Simulator:
             content.set("jcr:lastModified", utc_now())
             versions = int(content.get("xmpaudit:versionCount", 0)) + 1
             content.set("xmpaudit:versionCount", versions)
+            self.repo.changed([f"{resource_path}/jcr:data", f"{asset_path}/jcr:content/jcr:lastModified",
+                               f"{asset_path}/jcr:content/xmpaudit:versionCount"])

@@ -281,17 +281,33 @@ def sling_post(repo: Repository, path: str, form: list[tuple[str, str]]) -> Post
         grouped.setdefault(name, []).append(value)
     operation = (grouped.get(":operation") or ["modify"])[0] or "modify"
     with repo.lock:
-        repo.changed()
         try:
-            if operation == "modify":
-                return modify(repo, path, form)
-            if operation == "import":
-                return import_content(repo, path, grouped)
-            if operation == "delete":
-                return delete(repo, path, grouped)
-            if operation == "move":
-                return move_operation(repo, path, grouped)
-            return failed(path, 500, "org.apache.sling.servlets.post.PostOperation",
-                          f"Invalid operation specified for POST request: {operation}")
+            result = _operate(repo, operation, path, form, grouped)
         except RepositoryError as exc:
+            repo.changed()  # a failure part-way: what it left is not listed, the query walks start again
             return failed(path, 500, exc.kind, str(exc))
+        repo.changed(_changed_paths(result))
+        return result
+
+
+def _operate(repo: Repository, operation: str, path: str, form: list[tuple[str, str]],
+             grouped: dict[str, list[str]]) -> PostResult:
+    if operation == "modify":
+        return modify(repo, path, form)
+    if operation == "import":
+        return import_content(repo, path, grouped)
+    if operation == "delete":
+        return delete(repo, path, grouped)
+    if operation == "move":
+        return move_operation(repo, path, grouped)
+    return failed(path, 500, "org.apache.sling.servlets.post.PostOperation",
+                  f"Invalid operation specified for POST request: {operation}")
+
+
+def _changed_paths(result: PostResult) -> list[str]:
+    """Every item path a POST's answer lists as created, modified, deleted or moved (both ends of a move)."""
+    paths: list[str] = []
+    for change in result.changes:
+        argument = change["argument"]
+        paths.extend(argument if isinstance(argument, list) else [argument])
+    return paths
