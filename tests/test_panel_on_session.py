@@ -72,3 +72,34 @@ def test_the_panels_own_sync_is_not_news_to_it(simulator):
     assert panel.newer is not None and panel.newer.check() is None
     assert session.newer_elsewhere() is not None  # to a page that did not write it, it is news
     panel.newer.close()
+
+
+def test_the_panels_own_undo_is_not_news_and_the_notice_waits_while_the_panel_writes(simulator):
+    """Its undo's run is known once done; while a job runs (its run id not known yet) the notice does not look."""
+    import time
+
+    from xmpaudit.ui.newer_notice import NewerNotice
+
+    session = open_session(root=DEMO_ROOT, show_progress=False, client=client_for(simulator))
+    panel = AuditPanel.from_session(session, background=False)
+    panel.select(session.audit().fixable()["path"].astype(str).tolist()[:2])
+    panel.preview_button.click()
+    panel.sync_button.click()
+    panel.undo_scope.value = "run"  # the whole run
+    panel.undo_button.click()
+    panel.confirm_button.click()
+    assert panel.messages[-1].startswith("Undo done"), panel.messages[-1]
+    assert panel.newer is not None and panel.newer.check() is None
+    assert session.newer_elsewhere().startswith("Newer numbers: an undo wrote 2 assets")
+    panel.newer.close()
+
+    looks: list[int] = []
+
+    class Counting:
+        def newer_elsewhere(self, **_: object) -> None:
+            looks.append(1)
+
+    busy = NewerNotice(Counting(), lambda: None, interval=0.01, paused=lambda: True)
+    time.sleep(0.2)
+    busy.close()
+    assert looks == []

@@ -18,11 +18,13 @@ class NewerNotice:
     ``ask_aem`` each look also asks AEM for a count of assets modified since (one QueryBuilder request)."""
 
     def __init__(self, session: Any, on_refresh: Callable[[], None], interval: float = 10.0, *,
-                 ask_aem: bool = False, own_runs: Callable[[], Collection[str]] = tuple) -> None:
+                 ask_aem: bool = False, own_runs: Callable[[], Collection[str]] = tuple,
+                 paused: Callable[[], bool] = lambda: False) -> None:
         import ipywidgets as w
 
         self.session, self.on_refresh, self.interval, self.ask_aem = session, on_refresh, interval, ask_aem
         self.own_runs = own_runs  # the page's own writes (the journal's run ids): it shows them already
+        self.paused = paused  # the page is writing (its run id not known yet): no look until it is done
         self.label = w.HTML()
         self.button = w.Button(description="Refresh", button_style="warning", tooltip="read what changed and audit")
         self.button.on_click(lambda _: self.refresh())
@@ -55,4 +57,5 @@ class NewerNotice:
 
     def _poll(self) -> None:
         while not self._stop.wait(self.interval):
-            self.check()
+            if not self.paused():
+                self.check()

@@ -118,7 +118,8 @@ class AuditPanel:
                     args_source=lambda: session.args_source, args_from_aem=lambda: session.given_args is None,
                     **options)
         if notice:
-            panel.newer = NewerNotice(session, panel.refresh, own_runs=lambda: panel.writes.runs)
+            panel.newer = NewerNotice(session, panel.refresh, own_runs=lambda: panel.writes.runs,
+                                      paused=lambda: panel.worker.busy)
             panel.view.notice.children = (panel.newer.widget,)
         return panel
 
@@ -261,6 +262,8 @@ class AuditPanel:
         self.view.show_idle()
         self.sync_action.update_button()
         self.confirm_step.update()
+        if self.newer is not None:  # its own run is known now: look again at once
+            self.newer.check()
 
     def _changed(self, action: str, outcome: Any) -> None:
         """Bring the other parts up to date, then tell every ``on_change`` callback that ``action`` changed AEM

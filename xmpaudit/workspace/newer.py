@@ -84,7 +84,9 @@ class NewerCheck:
         runs = len({r.get("run") for r in intents})
         others = f" (and {counted(runs - 1, 'other run')})" if runs > 1 else ""
         under = "" if folder == "." else f" under {folder}"
-        return (f"a {last.get('kind', 'write')}{_by(last.get('surface'))} wrote {counted(len(assets), 'asset')}"
+        kind = str(last.get("kind", "write"))
+        article = "an" if kind.startswith(tuple("aeiou")) else "a"
+        return (f"{article} {kind}{_by(last.get('surface'))} wrote {counted(len(assets), 'asset')}"
                 f"{under} at {_clock(parse_moment(last.get('time')))} (run {last.get('run', '?')}){others}")
 
     def _saved(self, meta: dict[str, Any], began: datetime, own_folder: Path | None) -> str | None:
