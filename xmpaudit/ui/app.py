@@ -21,14 +21,12 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
-import pandas as pd
 
 from xmpaudit.aem.workflows import WRITEBACK_MODEL
 from xmpaudit.audit.fixlist import FixListTable, fix_list
 from xmpaudit.audit.headline import WORST_FOLDERS, Headline
 from xmpaudit.audit.result import AuditResult
 from xmpaudit.core.errors import ConfigError, XmpAuditError
-from xmpaudit.core.progress import ProgressCallback
 from xmpaudit.ui.newer_notice import NewerNotice
 from xmpaudit.ui.panel import AuditPanel, one_line
 from xmpaudit.ui.whatif_view import close_view, what_if_view
@@ -104,7 +102,6 @@ class Dashboard:
         import ipywidgets as w
 
         self.session = session
-        self._full_refresh = True  # the panel's Refresh button: a new inventory; the notice's: by the rules
         result = session.audit()
         self.banner, self.summary, self.fixes = w.HTML(), w.HTML(), w.HTML()
         self.more = w.Accordion(children=[w.VBox(), w.HTML()], selected_index=None)
@@ -112,10 +109,11 @@ class Dashboard:
         self.more.set_title(1, "Coverage over time")
         self.summary.add_class("xmpaudit-app-headline")
         self._session_lock = threading.Lock()  # the panel's Refresh and the page's audits share the session
-        self.panel = AuditPanel.from_session(session, result, page_size=settings.page_size, notice=False,
-                                             writeback_model=settings.writeback_model, read_all=self._read_all)
+        self.panel = AuditPanel.from_session(session, result, lock=self._session_lock, page_size=settings.page_size,
+                                             notice=False, writeback_model=settings.writeback_model)
         self.audits = 0
-        self.notice = NewerNotice(session, self.refresh_what_changed, newer_interval)
+        # the notice's Refresh reads what changed, the panel's button every asset: both through the session
+        self.notice = NewerNotice(session, lambda: self.panel.refresh(full=False), newer_interval)
         self._show(result)
         # audits run one at a time on their own thread, so the panel stays usable while the page is audited again
         self._audits = ThreadPoolExecutor(max_workers=1, thread_name_prefix="xmpaudit-app-audit")
@@ -145,24 +143,6 @@ class Dashboard:
         plt.close(ax.figure)
         self.more.children[1].value = (f"<img alt='coverage over time' style='max-width:100%' "
                                        f"src='data:image/png;base64,{base64.b64encode(png.getvalue()).decode()}'>")
-
-    def _read_all(self, progress: ProgressCallback) -> tuple[AuditResult, pd.DataFrame]:
-        """The panel's Refresh through the session (saved, recorded in the history), audited: a new inventory
-        when the panel's button asked, what changed when the notice's did."""
-        full, self._full_refresh = self._full_refresh, True
-        with self._session_lock:
-            return self.session.refresh_and_audit(progress, full=full)
-
-    def refresh_what_changed(self) -> None:
-        """The notice's Refresh: the panel refreshes through the session by its freshness rules (arguments read
-        again, what changed re-read), so the page and the panel show the new numbers."""
-        self._full_refresh = False
-        try:
-            self.panel.refresh()
-        except Exception as exc:  # the panel is busy: say so in the banner, the notice stays
-            self._full_refresh = True
-            self.banner.value = f"<p style='color:#D55E00'><b>✖ {html.escape(one_line(exc))}</b></p>"
-            self.notice.check()
 
     def _audit_after(self, action: str, outcome: object) -> None:
         """After a Sync, Undo or Writeback of the panel: audit the page again, in the background; after its

@@ -57,7 +57,8 @@ class AuditPanel:
     ``on_change`` (a list, appendable later) is called as ``callback(action, outcome)`` after every Sync, Undo,
     Writeback and Refresh, e.g. for the app to re-audit; a failing callback becomes one error line.
     ``read_all`` is how Refresh reads every asset again, ``read_all(progress) -> (result, smart_tags)`` (default:
-    a new inventory of ``root``); ``args_source`` says where the process arguments were read, ``args_from_aem``
+    a new inventory of ``root``), ``read_changes`` how ``refresh(full=False)`` reads only what changed (default:
+    ``read_all``); ``args_source`` says where the process arguments were read, ``args_from_aem``
     whether they were read from AEM (a write then reads them again just before sending, refusing a change)."""
 
     def __init__(
@@ -74,6 +75,7 @@ class AuditPanel:
         background: bool = True,
         on_change: Iterable[Callable[[str, Any], None]] = (),
         read_all: Callable[[ProgressCallback], tuple[AuditResult, pd.DataFrame]] | None = None,
+        read_changes: Callable[[ProgressCallback], tuple[AuditResult, pd.DataFrame]] | None = None,
         args_source: Callable[[], str] = lambda: AS_AUDITED,
         args_from_aem: Callable[[], bool] = lambda: False,
     ) -> None:
@@ -95,7 +97,7 @@ class AuditPanel:
         self.sync_action = SyncAction(parts)
         self.writeback = WritebackAction(parts, writeback_model, max_concurrent_writebacks)
         self.undo = UndoAction(parts)
-        self.refresher = RefreshAction(parts, read_all or own_reader(client, self.data, root))
+        self.refresher = RefreshAction(parts, read_all or own_reader(client, self.data, root), read_changes)
         self.newer: NewerNotice | None = None  # from_session's notice of newer numbers elsewhere
         self.widget = self.view.layout(self.chooser.controls.widget, self.chooser.grid.widget)
         self._wire()
@@ -115,17 +117,19 @@ class AuditPanel:
         result = session.audit() if result is None else result
         panel = cls(session.client, result, Journal(session.journal), session.snapshot.smart_tags,
                     root=session.root, read_all=options.pop("read_all", None) or session_reader(session, lock),
+                    read_changes=session_reader(session, lock, full=False),
                     args_source=lambda: session.args_source, args_from_aem=lambda: session.given_args is None,
                     **options)
         if notice:
-            panel.newer = NewerNotice(session, panel.refresh, own_runs=lambda: panel.writes.runs,
+            panel.newer = NewerNotice(session, lambda: panel.refresh(full=False), own_runs=lambda: panel.writes.runs,
                                       paused=lambda: panel.worker.busy)
             panel.view.notice.children = (panel.newer.widget,)
         return panel
 
-    def refresh(self) -> None:
-        """Read every asset again and show the new audit, as the Refresh button does (while busy: one line)."""
-        self._guarded(self.refresher.refresh)
+    def refresh(self, full: bool = True) -> None:
+        """Read every asset again and show the new audit, as the Refresh button does; with ``full=False`` only
+        what changed (``read_changes``; else every asset). While busy: one line."""
+        self._guarded(lambda: self.refresher.refresh(full))
 
     def _wire(self) -> None:
         handlers: dict[w.Button, Callable[[], None]] = {

@@ -25,13 +25,13 @@ if TYPE_CHECKING:
 ReadAll = Callable[[ProgressCallback], Fresh]
 
 
-def session_reader(session: NotebookSession, lock: threading.Lock | None = None) -> ReadAll:
-    """Refresh through the session: a full read (saved, recorded in the history) audited with the arguments the
-    session holds after it; ``lock`` when the page audits the same session on another thread."""
+def session_reader(session: NotebookSession, lock: threading.Lock | None = None, *, full: bool = True) -> ReadAll:
+    """Refresh through the session (saved, recorded in the history), audited with the arguments the session holds
+    after it: a full read, or with ``full=False`` what the freshness rules say changed; ``lock`` when the page
+    audits the same session on another thread."""
     def read_all(progress: ProgressCallback) -> Fresh:
         with lock or nullcontext():
-            session.refresh(full=True, on_progress=progress)
-            return session.audit(), session.snapshot.smart_tags
+            return session.refresh_and_audit(progress, full=full)
     return read_all
 
 
@@ -47,14 +47,16 @@ def own_reader(client: AemClient, data: PanelData, root: str | None) -> ReadAll:
 
 
 class RefreshAction:
-    """Read every asset again (as ``read_all`` does) and show the new audit in place of the old one."""
+    """Read every asset again (as ``read_all`` does), or only what changed (``read_changes``, where the panel has
+    a session), and show the new audit in place of the old one."""
 
-    def __init__(self, parts: PanelParts, read_all: ReadAll) -> None:
+    def __init__(self, parts: PanelParts, read_all: ReadAll, read_changes: ReadAll | None = None) -> None:
         self.parts = parts
         self.read_all = read_all
+        self.read_changes = read_changes or read_all
 
-    def refresh(self) -> None:
-        self.parts.worker.run("Refresh", self.read_all, self._done)
+    def refresh(self, full: bool = True) -> None:
+        self.parts.worker.run("Refresh", self.read_all if full else self.read_changes, self._done)
 
     def _done(self, fresh: Fresh) -> None:
         parts = self.parts
