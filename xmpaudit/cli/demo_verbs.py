@@ -17,18 +17,19 @@ from xmpaudit.aem.demo_dam import (
     shared_demo,
     stop_demo,
 )
+from xmpaudit.core.dates import table_time
 from xmpaudit.core.number_words import counted
+from xmpaudit.workspace.freshness import age_words
 
 
 def since_words(started_at: str) -> str:
-    """When a demo DAM started, in UTC, and how long ago (``2026-12-06 13:50 UTC, 12 min ago``)."""
+    """When a demo DAM started, in UTC, and how long ago (``2026-12-06 13:50 UTC, 12 min ago``), as the kit words
+    times and ages (``core.dates.table_time``, ``freshness.age_words``)."""
     try:
         started = datetime.fromisoformat(started_at).astimezone(timezone.utc)
     except ValueError:
         return started_at
-    minutes = int((datetime.now(timezone.utc) - started).total_seconds() // 60)
-    age = f"{minutes} min" if minutes < 120 else f"{minutes // 60} h"
-    return f"{started:%Y-%m-%d %H:%M} UTC, {age} ago"
+    return f"{table_time(started)} UTC, {age_words(datetime.now(timezone.utc) - started)} ago"
 
 
 def dam_words(dam: DemoDam) -> str:
