@@ -88,13 +88,6 @@ def fill_run_defaults(args: argparse.Namespace) -> None:
         args.model = WRITEBACK_MODEL
 
 
-def require_root(client: AemClient, root: str) -> None:
-    """A ConfigError unless ``root`` is a folder in AEM (``aem.client.require_root``)."""
-    from xmpaudit.aem.client import require_root as check
-
-    check(client, root)
-
-
 def client_for(args: argparse.Namespace) -> AemClient:
     """The AEM client the connection options describe."""
     from xmpaudit.aem.connection import connect

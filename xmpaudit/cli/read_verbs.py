@@ -6,13 +6,14 @@ import argparse
 from datetime import datetime, timezone
 from pathlib import Path
 
+from xmpaudit.aem.client import require_root
 from xmpaudit.audit.binaries import check_binaries
 from xmpaudit.audit.compare import audit
 from xmpaudit.audit.fixlist import export
 from xmpaudit.audit.headline import summary
 from xmpaudit.audit.report import write_report
 from xmpaudit.audit.summary_json import audit_summary, write_summary_json
-from xmpaudit.cli.options import client_for, process_args_text, require_root, sync_arguments
+from xmpaudit.cli.options import client_for, process_args_text, sync_arguments
 from xmpaudit.core.errors import ConfigError
 from xmpaudit.read.incremental import incremental_since, refresh_inventory
 from xmpaudit.read.inventory import take_inventory
