@@ -4,9 +4,11 @@
   no upper bound, so demo assets dated ahead of the clock are all read again);
 - now: ``NotebookSession.refresh()`` by the freshness rule (journaled assets, last-modified and created since,
   times ahead of the clock by more than a day left out; no listing).
-Each simulator: open a session (no snapshot yet: a full inventory), sync ``--changed`` fixable assets through the
-journal, then the refresh of the mode; in the "now" simulator also a new session opened on the saved fresh
-snapshot (what a second surface does). Usage:
+Each simulator runs in its own process (as AEM is another machine: a repository of 1.4 million nodes in the
+client's interpreter makes every full garbage collection of the client walk it, 4-5 s each). Each: open a
+session (no snapshot yet: a full inventory), sync ``--changed`` fixable assets through the journal, then the
+refresh of the mode; in the "now" simulator also a new session opened on the saved fresh snapshot (what a
+second surface does). Usage:
     python benchmarks/bench_refresh.py --size 100000 --changed 1000
 """
 
@@ -16,14 +18,17 @@ import argparse
 import functools
 import gc
 import os
+import subprocess
+import sys
 import tempfile
 import time
 from datetime import timedelta
 
+import bench_memory  # its --serve runs the demo simulator in a process of its own
+
 from xmpaudit.aem.client import AemClient
 from xmpaudit.aem.settings import ConnectionSettings
 from xmpaudit.read import incremental
-from xmpaudit.simulator import DemoSpec, Simulator, build_demo_repository
 from xmpaudit.workspace import session as session_module
 from xmpaudit.workspace.session import open_session
 from xmpaudit.write.apply import apply_plan
@@ -45,9 +50,11 @@ def measure(size: int, changed: int, mode: str) -> list[dict[str, object]]:
     os.environ["XMPAUDIT_HOME"] = tempfile.mkdtemp(prefix="bench-refresh-")
     ahead, real_refresh = incremental.CLOCK_AHEAD, session_module.refresh_inventory
     rows = []
-    with Simulator(build_demo_repository(DemoSpec(assets=size, real_images=False))) as sim:
-        sim.json_max_results = 1_000_000
-        client = AemClient(ConnectionSettings(url=sim.url, user="admin", password="admin", timeout=600))
+    server = subprocess.Popen([sys.executable, bench_memory.__file__, "--serve", str(size)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        url = server.stdout.readline().strip()  # type: ignore[union-attr]
+        client = AemClient(ConnectionSettings(url=url, user="admin", password="admin", timeout=600))
         seconds, requests, session = _timed(client, lambda: open_session(
             root=ROOT, client=client, show_progress=False, max_age="1h", surface="benchmark"))
         rows.append({"mode": mode, "step": "open, no snapshot (full inventory)", "s": seconds, "requests": requests})
@@ -69,6 +76,8 @@ def measure(size: int, changed: int, mode: str) -> list[dict[str, object]]:
                 root=ROOT, client=client, show_progress=False, max_age="1h", surface="benchmark"))
             rows.append({"mode": mode, "step": f"open on the saved fresh snapshot ({again.origin})", "s": seconds,
                          "requests": requests})
+    finally:
+        server.communicate("", timeout=600)
     return rows
 
 
