@@ -85,3 +85,25 @@ def test_a_changed_property_filter_and_type_are_matched_again(repo):
     incremental = _answers(repo)
     repo.changed()
     assert _answers(repo) == incremental and walks > 0
+
+
+FOLDERS = {"type": "sling:Folder", "path": DEMO_ROOT, "orderby": "path", "p.limit": "-1"}  # kept through writes
+
+
+@pytest.mark.parametrize("operation", ["import", "move"])
+def test_nodes_created_on_the_way_are_found_by_the_next_query(repo, operation):
+    """An import or a move into folders that do not exist yet creates them (``Repository.ensure_node``) without
+    listing them in Sling's answer; the kept walk still finds them, as a fresh walk does."""
+    before = _paths(repo, FOLDERS)
+    outer, inner = f"{DEMO_ROOT}/new-folder", f"{DEMO_ROOT}/new-folder/deeper"
+    if operation == "import":
+        _write(repo, inner, [(":operation", "import"), (":contentType", "json"), (":name", "added"),
+                             (":content", json.dumps({"jcr:primaryType": "nt:unstructured"}))])
+    else:
+        _write(repo, _paths(repo, ORDERED[0])[0], [(":operation", "move"), (":dest", f"{inner}/moved.jpg")])
+    walks = repo.full_walks
+    after = _paths(repo, FOLDERS)
+    assert repo.full_walks == walks  # the walk was kept, brought up to date from the paths written
+    assert set(after) - set(before) == {outer, inner}
+    repo.changed()  # drop every walk: what a fresh walk of the repository answers
+    assert _paths(repo, FOLDERS) == after
