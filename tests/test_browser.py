@@ -190,8 +190,8 @@ def drive_panel(page: Any, dam: Dam, mode: str, folder: str, folder_label: str, 
     assert asset_states(dam.sim) == dam.baseline  # exactly restored
 
     timed("refresh (re-inventory of 100k)", lambda: panel.get_by_role("button", name="Refresh").click(),
-          lambda: status.get_by_text(re.compile(r"Refreshed \d\d:\d\d:\d\d, [\d,]+ rows? changed")).wait_for(
-              timeout=SLOW))
+          lambda: status.get_by_text(re.compile(r"Refreshed \d+ \w{3} \d{4}, \d\d:\d\d UTC; [\d,]+ rows? "
+                                                r"changed")).wait_for(timeout=SLOW))
     shot("6-refresh")
     return timings
 

@@ -173,7 +173,7 @@ def test_a_snapshot_stamped_in_the_future_has_an_unknown_age_and_is_read_again(t
     ahead = meta(minutes_ago=-60)  # clock stepped back, or a store copied from a machine running ahead
     chosen = decision(ahead, tmp_path / "none.jsonl", max_age=timedelta(seconds=1))
     assert chosen.action == "full"
-    assert chosen.reason == ("the saved snapshot is stamped 60 min in the future (2026-12-03 13:00:00 UTC): its age "
+    assert chosen.reason == ("the saved snapshot is stamped 60 min in the future (3 Dec 2026, 13:00 UTC): its age "
                              "is unknown, so it was read again")
     assert decision(meta(minutes_ago=-0.01), tmp_path / "none.jsonl").action == "reuse"  # within the tolerance
 

@@ -66,7 +66,7 @@ def test_fail_drop_compares_like_with_like_and_says_the_threshold_changed():
     audited(3, 0.0, in_sync=8, missing=2)  # against the audit at 0 (90%), not the one at 0.95 (10%)
     fell = coverage_alert(read_history("http://aem", "/c/d"), fail_drop=5)
     assert fell.failed and "coverage fell 10.0 points (from 90.0% to 80.0%)" in fell.message
-    assert "(-10.0 points since 2026-11-01 10:00 UTC)" in fell.message
+    assert "(-10.0 points since 1 Nov 2026, 10:00 UTC)" in fell.message
     assert not coverage_alert(read_history("http://aem", "/c/d"), fail_drop=15).failed
 
 

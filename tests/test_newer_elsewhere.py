@@ -50,7 +50,7 @@ def test_nothing_newer_then_a_journaled_write_then_a_newer_snapshot(simulator):
     assert apply_plan(client, plan_sync(client, chosen, SyncArguments()), Journal(mine.journal), show_progress=False).ok
     line = mine.newer_elsewhere()
     assert re.fullmatch(rf"Newer numbers: a sync wrote 2 assets under {folder[len(DEMO_ROOT) + 1:]} at "
-                        r"\d\d:\d\d UTC \(run sync-\S+\); Refresh to see them", line), line
+                        r"\d+ \w{3} \d{4}, \d\d:\d\d UTC \(run sync-\S+\); Refresh to see them", line), line
     other = open_session(root=DEMO_ROOT, show_progress=False, client=client, surface="cli audit")
     assert other.origin == "refreshed incrementally" and other.newer_elsewhere() is None
     assert mine.newer_elsewhere() == line  # the write is still what is newest for the first page
@@ -63,15 +63,15 @@ def test_a_newer_snapshot_or_audit_of_another_surface_is_named(simulator, tmp_pa
     client = client_for(simulator)
     mine = open_session(root=DEMO_ROOT, show_progress=False, client=client)
     open_session(root=DEMO_ROOT, show_progress=False, client=client, surface="cli audit", refresh=True)
-    assert re.fullmatch(r"Newer numbers: a new snapshot was read by the cli audit at \d\d:\d\d UTC; "
+    assert re.fullmatch(r"Newer numbers: a new snapshot was read by the cli audit at \d+ \w{3} \d{4}, \d\d:\d\d UTC; "
                         r"Refresh to see them", mine.newer_elsewhere())
     elsewhere = open_session(root=DEMO_ROOT, show_progress=False, client=client, surface="report", refresh=True,
                              snapshot_dir=tmp_path / "elsewhere")  # another store: seen through the history
     elsewhere.audit()
     mine.refresh()  # takes the store's newer snapshot
     assert mine.origin == "saved snapshot"
-    assert re.fullmatch(r"Newer numbers: an audit by the report of a newer snapshot at \d\d:\d\d UTC found "
-                        r"[\d.]+% coverage; Refresh to see them", mine.newer_elsewhere())
+    assert re.fullmatch(r"Newer numbers: an audit by the report of a newer snapshot at \d+ \w{3} \d{4}, \d\d:\d\d "
+                        r"UTC found [\d.]+% coverage; Refresh to see them", mine.newer_elsewhere())
 
 
 def test_the_app_shows_a_cli_sync_within_its_interval_and_refresh_brings_the_clis_numbers(aem_env):
@@ -111,8 +111,8 @@ def test_asking_aem_counts_what_sets_jcr_last_modified_and_not_a_plain_post(simu
     assert mine.newer_elsewhere(ask_aem=True) is None
     client.post(f"{edited}/jcr:content", {"jcr:lastModified@TypeHint": "Date",
                                            "jcr:lastModified": datetime.now(timezone.utc).isoformat()})
-    assert re.fullmatch(r"Newer numbers: AEM says 1 asset under the folder changed since \d\d:\d\d UTC \(by their "
-                        r"jcr:lastModified\); Refresh to see them", mine.newer_elsewhere(ask_aem=True))
+    assert re.fullmatch(r"Newer numbers: AEM says 1 asset under the folder changed since \d+ \w{3} \d{4}, \d\d:\d\d "
+                        r"UTC \(by their jcr:lastModified\); Refresh to see them", mine.newer_elsewhere(ask_aem=True))
     assert mine.newer_elsewhere() is None  # the local files alone know nothing of it
     mine.newer_elsewhere(ask_aem=True)
     mine.refresh()

@@ -1,13 +1,16 @@
 """The simulator's QueryBuilder keeps its matching nodes through Sling POST writes instead of walking again."""
 
 import json
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from tests.conftest import DEMO_ROOT
-from xmpaudit.simulator import DemoSpec, build_demo_repository
+from xmpaudit.core.dates import iso_text
+from xmpaudit.simulator import DemoSpec, Simulator, build_demo_repository
 from xmpaudit.simulator.querybuilder import run_query
 from xmpaudit.simulator.sling import sling_post
+from xmpaudit.simulator.xmp_embed import UnsupportedBinary
 
 PEOPLE = f"{DEMO_ROOT}/people"
 WINDOW = {"daterange.property": "jcr:content/jcr:lastModified", "daterange.lowerBound": "2026-11-01T00:00:00Z",
@@ -85,3 +88,52 @@ def test_a_changed_property_filter_and_type_are_matched_again(repo):
     incremental = _answers(repo)
     repo.changed()
     assert _answers(repo) == incremental and walks > 0
+
+
+FOLDERS = {"type": "sling:Folder", "path": DEMO_ROOT, "orderby": "path", "p.limit": "-1"}  # kept through writes
+
+
+@pytest.mark.parametrize("operation", ["import", "move"])
+def test_nodes_created_on_the_way_are_found_by_the_next_query(repo, operation):
+    """An import or a move into folders that do not exist yet creates them (``Repository.ensure_node``) without
+    listing them in Sling's answer; the kept walk still finds them, as a fresh walk does."""
+    before = _paths(repo, FOLDERS)
+    outer, inner = f"{DEMO_ROOT}/new-folder", f"{DEMO_ROOT}/new-folder/deeper"
+    if operation == "import":
+        _write(repo, inner, [(":operation", "import"), (":contentType", "json"), (":name", "added"),
+                             (":content", json.dumps({"jcr:primaryType": "nt:unstructured"}))])
+    else:
+        _write(repo, _paths(repo, ORDERED[0])[0], [(":operation", "move"), (":dest", f"{inner}/moved.jpg")])
+    walks = repo.full_walks
+    after = _paths(repo, FOLDERS)
+    assert repo.full_walks == walks  # the walk was kept, brought up to date from the paths written
+    assert set(after) - set(before) == {outer, inner}
+    repo.changed()  # drop every walk: what a fresh walk of the repository answers
+    assert _paths(repo, FOLDERS) == after
+
+
+def test_a_writeback_is_seen_by_the_next_query():
+    """The simulator's XMP writeback (``Simulator.write_back``) says which properties it wrote, so the kept walks
+    and cached answers of queries on them (``jcr:lastModified`` as ``read/incremental.modified_since`` asks, the
+    version count) see it."""
+    repo = build_demo_repository(DemoSpec(assets=12))  # real images: the writeback embeds XMP into them
+    began = datetime.now(timezone.utc) - timedelta(seconds=1)
+    recent = {"type": "dam:Asset", "path": DEMO_ROOT, "orderby": "path", "p.limit": "-1",
+              "daterange.property": "jcr:content/jcr:lastModified", "daterange.lowerBound": iso_text(began),
+              "daterange.lowerOperation": ">="}
+    versioned = {"type": "dam:Asset", "path": DEMO_ROOT, "orderby": "path", "p.limit": "-1",
+                 "property": "jcr:content/xmpaudit:versionCount", "property.value": "1"}
+    latest_last = ORDERED[1]
+    before = {name: _paths(repo, params) for name, params in (("recent", recent), ("versioned", versioned))}
+    assert before["versioned"] == []
+    simulator = Simulator(repo)  # not started: its writeback alone
+    for asset in _paths(repo, ORDERED[0]):
+        try:
+            simulator.write_back(asset)
+        except (LookupError, UnsupportedBinary):  # a demo asset without metadata, rendition or a readable image
+            continue
+        break
+    else:
+        pytest.fail("no demo asset could be written back")
+    assert set(_paths(repo, recent)) - set(before["recent"]) == {asset}
+    assert _paths(repo, versioned) == [asset] and _paths(repo, latest_last)[-1] == asset

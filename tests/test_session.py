@@ -151,7 +151,7 @@ def test_a_snapshot_stamped_in_the_future_is_read_again_and_the_banner_says_so(s
     (tmp_path / "snap" / "snapshot.json").write_text(json.dumps({**saved, **stamps}))
     again = session(simulator, tmp_path, max_age="1s")
     assert again.origin == "new inventory"
-    assert re.search(r"\(the saved snapshot is stamped 1\d\d min in the future \(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d "
+    assert re.search(r"\(the saved snapshot is stamped 1\d\d min in the future \(\d+ \w{3} \d{4}, \d\d:\d\d "
                      r"UTC\): its age is unknown, so it was read again\)", again.banner_text())
 
 

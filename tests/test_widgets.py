@@ -152,7 +152,8 @@ def test_refresh_rereads_changes_made_elsewhere(panel, simulator):
         simulator.repo.changed()
     panel.refresh_button.click()
     panel.wait()
-    assert re.match(r"Refreshed \d\d:\d\d:\d\d, 1 row changed: ", panel.messages[-1]), panel.messages[-1]
+    message = panel.messages[-1]
+    assert re.match(r"Refreshed \d+ \w{3} \d{4}, \d\d:\d\d UTC; 1 row changed: ", message), message
     assert path not in panel.table.index
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from xmpaudit.aem.client import AemClient
 from xmpaudit.aem.demo_dam import read_record, shared_demo
 from xmpaudit.aem.settings import ConnectionSettings, resolve_settings
+from xmpaudit.core.dates import moment_words
 from xmpaudit.core.errors import AemAuthError, AemNotFoundError
 from xmpaudit.core.jcrpath import validate_path
 
@@ -31,7 +32,7 @@ def connect(url: str | None = None, *, profile: str | None = None, demo_if_unset
             raise ConfigError("No AEM configured: set XMPAUDIT_URL (and credentials) or pass url=/profile=")
         dam, note = shared_demo()
         print(f"No AEM configured (XMPAUDIT_URL unset): using your demo DAM at {dam.url} "
-              f"({note or 'running since ' + dam.started_at}; `xmpaudit demo status|stop|reset`)")
+              f"({note or 'running since ' + moment_words(dam.started_at)}; `xmpaudit demo status|stop|reset`)")
         settings = ConnectionSettings(url=dam.url, user=DEMO_USER[0], password=DEMO_USER[1])
     return AemClient(settings)
 

@@ -17,19 +17,18 @@ from xmpaudit.aem.demo_dam import (
     shared_demo,
     stop_demo,
 )
-from xmpaudit.core.dates import table_time
+from xmpaudit.core.dates import moment_words, parse_moment
 from xmpaudit.core.number_words import counted
 from xmpaudit.workspace.freshness import age_words
 
 
 def since_words(started_at: str) -> str:
-    """When a demo DAM started, in UTC, and how long ago (``2026-12-06 13:50 UTC, 12 min ago``), as the kit words
-    times and ages (``core.dates.table_time``, ``freshness.age_words``)."""
-    try:
-        started = datetime.fromisoformat(started_at).astimezone(timezone.utc)
-    except ValueError:
+    """When a demo DAM started and how long ago (``6 Dec 2026, 13:50 UTC, 12 min ago``), as the kit words moments
+    and ages (``core.dates.moment_words``, ``freshness.age_words``)."""
+    started = parse_moment(started_at)
+    if started is None:
         return started_at
-    return f"{table_time(started)} UTC, {age_words(datetime.now(timezone.utc) - started)} ago"
+    return f"{moment_words(started)}, {age_words(datetime.now(timezone.utc) - started)} ago"
 
 
 def dam_words(dam: DemoDam) -> str:

@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from xmpaudit.core.acs import SyncArguments
+from xmpaudit.core.dates import moment_words
 from xmpaudit.core.errors import ConfigError, UsageError
 from xmpaudit.read.frames import (
     ASSET_COLUMNS,
@@ -174,6 +175,7 @@ class Snapshot:
     def summary(self) -> str:
         return (
             f"{len(self.assets)} assets, {len(self.smart_tags)} smart tags, {len(self.xmp_tags)} XMP tags "
-            f"from {self.meta.get('source', '?')}{self.meta.get('root', '')} at {self.meta.get('taken_at', '?')}"
+            f"from {self.meta.get('source', '?')}{self.meta.get('root', '')} "
+            f"at {moment_words(self.meta.get('taken_at'), '?')}"
         )
 

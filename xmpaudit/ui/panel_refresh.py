@@ -6,11 +6,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from contextlib import nullcontext
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from xmpaudit.aem.client import AemClient
 from xmpaudit.audit.compare import audit
+from xmpaudit.core.dates import moment_words
 from xmpaudit.core.number_words import counted
 from xmpaudit.core.progress import ProgressCallback
 from xmpaudit.read.inventory import take_inventory
@@ -62,7 +63,8 @@ class RefreshAction:
         parts = self.parts
         changed = parts.data.load(*fresh)
         parts.rows_changed()
-        parts.view.say("ok", f"Refreshed {datetime.now().strftime('%H:%M:%S')}, {counted(changed, 'row')} changed: "
-                             f"{counted(len(parts.data.table), 'asset')} read again from {parts.client.base_url}.")
+        parts.view.say("ok", f"Refreshed {moment_words(datetime.now(timezone.utc))}; {counted(changed, 'row')} "
+                             f"changed: {counted(len(parts.data.table), 'asset')} read again from "
+                             f"{parts.client.base_url}.")
         parts.changed("refresh", fresh[0])
         give_back_freed_memory()  # the snapshot and table it replaced

@@ -145,7 +145,7 @@ def decide(meta: dict[str, Any] | None, *, source: str, root: str, args: SyncArg
     now = now or clock_now()
     if oldest - now > FUTURE_TOLERANCE:
         return Freshness("full", f"the saved snapshot is stamped {age_words(oldest - now)} in the future "
-                                 f"({oldest:%Y-%m-%d %H:%M:%S} UTC): its age is unknown, so it was read again")
+                                 f"({moment_words(oldest)}): its age is unknown, so it was read again")
     age = now - oldest
     if age >= max_age:
         return Freshness("full", f"the saved snapshot is {age_words(age)} old (maximum {age_words(max_age)}); "

@@ -170,7 +170,7 @@ def coverage_alert(history: pd.DataFrame, *, fail_below: float | None = None, fa
     if len(earlier) and pd.notna(earlier.iloc[-1]["coverage_pct"]):
         before = float(earlier.iloc[-1]["coverage_pct"])
         change = round(float(coverage) - before, 1)
-        drop_text = f"{points_words(change)} since {earlier.iloc[-1]['taken_at']:%Y-%m-%d %H:%M} UTC"
+        drop_text = f"{points_words(change)} since {moment_words(earlier.iloc[-1]['taken_at'])}"
         if fail_drop is not None and -change > fail_drop:
             problems.append(f"coverage fell {-change:.1f} points (from {percent_words(before)} to "
                             f"{percent_words(coverage)}), more than {fail_drop:g} ({drop_text})")

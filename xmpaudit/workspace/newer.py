@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from xmpaudit.aem.client import AemClient
-from xmpaudit.core.dates import parse_moment
+from xmpaudit.core.dates import moment_words, parse_moment
 from xmpaudit.core.errors import AemError, ConfigError
 from xmpaudit.core.number_words import counted
 from xmpaudit.read.incremental import modified_since
@@ -21,8 +21,9 @@ from xmpaudit.workspace.history_file import history_file
 from xmpaudit.write.journal import INTENT, Journal
 
 
-def _clock(moment: datetime | None) -> str:
-    return "an unknown time" if moment is None else f"{moment:%H:%M} UTC"
+def _clock(moment: Any) -> str:
+    """When, in a sentence (``core.dates.moment_words``)."""
+    return moment_words(moment, "an unknown time")
 
 
 def _by(surface: Any) -> str:
@@ -87,7 +88,7 @@ class NewerCheck:
         kind = str(last.get("kind", "write"))
         article = "an" if kind.startswith(tuple("aeiou")) else "a"
         return (f"{article} {kind}{_by(last.get('surface'))} wrote {counted(len(assets), 'asset')}"
-                f"{under} at {_clock(parse_moment(last.get('time')))} (run {last.get('run', '?')}){others}")
+                f"{under} at {_clock(last.get('time'))} (run {last.get('run', '?')}){others}")
 
     def _saved(self, meta: dict[str, Any], began: datetime, own_folder: Path | None) -> str | None:
         latest = self.store.latest_folder()
@@ -110,7 +111,7 @@ class NewerCheck:
             return None
         last = newer[-1]
         return (f"an audit{_by(last.get('surface'))} of a newer snapshot at "
-                f"{_clock(parse_moment(last.get('recorded_at')))} found {last.get('coverage_pct')}% coverage")
+                f"{_clock(last.get('recorded_at'))} found {last.get('coverage_pct')}% coverage")
 
 
 

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from xmpaudit.aem.client import AemClient
+from xmpaudit.core.dates import moment_words
 from xmpaudit.core.errors import AemError, AemNotFoundError
 from xmpaudit.core.jcrpath import validate_path
 
@@ -47,7 +48,7 @@ class Lease:
         return not (self.host == socket.gethostname() and not _process_alive(self.pid))
 
     def words(self) -> str:
-        return f"run {self.run} of {self.owner} on {self.host} is in flight (lease until {self.expires:%H:%M:%S} UTC)"
+        return f"run {self.run} of {self.owner} on {self.host} is in flight (lease until {moment_words(self.expires)})"
 
 
 def _process_alive(pid: int) -> bool:
@@ -88,7 +89,7 @@ def release(client: AemClient, lease: Lease) -> str:
     try:
         client.sling_post(LEASES, [(":operation", "delete"), (":applyTo", validate_path(lease.path))])
     except AemError as exc:
-        return f"the run's lease {lease.path} could not be removed ({exc}); it expires at {lease.expires:%H:%M} UTC"
+        return f"the run's lease {lease.path} could not be removed ({exc}); it expires at {moment_words(lease.expires)}"
     return ""
 
 
