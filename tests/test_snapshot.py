@@ -27,6 +27,8 @@ def test_save_and_load_give_the_same_frames_and_metadata(tmp_path):
     assert_same(loaded, snapshot)
     assert loaded.meta == snapshot.meta and loaded.arguments == SyncArguments()
     assert loaded.summary() == "3 assets, 2 smart tags, 2 XMP tags from http://aem/c at 25 Nov 2026, 10:00 UTC"
+    one = snapshot_from_hits([hit("/c/a.jpg")], source="http://aem", root="/c", taken_at="2026-11-25T10:00:00+00:00")
+    assert one.summary().startswith("1 asset, 1 smart tag, 1 XMP tag from")
 
 
 def test_a_folder_that_is_no_snapshot_is_one_clear_error(tmp_path):

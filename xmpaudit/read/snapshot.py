@@ -17,6 +17,7 @@ import pyarrow.parquet as pq
 from xmpaudit.core.acs import SyncArguments
 from xmpaudit.core.dates import moment_words
 from xmpaudit.core.errors import ConfigError, UsageError
+from xmpaudit.core.number_words import counted
 from xmpaudit.read.frames import (
     ASSET_COLUMNS,
     OPTIONAL_ASSET_COLUMNS,
@@ -174,7 +175,8 @@ class Snapshot:
 
     def summary(self) -> str:
         return (
-            f"{len(self.assets)} assets, {len(self.smart_tags)} smart tags, {len(self.xmp_tags)} XMP tags "
+            f"{counted(len(self.assets), 'asset')}, {counted(len(self.smart_tags), 'smart tag')}, "
+            f"{counted(len(self.xmp_tags), 'XMP tag')} "
             f"from {self.meta.get('source', '?')}{self.meta.get('root', '')} "
             f"at {moment_words(self.meta.get('taken_at'), '?')}"
         )

@@ -12,7 +12,7 @@ from typing import Any
 from xmpaudit.aem.client import AemClient
 from xmpaudit.core.dates import moment_words, parse_moment
 from xmpaudit.core.errors import AemError, ConfigError
-from xmpaudit.core.number_words import counted
+from xmpaudit.core.number_words import counted, percent_words
 from xmpaudit.read.incremental import modified_since
 from xmpaudit.read.snapshot_store import SnapshotStore
 from xmpaudit.workspace.freshness import reads_began
@@ -111,7 +111,7 @@ class NewerCheck:
             return None
         last = newer[-1]
         return (f"an audit{_by(last.get('surface'))} of a newer snapshot at "
-                f"{_clock(last.get('recorded_at'))} found {last.get('coverage_pct')}% coverage")
+                f"{_clock(last.get('recorded_at'))} found {percent_words(last.get('coverage_pct'))} coverage")
 
 
 
