@@ -17,6 +17,7 @@ from xmpaudit.cli.options import DEFAULT_NOTEBOOKS, connection_env, process_args
 from xmpaudit.cli.quiet_jupyter import QUIET_KERNEL, QUIET_LAB
 from xmpaudit.core.errors import ConfigError
 from xmpaudit.core.progress import bars_fit
+from xmpaudit.core.returned_memory import kernel_environment
 from xmpaudit.simulator.serve import serve_demo
 
 REPORT_NOTEBOOK = "02_coverage_audit.ipynb"
@@ -90,7 +91,7 @@ def cmd_lab(args: argparse.Namespace) -> int:
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         command.append("--allow-root")  # containers and CI machines often run as root
     try:
-        return subprocess.call(command, env=env)
+        return subprocess.call(command, env=kernel_environment(env))  # its kernels give freed memory back
     except KeyboardInterrupt:
         return 0
 

@@ -27,6 +27,7 @@ from xmpaudit.audit.fixlist import FixListTable, fix_list
 from xmpaudit.audit.headline import WORST_FOLDERS, Headline
 from xmpaudit.audit.result import AuditResult
 from xmpaudit.core.errors import ConfigError, XmpAuditError
+from xmpaudit.core.returned_memory import kernel_environment
 from xmpaudit.ui.newer_notice import NewerNotice
 from xmpaudit.ui.panel import AuditPanel, one_line
 from xmpaudit.ui.whatif_view import close_view, what_if_view
@@ -220,7 +221,7 @@ def start_app(folder: Path, settings: AppSettings, env: dict[str, str], port: in
                "--Voila.ip=127.0.0.1", f"--Voila.token={token}", "--Voila.port_retries=0",
                "--VoilaConfiguration.http_keep_alive_timeout=30"]
     output = open(log_path, "w") if log_path else subprocess.DEVNULL  # noqa: SIM115 - lives with the server
-    process = subprocess.Popen(command, env={**env, **settings.to_env()}, cwd=folder, stdout=output,
+    process = subprocess.Popen(command, env=kernel_environment({**env, **settings.to_env()}), cwd=folder, stdout=output,
                                stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

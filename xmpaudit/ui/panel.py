@@ -20,9 +20,9 @@ from xmpaudit.aem.client import AemClient
 from xmpaudit.aem.workflows import WRITEBACK_MODEL
 from xmpaudit.audit.result import AuditResult
 from xmpaudit.core.acs import SyncArguments
-from xmpaudit.core.arrow_memory import use_system_allocator
 from xmpaudit.core.number_words import counted
 from xmpaudit.core.progress import ProgressCallback
+from xmpaudit.core.returned_memory import keep_freed_memory_returnable
 from xmpaudit.ui.background import BackgroundWorker
 from xmpaudit.ui.grid import PagedGrid
 from xmpaudit.ui.newer_notice import NewerNotice
@@ -85,7 +85,7 @@ class AuditPanel:
         self.root = root
         self.on_change: list[Callable[[str, Any], None]] = list(on_change)
         self.args_source = args_source
-        use_system_allocator()  # a panel made without a session: what its Refresh frees can go back too
+        keep_freed_memory_returnable()  # a panel made without a session: what its Refresh frees can go back too
         self.data = PanelData(client.base_url, result, smart_tags)
         self.view = PanelView()
         self.worker = BackgroundWorker(on_start=self.view.show_busy, on_progress=self.view.show_progress,

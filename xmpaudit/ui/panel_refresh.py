@@ -14,8 +14,8 @@ from xmpaudit.audit.compare import audit
 from xmpaudit.core.dates import moment_words
 from xmpaudit.core.number_words import counted
 from xmpaudit.core.progress import ProgressCallback
+from xmpaudit.core.returned_memory import give_back_freed_memory
 from xmpaudit.read.inventory import take_inventory
-from xmpaudit.ui.freed_memory import give_back_freed_memory
 from xmpaudit.ui.panel_data import Fresh, PanelData
 from xmpaudit.ui.panel_parts import PanelParts
 from xmpaudit.ui.panel_rows import reread

@@ -20,12 +20,12 @@ from xmpaudit.audit.compare import audit
 from xmpaudit.audit.headline import Headline, headline
 from xmpaudit.audit.result import AuditResult
 from xmpaudit.core.acs import SyncArguments
-from xmpaudit.core.arrow_memory import use_system_allocator
 from xmpaudit.core.dates import moment_words
 from xmpaudit.core.errors import ConfigError
 from xmpaudit.core.locations import default_journal_path
 from xmpaudit.core.number_words import counted
 from xmpaudit.core.progress import ProgressCallback
+from xmpaudit.core.returned_memory import keep_freed_memory_returnable
 from xmpaudit.read.incremental import refresh_inventory
 from xmpaudit.read.inventory import take_inventory
 from xmpaudit.read.snapshot import Snapshot
@@ -252,7 +252,7 @@ def open_session(
     line."""
     if install_error_display():
         pd.set_option("display.max_colwidth", None)  # full file names and reasons in notebook tables
-    use_system_allocator()  # before any snapshot is loaded: what a Refresh frees can go back to the system
+    keep_freed_memory_returnable()  # before any snapshot is loaded: what a Refresh frees can go back to the system
     demo = False
     if client is None:
         client = connect(profile=profile)
