@@ -1,10 +1,12 @@
 """Kernel memory of the fix panel over a working session: the RSS after opening, after a Preview and Sync of 1,000
 assets, and after each of five Refreshes, for the app's page (panel, headline, what-if, history) and notebook 03's
-panel, beside one snapshot's size (its frames in memory). A session that keeps nothing it replaced stays within
-one snapshot of where it started. ``--code DIR`` measures another checkout (e.g. main) in the same run.
+panel, beside one snapshot's size (its frames in memory), and the mean time of a Refresh. A session that keeps
+nothing it replaced stays within one snapshot of where it started. ``--kernels kit plain``: a kernel as the kit
+starts it (``core/returned_memory.KERNEL_ENVIRONMENT``: C malloc for Python and Arrow, a fixed mmap threshold) and
+one without those settings, side by side; ``--code DIR`` measures another checkout (e.g. main) in the same run.
 
 Each measurement runs in its own subprocess, the simulator in another one (as AEM is another machine). Usage:
-    PYTHONPATH=. python benchmarks/bench_memory.py --assets 100000 --code /path/to/main
+    PYTHONPATH=. python benchmarks/bench_memory.py --assets 100000 --kernels kit plain --code /path/to/main
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 ROOT = "/content/dam/xmpaudit-demo"
@@ -82,27 +85,40 @@ def measure(surface: str, url: str) -> dict[str, object]:
     panel.wait()
     done()
     row["preview + sync"] = rss_mb()
+    seconds = 0.0
     for number in range(1, REFRESHES + 1):
+        start = time.perf_counter()
         panel.refresh_button.click()
         panel.wait()
         done()
+        seconds += time.perf_counter() - start
         assert panel.messages[-1].startswith("Refreshed"), panel.messages[-1]
         row[f"refresh {number}"] = rss_mb()
-    row["growth after opening"] = row[f"refresh {REFRESHES}"] - row["opened"]
+    row["refresh 1 → 5"] = f"{row[f'refresh {REFRESHES}'] - row['refresh 1']:+}"
+    row["opened → refresh 5"] = f"{row[f'refresh {REFRESHES}'] - row['opened']:+}"
+    row["mean Refresh s"] = round(seconds / REFRESHES, 1)
     return row
 
 
-def run(surface: str, size: int, code: str) -> dict[str, object]:
+def kernel_env(kernel: str, code: str) -> dict[str, str]:
+    """The measuring process's environment: ``kit`` as the kit starts its kernels, ``plain`` without those."""
+    from xmpaudit.core.returned_memory import KERNEL_ENVIRONMENT  # this checkout's, also for another --code
+
+    plain = {name: value for name, value in os.environ.items() if name not in KERNEL_ENVIRONMENT}
+    return {**(KERNEL_ENVIRONMENT if kernel == "kit" else {}), **plain, "PYTHONPATH": code, "MPLBACKEND": "Agg"}
+
+
+def run(surface: str, size: int, code: str, kernel: str) -> dict[str, object]:
     server = subprocess.Popen([sys.executable, __file__, "--serve", str(size)], stdin=subprocess.PIPE,
                               stdout=subprocess.PIPE, text=True)
     try:
         url = server.stdout.readline().strip()  # type: ignore[union-attr]
-        env = {**os.environ, "PYTHONPATH": code, "MPLBACKEND": "Agg"}
+        env = kernel_env(kernel, code)
         done = subprocess.run([sys.executable, __file__, "--one", surface, url], env=env, capture_output=True,
                               text=True, check=True)
     finally:
         server.communicate("", timeout=600)
-    return {"code": code, **json.loads(done.stdout.strip().splitlines()[-1])}
+    return {"code": code, "kernel": kernel, **json.loads(done.stdout.strip().splitlines()[-1])}
 
 
 def markdown(rows: list[dict]) -> str:
@@ -117,6 +133,8 @@ def main() -> None:
     parser.add_argument("--assets", type=int, default=100_000)
     parser.add_argument("--surfaces", nargs="+", default=["app", "notebook"])
     parser.add_argument("--code", nargs="*", default=[], help="other checkouts to measure beside this one")
+    parser.add_argument("--kernels", nargs="+", choices=["kit", "plain"], default=["kit", "plain"],
+                        help="kit: a kernel as `xmpaudit lab`/`app` start it; plain: without its allocator settings")
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--one", nargs=2, help=argparse.SUPPRESS)
     options = parser.parse_args()
@@ -130,8 +148,9 @@ def main() -> None:
     rows = []
     for surface in options.surfaces:
         for code in [here, *options.code]:
-            rows.append(run(surface, options.assets, code))
-            print(json.dumps(rows[-1]), file=sys.stderr, flush=True)  # each as it is done: the runs are long
+            for kernel in options.kernels:
+                rows.append(run(surface, options.assets, code, kernel))
+                print(json.dumps(rows[-1]), file=sys.stderr, flush=True)  # each as it is done: the runs are long
     print(markdown(rows))
 
 

@@ -25,7 +25,7 @@ from xmpaudit.core.errors import ConfigError
 from xmpaudit.core.locations import default_journal_path
 from xmpaudit.core.number_words import counted
 from xmpaudit.core.progress import ProgressCallback
-from xmpaudit.core.returned_memory import keep_freed_memory_returnable
+from xmpaudit.core.returned_memory import give_back_freed_memory, keep_freed_memory_returnable
 from xmpaudit.read.incremental import refresh_inventory
 from xmpaudit.read.inventory import take_inventory
 from xmpaudit.read.snapshot import Snapshot
@@ -212,6 +212,7 @@ class NotebookSession:
             self.snapshot_dir = None
             self.notes.append(f"{exc}: the next surface reads AEM again.")
         self.snapshot, self.freshness = snapshot, decision
+        give_back_freed_memory()  # the pages the read parsed
 
     def _read(self, saved: Snapshot | None, decision: Freshness, on_progress: ProgressCallback | None
               ) -> tuple[Snapshot, Freshness]:
