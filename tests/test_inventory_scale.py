@@ -354,14 +354,14 @@ def test_cli_inventory_resumes_and_updates_incrementally(bulk, tmp_path, monkeyp
     out, parts = str(tmp_path / "snap"), str(tmp_path / "parts")
     assert main(["-q", "inventory", "--root", BULK_ROOT, "--out", out, "--workers", "2", "--checkpoint", parts,
                  "--page-size", "50", "--read-limit", "500"]) == 0
-    assert "3000 assets" in capsys.readouterr().out
+    assert "3,000 assets" in capsys.readouterr().out
     with bulk.repo.lock:
         bulk.repo.remove(f"{BULK_ROOT}/folder-00000/asset-00000001.jpg")
         bulk.repo.changed()
     assert main(["-q", "inventory", "--root", BULK_ROOT, "--out", out, "--incremental", "--page-size", "50",
                  "--read-limit", "500"]) == 0
     printed = capsys.readouterr().out
-    assert "0 changed, 0 added, 1 deleted" in printed and "2999 assets" in printed
+    assert "0 changed, 0 added, 1 deleted" in printed and "2,999 assets" in printed
     assert main(["-q", "inventory", "--root", "/content/dam/other", "--out", out, "--incremental"]) == 2
     assert "holds an inventory of /content/dam/bulk" in capsys.readouterr().err
     with pytest.raises(SystemExit):
