@@ -67,6 +67,12 @@ class CloudLimits:
         with self._lock:
             self._in_flight -= 1
 
+    @property
+    def in_flight(self) -> int:
+        """Requests being handled now."""
+        with self._lock:
+            return self._in_flight
+
     def request_line_error(self, request_line: str) -> tuple[int, str] | None:
         """(414, message) when the request line is longer than a front proxy accepts."""
         size = len(request_line.encode("latin-1", errors="replace"))

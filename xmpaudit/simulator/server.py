@@ -6,6 +6,7 @@ import base64
 import itertools
 import secrets
 import threading
+import time
 from datetime import datetime, timezone
 from http.server import ThreadingHTTPServer
 from typing import Any
@@ -106,6 +107,13 @@ class Simulator:
         with self._lock:
             self.faults.append(fault)
         return fault
+
+    def wait_idle(self, timeout: float = 30.0) -> None:
+        """Wait until no request is being handled: a request whose client died (killed in a ``before`` hook) is
+        still processed, as AEM finishes a request whose caller is gone."""
+        deadline = time.monotonic() + timeout
+        while self.limits.in_flight and time.monotonic() < deadline:
+            time.sleep(0.01)
 
     def take_fault(self, method: str, path: str) -> Fault | None:
         with self._lock:
